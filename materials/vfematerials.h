@@ -1,0 +1,28 @@
+/*
+ * vfematerials.h - the material library and the mapping from region names to materials.
+ *
+ * A region's material is found from its name: the part after the last '.' is the tissue
+ * (`L2.cancellous` -> cancellous, `L2.endplate_sup` -> endplate, `L1L2.nucleus` -> nucleus);
+ * `cement` (and `cement_leak`) take the material named by -cement_material; a region name
+ * without a '.' (a generic mesh) is its own material name.  Values come from the built-in library
+ * (materials/library.yaml, compiled in) and are overridden by -material_<name>_<field>, which is
+ * also how users define new materials.
+ */
+#pragma once
+#include <petscsys.h>
+
+typedef struct {
+  char      name[64];     /* material name, e.g. "cancellous", "pmma" */
+  PetscReal E, nu;        /* Young's modulus (MPa), Poisson's ratio */
+  PetscReal strength;     /* MPa, 0 when unknown */
+  PetscReal yield_strain; /* 0 when unknown */
+} VfeMaterial;
+
+/* Resolve the material of every region (same result on every rank).  Errors name the region and
+ * the option that would set the missing or invalid value. */
+PETSC_EXTERN PetscErrorCode VfeMaterialsResolve(PetscInt nregions, const char *const names[], VfeMaterial mats[]);
+/* PETSC_TRUE if `key` (no leading '-') is a materials option (material_*, cement_material, bone_density). */
+PETSC_EXTERN PetscBool VfeMaterialsKnownKey(const char *key);
+/* Check one material_<name>_<field> key: the field must be E, nu, strength or yield_strain and the
+ * name a material of some region or of the library.  Other keys pass. */
+PETSC_EXTERN PetscErrorCode VfeMaterialsCheckKey(const char *key, PetscInt nregions, const char *const names[]);

@@ -1,0 +1,38 @@
+/*
+ * gmshutil.c - the one wrapper around the Gmsh C API's error convention, and atomic MSH output.
+ *
+ * Every Gmsh C function takes `int *ierr` last.  VfeGmshCheck() turns a non-zero value into a PETSc
+ * error whose message carries Gmsh's own last error (gmshLoggerGetLastError), so a failed boolean
+ * or mesher call reads like any other vfe error.
+ */
+#include "vfemesh.h"
+#include <stdio.h>
+
+PetscErrorCode VfeGmshCheck(int ierr, const char *what, const char *file, int line)
+{
+  char *msg = NULL;
+  int   ierr2 = 0;
+
+  if (!ierr) return 0;
+  gmshLoggerGetLastError(&msg, &ierr2);
+  (void)PetscError(PETSC_COMM_SELF, line, "gmsh", file, PETSC_ERR_LIB, PETSC_ERROR_INITIAL, "Gmsh failed in %s: %s", what,
+                   (msg && msg[0]) ? msg : "(no message)");
+  if (msg) gmshFree(msg);
+  return PETSC_ERR_LIB;
+}
+
+PetscErrorCode VfeGmshWriteMesh(const char *path)
+{
+  char tmp[PETSC_MAX_PATH_LEN];
+  int  ierr;
+
+  PetscFunctionBeginUser;
+  /* the temp name keeps the .msh extension: Gmsh picks the format from it */
+  PetscCall(PetscSNPrintf(tmp, sizeof tmp, "%s.part.msh", path));
+  PetscCall(VfeGmshCall((gmshOptionSetNumber("Mesh.MshFileVersion", 4.1, &ierr), ierr), "set MSH version"));
+  PetscCall(VfeGmshCall((gmshOptionSetNumber("Mesh.Binary", 0, &ierr), ierr), "set MSH ASCII"));
+  PetscCall(VfeGmshCall((gmshOptionSetNumber("Mesh.SaveAll", 0, &ierr), ierr), "set SaveAll"));
+  PetscCall(VfeGmshCall((gmshWrite(tmp, &ierr), ierr), tmp));
+  PetscCheck(rename(tmp, path) == 0, PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "cannot rename %s to %s", tmp, path);
+  PetscFunctionReturn(0);
+}

@@ -1,0 +1,143 @@
+/*
+ * vfemesh.h - public interface of the vfe mesh component.
+ *
+ * The mesh component turns geometry into a tetrahedral mesh with named regions and hands it to
+ * the solver as a distributed DMPlex.  Its contract with the rest of vfe:
+ *
+ *  - Every mesh passes through an MSH 4.1 file written by the Gmsh SDK, with physical groups
+ *    whose names are the region names of DESIGN.md (`L2.cancellous`, `L1L2.nucleus`,
+ *    `load_top`, ...).  Volume groups are regions, surface groups are boundaries.
+ *  - VfeMeshLoad() reads such a file on rank 0, checks it (tetrahedra only, no inverted or
+ *    degenerate element, every cell in exactly one volume group), distributes it with
+ *    DMPlexDistribute and returns the table of region and boundary names, identical on every rank.
+ *  - Cells carry their region index (0..nregions-1) in the label "vfe_region"; boundary faces
+ *    carry their boundary index (0..nsurfaces-1) in the label "vfe_boundary".
+ *
+ * Gmsh's C API reports errors through a trailing `int *ierr`; VfeGmshCall() turns that into a
+ * PETSc error carrying Gmsh's last error message.
+ */
+#pragma once
+#include <petscdmplex.h>
+#include <gmshc.h>
+
+#define VFE_NAME_LEN 64
+
+/* A named physical group of the mesh file. */
+typedef struct {
+  char     name[VFE_NAME_LEN]; /* physical name, e.g. "L2.cement" */
+  PetscInt tag;                /* physical tag in the file */
+  PetscInt dim;                /* 3: volume region, 2: boundary surface */
+} VfeGroup;
+
+/* Names of a mesh's regions and boundaries (same on every rank). */
+typedef struct {
+  PetscInt  nregions, nsurfaces;
+  VfeGroup *regions;  /* volume groups, in tag order */
+  VfeGroup *surfaces; /* surface groups, in tag order */
+} VfeMeshInfo;
+
+/* Wrap a Gmsh C API call whose last argument is `&ierr`:
+ *   PetscCall(VfeGmshCall((gmshModelOccSynchronize(&ierr), ierr), "synchronize"));        */
+PETSC_EXTERN PetscErrorCode VfeGmshCheck(int ierr, const char *what, const char *file, int line);
+#define VfeGmshCall(expr, what) VfeGmshCheck((expr), (what), __FILE__, __LINE__)
+
+/* Load an MSH file (any Gmsh-readable version with physical names), check and distribute it. */
+PETSC_EXTERN PetscErrorCode VfeMeshLoad(MPI_Comm comm, const char *path, DM *dm, VfeMeshInfo *info);
+PETSC_EXTERN PetscErrorCode VfeMeshInfoDestroy(VfeMeshInfo *info);
+/* Index of a region / boundary by name, or -1. */
+PETSC_EXTERN PetscInt VfeMeshInfoFindRegion(const VfeMeshInfo *info, const char *name);
+PETSC_EXTERN PetscInt VfeMeshInfoFindSurface(const VfeMeshInfo *info, const char *name);
+
+/* Write the current Gmsh model's mesh as MSH 4.1 to `path`, atomically (temp name + rename). */
+PETSC_EXTERN PetscErrorCode VfeGmshWriteMesh(const char *path);
+
+/* --- built-in geometries (mesh/shapes.c), each meshed by Gmsh and written to an MSH file --- */
+
+/* Box [0,lx]x[0,ly]x[0,lz]; regions "lower"/"upper" split at z = zsplit (zsplit <= 0: one region
+ * "body"); boundaries "xmin","xmax","ymin","ymax","zmin","zmax".  distort > 0 moves interior
+ * nodes randomly by up to distort*h (deterministic seed) to make a distorted mesh. */
+PETSC_EXTERN PetscErrorCode VfeShapeBox(const char *path, PetscReal lx, PetscReal ly, PetscReal lz, PetscReal zsplit,
+                                        PetscReal h, PetscReal distort);
+/* Octant x,y,z >= 0 of a thick-walled sphere, inner radius a, outer b; region "shell";
+ * boundaries "inner", "outer", "sym_x", "sym_y", "sym_z" (the planes x=0, y=0, z=0). */
+PETSC_EXTERN PetscErrorCode VfeShapeSphereOctant(const char *path, PetscReal a, PetscReal b, PetscReal h);
+/* Simple segment used before the anatomical mesher: three elliptic-cylinder vertebral bodies and
+ * two discs stacked along z with an ellipsoidal cement bolus in the middle body (the peers'
+ * benchmark geometry).  Regions L1.body, L1L2.disc, L2.body, L2.cement, L2L3.disc, L3.body;
+ * boundaries load_top, fixed_bottom. */
+PETSC_EXTERN PetscErrorCode VfeShapeSimpleSegment(const char *path, PetscReal h);
+
+/* ==== parametric spine-segment mesher (mesh/segment.c, mesh/cement.c) ==== */
+
+#define VFE_SEG_MAX_REGIONS 64
+
+/* What VfeSegmentMesh() built, identical on every rank (a plain struct, broadcast as bytes).
+ * Volumes in mm^3, measured on the final mesh (sum of tetrahedron volumes). Per-treated-level
+ * numbers refer to the first treated level. */
+typedef struct _n_VfeSegmentReport {
+  char      levels[32];          /* e.g. "L1-L3" */
+  char      treated[32];         /* first treated level, e.g. "L2" */
+  char      pattern[24];         /* cement pattern */
+  char      leak[16];            /* cement leak */
+  PetscReal fill_requested;      /* requested cement fill ratio */
+  PetscReal body_volume;         /* cortical+cancellous+endplates+cement of the treated level */
+  PetscReal cement_volume;       /* cement (diffuse: fraction x composite region volume) */
+  PetscReal cement_region_volume;/* volume of the <lvl>.cement region */
+  PetscReal diffuse_fraction;    /* cement volume fraction of the cement region (1 unless diffuse) */
+  PetscReal fill_ratio;          /* cement_volume / body_volume */
+  PetscReal larger_side_ratio;   /* cement on the fuller side of x = 0 / body_volume */
+  PetscReal leak_volume;         /* <lvl>.cement_leak volume */
+  PetscBool touches_endplate_sup, touches_endplate_inf; /* cement shares mesh nodes with them */
+  PetscReal wedge;               /* fracture_wedge applied to the treated level(s) */
+  PetscReal size_mm;             /* mesh_size_mm */
+  PetscInt  order;               /* mesh_order (validated; the file is first order) */
+  PetscInt  nnodes, ntets;
+  PetscInt  nregions;
+  char      region[VFE_SEG_MAX_REGIONS][VFE_NAME_LEN];
+  PetscInt  region_tets[VFE_SEG_MAX_REGIONS];
+  PetscReal region_volume[VFE_SEG_MAX_REGIONS];
+  PetscReal quality_min, quality_p01; /* 6*sqrt(2)*V / l_rms^3 (1 = regular tetrahedron) */
+  PetscInt  remesh_passes;       /* meshes built to meet the fill ratio */
+  PetscReal mesh_seconds;        /* wall time of the whole build on rank 0 */
+  unsigned long long hash;       /* FNV-1a 64 of node coordinates and region connectivity */
+} *VfeSegmentReport;
+
+/* Collective. Reads the segment_*, fracture_*, cement_* and mesh_* options, builds geometry and
+ * mesh with Gmsh on rank 0, writes MSH 4.1 atomically to msh_path, fills *rep on every rank.
+ * An error on rank 0 reaches every rank (the others raise "segment meshing failed on rank 0"). */
+PETSC_EXTERN PetscErrorCode VfeSegmentMesh(MPI_Comm comm, const char *msh_path, VfeSegmentReport *rep);
+/* Human-readable report on an ASCII viewer. */
+PETSC_EXTERN PetscErrorCode VfeSegmentReportView(VfeSegmentReport rep, PetscViewer v);
+/* The report as one JSON object, no trailing newline. */
+PETSC_EXTERN PetscErrorCode VfeSegmentReportWriteJSON(VfeSegmentReport rep, FILE *f);
+PETSC_EXTERN PetscErrorCode VfeSegmentReportDestroy(VfeSegmentReport *rep);
+/* PETSC_TRUE if `key` (option name without '-') is read by the segment mesher. */
+PETSC_EXTERN PetscBool VfeSegmentKnownKey(const char *key);
+
+/* -- package-private interface between segment.c and cement.c (not for use outside mesh/) -- */
+typedef enum { VFE_CEMENT_NONE, VFE_CEMENT_COMPACT, VFE_CEMENT_BIPEDICULAR, VFE_CEMENT_UNIPEDICULAR,
+               VFE_CEMENT_BRIDGING, VFE_CEMENT_DIFFUSE } VfeCementPattern;
+typedef enum { VFE_LEAK_NONE, VFE_LEAK_INTRADISCAL, VFE_LEAK_ANTERIOR } VfeCementLeak;
+typedef struct {
+  VfeCementPattern pattern;
+  VfeCementLeak    leak;
+  PetscReal        fill;             /* requested fill ratio */
+  PetscReal        offset;           /* lateral bolus offset (mm), <0: pattern default */
+  PetscBool        fused;            /* bipedicular H */
+  PetscReal        diffuse_fraction; /* cement volume fraction of the diffuse region */
+  PetscReal        leak_volume;      /* mm^3 */
+} VfeCementSpec;
+/* Geometry of a treated body as the cement placer sees it (untilted frame, mm). */
+typedef struct {
+  PetscReal a, be, ye, yflat; /* inner section: ellipse semi-axes, centre y, posterior flat wall */
+  PetscReal z0, z1, te;       /* body bottom/top, endplate thickness */
+  PetscReal Ras, Rbs, cs;     /* superior endplate lower surface: half-ellipsoid radii/depth (incl. te) */
+  PetscReal Rai, Rbi, ci;     /* inferior endplate upper surface */
+  int       core;             /* OCC volume tag of the cancellous core (not modified) */
+} VfeCementBody;
+PETSC_EXTERN PetscErrorCode VfeCementSpecFromOptions(VfeCementSpec *spec);
+PETSC_EXTERN PetscBool      VfeCementKnownKey(const char *key);
+/* Builds the cement region clipped to body->core for a target region volume; returns its OCC
+ * volume tags and the OCC volume. Errors with the largest reachable fill if target is too big. */
+PETSC_EXTERN PetscErrorCode VfeCementPlace(const VfeCementSpec *spec, const VfeCementBody *body, PetscReal target,
+                                           PetscReal body_volume, int *ntags, int tags[], PetscReal *volume);

@@ -1,0 +1,150 @@
+/*
+ * fields.c - stresses per cell and their per-region statistics.
+ *
+ * Stress is evaluated at the cell centroid with the element's own kernel (vfe_strain_stress).
+ * Statistics are volume-weighted: mean = sum(v_i x_i) / sum(v_i); the 95th percentile is the
+ * smallest value x such that cells with values <= x hold 95 % of the region's volume.  The values
+ * are gathered on rank 0 and sorted there, so the percentiles do not depend on the partition;
+ * sums are formed in a fixed (sorted) order for the same reason.
+ */
+#include "vfepost.h"
+#include "vfekernels.h"
+
+PetscErrorCode VfeComputeCellFields(VfeProblem prob, Vec ulocal, VfeCellFields *cf)
+{
+  VfeDisc            d = prob->disc;
+  const PetscScalar *u;
+  const PetscReal    L[4] = {0.25, 0.25, 0.25, 0.25};
+
+  PetscFunctionBeginUser;
+  cf->ncells = d->ncells;
+  PetscCall(PetscMalloc6(6 * d->ncells, &cf->stress, d->ncells, &cf->vm, d->ncells, &cf->minp, d->ncells, &cf->sed, 6 * d->ncells,
+                         &cf->strain, d->ncells, &cf->vol));
+  PetscCall(VecGetArrayRead(ulocal, &u));
+  for (PetscInt c = 0; c < d->ncells; ++c) {
+    const PetscInt *cn = &d->cell_nodes[c * d->npc];
+    const PetscInt  r  = d->cell_region[c];
+    PetscReal       X[30], G[4][3], ue[30], lam, mu, *s = &cf->stress[6 * c], *e = &cf->strain[6 * c], p[3];
+    VfeDiscCellCoordinates(d, c, X);
+    cf->vol[c] = PetscAbsReal(vfe_tet_gradients(X, G)) / 6.0;
+    for (PetscInt a = 0; a < d->npc; ++a)
+      for (int i = 0; i < 3; ++i) ue[3 * a + i] = PetscRealPart(u[3 * cn[a] + i]);
+    vfe_lame(prob->E[r], prob->nu[r], &lam, &mu);
+    vfe_strain_stress((int)d->order, G, L, ue, lam, mu, e, s);
+    cf->vm[c] = vfe_von_mises(s);
+    vfe_principal(s, p);
+    cf->minp[c] = p[2];
+    cf->sed[c]  = 0.5 * (s[0] * e[0] + s[1] * e[1] + s[2] * e[2] + 2.0 * (s[3] * e[3] + s[4] * e[4] + s[5] * e[5]));
+  }
+  PetscCall(VecRestoreArrayRead(ulocal, &u));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode VfeCellFieldsDestroy(VfeCellFields *cf)
+{
+  PetscFunctionBeginUser;
+  PetscCall(PetscFree6(cf->stress, cf->vm, cf->minp, cf->sed, cf->strain, cf->vol));
+  cf->ncells = 0;
+  PetscFunctionReturn(0);
+}
+
+typedef struct {
+  PetscReal x, v;
+} VfeValVol;
+
+static int VfeValVolCompare(const void *a, const void *b)
+{
+  const VfeValVol *p = (const VfeValVol *)a, *q = (const VfeValVol *)b;
+  if (p->x != q->x) return p->x < q->x ? -1 : 1;
+  return (p->v > q->v) - (p->v < q->v);
+}
+
+/* mean, 95th percentile and max of (x, v) pairs sorted by x */
+static void VfeSortedStats(VfeValVol *a, PetscInt n, PetscReal *mean, PetscReal *p95, PetscReal *max, PetscReal *min)
+{
+  PetscReal sv = 0, sx = 0, acc = 0;
+  qsort(a, (size_t)n, sizeof(VfeValVol), VfeValVolCompare);
+  for (PetscInt i = 0; i < n; ++i) sv += a[i].v, sx += a[i].x * a[i].v;
+  *mean = sv > 0 ? sx / sv : 0;
+  *p95  = n ? a[n - 1].x : 0;
+  for (PetscInt i = 0; i < n; ++i) {
+    acc += a[i].v;
+    if (acc >= 0.95 * sv) {
+      *p95 = a[i].x;
+      break;
+    }
+  }
+  *max = n ? a[n - 1].x : 0;
+  if (min) *min = n ? a[0].x : 0;
+}
+
+PetscErrorCode VfeRegionStatistics(VfeDisc d, const VfeCellFields *cf, PetscInt nregions, VfeRegionStats *stats)
+{
+  MPI_Comm    comm = PetscObjectComm((PetscObject)d->dm);
+  PetscMPIInt rank, size;
+  PetscReal  *send;
+  PetscInt    nc = d->ncells, ntot = 0;
+  int        *counts = NULL, *displs = NULL, n5 = (int)(5 * nc);
+  PetscReal  *all = NULL;
+
+  PetscFunctionBeginUser;
+  PetscCallMPI(MPI_Comm_rank(comm, &rank));
+  PetscCallMPI(MPI_Comm_size(comm, &size));
+  /* (region, vm, minp, sed, vol) per cell, gathered on rank 0 */
+  PetscCall(PetscMalloc1(5 * nc + 1, &send));
+  for (PetscInt c = 0; c < nc; ++c) {
+    send[5 * c + 0] = (PetscReal)d->cell_region[c];
+    send[5 * c + 1] = cf->vm[c];
+    send[5 * c + 2] = cf->minp[c];
+    send[5 * c + 3] = cf->sed[c];
+    send[5 * c + 4] = cf->vol[c];
+  }
+  if (!rank) PetscCall(PetscMalloc2(size, &counts, size, &displs));
+  PetscCallMPI(MPI_Gather(&n5, 1, MPI_INT, counts, 1, MPI_INT, 0, comm));
+  if (!rank) {
+    displs[0] = 0;
+    for (int i = 1; i < size; ++i) displs[i] = displs[i - 1] + counts[i - 1];
+    ntot = (displs[size - 1] + counts[size - 1]) / 5;
+    PetscCall(PetscMalloc1(5 * ntot + 1, &all));
+  }
+  PetscCallMPI(MPI_Gatherv(send, n5, MPIU_REAL, all, counts, displs, MPIU_REAL, 0, comm));
+  PetscCall(PetscFree(send));
+  PetscCall(PetscMemzero(stats, nregions * sizeof(VfeRegionStats)));
+  if (!rank) {
+    VfeValVol *a;
+    PetscInt  *cnt;
+    PetscCall(PetscCalloc1(nregions, &cnt));
+    PetscCall(PetscMalloc1(ntot + 1, &a));
+    for (PetscInt i = 0; i < ntot; ++i) cnt[(PetscInt)all[5 * i]]++;
+    for (PetscInt r = 0; r < nregions; ++r) {
+      PetscInt n = 0;
+      VfeRegionStats *s = &stats[r];
+      PetscReal dummy;
+      s->ncells = cnt[r];
+      for (PetscInt i = 0; i < ntot; ++i) /* rank order is fixed for a given partition; sum in sorted order below */
+        if ((PetscInt)all[5 * i] == r) a[n].x = all[5 * i + 4], a[n++].v = 1.0;
+      qsort(a, (size_t)n, sizeof(VfeValVol), VfeValVolCompare);
+      for (PetscInt i = 0; i < n; ++i) s->volume += a[i].x;
+      n = 0;
+      for (PetscInt i = 0; i < ntot; ++i)
+        if ((PetscInt)all[5 * i] == r) a[n].x = all[5 * i + 1], a[n++].v = all[5 * i + 4];
+      VfeSortedStats(a, n, &s->vm_mean, &s->vm_p95, &s->vm_max, NULL);
+      n = 0;
+      for (PetscInt i = 0; i < ntot; ++i)
+        if ((PetscInt)all[5 * i] == r) a[n].x = -all[5 * i + 2], a[n++].v = all[5 * i + 4];
+      VfeSortedStats(a, n, &s->comp_mean, &s->comp_p95, &s->comp_max, NULL);
+      s->minp_mean = -s->comp_mean;
+      s->minp_min  = -s->comp_max;
+      n = 0;
+      for (PetscInt i = 0; i < ntot; ++i)
+        if ((PetscInt)all[5 * i] == r) a[n].x = all[5 * i + 3], a[n++].v = all[5 * i + 4];
+      VfeSortedStats(a, n, &s->sed_mean, &dummy, &dummy, NULL);
+    }
+    PetscCall(PetscFree(a));
+    PetscCall(PetscFree(cnt));
+    PetscCall(PetscFree(all));
+    PetscCall(PetscFree2(counts, displs));
+  }
+  PetscCallMPI(MPI_Bcast(stats, (int)(nregions * sizeof(VfeRegionStats)), MPI_BYTE, 0, comm));
+  PetscFunctionReturn(0);
+}

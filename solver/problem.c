@@ -1,0 +1,659 @@
+/*
+ * problem.c - the elasticity problem on a discretisation: materials, boundary conditions, loads,
+ * assembly of K and f, Dirichlet elimination and the CG + GAMG solve.
+ *
+ * Assembly.  The default path (-vfe_assembly coo) builds, once per mesh, the pattern of node pairs
+ * that share a cell (a CSR over local nodes, each row sorted), hands it to MatSetPreallocationCOO
+ * as 3x3 blocks, and then assembles by summing element matrices into one value per pattern entry
+ * before MatSetValuesCOO: PETSc sees each node pair once, not once per element, which keeps the
+ * set-up cost and memory of the COO maps small (a naive per-element list is ~10x larger).  Ghost
+ * rows are routed to their owners by PETSc.  The alternative path (-vfe_assembly blocked) uses the
+ * DMPlex-preallocated matrix and MatSetValuesBlocked per cell.
+ *
+ * Dirichlet conditions are imposed by MatZeroRowsColumns (keeps K symmetric for CG, moves the
+ * known values to the right-hand side).  Which owned dofs are constrained is found with a marker
+ * vector summed over ranks (DMLocalToGlobal with ADD), because the face that constrains a node may
+ * live on another rank than the node's owner.
+ */
+#include "vfesolver.h"
+#include "vfekernels.h"
+#include <string.h>
+
+PetscErrorCode VfeProblemCreate(VfeDisc disc, PetscInt nregions, VfeProblem *prob)
+{
+  VfeProblem p;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscCalloc1(1, &p));
+  p->disc     = disc;
+  p->nregions = nregions;
+  PetscCall(PetscCalloc2(nregions, &p->E, nregions, &p->nu));
+  for (PetscInt r = 0; r < nregions; ++r) p->E[r] = -1; /* unset */
+  PetscCall(PetscStrncpy(p->assembly, "coo", sizeof p->assembly));
+  PetscCall(PetscStrncpy(p->backend, "cpu", sizeof p->backend));
+  *prob = p;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode VfeProblemDestroy(VfeProblem *prob)
+{
+  VfeProblem p = *prob;
+
+  PetscFunctionBeginUser;
+  if (!p) PetscFunctionReturn(0);
+  PetscCall(PetscFree2(p->E, p->nu));
+  PetscCall(MatDestroy(&p->K));
+  PetscCall(VecDestroy(&p->f));
+  PetscCall(VecDestroy(&p->ubc));
+  PetscCall(ISDestroy(&p->bcrows));
+  PetscCall(KSPDestroy(&p->ksp));
+  PetscCall(PetscFree2(p->row_start, p->row_cols));
+  PetscCall(PetscFree(p));
+  *prob = NULL;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode VfeProblemSetMaterial(VfeProblem prob, PetscInt region, PetscReal E, PetscReal nu)
+{
+  PetscFunctionBeginUser;
+  PetscCheck(region >= 0 && region < prob->nregions, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "region %" PetscInt_FMT " out of range", region);
+  PetscCheck(E > 0, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "Young's modulus %g of region %" PetscInt_FMT " must be > 0", (double)E, region);
+  PetscCheck(nu > -1 && nu < 0.5, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "Poisson's ratio %g of region %" PetscInt_FMT " must lie in (-1, 0.5)",
+             (double)nu, region);
+  prob->E[region]  = E;
+  prob->nu[region] = nu;
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode VfeProblemAddBC(VfeProblem prob, PetscInt surface, PetscInt kind, const PetscBool comp[3], VfeVectorFn fn, void *ctx)
+{
+  PetscInt k = prob->nbc;
+
+  PetscFunctionBeginUser;
+  PetscCheck(k < 16, PETSC_COMM_SELF, PETSC_ERR_SUP, "at most 16 boundary conditions");
+  prob->bc[k].surface = surface;
+  prob->bc[k].kind    = kind;
+  for (int d = 0; d < 3; ++d) prob->bc[k].comp[d] = comp ? comp[d] : PETSC_TRUE;
+  prob->bc[k].fn  = fn;
+  prob->bc[k].ctx = ctx;
+  prob->nbc++;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode VfeProblemAddDirichlet(VfeProblem prob, PetscInt surface, const PetscBool comp[3], VfeVectorFn fn, void *ctx)
+{
+  return VfeProblemAddBC(prob, surface, 0, comp, fn, ctx);
+}
+
+PetscErrorCode VfeProblemAddTraction(VfeProblem prob, PetscInt surface, VfeVectorFn fn, void *ctx)
+{
+  return VfeProblemAddBC(prob, surface, 1, NULL, fn, ctx);
+}
+
+PetscErrorCode VfeProblemSetBodyForce(VfeProblem prob, VfeVectorFn fn, void *ctx)
+{
+  prob->body     = fn;
+  prob->body_ctx = ctx;
+  return 0;
+}
+
+PetscErrorCode VfeProblemSetFromOptions(VfeProblem prob)
+{
+  PetscFunctionBeginUser;
+  PetscOptionsBegin(PetscObjectComm((PetscObject)prob->disc->dm), NULL, "vfe solver options", "VfeProblem");
+  PetscCall(PetscOptionsString("-vfe_assembly", "assembly path: coo or blocked", "VfeProblemAssemble", prob->assembly, prob->assembly,
+                               sizeof prob->assembly, NULL));
+  PetscCall(PetscOptionsString("-vfe_backend", "element-kernel backend: cpu or cuda", "VfeProblemAssemble", prob->backend, prob->backend,
+                               sizeof prob->backend, NULL));
+  PetscOptionsEnd();
+  PetscCheck(!strcmp(prob->assembly, "coo") || !strcmp(prob->assembly, "blocked"), PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
+             "vfe_assembly: unknown value '%s' (allowed: coo, blocked)", prob->assembly);
+  PetscCheck(!strcmp(prob->backend, "cpu") || !strcmp(prob->backend, "cuda"), PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
+             "vfe_backend: unknown value '%s' (allowed: cpu, cuda)", prob->backend);
+  PetscFunctionReturn(0);
+}
+
+/* ---------------------------------------------------------------- quadrature (PETSc's) ---------- */
+
+/* Stroud conical-product rule on the simplex of dimension dim, returned as barycentric points
+ * (dim+1 per point) and weights summing to 1. */
+static PetscErrorCode VfeSimplexRule(PetscInt dim, PetscInt n, PetscInt *np, PetscReal **bary, PetscReal **w)
+{
+  PetscQuadrature  q;
+  const PetscReal *pts, *wts;
+  PetscInt         qdim, nc;
+  PetscReal        sum = 0;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscDTStroudConicalQuadrature(dim, 1, n, -1.0, 1.0, &q));
+  PetscCall(PetscQuadratureGetData(q, &qdim, &nc, np, &pts, &wts));
+  PetscCall(PetscMalloc2((*np) * (dim + 1), bary, *np, w));
+  for (PetscInt i = 0; i < *np; ++i) sum += wts[i];
+  for (PetscInt i = 0; i < *np; ++i) {
+    PetscReal l0 = 1.0;
+    for (PetscInt d = 0; d < dim; ++d) {
+      (*bary)[i * (dim + 1) + d + 1] = 0.5 * (pts[i * dim + d] + 1.0);
+      l0 -= (*bary)[i * (dim + 1) + d + 1];
+    }
+    (*bary)[i * (dim + 1)] = l0;
+    (*w)[i]                = wts[i] / sum;
+  }
+  PetscCall(PetscQuadratureDestroy(&q));
+  PetscFunctionReturn(0);
+}
+
+/* ---------------------------------------------------------------- markers and sums -------------- */
+
+/* Local vector with 1 at the dofs (components comp) of every node of surface s, consistent over
+ * ranks: contributions are summed on owners and sent back to ghosts. */
+static PetscErrorCode VfeSurfaceMarker(VfeDisc disc, PetscInt s, const PetscBool comp[3], Vec mlocal)
+{
+  PetscInt     nf, *faces;
+  PetscScalar *m;
+  Vec          g;
+
+  PetscFunctionBeginUser;
+  PetscCall(VecSet(mlocal, 0));
+  PetscCall(VfeDiscGetBoundaryFaces(disc, s, &nf, &faces));
+  PetscCall(VecGetArray(mlocal, &m));
+  for (PetscInt i = 0; i < nf; ++i) {
+    PetscInt  nodes[6], nn = disc->order == 1 ? 3 : 6;
+    PetscReal area, n[3];
+    PetscCall(VfeDiscFaceGeometry(disc, faces[i], nodes, &area, n));
+    for (PetscInt k = 0; k < nn; ++k)
+      for (int d = 0; d < 3; ++d)
+        if (comp[d]) m[3 * nodes[k] + d] = 1;
+  }
+  PetscCall(VecRestoreArray(mlocal, &m));
+  PetscCall(PetscFree(faces));
+  PetscCall(DMGetGlobalVector(disc->dm, &g));
+  PetscCall(VecSet(g, 0));
+  PetscCall(DMLocalToGlobal(disc->dm, mlocal, ADD_VALUES, g));
+  PetscCall(DMGlobalToLocal(disc->dm, g, INSERT_VALUES, mlocal));
+  PetscCall(DMRestoreGlobalVector(disc->dm, &g));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode VfeDiscSurfaceSum(VfeDisc disc, PetscInt s, Vec vlocal, PetscReal sum[3])
+{
+  Vec                m;
+  const PetscScalar *mv, *v;
+  const PetscBool    all[3] = {PETSC_TRUE, PETSC_TRUE, PETSC_TRUE};
+  PetscReal          loc[3] = {0, 0, 0};
+
+  PetscFunctionBeginUser;
+  PetscCall(DMGetLocalVector(disc->dm, &m));
+  PetscCall(VfeSurfaceMarker(disc, s, all, m));
+  PetscCall(VecGetArrayRead(m, &mv));
+  PetscCall(VecGetArrayRead(vlocal, &v));
+  for (PetscInt i = 0; i < disc->nnodes; ++i)
+    if (disc->owned[i] && PetscRealPart(mv[3 * i]) > 0)
+      for (int d = 0; d < 3; ++d) loc[d] += PetscRealPart(v[3 * i + d]);
+  PetscCall(VecRestoreArrayRead(vlocal, &v));
+  PetscCall(VecRestoreArrayRead(m, &mv));
+  PetscCall(DMRestoreLocalVector(disc->dm, &m));
+  PetscCallMPI(MPI_Allreduce(loc, sum, 3, MPIU_REAL, MPIU_SUM, PetscObjectComm((PetscObject)disc->dm)));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode VfeDiscSurfaceArea(VfeDisc disc, PetscInt s, PetscReal *area)
+{
+  PetscInt  nf, *faces;
+  PetscReal loc = 0;
+
+  PetscFunctionBeginUser;
+  PetscCall(VfeDiscGetBoundaryFaces(disc, s, &nf, &faces));
+  for (PetscInt i = 0; i < nf; ++i) {
+    PetscInt  nodes[6];
+    PetscReal a, n[3];
+    PetscCall(VfeDiscFaceGeometry(disc, faces[i], nodes, &a, n));
+    loc += a;
+  }
+  PetscCall(PetscFree(faces));
+  PetscCallMPI(MPI_Allreduce(&loc, area, 1, MPIU_REAL, MPIU_SUM, PetscObjectComm((PetscObject)disc->dm)));
+  PetscFunctionReturn(0);
+}
+
+/* ---------------------------------------------------------------- assembly ---------------------- */
+
+/* Node-pair pattern over local nodes: row_start (nnodes+1), row_cols sorted per row. */
+static PetscErrorCode VfeBuildPattern(VfeProblem prob)
+{
+  VfeDisc   d = prob->disc;
+  PetscInt *cstart, *clist, *mark, nnz = 0, *tmp;
+  const PetscInt npc = d->npc;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscCalloc3(d->nnodes + 1, &cstart, d->ncells * npc, &clist, d->nnodes, &mark));
+  for (PetscInt c = 0; c < d->ncells; ++c)
+    for (PetscInt a = 0; a < npc; ++a) cstart[d->cell_nodes[c * npc + a] + 1]++;
+  for (PetscInt i = 0; i < d->nnodes; ++i) cstart[i + 1] += cstart[i];
+  {
+    PetscInt *fill;
+    PetscCall(PetscMalloc1(d->nnodes, &fill));
+    PetscCall(PetscArraycpy(fill, cstart, d->nnodes));
+    for (PetscInt c = 0; c < d->ncells; ++c)
+      for (PetscInt a = 0; a < npc; ++a) clist[fill[d->cell_nodes[c * npc + a]]++] = c;
+    PetscCall(PetscFree(fill));
+  }
+  for (PetscInt i = 0; i < d->nnodes; ++i) mark[i] = -1;
+  /* first pass: count, second pass: fill */
+  PetscCall(PetscMalloc1(d->nnodes + 1, &prob->row_start));
+  prob->row_start[0] = 0;
+  for (int pass = 0; pass < 2; ++pass) {
+    for (PetscInt i = 0; i < d->nnodes; ++i) mark[i] = -1;
+    for (PetscInt a = 0; a < d->nnodes; ++a) {
+      PetscInt cnt = 0;
+      for (PetscInt k = cstart[a]; k < cstart[a + 1]; ++k) {
+        const PetscInt *cn = &d->cell_nodes[clist[k] * npc];
+        for (PetscInt b = 0; b < npc; ++b)
+          if (mark[cn[b]] != a) {
+            mark[cn[b]] = a;
+            if (pass) prob->row_cols[prob->row_start[a] + cnt] = cn[b];
+            cnt++;
+          }
+      }
+      if (!pass) prob->row_start[a + 1] = prob->row_start[a] + cnt;
+      else PetscCall(PetscSortInt(cnt, &prob->row_cols[prob->row_start[a]]));
+    }
+    if (!pass) {
+      nnz = prob->row_start[d->nnodes];
+      PetscCall(PetscMalloc1(nnz, &tmp));
+      prob->row_cols = tmp;
+    }
+  }
+  prob->ncoo = nnz;
+  PetscCall(PetscFree3(cstart, clist, mark));
+  PetscFunctionReturn(0);
+}
+
+static inline PetscInt VfeFindCol(const PetscInt *cols, PetscInt n, PetscInt key)
+{
+  PetscInt lo = 0, hi = n - 1;
+  while (lo <= hi) {
+    const PetscInt mid = (lo + hi) / 2;
+    if (cols[mid] < key) lo = mid + 1;
+    else if (cols[mid] > key) hi = mid - 1;
+    else return mid;
+  }
+  return -1;
+}
+
+/* CPU backend: element matrices summed into one value per node pair (3x3 blocks). */
+PetscErrorCode VfeAssembleCOO_CPU(VfeProblem prob)
+{
+  VfeDisc        d   = prob->disc;
+  const PetscInt npc = d->npc, ld = 3 * npc;
+  PetscScalar   *v   = prob->coo_vals;
+  PetscReal      X[30], Ke[900];
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscArrayzero(v, 9 * prob->ncoo));
+  for (PetscInt c = 0; c < d->ncells; ++c) {
+    const PetscInt *cn = &d->cell_nodes[c * npc];
+    const PetscInt  r  = d->cell_region[c];
+    VfeDiscCellCoordinates(d, c, X);
+    vfe_element_stiffness((int)d->order, X, prob->E[r], prob->nu[r], Ke);
+    for (PetscInt a = 0; a < npc; ++a) {
+      const PetscInt  rs = prob->row_start[cn[a]], rl = prob->row_start[cn[a] + 1] - rs;
+      const PetscInt *rc = &prob->row_cols[rs];
+      for (PetscInt b = 0; b < npc; ++b) {
+        PetscScalar   *blk = &v[9 * (rs + VfeFindCol(rc, rl, cn[b]))];
+        const PetscReal *k = &Ke[3 * a * ld + 3 * b];
+        for (int i = 0; i < 3; ++i)
+          for (int j = 0; j < 3; ++j) blk[3 * i + j] += k[i * ld + j];
+      }
+    }
+  }
+  PetscCall(PetscLogFlops(2.0 * d->ncells * ld * ld * (d->order == 1 ? 1 : 4)));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode VfeAssembleMatrix(VfeProblem prob)
+{
+  VfeDisc  d = prob->disc;
+  MPI_Comm comm = PetscObjectComm((PetscObject)d->dm);
+
+  PetscFunctionBeginUser;
+  for (PetscInt r = 0; r < prob->nregions; ++r)
+    PetscCheck(prob->E[r] > 0, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONGSTATE, "region %" PetscInt_FMT " has no material", r);
+  if (!strcmp(prob->assembly, "coo")) {
+    if (!prob->K) {
+      PetscInt *ci, *cj;
+      MatType   mtype;
+      PetscCall(VfeBuildPattern(prob));
+      PetscCall(PetscMalloc2(9 * prob->ncoo, &ci, 9 * prob->ncoo, &cj));
+      for (PetscInt a = 0; a < d->nnodes; ++a)
+        for (PetscInt k = prob->row_start[a]; k < prob->row_start[a + 1]; ++k) {
+          const PetscInt b = prob->row_cols[k];
+          for (int i = 0; i < 3; ++i)
+            for (int j = 0; j < 3; ++j) {
+              ci[9 * k + 3 * i + j] = 3 * d->gnode[a] + i;
+              cj[9 * k + 3 * i + j] = 3 * d->gnode[b] + j;
+            }
+        }
+      PetscCall(DMGetMatType(d->dm, &mtype));
+      PetscCall(MatCreate(comm, &prob->K));
+      PetscCall(MatSetSizes(prob->K, 3 * d->nowned, 3 * d->nowned, 3 * d->nglobal, 3 * d->nglobal));
+      PetscCall(MatSetType(prob->K, mtype ? mtype : MATAIJ));
+      PetscCall(MatSetBlockSize(prob->K, 3));
+      PetscCall(MatSetOptionsPrefix(prob->K, "vfe_"));
+      PetscCall(MatSetFromOptions(prob->K));
+      PetscCall(MatSetPreallocationCOO(prob->K, 9 * prob->ncoo, ci, cj));
+      PetscCall(PetscFree2(ci, cj));
+    }
+    PetscCall(PetscMalloc1(9 * prob->ncoo, &prob->coo_vals));
+    if (!strcmp(prob->backend, "cuda")) PetscCall(VfeAssembleCOO_CUDA(prob));
+    else PetscCall(VfeAssembleCOO_CPU(prob));
+    PetscCall(MatSetValuesCOO(prob->K, prob->coo_vals, INSERT_VALUES));
+    PetscCall(PetscFree(prob->coo_vals));
+  } else {
+    const PetscInt npc = d->npc;
+    PetscReal      X[30], Ke[900];
+    PetscInt       gidx[10];
+    PetscCheck(!strcmp(prob->backend, "cpu"), comm, PETSC_ERR_USER_INPUT, "vfe_assembly blocked runs only with vfe_backend cpu");
+    if (!prob->K) {
+      PetscCall(DMCreateMatrix(d->dm, &prob->K));
+      PetscCall(MatSetOption(prob->K, MAT_NEW_NONZERO_ALLOCATION_ERR, PETSC_TRUE));
+    }
+    PetscCall(MatZeroEntries(prob->K));
+    for (PetscInt c = 0; c < d->ncells; ++c) {
+      const PetscInt *cn = &d->cell_nodes[c * npc];
+      const PetscInt  r  = d->cell_region[c];
+      for (PetscInt a = 0; a < npc; ++a) gidx[a] = d->gnode[cn[a]];
+      VfeDiscCellCoordinates(d, c, X);
+      vfe_element_stiffness((int)d->order, X, prob->E[r], prob->nu[r], Ke);
+      PetscCall(MatSetValuesBlocked(prob->K, npc, gidx, npc, gidx, Ke, ADD_VALUES));
+    }
+    PetscCall(MatAssemblyBegin(prob->K, MAT_FINAL_ASSEMBLY));
+    PetscCall(MatAssemblyEnd(prob->K, MAT_FINAL_ASSEMBLY));
+  }
+  PetscCall(MatSetOption(prob->K, MAT_SYMMETRIC, PETSC_TRUE));
+  PetscCall(MatSetOption(prob->K, MAT_SPD, PETSC_TRUE));
+  PetscFunctionReturn(0);
+}
+
+/* Load vector: tractions on faces and body force in cells, assembled over ranks. */
+static PetscErrorCode VfeAssembleLoad(VfeProblem prob)
+{
+  VfeDisc      d = prob->disc;
+  Vec          fl;
+  PetscScalar *f;
+  PetscInt     np2, np3;
+  PetscReal   *b2, *w2, *b3, *w3;
+
+  PetscFunctionBeginUser;
+  if (!prob->f) PetscCall(DMCreateGlobalVector(d->dm, &prob->f));
+  PetscCall(DMGetLocalVector(d->dm, &fl));
+  PetscCall(VecSet(fl, 0));
+  PetscCall(VecGetArray(fl, &f));
+  PetscCall(VfeSimplexRule(2, 3, &np2, &b2, &w2));
+  PetscCall(VfeSimplexRule(3, 3, &np3, &b3, &w3));
+  for (PetscInt k = 0; k < prob->nbc; ++k) {
+    PetscInt nf, *faces;
+    if (prob->bc[k].kind != 1) continue;
+    PetscCall(VfeDiscGetBoundaryFaces(d, prob->bc[k].surface, &nf, &faces));
+    for (PetscInt i = 0; i < nf; ++i) {
+      PetscInt  nodes[6];
+      PetscReal area, n[3];
+      PetscCall(VfeDiscFaceGeometry(d, faces[i], nodes, &area, n));
+      for (PetscInt q = 0; q < np2; ++q) {
+        const PetscReal *L = &b2[3 * q];
+        PetscReal        x[3] = {0, 0, 0}, t[3], N[6];
+        for (int v = 0; v < 3; ++v)
+          for (int dd = 0; dd < 3; ++dd) x[dd] += L[v] * d->xyz[3 * nodes[v] + dd];
+        PetscCall(prob->bc[k].fn(x, n, prob->bc[k].ctx, t));
+        if (d->order == 1) {
+          for (int v = 0; v < 3; ++v) N[v] = L[v];
+        } else {
+          for (int v = 0; v < 3; ++v) N[v] = L[v] * (2 * L[v] - 1);
+          N[3] = 4 * L[0] * L[1], N[4] = 4 * L[1] * L[2], N[5] = 4 * L[0] * L[2];
+        }
+        for (int a = 0; a < (d->order == 1 ? 3 : 6); ++a)
+          for (int dd = 0; dd < 3; ++dd) f[3 * nodes[a] + dd] += w2[q] * area * N[a] * t[dd];
+      }
+    }
+    PetscCall(PetscFree(faces));
+  }
+  if (prob->body) {
+    for (PetscInt c = 0; c < d->ncells; ++c) {
+      const PetscInt *cn = &d->cell_nodes[c * d->npc];
+      PetscReal       X[30], G[4][3], vol, N[10];
+      VfeDiscCellCoordinates(d, c, X);
+      vol = PetscAbsReal(vfe_tet_gradients(X, G)) / 6.0;
+      for (PetscInt q = 0; q < np3; ++q) {
+        const PetscReal *L = &b3[4 * q];
+        PetscReal        x[3] = {0, 0, 0}, bf[3], zero[3] = {0, 0, 0};
+        for (int v = 0; v < 4; ++v)
+          for (int dd = 0; dd < 3; ++dd) x[dd] += L[v] * X[3 * v + dd];
+        PetscCall(prob->body(x, zero, prob->body_ctx, bf));
+        vfe_shape_values((int)d->order, L, N);
+        for (PetscInt a = 0; a < d->npc; ++a)
+          for (int dd = 0; dd < 3; ++dd) f[3 * cn[a] + dd] += w3[q] * vol * N[a] * bf[dd];
+      }
+    }
+  }
+  PetscCall(PetscFree2(b2, w2));
+  PetscCall(PetscFree2(b3, w3));
+  PetscCall(VecRestoreArray(fl, &f));
+  PetscCall(VecSet(prob->f, 0));
+  PetscCall(DMLocalToGlobal(d->dm, fl, ADD_VALUES, prob->f));
+  PetscCall(DMRestoreLocalVector(d->dm, &fl));
+  PetscFunctionReturn(0);
+}
+
+/* Owned Dirichlet rows and their values (later conditions win where they overlap). */
+static PetscErrorCode VfeDirichletRows(VfeProblem prob)
+{
+  VfeDisc      d = prob->disc;
+  Vec          m, vals;
+  PetscInt    *rows, nrows = 0, rstart;
+  PetscScalar *val;
+  const PetscScalar *mv;
+  PetscBool   *isbc;
+
+  PetscFunctionBeginUser;
+  if (!prob->ubc) PetscCall(DMCreateGlobalVector(d->dm, &prob->ubc));
+  PetscCall(VecSet(prob->ubc, 0));
+  PetscCall(VecGetOwnershipRange(prob->ubc, &rstart, NULL));
+  PetscCall(PetscCalloc1(3 * d->nnodes, &isbc));
+  PetscCall(DMGetLocalVector(d->dm, &m));
+  PetscCall(DMGetLocalVector(d->dm, &vals));
+  PetscCall(VecSet(vals, 0));
+  PetscCall(VecGetArray(vals, &val));
+  for (PetscInt k = 0; k < prob->nbc; ++k) {
+    if (prob->bc[k].kind != 0) continue;
+    PetscCall(VfeSurfaceMarker(d, prob->bc[k].surface, prob->bc[k].comp, m));
+    PetscCall(VecGetArrayRead(m, &mv));
+    for (PetscInt i = 0; i < d->nnodes; ++i) {
+      PetscReal g[3], zero[3] = {0, 0, 0};
+      PetscBool any = PETSC_FALSE;
+      if (!d->owned[i]) continue;
+      for (int c = 0; c < 3; ++c)
+        if (PetscRealPart(mv[3 * i + c]) > 0) any = PETSC_TRUE;
+      if (!any) continue;
+      if (prob->bc[k].fn) PetscCall(prob->bc[k].fn(&d->xyz[3 * i], zero, prob->bc[k].ctx, g));
+      else g[0] = g[1] = g[2] = 0;
+      for (int c = 0; c < 3; ++c)
+        if (PetscRealPart(mv[3 * i + c]) > 0) {
+          isbc[3 * i + c] = PETSC_TRUE;
+          val[3 * i + c]  = g[c];
+        }
+    }
+    PetscCall(VecRestoreArrayRead(m, &mv));
+  }
+  for (PetscInt i = 0; i < 3 * d->nnodes; ++i) nrows += isbc[i] ? 1 : 0;
+  PetscCall(PetscMalloc1(nrows, &rows));
+  nrows = 0;
+  for (PetscInt i = 0; i < d->nnodes; ++i)
+    for (int c = 0; c < 3; ++c)
+      if (isbc[3 * i + c]) rows[nrows++] = 3 * d->gnode[i] + c;
+  PetscCall(VecRestoreArray(vals, &val));
+  PetscCall(DMLocalToGlobal(d->dm, vals, INSERT_VALUES, prob->ubc));
+  PetscCall(DMRestoreLocalVector(d->dm, &vals));
+  PetscCall(DMRestoreLocalVector(d->dm, &m));
+  PetscCall(PetscFree(isbc));
+  PetscCall(ISDestroy(&prob->bcrows));
+  PetscCall(PetscSortInt(nrows, rows));
+  PetscCall(ISCreateGeneral(PetscObjectComm((PetscObject)d->dm), nrows, rows, PETSC_OWN_POINTER, &prob->bcrows));
+  (void)rstart;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode VfeProblemAssemble(VfeProblem prob)
+{
+  PetscFunctionBeginUser;
+  PetscCall(PetscLogEventBegin(VfeEv.assembly, 0, 0, 0, 0));
+  PetscCall(VfeAssembleMatrix(prob));
+  PetscCall(VfeAssembleLoad(prob));
+  PetscCall(VfeDirichletRows(prob));
+  PetscCall(PetscLogEventEnd(VfeEv.assembly, 0, 0, 0, 0));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode VfeProblemSolve(VfeProblem prob, Vec u)
+{
+  VfeDisc         d = prob->disc;
+  MPI_Comm        comm = PetscObjectComm((PetscObject)d->dm);
+  Vec             b, coords, cl;
+  MatNullSpace    nsp;
+  PC              pc;
+  const PetscInt *rows;
+  PetscInt        nrows, ntot;
+
+  PetscFunctionBeginUser;
+  PetscCall(ISGetLocalSize(prob->bcrows, &nrows));
+  PetscCallMPI(MPI_Allreduce(&nrows, &ntot, 1, MPIU_INT, MPI_SUM, comm));
+  PetscCall(VecDuplicate(prob->f, &b));
+  PetscCall(VecCopy(prob->f, b));
+  PetscCall(VecCopy(prob->ubc, u));
+  PetscCall(ISGetIndices(prob->bcrows, &rows));
+  PetscCall(MatZeroRowsColumns(prob->K, nrows, rows, 1.0, u, b));
+  PetscCall(ISRestoreIndices(prob->bcrows, &rows));
+
+  /* rigid-body near-null space from the node coordinates */
+  PetscCall(DMCreateGlobalVector(d->dm, &coords));
+  PetscCall(DMGetLocalVector(d->dm, &cl));
+  {
+    PetscScalar *c;
+    PetscCall(VecGetArray(cl, &c));
+    for (PetscInt i = 0; i < 3 * d->nnodes; ++i) c[i] = d->xyz[i];
+    PetscCall(VecRestoreArray(cl, &c));
+  }
+  PetscCall(DMLocalToGlobal(d->dm, cl, INSERT_VALUES, coords));
+  PetscCall(DMRestoreLocalVector(d->dm, &cl));
+  PetscCall(VecSetBlockSize(coords, 3));
+  PetscCall(MatNullSpaceCreateRigidBody(coords, &nsp));
+  PetscCall(MatSetNearNullSpace(prob->K, nsp));
+  PetscCall(MatNullSpaceDestroy(&nsp));
+  PetscCall(VecDestroy(&coords));
+
+  PetscCall(PetscLogEventBegin(VfeEv.pcsetup, 0, 0, 0, 0));
+  if (!prob->ksp) PetscCall(KSPCreate(comm, &prob->ksp));
+  PetscCall(KSPSetOperators(prob->ksp, prob->K, prob->K));
+  PetscCall(KSPSetType(prob->ksp, KSPCG));
+  PetscCall(KSPGetPC(prob->ksp, &pc));
+  PetscCall(PCSetType(pc, PCGAMG));
+  PetscCall(KSPSetTolerances(prob->ksp, 1e-8, 1e-50, PETSC_DEFAULT, 2000));
+  PetscCall(KSPSetInitialGuessNonzero(prob->ksp, PETSC_TRUE));
+  PetscCall(KSPSetFromOptions(prob->ksp));
+  PetscCall(KSPSetUp(prob->ksp));
+  PetscCall(PetscLogEventEnd(VfeEv.pcsetup, 0, 0, 0, 0));
+
+  PetscCall(PetscLogEventBegin(VfeEv.solve, 0, 0, 0, 0));
+  PetscCall(KSPSolve(prob->ksp, b, u));
+  PetscCall(PetscLogEventEnd(VfeEv.solve, 0, 0, 0, 0));
+  PetscCall(KSPGetIterationNumber(prob->ksp, &prob->its));
+  PetscCall(KSPGetConvergedReason(prob->ksp, &prob->reason));
+  PetscCall(KSPGetResidualNorm(prob->ksp, &prob->rnorm));
+  PetscCall(VecDestroy(&b));
+  PetscCall(PetscInfo(prob->ksp, "solve: %s after %" PetscInt_FMT " iterations\n", KSPConvergedReasons[prob->reason], prob->its));
+  PetscCheck(prob->reason > 0, comm, PETSC_ERR_NOT_CONVERGED,
+             "the linear solver did not converge: %s after %" PetscInt_FMT
+             " iterations (residual norm %g); check the boundary conditions (a free body is singular) or raise -ksp_max_it",
+             KSPConvergedReasons[prob->reason], prob->its, (double)prob->rnorm);
+  (void)ntot;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode VfeProblemInternalForce(VfeProblem prob, Vec ulocal, Vec flocal)
+{
+  VfeDisc            d   = prob->disc;
+  const PetscInt     npc = d->npc, ld = 3 * npc;
+  const PetscScalar *u;
+  PetscScalar       *f;
+  PetscReal          X[30], Ke[900], ue[30];
+  Vec                g;
+
+  PetscFunctionBeginUser;
+  PetscCall(VecSet(flocal, 0));
+  PetscCall(VecGetArrayRead(ulocal, &u));
+  PetscCall(VecGetArray(flocal, &f));
+  for (PetscInt c = 0; c < d->ncells; ++c) {
+    const PetscInt *cn = &d->cell_nodes[c * npc];
+    const PetscInt  r  = d->cell_region[c];
+    VfeDiscCellCoordinates(d, c, X);
+    vfe_element_stiffness((int)d->order, X, prob->E[r], prob->nu[r], Ke);
+    for (PetscInt a = 0; a < npc; ++a)
+      for (int i = 0; i < 3; ++i) ue[3 * a + i] = PetscRealPart(u[3 * cn[a] + i]);
+    for (PetscInt a = 0; a < npc; ++a)
+      for (int i = 0; i < 3; ++i) {
+        PetscReal s = 0;
+        for (PetscInt k = 0; k < ld; ++k) s += Ke[(3 * a + i) * ld + k] * ue[k];
+        f[3 * cn[a] + i] += s;
+      }
+  }
+  PetscCall(VecRestoreArray(flocal, &f));
+  PetscCall(VecRestoreArrayRead(ulocal, &u));
+  PetscCall(DMGetGlobalVector(d->dm, &g));
+  PetscCall(VecSet(g, 0));
+  PetscCall(DMLocalToGlobal(d->dm, flocal, ADD_VALUES, g));
+  PetscCall(DMGlobalToLocal(d->dm, g, INSERT_VALUES, flocal));
+  PetscCall(DMRestoreGlobalVector(d->dm, &g));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode VfeDiscErrorNorms(VfeDisc d, Vec ulocal, VfeExactFn exact, void *ctx, PetscReal err[4])
+{
+  const PetscScalar *u;
+  PetscInt           np;
+  PetscReal         *b, *w, loc[4] = {0, 0, 0, 0};
+
+  PetscFunctionBeginUser;
+  PetscCall(VfeSimplexRule(3, 4, &np, &b, &w));
+  PetscCall(VecGetArrayRead(ulocal, &u));
+  for (PetscInt c = 0; c < d->ncells; ++c) {
+    const PetscInt *cn = &d->cell_nodes[c * d->npc];
+    PetscReal       X[30], G[4][3], vol, N[10], dN[10][3];
+    VfeDiscCellCoordinates(d, c, X);
+    vol = PetscAbsReal(vfe_tet_gradients(X, G)) / 6.0;
+    for (PetscInt q = 0; q < np; ++q) {
+      const PetscReal *L = &b[4 * q];
+      PetscReal        x[3] = {0, 0, 0}, ue[3], ge[9], uh[3] = {0, 0, 0}, gh[9] = {0};
+      for (int v = 0; v < 4; ++v)
+        for (int k = 0; k < 3; ++k) x[k] += L[v] * X[3 * v + k];
+      PetscCall(exact(x, ctx, ue, ge));
+      vfe_shape_values((int)d->order, L, N);
+      vfe_shape_gradients((int)d->order, G, L, dN);
+      for (PetscInt a = 0; a < d->npc; ++a)
+        for (int i = 0; i < 3; ++i) {
+          const PetscReal ua = PetscRealPart(u[3 * cn[a] + i]);
+          uh[i] += N[a] * ua;
+          for (int k = 0; k < 3; ++k) gh[3 * i + k] += ua * dN[a][k];
+        }
+      for (int i = 0; i < 3; ++i) {
+        loc[0] += w[q] * vol * PetscSqr(uh[i] - ue[i]);
+        loc[2] += w[q] * vol * PetscSqr(ue[i]);
+      }
+      for (int k = 0; k < 9; ++k) {
+        loc[1] += w[q] * vol * PetscSqr(gh[k] - ge[k]);
+        loc[3] += w[q] * vol * PetscSqr(ge[k]);
+      }
+    }
+  }
+  PetscCall(VecRestoreArrayRead(ulocal, &u));
+  PetscCall(PetscFree2(b, w));
+  PetscCallMPI(MPI_Allreduce(loc, err, 4, MPIU_REAL, MPIU_SUM, PetscObjectComm((PetscObject)d->dm)));
+  for (int k = 0; k < 4; ++k) err[k] = PetscSqrtReal(err[k]);
+  PetscFunctionReturn(0);
+}

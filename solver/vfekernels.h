@@ -1,0 +1,181 @@
+/*
+ * vfekernels.h - element kernels for small-strain isotropic linear elasticity on P1 (4-node) and
+ * P2 (10-node) tetrahedra.  Pure, allocation-free, inline functions of the element coordinates and
+ * the material constants, compiled for the CPU assembly loop and (with VFE_HD = __host__ __device__)
+ * for the CUDA kernel.  Node order: 4 vertices, then for P2 the edges in VTK order
+ * (01, 12, 02, 03, 13, 23).  DOF order: node-major, (ux, uy, uz) per node, so the element matrix is
+ * a grid of 3x3 node blocks, ready for blocked (bs = 3) insertion.
+ *
+ *   a(u, v) = int_K  lambda div u div v + 2 mu eps(u) : eps(v)  dx,
+ *   lambda = E nu / ((1 + nu)(1 - 2 nu)),  mu = E / (2 (1 + nu)),
+ *   K[3a+i][3b+j] = int_K lambda dNa/dx_i dNb/dx_j + mu dNa/dx_j dNb/dx_i + mu delta_ij grad Na . grad Nb.
+ *
+ * P1 gradients are constant (one-point rule exact).  P2 gradients are linear, so the stiffness
+ * integrand is quadratic and the 4-point rule (a, b, b, b), a = 0.5854..., b = 0.1382..., weights
+ * 1/4, is exact.  Orientation does not matter: |det J| is used.
+ */
+#pragma once
+#include <math.h>
+
+#ifdef __CUDACC__
+  #define VFE_HD __host__ __device__
+#else
+  #define VFE_HD
+#endif
+
+#define VFE_QP2_A 0.5854101966249685
+#define VFE_QP2_B 0.1381966011250105
+
+/* VTK edge order of the 10-node tetrahedron */
+static const int VfeTetEdges[6][2] = {{0, 1}, {1, 2}, {0, 2}, {0, 3}, {1, 3}, {2, 3}};
+
+/* Lame constants from E and nu. */
+VFE_HD static inline void vfe_lame(double E, double nu, double *lam, double *mu)
+{
+  *lam = E * nu / ((1.0 + nu) * (1.0 - 2.0 * nu));
+  *mu  = E / (2.0 * (1.0 + nu));
+}
+
+/* Gradients of the barycentric coordinates G[i] = grad lambda_i of the tetrahedron with vertices
+ * X[0..11]; returns the signed 6 x volume (det of [x1-x0, x2-x0, x3-x0]). */
+VFE_HD static inline double vfe_tet_gradients(const double *X, double G[4][3])
+{
+  double a[3][3], det, id;
+  for (int i = 0; i < 3; ++i)
+    for (int d = 0; d < 3; ++d) a[i][d] = X[3 * (i + 1) + d] - X[d]; /* row i = x_{i+1} - x_0 */
+  det = a[0][0] * (a[1][1] * a[2][2] - a[1][2] * a[2][1]) - a[0][1] * (a[1][0] * a[2][2] - a[1][2] * a[2][0]) +
+        a[0][2] * (a[1][0] * a[2][1] - a[1][1] * a[2][0]);
+  id = 1.0 / det;
+  /* grad lambda_{i+1} = column i of a^{-T}, i.e. the rows of inv(a)^T: cofactors / det */
+  G[1][0] = (a[1][1] * a[2][2] - a[1][2] * a[2][1]) * id;
+  G[1][1] = (a[1][2] * a[2][0] - a[1][0] * a[2][2]) * id;
+  G[1][2] = (a[1][0] * a[2][1] - a[1][1] * a[2][0]) * id;
+  G[2][0] = (a[0][2] * a[2][1] - a[0][1] * a[2][2]) * id;
+  G[2][1] = (a[0][0] * a[2][2] - a[0][2] * a[2][0]) * id;
+  G[2][2] = (a[0][1] * a[2][0] - a[0][0] * a[2][1]) * id;
+  G[3][0] = (a[0][1] * a[1][2] - a[0][2] * a[1][1]) * id;
+  G[3][1] = (a[0][2] * a[1][0] - a[0][0] * a[1][2]) * id;
+  G[3][2] = (a[0][0] * a[1][1] - a[0][1] * a[1][0]) * id;
+  for (int d = 0; d < 3; ++d) G[0][d] = -(G[1][d] + G[2][d] + G[3][d]);
+  return det;
+}
+
+/* Shape-function gradients dN[a][d] at barycentric point L for order 1 (4 nodes) or 2 (10 nodes). */
+VFE_HD static inline void vfe_shape_gradients(int order, const double G[4][3], const double L[4], double dN[][3])
+{
+  if (order == 1) {
+    for (int a = 0; a < 4; ++a)
+      for (int d = 0; d < 3; ++d) dN[a][d] = G[a][d];
+    return;
+  }
+  for (int a = 0; a < 4; ++a)
+    for (int d = 0; d < 3; ++d) dN[a][d] = (4.0 * L[a] - 1.0) * G[a][d];
+  for (int e = 0; e < 6; ++e) {
+    const int i = VfeTetEdges[e][0], j = VfeTetEdges[e][1];
+    for (int d = 0; d < 3; ++d) dN[4 + e][d] = 4.0 * (L[i] * G[j][d] + L[j] * G[i][d]);
+  }
+}
+
+/* Shape-function values N[a] at barycentric point L. */
+VFE_HD static inline void vfe_shape_values(int order, const double L[4], double *N)
+{
+  if (order == 1) {
+    for (int a = 0; a < 4; ++a) N[a] = L[a];
+    return;
+  }
+  for (int a = 0; a < 4; ++a) N[a] = L[a] * (2.0 * L[a] - 1.0);
+  for (int e = 0; e < 6; ++e) N[4 + e] = 4.0 * L[VfeTetEdges[e][0]] * L[VfeTetEdges[e][1]];
+}
+
+/* Add w * (stiffness integrand) for gradients dN of n nodes into Ke (3n x 3n, row-major). */
+VFE_HD static inline void vfe_add_stiffness(int n, const double dN[][3], double lam, double mu, double w, double *Ke)
+{
+  const int ld = 3 * n;
+  for (int a = 0; a < n; ++a)
+    for (int b = 0; b < n; ++b) {
+      const double g = dN[a][0] * dN[b][0] + dN[a][1] * dN[b][1] + dN[a][2] * dN[b][2];
+      for (int i = 0; i < 3; ++i)
+        for (int j = 0; j < 3; ++j)
+          Ke[(3 * a + i) * ld + 3 * b + j] += w * (lam * dN[a][i] * dN[b][j] + mu * dN[a][j] * dN[b][i] + (i == j ? mu * g : 0.0));
+    }
+}
+
+/* Element stiffness matrix of a P1 (order 1, X: 4 nodes, Ke 12x12) or P2 (order 2, X: 10 nodes,
+ * Ke 30x30) tetrahedron; only the vertices X[0..11] define the (straight-sided) geometry.
+ * Returns the element volume. */
+VFE_HD static inline double vfe_element_stiffness(int order, const double *X, double E, double nu, double *Ke)
+{
+  double G[4][3], lam, mu, vol, dN[10][3];
+  const int n = order == 1 ? 4 : 10;
+
+  vfe_lame(E, nu, &lam, &mu);
+  vol = fabs(vfe_tet_gradients(X, G)) / 6.0;
+  for (int k = 0; k < 9 * n * n; ++k) Ke[k] = 0.0;
+  if (order == 1) {
+    const double L[4] = {0.25, 0.25, 0.25, 0.25};
+    vfe_shape_gradients(1, G, L, dN);
+    vfe_add_stiffness(4, dN, lam, mu, vol, Ke);
+  } else {
+    for (int q = 0; q < 4; ++q) {
+      double L[4];
+      for (int a = 0; a < 4; ++a) L[a] = a == q ? VFE_QP2_A : VFE_QP2_B;
+      vfe_shape_gradients(2, G, L, dN);
+      vfe_add_stiffness(10, dN, lam, mu, 0.25 * vol, Ke);
+    }
+  }
+  return vol;
+}
+
+/* Strain (Voigt: xx, yy, zz, 2xy, 2yz, 2xz... stored as tensor components eps_xy etc.) and stress at
+ * barycentric point L from nodal displacements u (3 per node).  eps and sig in the order
+ * xx, yy, zz, xy, yz, xz (tensor components, not engineering shear). */
+VFE_HD static inline void vfe_strain_stress(int order, const double G[4][3], const double L[4], const double *u, double lam,
+                                            double mu, double eps[6], double sig[6])
+{
+  double dN[10][3], gu[3][3] = {{0}};
+  const int n = order == 1 ? 4 : 10;
+  vfe_shape_gradients(order, G, L, dN);
+  for (int a = 0; a < n; ++a)
+    for (int i = 0; i < 3; ++i)
+      for (int d = 0; d < 3; ++d) gu[i][d] += u[3 * a + i] * dN[a][d];
+  eps[0] = gu[0][0], eps[1] = gu[1][1], eps[2] = gu[2][2];
+  eps[3] = 0.5 * (gu[0][1] + gu[1][0]), eps[4] = 0.5 * (gu[1][2] + gu[2][1]), eps[5] = 0.5 * (gu[0][2] + gu[2][0]);
+  {
+    const double tr = eps[0] + eps[1] + eps[2];
+    for (int k = 0; k < 3; ++k) sig[k] = lam * tr + 2.0 * mu * eps[k];
+    for (int k = 3; k < 6; ++k) sig[k] = 2.0 * mu * eps[k];
+  }
+}
+
+/* von Mises stress of a symmetric tensor (xx, yy, zz, xy, yz, xz). */
+VFE_HD static inline double vfe_von_mises(const double s[6])
+{
+  const double a = s[0] - s[1], b = s[1] - s[2], c = s[2] - s[0];
+  return sqrt(0.5 * (a * a + b * b + c * c) + 3.0 * (s[3] * s[3] + s[4] * s[4] + s[5] * s[5]));
+}
+
+/* Principal stresses (descending) of a symmetric tensor: trigonometric solution of the
+ * characteristic cubic (Smith 1961). */
+VFE_HD static inline void vfe_principal(const double s[6], double p[3])
+{
+  const double q  = (s[0] + s[1] + s[2]) / 3.0;
+  const double p1 = s[3] * s[3] + s[4] * s[4] + s[5] * s[5];
+  const double p2 = (s[0] - q) * (s[0] - q) + (s[1] - q) * (s[1] - q) + (s[2] - q) * (s[2] - q) + 2.0 * p1;
+  const double pp = sqrt(p2 / 6.0);
+  if (pp < 1e-300) {
+    p[0] = p[1] = p[2] = q;
+    return;
+  }
+  {
+    const double b0 = (s[0] - q) / pp, b1 = (s[1] - q) / pp, b2 = (s[2] - q) / pp;
+    const double b3 = s[3] / pp, b4 = s[4] / pp, b5 = s[5] / pp;
+    /* det(B)/2 with B = (S - qI)/pp; symmetric, xy = b3, yz = b4, xz = b5 */
+    double r = 0.5 * (b0 * (b1 * b2 - b4 * b4) - b3 * (b3 * b2 - b4 * b5) + b5 * (b3 * b4 - b1 * b5));
+    double phi;
+    r   = r < -1.0 ? -1.0 : (r > 1.0 ? 1.0 : r);
+    phi = acos(r) / 3.0;
+    p[0] = q + 2.0 * pp * cos(phi);
+    p[2] = q + 2.0 * pp * cos(phi + 2.0943951023931955);
+    p[1] = 3.0 * q - p[0] - p[2];
+  }
+}

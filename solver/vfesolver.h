@@ -1,0 +1,124 @@
+/*
+ * vfesolver.h - discretisation, assembly and solution of small-strain linear elasticity.
+ *
+ * Life cycle (PETSc style):
+ *   VfeDiscCreate(dm, order, &disc)           nodes (vertices, + edges for P2), cells, global numbering
+ *   VfeProblemCreate(disc, &prob)             per-region materials, boundary conditions, body force
+ *   VfeProblemSetMaterial / AddDirichlet / AddTraction / SetBodyForce
+ *   VfeProblemAssemble(prob)                  K (COO or blocked insertion, chosen by -vfe_assembly) and f
+ *   VfeProblemSolve(prob, u)                  CG + GAMG with the rigid-body near-null space
+ *   VfeDiscDestroy / VfeProblemDestroy
+ * Element kernels live in vfekernels.h; the backend that calls them is chosen at run time with
+ * -vfe_backend cpu|cuda (cuda reports "not compiled" unless built with VFE_ENABLE_CUDA).
+ */
+#pragma once
+#include <petscksp.h>
+#include <petscdmplex.h>
+#include "vfemesh.h"
+#include "vfematerials.h"
+
+typedef struct _n_VfeDisc    *VfeDisc;
+typedef struct _n_VfeProblem *VfeProblem;
+
+/* The discretisation: a DMPlex with a 3-dof-per-node section, and flat tables of the local nodes
+ * (vertices, and edge midpoints for P2) and cells that the kernels work on. */
+struct _n_VfeDisc {
+  DM         dm;         /* distributed plex; its local section holds 3 dofs per node point */
+  PetscInt   order;      /* 1 or 2 */
+  PetscInt   npc;        /* nodes per cell: 4 or 10 */
+  PetscInt   ncells;     /* local cells (all owned: overlap 0) */
+  PetscInt  *cell_nodes; /* ncells x npc local node ids, vertices then edges in VTK order */
+  PetscInt  *cell_region;/* region index per cell */
+  PetscInt   nnodes;     /* local nodes, owned and ghost */
+  PetscInt   nowned;     /* owned nodes */
+  PetscInt   nglobal;    /* global nodes */
+  PetscReal *xyz;        /* nnodes x 3 coordinates */
+  PetscInt  *gnode;      /* global node (block) index of each local node */
+  PetscBool *owned;      /* node owned by this rank */
+  PetscInt   pStart, pEnd;
+  PetscInt  *point_node; /* plex point -> local node, -1 for points without dofs */
+  PetscBool *is_vertex;  /* node is a mesh vertex (not an edge midpoint) */
+};
+
+PETSC_EXTERN PetscErrorCode VfeDiscCreate(DM dm, PetscInt order, VfeDisc *disc);
+PETSC_EXTERN PetscErrorCode VfeDiscDestroy(VfeDisc *disc);
+/* Global vector (3 dofs per owned node, block size 3) and a local one (all local nodes). */
+PETSC_EXTERN PetscErrorCode VfeDiscCreateGlobalVector(VfeDisc disc, Vec *v);
+PETSC_EXTERN PetscErrorCode VfeDiscCreateLocalVector(VfeDisc disc, Vec *v);
+PETSC_EXTERN PetscErrorCode VfeDiscGlobalToLocal(VfeDisc disc, Vec g, Vec l);
+/* Boundary faces of surface `s` (label vfe_boundary): local face points, caller frees with PetscFree. */
+PETSC_EXTERN PetscErrorCode VfeDiscGetBoundaryFaces(VfeDisc disc, PetscInt s, PetscInt *nf, PetscInt **faces);
+/* Nodes (vertex and, for P2, edge nodes) of a face, and its area and outward unit normal. */
+PETSC_EXTERN PetscErrorCode VfeDiscFaceGeometry(VfeDisc disc, PetscInt face, PetscInt nodes[6], PetscReal *area, PetscReal n[3]);
+/* Element coordinates of a cell (npc x 3; edge nodes at midpoints). */
+PETSC_EXTERN void VfeDiscCellCoordinates(VfeDisc disc, PetscInt c, PetscReal *X);
+
+/* f(x, n, ctx, out): a vector-valued function of position (and outward normal on surfaces). */
+typedef PetscErrorCode (*VfeVectorFn)(const PetscReal x[3], const PetscReal n[3], void *ctx, PetscReal out[3]);
+
+struct _n_VfeProblem {
+  VfeDisc     disc;
+  PetscInt    nregions;
+  PetscReal  *E, *nu; /* per region */
+  /* boundary conditions */
+  PetscInt    nbc;
+  struct {
+    PetscInt    surface;  /* boundary index */
+    PetscInt    kind;     /* 0 Dirichlet, 1 traction */
+    PetscBool   comp[3];  /* Dirichlet components */
+    VfeVectorFn fn;
+    void       *ctx;
+  } bc[16];
+  VfeVectorFn body;
+  void       *body_ctx;
+  /* assembled system */
+  Mat         K;
+  Vec         f;          /* load vector before Dirichlet elimination */
+  Vec         ubc;        /* prescribed values at Dirichlet dofs */
+  IS          bcrows;     /* owned Dirichlet rows */
+  KSP         ksp;
+  char        assembly[16]; /* coo | blocked */
+  char        backend[16];  /* cpu | cuda */
+  /* COO pattern, built once per mesh */
+  PetscCount  ncoo;         /* block pairs (each 9 scalar entries) */
+  PetscInt   *row_start;    /* local CSR of the node-pair pattern over local nodes */
+  PetscInt   *row_cols;
+  PetscScalar *coo_vals;
+  /* results of the last solve */
+  PetscInt    its;
+  KSPConvergedReason reason;
+  PetscReal   rnorm;
+};
+
+PETSC_EXTERN PetscErrorCode VfeProblemCreate(VfeDisc disc, PetscInt nregions, VfeProblem *prob);
+PETSC_EXTERN PetscErrorCode VfeProblemDestroy(VfeProblem *prob);
+PETSC_EXTERN PetscErrorCode VfeProblemSetMaterial(VfeProblem prob, PetscInt region, PetscReal E, PetscReal nu);
+PETSC_EXTERN PetscErrorCode VfeProblemAddDirichlet(VfeProblem prob, PetscInt surface, const PetscBool comp[3], VfeVectorFn fn, void *ctx);
+PETSC_EXTERN PetscErrorCode VfeProblemAddTraction(VfeProblem prob, PetscInt surface, VfeVectorFn fn, void *ctx);
+PETSC_EXTERN PetscErrorCode VfeProblemSetBodyForce(VfeProblem prob, VfeVectorFn fn, void *ctx);
+PETSC_EXTERN PetscErrorCode VfeProblemSetFromOptions(VfeProblem prob);
+PETSC_EXTERN PetscErrorCode VfeProblemAssemble(VfeProblem prob);
+PETSC_EXTERN PetscErrorCode VfeProblemSolve(VfeProblem prob, Vec u);
+/* Internal force K u, assembled element by element into a local vector (no matrix needed): at the
+ * fixed nodes it is the reaction. */
+PETSC_EXTERN PetscErrorCode VfeProblemInternalForce(VfeProblem prob, Vec ulocal, Vec flocal);
+/* Sum over surface s of a local nodal vector (each node counted once, on its owner): e.g. reaction. */
+PETSC_EXTERN PetscErrorCode VfeDiscSurfaceSum(VfeDisc disc, PetscInt s, Vec vlocal, PetscReal sum[3]);
+/* Surface area of boundary s (global). */
+PETSC_EXTERN PetscErrorCode VfeDiscSurfaceArea(VfeDisc disc, PetscInt s, PetscReal *area);
+
+/* Error norms against an exact solution (and its gradient): ||u - uex||_L2, |u - uex|_H1,
+ * ||uex||_L2, |uex|_H1 (global). */
+typedef PetscErrorCode (*VfeExactFn)(const PetscReal x[3], void *ctx, PetscReal u[3], PetscReal gradu[9]);
+PETSC_EXTERN PetscErrorCode VfeDiscErrorNorms(VfeDisc disc, Vec ulocal, VfeExactFn exact, void *ctx, PetscReal err[4]);
+
+/* Assembly backends: element matrices for a batch of cells. */
+PETSC_EXTERN PetscErrorCode VfeAssembleCOO_CPU(VfeProblem prob);
+PETSC_EXTERN PetscErrorCode VfeAssembleCOO_CUDA(VfeProblem prob);
+
+/* Log events of the stages, registered once. */
+typedef struct {
+  PetscLogEvent mesh, setup, assembly, pcsetup, solve, post, output;
+} VfeEvents;
+PETSC_EXTERN VfeEvents VfeEv;
+PETSC_EXTERN PetscErrorCode VfeRegisterEvents(void);
