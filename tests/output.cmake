@@ -1,0 +1,26 @@
+# Output writers (postproc/vtkhdf.c): VTKHDF files written with parallel HDF5, read back with raw HDF5
+# (vtkhdf_serial: quadratic tets on 1 rank; vtkhdf_mpi: linear tets on 2 ranks = 2 pieces) and opened
+# with ParaView's own reader (vtkhdf_paraview, on the file written by vtkhdf_mpi).
+add_executable(test_vtkhdf ${CMAKE_CURRENT_LIST_DIR}/test_vtkhdf.c)
+target_link_libraries(test_vtkhdf PRIVATE vfe_postproc PkgConfig::PETSC PkgConfig::HDF5P MPI::MPI_C)
+
+add_test(NAME vtkhdf_serial
+         COMMAND $<TARGET_FILE:test_vtkhdf> -n 3 -order 2 -o ${CMAKE_CURRENT_BINARY_DIR}/vtkhdf_serial.hdf)
+set_tests_properties(vtkhdf_serial PROPERTIES LABELS unit ENVIRONMENT "${VFE_TEST_ENV}")
+
+add_test(NAME vtkhdf_mpi
+         COMMAND ${VFE_MPIEXEC} -n 2 $<TARGET_FILE:test_vtkhdf> -n 4 -order 1 -o ${CMAKE_CURRENT_BINARY_DIR}/vtkhdf_mpi.hdf)
+set_tests_properties(vtkhdf_mpi PROPERTIES LABELS "unit;mpi" ENVIRONMENT "${VFE_TEST_ENV}" PROCESSORS 2
+                     FIXTURES_SETUP vtkhdf_mpi_file)
+
+find_program(VFE_PVPYTHON pvpython)
+if(VFE_PVPYTHON)
+  # 4^3 cubes x 6 tets = 384 cells; 2 slabs of 5x5x3 points = 150 points (interface points stored by both pieces)
+  add_test(NAME vtkhdf_paraview
+           COMMAND ${VFE_PVPYTHON} ${CMAKE_CURRENT_LIST_DIR}/pv_check.py ${CMAKE_CURRENT_BINARY_DIR}/vtkhdf_mpi.hdf
+                   --point displacement:3 --cell von_mises:1 --cell region:1 --expect-cells 384 --expect-points 150
+                   --range displacement 0 0.001 --range von_mises 0 3 --range region 1 2)
+  set_tests_properties(vtkhdf_paraview PROPERTIES LABELS unit FIXTURES_REQUIRED vtkhdf_mpi_file)
+else()
+  message(STATUS "vfe: pvpython not found; test vtkhdf_paraview is not registered")
+endif()
