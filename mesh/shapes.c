@@ -26,6 +26,7 @@ static PetscErrorCode VfeGmshStart(const char *name, PetscReal h)
   GC(gmshOptionSetNumber("Mesh.CharacteristicLengthMax", h, &ierr_), "option");
   GC(gmshOptionSetNumber("Mesh.CharacteristicLengthMin", 0.0, &ierr_), "option");
   GC(gmshOptionSetNumber("Mesh.CharacteristicLengthFromCurvature", 0, &ierr_), "option");
+  GC(gmshOptionSetNumber("Mesh.CharacteristicLengthFromPoints", 0, &ierr_), "option"); /* else a default size caps h */
   GC(gmshOptionSetNumber("Mesh.Algorithm3D", 10, &ierr_), "option");
   GC(gmshOptionSetNumber("General.NumThreads", 1, &ierr_), "option");
   PetscFunctionReturn(0);

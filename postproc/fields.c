@@ -24,13 +24,12 @@ PetscErrorCode VfeComputeCellFields(VfeProblem prob, Vec ulocal, VfeCellFields *
   for (PetscInt c = 0; c < d->ncells; ++c) {
     const PetscInt *cn = &d->cell_nodes[c * d->npc];
     const PetscInt  r  = d->cell_region[c];
-    PetscReal       X[30], G[4][3], ue[30], lam, mu, *s = &cf->stress[6 * c], *e = &cf->strain[6 * c], p[3];
+    PetscReal       X[30], G[4][3], ue[30], *s = &cf->stress[6 * c], *e = &cf->strain[6 * c], p[3];
     VfeDiscCellCoordinates(d, c, X);
     cf->vol[c] = PetscAbsReal(vfe_tet_gradients(X, G)) / 6.0;
     for (PetscInt a = 0; a < d->npc; ++a)
       for (int i = 0; i < 3; ++i) ue[3 * a + i] = PetscRealPart(u[3 * cn[a] + i]);
-    vfe_lame(prob->E[r], prob->nu[r], &lam, &mu);
-    vfe_strain_stress((int)d->order, G, L, ue, lam, mu, e, s);
+    vfe_element_stress((int)d->order, G, L, ue, prob->E[r], prob->nu[r], e, s);
     cf->vm[c] = vfe_von_mises(s);
     vfe_principal(s, p);
     cf->minp[c] = p[2];

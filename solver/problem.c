@@ -555,7 +555,6 @@ PetscErrorCode VfeProblemSolve(VfeProblem prob, Vec u)
   PetscCall(KSPGetPC(prob->ksp, &pc));
   PetscCall(PCSetType(pc, PCGAMG));
   PetscCall(KSPSetTolerances(prob->ksp, 1e-8, 1e-50, PETSC_DEFAULT, 2000));
-  PetscCall(KSPSetInitialGuessNonzero(prob->ksp, PETSC_TRUE));
   PetscCall(KSPSetFromOptions(prob->ksp));
   PetscCall(KSPSetUp(prob->ksp));
   PetscCall(PetscLogEventEnd(VfeEv.pcsetup, 0, 0, 0, 0));

@@ -13,6 +13,14 @@
  * P1 gradients are constant (one-point rule exact).  P2 gradients are linear, so the stiffness
  * integrand is quadratic and the 4-point rule (a, b, b, b), a = 0.5854..., b = 0.1382..., weights
  * 1/4, is exact.  Orientation does not matter: |det J| is used.
+ *
+ * Nearly incompressible regions (nu >= VFE_BBAR_NU) use, on P2, the mean-dilatation (B-bar)
+ * form: the deviatoric part 2 mu dev eps(u) : dev eps(v) is integrated fully and the volumetric
+ * part kappa (tr eps) is replaced by its element mean, kappa = lambda + 2 mu / 3:
+ *   K = int mu (...) - 2 mu / 3 dNa/dx_i dNb/dx_j  +  kappa V dbar_a,i dbar_b,j,
+ *   dbar_a,i = (1/V) int dNa/dx_i.
+ * One volumetric constraint per element instead of four keeps the nucleus (nu = 0.4999) from
+ * locking and gives an element-wise constant pressure free of the oscillations of pure P2.
  */
 #pragma once
 #include <math.h>
@@ -23,6 +31,7 @@
   #define VFE_HD
 #endif
 
+#define VFE_BBAR_NU 0.45
 #define VFE_QP2_A 0.5854101966249685
 #define VFE_QP2_B 0.1381966011250105
 
@@ -116,14 +125,39 @@ VFE_HD static inline double vfe_element_stiffness(int order, const double *X, do
     vfe_shape_gradients(1, G, L, dN);
     vfe_add_stiffness(4, dN, lam, mu, vol, Ke);
   } else {
+    const int bbar = nu >= VFE_BBAR_NU;
+    double    db[10][3] = {{0}};
     for (int q = 0; q < 4; ++q) {
       double L[4];
       for (int a = 0; a < 4; ++a) L[a] = a == q ? VFE_QP2_A : VFE_QP2_B;
       vfe_shape_gradients(2, G, L, dN);
-      vfe_add_stiffness(10, dN, lam, mu, 0.25 * vol, Ke);
+      vfe_add_stiffness(10, dN, bbar ? -2.0 * mu / 3.0 : lam, mu, 0.25 * vol, Ke);
+      for (int a = 0; a < 10; ++a)
+        for (int d = 0; d < 3; ++d) db[a][d] += 0.25 * dN[a][d];
+    }
+    if (bbar) {
+      const double kappa = lam + 2.0 * mu / 3.0;
+      for (int a = 0; a < 10; ++a)
+        for (int b = 0; b < 10; ++b)
+          for (int i = 0; i < 3; ++i)
+            for (int j = 0; j < 3; ++j) Ke[(3 * a + i) * 30 + 3 * b + j] += kappa * vol * db[a][i] * db[b][j];
     }
   }
   return vol;
+}
+
+/* Element-mean volumetric strain (1/V) int div u of a P2 element: with the 4-point rule. */
+VFE_HD static inline double vfe_mean_dilatation(const double G[4][3], const double *u)
+{
+  double dN[10][3], tr = 0.0;
+  for (int q = 0; q < 4; ++q) {
+    double L[4];
+    for (int a = 0; a < 4; ++a) L[a] = a == q ? VFE_QP2_A : VFE_QP2_B;
+    vfe_shape_gradients(2, G, L, dN);
+    for (int a = 0; a < 10; ++a)
+      for (int d = 0; d < 3; ++d) tr += 0.25 * u[3 * a + d] * dN[a][d];
+  }
+  return tr;
 }
 
 /* Strain (Voigt: xx, yy, zz, 2xy, 2yz, 2xz... stored as tensor components eps_xy etc.) and stress at
@@ -144,6 +178,20 @@ VFE_HD static inline void vfe_strain_stress(int order, const double G[4][3], con
     const double tr = eps[0] + eps[1] + eps[2];
     for (int k = 0; k < 3; ++k) sig[k] = lam * tr + 2.0 * mu * eps[k];
     for (int k = 3; k < 6; ++k) sig[k] = 2.0 * mu * eps[k];
+  }
+}
+
+/* Stress at L consistent with the element matrix: for B-bar elements (order 2, nu >= VFE_BBAR_NU)
+ * sigma = 2 mu dev eps + kappa mean(tr eps) I. */
+VFE_HD static inline void vfe_element_stress(int order, const double G[4][3], const double L[4], const double *u, double E, double nu,
+                                             double eps[6], double sig[6])
+{
+  double lam, mu;
+  vfe_lame(E, nu, &lam, &mu);
+  vfe_strain_stress(order, G, L, u, lam, mu, eps, sig);
+  if (order == 2 && nu >= VFE_BBAR_NU) {
+    const double tr = eps[0] + eps[1] + eps[2], trbar = vfe_mean_dilatation(G, u), kappa = lam + 2.0 * mu / 3.0;
+    for (int k = 0; k < 3; ++k) sig[k] = 2.0 * mu * (eps[k] - tr / 3.0) + kappa * trbar;
   }
 }
 

@@ -1,0 +1,20 @@
+# Verification against exact answers (VALIDATION.md), label verify.
+add_executable(test_verify ${CMAKE_CURRENT_SOURCE_DIR}/test_verify.c)
+target_link_libraries(test_verify PRIVATE vfe_postproc)
+set(VFE_TIGHT -ksp_rtol 1e-12)
+add_test(NAME verify_patch_p1 COMMAND test_verify patch -order 1 ${VFE_TIGHT})
+add_test(NAME verify_patch_p2 COMMAND test_verify patch -order 2 ${VFE_TIGHT})
+add_test(NAME verify_mms_p1 COMMAND test_verify mms -order 1 ${VFE_TIGHT})
+add_test(NAME verify_mms_p2 COMMAND test_verify mms -order 2 ${VFE_TIGHT})
+add_test(NAME verify_column_p1 COMMAND test_verify column -order 1 ${VFE_TIGHT})
+add_test(NAME verify_lame_nu03 COMMAND test_verify lame -nu 0.3 -ksp_rtol 1e-10)
+# nu = 0.4999 is ill-conditioned for any iterative solver (kappa/mu = 5000): a direct solve here
+add_test(NAME verify_lame_nu04999 COMMAND test_verify lame -nu 0.4999 -ksp_type preonly -pc_type cholesky -pc_factor_mat_solver_type mumps)
+add_test(NAME verify_patch_p2_mpi COMMAND ${VFE_MPIEXEC} -n 2 $<TARGET_FILE:test_verify> patch -order 2 ${VFE_TIGHT})
+set_tests_properties(verify_patch_p1 verify_patch_p2 verify_mms_p1 verify_mms_p2 verify_column_p1 verify_lame_nu03 verify_lame_nu04999
+                     PROPERTIES LABELS verify ENVIRONMENT "${VFE_TEST_ENV}")
+set_tests_properties(verify_patch_p2_mpi PROPERTIES LABELS "verify;mpi" ENVIRONMENT "${VFE_TEST_ENV}")
+foreach(t verify_patch_p1 verify_patch_p2 verify_mms_p1 verify_mms_p2 verify_column_p1 verify_lame_nu03 verify_lame_nu04999 verify_patch_p2_mpi)
+  set_tests_properties(${t} PROPERTIES WORKING_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR}/${t})
+  file(MAKE_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR}/${t})
+endforeach()
