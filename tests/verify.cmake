@@ -8,8 +8,8 @@ add_test(NAME verify_mms_p1 COMMAND test_verify mms -order 1 ${VFE_TIGHT})
 add_test(NAME verify_mms_p2 COMMAND test_verify mms -order 2 ${VFE_TIGHT})
 add_test(NAME verify_column_p1 COMMAND test_verify column -order 1 ${VFE_TIGHT})
 add_test(NAME verify_lame_nu03 COMMAND test_verify lame -nu 0.3 -ksp_rtol 1e-10)
-# nu = 0.4999 is ill-conditioned for any iterative solver (kappa/mu = 5000): a direct solve here
-add_test(NAME verify_lame_nu04999 COMMAND test_verify lame -nu 0.4999 -ksp_type preonly -pc_type cholesky -pc_factor_mat_solver_type mumps)
+# nu = 0.4999: kappa/mu = 5000 makes GAMG slow (~800 iterations); rtol 1e-6 is plenty for 1 % here
+add_test(NAME verify_lame_nu04999 COMMAND test_verify lame -nu 0.4999 -ksp_rtol 1e-6)
 add_test(NAME verify_patch_p2_mpi COMMAND ${VFE_MPIEXEC} -n 2 $<TARGET_FILE:test_verify> patch -order 2 ${VFE_TIGHT})
 set_tests_properties(verify_patch_p1 verify_patch_p2 verify_mms_p1 verify_mms_p2 verify_column_p1 verify_lame_nu03 verify_lame_nu04999
                      PROPERTIES LABELS verify ENVIRONMENT "${VFE_TEST_ENV}")
