@@ -44,14 +44,6 @@ static const char *petsc_prefixes[] = {"ksp_", "pc_", "mg_", "dm_", "mat_", "vec
                                        "viewer_", "history", "no_signal_handler", "petscpartitioner_", "petscsf_", "sf_", "skip_petscrc",
                                        "objects_dump", "options_left", "device_", "cuda_", "nox", "mpiuni", NULL};
 
-static PetscBool VfeSegmentKeyFallback(const char *key)
-{
-  static const char *k[] = {"segment_", "cement_", "fracture_", "mesh_size_mm", "mesh_threads", NULL};
-  for (int i = 0; k[i]; ++i)
-    if (!strncmp(key, k[i], strlen(k[i]))) return PETSC_TRUE;
-  return PETSC_FALSE;
-}
-
 static PetscBool VfeKnownKey(const char *key)
 {
   for (int i = 0; driver_keys[i]; ++i)
@@ -59,7 +51,7 @@ static PetscBool VfeKnownKey(const char *key)
   for (int i = 0; petsc_prefixes[i]; ++i)
     if (!strncmp(key, petsc_prefixes[i], strlen(petsc_prefixes[i]))) return PETSC_TRUE;
   if (VfeMaterialsKnownKey(key)) return PETSC_TRUE;
-  return VfeSegmentKeyFallback(key);
+  return VfeSegmentKnownKey(key);
 }
 
 /* FNV-1a 64 of a file, as 16 hex digits ("none" if unreadable). */
@@ -207,6 +199,7 @@ typedef struct {
   PetscReal      force, area, reaction[3], plate_uz, stiffness;
   PetscInt       nglobal_cells, ndofs;
   PetscReal      t_mesh, t_setup, t_asm, t_pc, t_solve, t_post, t_out, t_total;
+  VfeSegmentReport seg; /* NULL when the mesh came from a file or the simple geometry */
 } VfeRunRecord;
 
 static PetscErrorCode VfeWriteSummary(MPI_Comm comm, const VfeRunRecord *r)
@@ -265,6 +258,11 @@ static PetscErrorCode VfeWriteSummary(MPI_Comm comm, const VfeRunRecord *r)
           (double)r->t_total);
   fprintf(f, "  \"mesh\": {\"cells\": %" PetscInt_FMT ", \"order\": %" PetscInt_FMT ", \"dofs\": %" PetscInt_FMT "},\n", r->nglobal_cells,
           r->prob->disc->order, r->ndofs);
+  if (r->seg) {
+    fprintf(f, "  \"segment\": ");
+    PetscCall(VfeSegmentReportWriteJSON(r->seg, f));
+    fprintf(f, ",\n");
+  }
   fprintf(f, "  \"solver\": {\"ksp\": \"cg\", \"pc\": \"gamg\", \"iterations\": %" PetscInt_FMT ", \"converged_reason\": \"%s\", \"residual_norm\": %.6e},\n",
           r->prob->its, KSPConvergedReasons[r->prob->reason], (double)r->prob->rnorm);
   fprintf(f, "  \"load\": {\"axial_N\": %.6g, \"load_area_mm2\": %.6g, \"reaction_N\": [%.6g, %.6g, %.6g], \"equilibrium_error\": %.3e},\n",
@@ -320,16 +318,22 @@ static PetscErrorCode VfeWriteFields(MPI_Comm comm, const char *path, VfeDisc d,
 
 /* Mesh from the case keys: the anatomical segment (mesh/segment.c) or, with mesh_geometry simple,
  * the three-cylinder benchmark segment of the peers.  Gmsh runs on rank 0 only. */
-static PetscErrorCode VfeBuildSegmentMesh(MPI_Comm comm, const char *meshfile)
+static PetscErrorCode VfeBuildSegmentMesh(MPI_Comm comm, const char *meshfile, VfeSegmentReport *rep)
 {
-  char        geom[32] = "simple";
+  char        geom[32] = "segment";
   PetscMPIInt rank;
   PetscReal   h = 1.5;
   int         err = 0;
 
   PetscFunctionBeginUser;
+  *rep = NULL;
   PetscCall(PetscOptionsGetString(NULL, NULL, "-mesh_geometry", geom, sizeof geom, NULL));
-  PetscCheck(!strcmp(geom, "simple"), comm, PETSC_ERR_USER_INPUT, "mesh_geometry: unknown value '%s' (allowed: simple)", geom);
+  PetscCheck(!strcmp(geom, "simple") || !strcmp(geom, "segment"), comm, PETSC_ERR_USER_INPUT,
+             "mesh_geometry: unknown value '%s' (allowed: segment, simple)", geom);
+  if (!strcmp(geom, "segment")) {
+    PetscCall(VfeSegmentMesh(comm, meshfile, rep));
+    PetscFunctionReturn(0);
+  }
   PetscCall(PetscOptionsGetReal(NULL, NULL, "-mesh_size_mm", &h, NULL));
   PetscCheck(h > 0, comm, PETSC_ERR_USER_INPUT, "mesh_size_mm = %g must be > 0", (double)h);
   PetscCallMPI(MPI_Comm_rank(comm, &rank));
@@ -386,7 +390,8 @@ static PetscErrorCode VfeRun(MPI_Comm comm, const char *command, const char *cas
   PetscCall(PetscLogEventBegin(VfeEv.mesh, 0, 0, 0, 0));
   if (!meshfile[0]) {
     PetscCall(PetscSNPrintf(meshfile, sizeof meshfile, "%s/mesh.msh", outdir));
-    PetscCall(VfeBuildSegmentMesh(comm, meshfile));
+    PetscCall(VfeBuildSegmentMesh(comm, meshfile, &rec.seg));
+    if (rec.seg) PetscCall(VfeSegmentReportView(rec.seg, PETSC_VIEWER_STDOUT_(comm)));
   }
   PetscCall(VfeMeshLoad(comm, meshfile, &dm, &info));
   PetscCall(DMSetFromOptions(dm));
@@ -420,6 +425,7 @@ static PetscErrorCode VfeRun(MPI_Comm comm, const char *command, const char *cas
     PetscCall(DMDestroy(&dm));
     PetscCall(VfeMeshInfoDestroy(&info));
     PetscCall(PetscFree(mats));
+    if (rec.seg) PetscCall(VfeSegmentReportDestroy(&rec.seg));
     PetscFunctionReturn(0);
   }
 
@@ -494,6 +500,7 @@ static PetscErrorCode VfeRun(MPI_Comm comm, const char *command, const char *cas
                         outdir, writefields ? " and fields.hdf" : "", (double)rec.t_mesh, (double)rec.t_asm, (double)rec.t_pc,
                         (double)rec.t_solve, (double)rec.t_total));
   PetscCall(PetscFree(rec.stats));
+  if (rec.seg) PetscCall(VfeSegmentReportDestroy(&rec.seg));
   PetscCall(VecDestroy(&u));
   PetscCall(VecDestroy(&ul));
   PetscCall(VecDestroy(&fl));

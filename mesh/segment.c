@@ -1,0 +1,1005 @@
+/*
+ * segment.c - parametric multi-level spine segment, meshed with Gmsh (OpenCASCADE + HXT).
+ *
+ * Frame: x lateral, y antero-posterior (anterior +y), z cranial; the bottom level's inferior rim
+ * is z = 0.  Levels are stacked bottom-up: body, disc, body, ..., body, load plate (5 mm).
+ *
+ * Anatomy of one level (all mm): the body cross-section is a "D": an ellipse of semi-axes
+ * a = W/2 and b = D/1.75, cut by a flat posterior wall at y = -D/2, so that the section spans
+ * y in [-D/2, D/2].  The cortical shell is the ring between that section and the inner one
+ * (ellipse a-t, b-t, wall at -D/2+t).  The bony endplates are layers of thickness te inside the
+ * inner section, each the union of a slab and a half-ellipsoid bulging into the body, minus the
+ * concavity: a half-ellipsoid "dome" of depth c (superior 0.7, inferior 1.5 by default; Wang et
+ * al. 2012) that belongs to the adjacent disc's nucleus.  Dome footprints are the nucleus
+ * ellipse + 2 mm, so the layer is te thick everywhere and no two surfaces nearly coincide.
+ * Discs: the section extruded between the rims, nucleus = central elliptic cylinder with
+ * nucleus_fraction of the disc section area (plus both domes), annulus = the rest.  Where two
+ * adjacent levels differ in width or depth the disc takes the smaller section less 1 mm a side.
+ * The load plate also fills the top level's superior dome; the bottom level's inferior dome is
+ * empty and `fixed_bottom` is its surface plus the inferior rim.
+ *
+ * Conformity: every tool solid (outer and inner prisms, endplate layers, domes, discs, nuclei,
+ * plate, cement, leak) goes into ONE OCC fragment; each output piece is classified by the set of
+ * tools containing it (gmsh's fragment map), with precedence cement > leak > domes > cortex >
+ * endplates > cancellous; pieces in no region are dropped.  So every tetrahedron is in exactly
+ * one volume group, and shared faces are meshed once.  Cement is pre-clipped to the cancellous
+ * core (cement.c) so that it is carved out of the core only.  Leaks (cement_leak) are a sphere of
+ * cement_leak_volume_ml, region `<lvl>.cement_leak` (not counted in the fill ratio): intradiscal
+ * at the superior dome (inferior if the treated level is the top one), anterior just outside
+ * the anterior cortex at mid-height, replacing whatever bone it overlaps.
+ *
+ * Per-level keys: segment_<LVL>_<key> with LVL in T12, L1..L5; disc_height and nucleus_fraction
+ * belong to the disc BELOW the level (segment_L1_disc_height is the L1L2 disc).
+ * endplate_concavity sets both endplates, endplate_concavity_sup / _inf each one.
+ *
+ * Fracture wedge: applied to the meshed nodes, not to the CAD: in the treated body a point at
+ * height fraction tau = (z - z0)/H moves to (1-tau) p0 + tau R(p1), p0 and p1 its projections on
+ * the inferior and superior rim planes and R the rotation about the posterior superior edge that
+ * lowers the anterior rim by wedge*H; everything above moves by R.  The map is continuous, so the
+ * mesh stays conformal; the fill ratio is measured after it.
+ *
+ * Fill ratio: measured on the final mesh (tetrahedron volumes per group); if it misses the
+ * request by more than 0.4 points the cement target is scaled by requested/measured and the
+ * model rebuilt (at most 4 passes).  Quality: q = 6 sqrt(2) V / l_rms^3 per tetrahedron (1 for a
+ * regular one); q <= 1e-8 (inverted or degenerate) is an error.  Hash: FNV-1a 64 over node
+ * coordinates (rounded to 1e-9 mm) and each region's connectivity; HXT is deterministic here.
+ * All Gmsh work happens on rank 0; its error code is broadcast so every rank fails together.
+ */
+#include "vfemesh.h"
+#include <math.h>
+#include <stdint.h>
+
+#define GC(expr, what) PetscCall(VfeGmshCall((expr, ierr), what))
+#define MAXLEV 6
+#define PLATE_T 5.0
+
+static const char *const lvl_names[MAXLEV] = {"T12", "L1", "L2", "L3", "L4", "L5"};
+static const double disc_default[MAXLEV]   = {8, 9, 11, 13, 13, 13}; /* disc below the level */
+static const char *const lvl_keys[]        = {"body_width",
+                                              "body_depth",
+                                              "body_height",
+                                              "disc_height",
+                                              "nucleus_fraction",
+                                              "shell_thickness",
+                                              "endplate_thickness",
+                                              "endplate_concavity",
+                                              "endplate_concavity_sup",
+                                              "endplate_concavity_inf"};
+static const char *const seg_keys[]        = {"segment_levels", "segment_treated", "segment_posterior_elements",
+                                              "fracture_wedge", "mesh_size_mm",    "mesh_order",
+                                              "mesh_threads"};
+
+typedef struct {
+  PetscReal a, be, ye, yflat; /* ellipse semi-axes, centre y, flat wall */
+} Section;
+
+typedef struct {
+  char name[8];
+  PetscReal W, D, H, disc_h, nuc, t, te, cs, ci;
+  PetscReal z0, z1;
+  PetscBool treated;
+  Section out, in;
+  PetscReal dsa, dsb, dia, dib; /* dome footprints (sup, inf) */
+} Level;
+
+typedef struct {
+  PetscInt nl;
+  Level L[MAXLEV]; /* top first */
+  VfeCementSpec cem;
+  PetscReal wedge, h;
+  PetscInt order, threads;
+  PetscBool any_treated;
+} Segment;
+
+PetscBool VfeSegmentKnownKey(const char *key)
+{
+  size_t n;
+  if (!key) return PETSC_FALSE;
+  for (size_t i = 0; i < sizeof seg_keys / sizeof seg_keys[0]; i++)
+    if (!strcmp(key, seg_keys[i])) return PETSC_TRUE;
+  if (VfeCementKnownKey(key)) return PETSC_TRUE;
+  if (strncmp(key, "segment_", 8)) return PETSC_FALSE;
+  for (int l = 0; l < MAXLEV; l++) {
+    n = strlen(lvl_names[l]);
+    if (strncmp(key + 8, lvl_names[l], n) || key[8 + n] != '_') continue;
+    for (size_t k = 0; k < sizeof lvl_keys / sizeof lvl_keys[0]; k++)
+      if (!strcmp(key + 9 + n, lvl_keys[k])) return PETSC_TRUE;
+  }
+  return PETSC_FALSE;
+}
+
+/* ---------------- options ---------------- */
+
+static int LevelIndex(const char *s)
+{
+  for (int i = 0; i < MAXLEV; i++)
+    if (!strcmp(s, lvl_names[i])) return i;
+  return -1;
+}
+
+static void SectionSet(Section *s, PetscReal W, PetscReal D, PetscReal t)
+{
+  PetscReal be = D / 1.75;
+  s->a         = W / 2 - t;
+  s->be        = be - t;
+  s->ye        = D / 2 - be;
+  s->yflat     = -D / 2 + t;
+}
+
+static PetscReal SectionArea(PetscReal W, PetscReal D)
+{
+  PetscReal h = 0.75;
+  return 0.5 * W * (D / 1.75) * (PETSC_PI - PetscAcosReal(h) + h * PetscSqrtReal(1 - h * h));
+}
+
+static PetscBool EllipseInside(const Section *s, PetscReal ra, PetscReal rb, PetscReal m)
+{
+  for (int j = 0; j < 360; j++) {
+    PetscReal x = ra * PetscCosReal(j * PETSC_PI / 180), y = rb * PetscSinReal(j * PETSC_PI / 180);
+    if (PetscSqr(x / (s->a - m)) + PetscSqr((y - s->ye) / (s->be - m)) > 1 || y < s->yflat + m) return PETSC_FALSE;
+  }
+  return PETSC_TRUE;
+}
+
+static PetscErrorCode GetLevelReal(const char *lvl, const char *key, PetscReal *v, PetscBool *set)
+{
+  char opt[96];
+  PetscFunctionBeginUser;
+  PetscCall(PetscSNPrintf(opt, sizeof opt, "-segment_%s_%s", lvl, key));
+  PetscCall(PetscOptionsGetReal(NULL, NULL, opt, v, set));
+  PetscFunctionReturn(0);
+}
+
+/* nucleus semi-axes of a disc of outer size W x D */
+static void NucleusRadii(PetscReal W, PetscReal D, PetscReal frac, PetscReal *rx, PetscReal *ry)
+{
+  PetscReal A = SectionArea(W, D);
+  *ry         = PetscSqrtReal(frac * A / PETSC_PI * (D / 2) / (W / 2));
+  *rx         = *ry * (W / 2) / (D / 2);
+}
+
+static void DiscSize(const Level *up, const Level *lo, PetscReal *W, PetscReal *D)
+{
+  if (up->W == lo->W && up->D == lo->D)
+    *W = up->W, *D = up->D;
+  else
+    *W = PetscMin(up->W, lo->W) - 2, *D = PetscMin(up->D, lo->D) - 2;
+}
+
+static PetscErrorCode SegmentFromOptions(Segment *S)
+{
+  char buf[64], *dash, *treated[MAXLEV];
+  PetscInt nt = MAXLEV;
+  int i0, i1;
+  PetscBool set, post = PETSC_FALSE;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscMemzero(S, sizeof *S));
+  PetscCall(PetscStrncpy(buf, "L1-L3", sizeof buf));
+  PetscCall(PetscOptionsGetString(NULL, NULL, "-segment_levels", buf, sizeof buf, NULL));
+  dash = strchr(buf, '-');
+  if (dash) {
+    *dash = 0;
+    i0    = LevelIndex(buf);
+    i1    = LevelIndex(dash + 1);
+    *dash = '-';
+  } else
+    i0 = i1 = LevelIndex(buf);
+  PetscCheck(i0 >= 0 && i1 >= 0 && i0 <= i1, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
+             "segment_levels = '%s' is not a cranial-to-caudal range within T12-L5 (e.g. L1-L3, T12-L2, L4-L5)", buf);
+  S->nl = i1 - i0 + 1;
+  for (int i = 0; i < S->nl; i++) {
+    Level *L    = &S->L[i];
+    PetscReal c = -1;
+    int g       = i0 + i;
+    PetscCall(PetscStrncpy(L->name, lvl_names[g], sizeof L->name));
+    L->W = 42, L->D = 33.5, L->H = 25, L->disc_h = disc_default[g], L->nuc = 0.45, L->t = 0.8, L->te = 0.8;
+    L->cs = 0.7, L->ci = 1.5;
+    PetscCall(GetLevelReal(L->name, "body_width", &L->W, NULL));
+    PetscCall(GetLevelReal(L->name, "body_depth", &L->D, NULL));
+    PetscCall(GetLevelReal(L->name, "body_height", &L->H, NULL));
+    PetscCall(GetLevelReal(L->name, "disc_height", &L->disc_h, NULL));
+    PetscCall(GetLevelReal(L->name, "nucleus_fraction", &L->nuc, NULL));
+    PetscCall(GetLevelReal(L->name, "shell_thickness", &L->t, NULL));
+    PetscCall(GetLevelReal(L->name, "endplate_thickness", &L->te, NULL));
+    PetscCall(GetLevelReal(L->name, "endplate_concavity", &c, &set));
+    if (set) L->cs = L->ci = c;
+    PetscCall(GetLevelReal(L->name, "endplate_concavity_sup", &L->cs, NULL));
+    PetscCall(GetLevelReal(L->name, "endplate_concavity_inf", &L->ci, NULL));
+#define CHK(cond, key, val, allowed)                                                                                   \
+  PetscCheck(cond, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "segment_%s_%s = %g is invalid: %s", L->name, key,           \
+             (double)(val), allowed)
+    CHK(L->D >= 10 && L->D <= 80, "body_depth", L->D, "allowed 10..80 mm");
+    CHK(L->W > 1.15 * L->D && L->W <= 100, "body_width", L->W,
+        "must exceed 1.15 x body_depth (D-shaped section) and be <= 100 mm");
+    CHK(L->H >= 8 && L->H <= 60, "body_height", L->H, "allowed 8..60 mm");
+    CHK(L->disc_h >= 2 && L->disc_h <= 30, "disc_height", L->disc_h, "allowed 2..30 mm");
+    CHK(L->nuc >= 0.1 && L->nuc <= 0.7, "nucleus_fraction", L->nuc, "allowed 0.1..0.7 of the disc area");
+    CHK(L->t >= 0.2 && L->t <= 0.15 * L->D, "shell_thickness", L->t, "allowed 0.2 mm .. 0.15 x body_depth");
+    CHK(L->cs >= 0.2 && L->cs <= 0.2 * L->H, "endplate_concavity_sup", L->cs, "allowed 0.2 mm .. 0.2 x body_height");
+    CHK(L->ci >= 0.2 && L->ci <= 0.2 * L->H, "endplate_concavity_inf", L->ci, "allowed 0.2 mm .. 0.2 x body_height");
+    CHK(L->te >= 0.2 && 2 * L->te + L->cs + L->ci + 4 <= L->H, "endplate_thickness", L->te,
+        "must be >= 0.2 mm and leave >= 4 mm of cancellous core (2 x thickness + both concavities + 4 <= body_height)");
+    SectionSet(&L->out, L->W, L->D, 0);
+    SectionSet(&L->in, L->W, L->D, L->t);
+  }
+  /* domes: nucleus ellipse of the adjacent disc + 2 mm; endplate layer must fit in the inner section */
+  for (int i = 0; i < S->nl; i++) {
+    Level *L = &S->L[i];
+    PetscReal W, D, rx, ry;
+    if (i > 0)
+      DiscSize(&S->L[i - 1], L, &W, &D), NucleusRadii(W, D, S->L[i - 1].nuc, &rx, &ry);
+    else
+      NucleusRadii(L->W, L->D, L->nuc, &rx, &ry);
+    L->dsa = rx + 2, L->dsb = ry + 2;
+    if (i < S->nl - 1)
+      DiscSize(L, &S->L[i + 1], &W, &D), NucleusRadii(W, D, L->nuc, &rx, &ry);
+    else
+      NucleusRadii(L->W, L->D, L->nuc, &rx, &ry);
+    L->dia = rx + 2, L->dib = ry + 2;
+    PetscCheck(EllipseInside(&L->in, L->dsa + L->te, L->dsb + L->te, 0.5) &&
+                   EllipseInside(&L->in, L->dia + L->te, L->dib + L->te, 0.5),
+               PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
+               "segment_%s_nucleus_fraction (or that of the level above) is too large for the body of %s: the endplate "
+               "concavity (nucleus + 2 mm + endplate_thickness) must stay 0.5 mm inside the cortical shell",
+               L->name, L->name);
+  }
+  /* stack bottom-up */
+  {
+    PetscReal z = 0;
+    for (int i = (int)S->nl - 1; i >= 0; i--) {
+      S->L[i].z0 = z;
+      S->L[i].z1 = z + S->L[i].H;
+      z          = S->L[i].z1 + (i > 0 ? S->L[i - 1].disc_h : 0);
+    }
+  }
+  PetscCall(PetscOptionsGetStringArray(NULL, NULL, "-segment_treated", treated, &nt, &set));
+  if (!set) {
+    S->L[(S->nl - 1) / 2].treated = PETSC_TRUE;
+  } else {
+    for (PetscInt k = 0; k < nt; k++) {
+      int found = -1;
+      for (int i = 0; i < S->nl; i++)
+        if (!strcmp(treated[k], S->L[i].name)) found = i;
+      PetscCheck(found >= 0, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
+                 "segment_treated = '%s' is not one of the levels of segment_levels", treated[k]);
+      S->L[found].treated = PETSC_TRUE;
+      PetscCall(PetscFree(treated[k]));
+    }
+  }
+  PetscCall(PetscOptionsGetBool(NULL, NULL, "-segment_posterior_elements", &post, NULL));
+  PetscCheck(!post, PETSC_COMM_SELF, PETSC_ERR_SUP,
+             "segment_posterior_elements = true is not implemented yet: the segment mesher builds vertebral bodies and "
+             "discs only (use false)");
+  PetscCall(PetscOptionsGetReal(NULL, NULL, "-fracture_wedge", &S->wedge, NULL));
+  PetscCheck(S->wedge >= 0 && S->wedge <= 0.5, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
+             "fracture_wedge = %g is invalid: the anterior height loss must be in [0, 0.5]", (double)S->wedge);
+  S->h = 1.5;
+  PetscCall(PetscOptionsGetReal(NULL, NULL, "-mesh_size_mm", &S->h, NULL));
+  PetscCheck(S->h >= 0.3 && S->h <= 10, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
+             "mesh_size_mm = %g is invalid: allowed 0.3..10 mm", (double)S->h);
+  S->order = 1;
+  PetscCall(PetscOptionsGetInt(NULL, NULL, "-mesh_order", &S->order, NULL));
+  PetscCheck(S->order == 1 || S->order == 2, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
+             "mesh_order = %" PetscInt_FMT " is invalid: allowed 1 or 2", S->order);
+  S->threads = 2;
+  PetscCall(PetscOptionsGetInt(NULL, NULL, "-mesh_threads", &S->threads, NULL));
+  PetscCheck(S->threads >= 1 && S->threads <= 256, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
+             "mesh_threads = %" PetscInt_FMT " is invalid: allowed 1..256", S->threads);
+  PetscCall(VfeCementSpecFromOptions(&S->cem));
+  for (int i = 0; i < S->nl; i++) S->any_treated = (PetscBool)(S->any_treated || S->L[i].treated);
+  PetscFunctionReturn(0);
+}
+
+/* ---------------- OCC construction ---------------- */
+
+/* D-section prism of section s from z to z+h */
+static PetscErrorCode AddPrism(const Section *s, PetscReal z, PetscReal h, int *vol)
+{
+  int ierr, arc, p0, p1, line, loop, surf, c[2], dt[2];
+  int *out      = NULL;
+  size_t nout   = 0;
+  PetscReal phi = PetscAsinReal((s->yflat - s->ye) / s->be), xr = s->a * PetscCosReal(phi);
+
+  PetscFunctionBeginUser;
+  GC(arc = gmshModelOccAddEllipse(0, s->ye, z, s->a, s->be, -1, phi, PETSC_PI - phi, &ierr), "section arc");
+  GC(p0 = gmshModelOccAddPoint(-xr, s->yflat, z, 0, -1, &ierr), "section point");
+  GC(p1 = gmshModelOccAddPoint(xr, s->yflat, z, 0, -1, &ierr), "section point");
+  GC(line = gmshModelOccAddLine(p0, p1, -1, &ierr), "section wall");
+  c[0] = arc, c[1] = line;
+  GC(loop = gmshModelOccAddCurveLoop(c, 2, -1, &ierr), "section loop");
+  GC(surf = gmshModelOccAddPlaneSurface(&loop, 1, -1, &ierr), "section surface");
+  dt[0] = 2, dt[1] = surf;
+  GC(gmshModelOccExtrude(dt, 2, 0, 0, h, &out, &nout, NULL, 0, NULL, 0, 0, &ierr), "section extrude");
+  *vol = -1;
+  for (size_t i = 0; i < nout; i += 2)
+    if (out[i] == 3) *vol = out[i + 1];
+  gmshFree(out);
+  PetscCheck(*vol > 0, PETSC_COMM_SELF, PETSC_ERR_LIB, "section extrusion gave no volume");
+  PetscFunctionReturn(0);
+}
+
+/* half ellipsoid, flat face in the plane z, bulging down (dir<0) or up (dir>0) */
+static PetscErrorCode AddHalfEllipsoid(PetscReal z, PetscReal ra, PetscReal rb, PetscReal c, int dir, int *vol)
+{
+  int ierr, dt[2];
+  PetscFunctionBeginUser;
+  GC(*vol = gmshModelOccAddSphere(0, 0, 0, 1, -1, dir < 0 ? -PETSC_PI / 2 : 0, dir < 0 ? 0 : PETSC_PI / 2, 2 * PETSC_PI,
+                                  &ierr),
+     "half sphere");
+  dt[0] = 3, dt[1] = *vol;
+  GC(gmshModelOccDilate(dt, 2, 0, 0, 0, ra, rb, c, &ierr), "dilate dome");
+  GC(gmshModelOccTranslate(dt, 2, 0, 0, z, &ierr), "translate dome");
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode FuseTwo(int a, int b, int *out_tag)
+{
+  int ierr, o[2] = {3, a}, t[2] = {3, b};
+  int *out = NULL, **map = NULL;
+  size_t nout = 0, *nmap = NULL, nnmap = 0;
+  PetscFunctionBeginUser;
+  GC(gmshModelOccFuse(o, 2, t, 2, &out, &nout, &map, &nmap, &nnmap, -1, 1, 1, &ierr), "fuse endplate");
+  PetscCheck(nout == 2 && out[0] == 3, PETSC_COMM_SELF, PETSC_ERR_LIB, "endplate fuse did not give one volume");
+  *out_tag = out[1];
+  gmshFree(out);
+  for (size_t i = 0; i < nnmap; i++) gmshFree(map[i]);
+  gmshFree(map);
+  gmshFree(nmap);
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode Copy1(int tag, int *copy)
+{
+  int ierr, dt[2] = {3, tag}, *out = NULL;
+  size_t nout = 0;
+  PetscFunctionBeginUser;
+  GC(gmshModelOccCopy(dt, 2, &out, &nout, &ierr), "copy");
+  *copy = out[1];
+  gmshFree(out);
+  PetscFunctionReturn(0);
+}
+
+enum { R_O, R_I, R_EPS, R_EPI, R_DS, R_DI, R_DISC, R_NUC, R_PLATE, R_CEM, R_LEAK, R_N };
+
+typedef struct {
+  int tag, role, idx;
+} Tool;
+
+/* region indices: per level 6 slots (cortical, cancellous, ep_sup, ep_inf, cement, leak), then discs, plate */
+enum { K_CORT, K_CANC, K_EPS, K_EPI, K_CEM, K_LEAK, K_PER };
+
+typedef struct {
+  PetscInt nreg;
+  char name[VFE_SEG_MAX_REGIONS][VFE_NAME_LEN];
+  int slot_of[MAXLEV * K_PER + 2 * MAXLEV + 1]; /* slot -> region index or -1 */
+  PetscReal body_volume[MAXLEV], cement_target[MAXLEV], cement_occ[MAXLEV];
+  PetscReal ztop;
+} Built;
+
+static int SlotLevel(int l, int k)
+{
+  return l * K_PER + k;
+}
+static int SlotDisc(int d, int nuc)
+{
+  return MAXLEV * K_PER + 2 * d + (nuc ? 0 : 1);
+}
+static int SlotPlate(void)
+{
+  return MAXLEV * K_PER + 2 * MAXLEV;
+}
+
+static int Classify(const Segment *S, const unsigned *m)
+{
+  for (int l = 0; l < S->nl; l++)
+    if (m[R_CEM] >> l & 1) return SlotLevel(l, K_CEM);
+  for (int l = 0; l < S->nl; l++)
+    if (m[R_LEAK] >> l & 1) return SlotLevel(l, K_LEAK);
+  for (int l = 0; l < S->nl; l++) {
+    if (m[R_DS] >> l & 1) return l == 0 ? SlotPlate() : SlotDisc(l - 1, 1);
+    if (m[R_DI] >> l & 1) return l == S->nl - 1 ? -1 : SlotDisc(l, 1);
+  }
+  for (int l = 0; l < S->nl; l++) {
+    if (!(m[R_O] >> l & 1)) continue;
+    if (!(m[R_I] >> l & 1)) return SlotLevel(l, K_CORT);
+    if (m[R_EPS] >> l & 1) return SlotLevel(l, K_EPS);
+    if (m[R_EPI] >> l & 1) return SlotLevel(l, K_EPI);
+    return SlotLevel(l, K_CANC);
+  }
+  for (int d = 0; d < S->nl - 1; d++)
+    if (m[R_DISC] >> d & 1) return SlotDisc(d, (int)(m[R_NUC] >> d & 1));
+  if (m[R_PLATE]) return SlotPlate();
+  return -1;
+}
+
+/* Build the whole model (rank 0): tools, cement, fragment, classification, physical groups. */
+static PetscErrorCode BuildModel(const Segment *S, const PetscReal *corr, Built *B, int **vol_region, int *nvol,
+                                 int **vols)
+{
+  Tool *T;
+  int nt = 0, ierr;
+  int *obj, *out = NULL, **map = NULL;
+  size_t nout = 0, *nmap = NULL, nnmap = 0;
+  PetscLogDouble tf0, tf1;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscMalloc1(16 * MAXLEV + 64, &T));
+  for (int l = 0; l < S->nl; l++) {
+    const Level *L = &S->L[l];
+    int o = 0, in = 0, slab = 0, e2 = 0, eps = 0, epi = 0, ds = 0, di = 0;
+    PetscReal m1, m2, m3;
+    PetscCall(AddPrism(&L->out, L->z0, L->H, &o));
+    PetscCall(AddPrism(&L->in, L->z0, L->H, &in));
+    PetscCall(AddPrism(&L->in, L->z1 - L->te, L->te, &slab));
+    PetscCall(AddHalfEllipsoid(L->z1, L->dsa + L->te, L->dsb + L->te, L->cs + L->te, -1, &e2));
+    PetscCall(FuseTwo(slab, e2, &eps));
+    PetscCall(AddPrism(&L->in, L->z0, L->te, &slab));
+    PetscCall(AddHalfEllipsoid(L->z0, L->dia + L->te, L->dib + L->te, L->ci + L->te, 1, &e2));
+    PetscCall(FuseTwo(slab, e2, &epi));
+    PetscCall(AddHalfEllipsoid(L->z1, L->dsa, L->dsb, L->cs, -1, &ds));
+    PetscCall(AddHalfEllipsoid(L->z0, L->dia, L->dib, L->ci, 1, &di));
+    T[nt++] = (Tool){o, R_O, l};
+    T[nt++] = (Tool){in, R_I, l};
+    T[nt++] = (Tool){eps, R_EPS, l};
+    T[nt++] = (Tool){epi, R_EPI, l};
+    T[nt++] = (Tool){ds, R_DS, l};
+    T[nt++] = (Tool){di, R_DI, l};
+    GC(gmshModelOccGetMass(3, o, &m1, &ierr), "mass");
+    GC(gmshModelOccGetMass(3, ds, &m2, &ierr), "mass");
+    GC(gmshModelOccGetMass(3, di, &m3, &ierr), "mass");
+    B->body_volume[l] = m1 - m2 - m3;
+    if (L->treated && S->cem.pattern != VFE_CEMENT_NONE) {
+      VfeCementBody body;
+      int core = 0, ce = 0, ci2 = 0, ctags[16], nc = 0;
+      int od[2], td[4], *cout = NULL, **cmap = NULL;
+      size_t ncout = 0, *cnmap = NULL, cnn = 0;
+      PetscReal frac = S->cem.pattern == VFE_CEMENT_DIFFUSE ? S->cem.diffuse_fraction : 1.0;
+      PetscCall(Copy1(in, &core));
+      PetscCall(Copy1(eps, &ce));
+      PetscCall(Copy1(epi, &ci2));
+      od[0] = 3, od[1] = core, td[0] = 3, td[1] = ce, td[2] = 3, td[3] = ci2;
+      GC(gmshModelOccCut(od, 2, td, 4, &cout, &ncout, &cmap, &cnmap, &cnn, -1, 1, 1, &ierr), "cancellous core");
+      PetscCheck(ncout == 2, PETSC_COMM_SELF, PETSC_ERR_LIB, "cancellous core of %s is not one volume", L->name);
+      core = cout[1];
+      gmshFree(cout);
+      for (size_t i = 0; i < cnn; i++) gmshFree(cmap[i]);
+      gmshFree(cmap);
+      gmshFree(cnmap);
+      body.a = L->in.a, body.be = L->in.be, body.ye = L->in.ye, body.yflat = L->in.yflat;
+      body.z0 = L->z0, body.z1 = L->z1, body.te = L->te;
+      body.Ras = L->dsa + L->te, body.Rbs = L->dsb + L->te, body.cs = L->cs + L->te;
+      body.Rai = L->dia + L->te, body.Rbi = L->dib + L->te, body.ci = L->ci + L->te;
+      body.core           = core;
+      B->cement_target[l] = S->cem.fill * B->body_volume[l] / frac * corr[l];
+      PetscCall(VfeCementPlace(&S->cem, &body, B->cement_target[l], B->body_volume[l], &nc, ctags, &B->cement_occ[l]));
+      for (int k = 0; k < nc; k++) T[nt++] = (Tool){ctags[k], R_CEM, l};
+    }
+    if (L->treated && S->cem.leak != VFE_LEAK_NONE) {
+      PetscReal r = PetscCbrtReal(3 * S->cem.leak_volume / (4 * PETSC_PI)), x = 0, y, z;
+      int sp;
+      if (S->cem.leak == VFE_LEAK_ANTERIOR)
+        y = L->D / 2 + 0.6 * r, z = 0.5 * (L->z0 + L->z1);
+      else if (l > 0 || S->nl == 1)
+        y = 0, z = L->z1 - L->cs;
+      else
+        y = 0, z = L->z0 + L->ci;
+      GC(sp = gmshModelOccAddSphere(x, y, z, r, -1, -PETSC_PI / 2, PETSC_PI / 2, 2 * PETSC_PI, &ierr), "leak");
+      T[nt++] = (Tool){sp, R_LEAK, l};
+    }
+  }
+  for (int d = 0; d < S->nl - 1; d++) {
+    const Level *up = &S->L[d], *lo = &S->L[d + 1];
+    PetscReal W, D, rx, ry;
+    Section sec;
+    int disc, disk, nuc, dt[2];
+    int *eo    = NULL;
+    size_t neo = 0;
+    DiscSize(up, lo, &W, &D);
+    SectionSet(&sec, W, D, 0);
+    PetscCall(AddPrism(&sec, lo->z1, up->z0 - lo->z1, &disc));
+    NucleusRadii(W, D, up->nuc, &rx, &ry);
+    GC(disk = gmshModelOccAddDisk(0, 0, lo->z1, rx, ry, -1, &ierr), "nucleus disk");
+    dt[0] = 2, dt[1] = disk;
+    GC(gmshModelOccExtrude(dt, 2, 0, 0, up->z0 - lo->z1, &eo, &neo, NULL, 0, NULL, 0, 0, &ierr), "nucleus");
+    nuc = -1;
+    for (size_t i = 0; i < neo; i += 2)
+      if (eo[i] == 3) nuc = eo[i + 1];
+    gmshFree(eo);
+    T[nt++] = (Tool){disc, R_DISC, d};
+    T[nt++] = (Tool){nuc, R_NUC, d};
+  }
+  {
+    int plate;
+    PetscCall(AddPrism(&S->L[0].out, S->L[0].z1, PLATE_T, &plate));
+    T[nt++] = (Tool){plate, R_PLATE, 0};
+    B->ztop = S->L[0].z1 + PLATE_T;
+  }
+  /* one fragment of everything */
+  PetscCall(PetscTime(&tf0));
+  PetscCall(PetscMalloc1(2 * nt, &obj));
+  for (int i = 0; i < nt; i++) obj[2 * i] = 3, obj[2 * i + 1] = T[i].tag;
+  GC(gmshModelOccFragment(obj, 2 * (nt - 1), obj + 2 * (nt - 1), 2, &out, &nout, &map, &nmap, &nnmap, -1, 1, 1, &ierr),
+     "fragment");
+  PetscCall(PetscFree(obj));
+  PetscCall(PetscTime(&tf1));
+  PetscCall(PetscInfo(NULL, "segment: %d tools, fragment %.2f s\n", nt, tf1 - tf0));
+  PetscCheck((int)nnmap == nt, PETSC_COMM_SELF, PETSC_ERR_LIB, "fragment map has %zu entries for %d tools", nnmap, nt);
+  {
+    int nv = 0, maxtag = 0;
+    unsigned(*mask)[R_N];
+    for (size_t i = 0; i < nout; i += 2)
+      if (out[i] == 3) nv++, maxtag = PetscMax(maxtag, out[i + 1]);
+    PetscCall(PetscCalloc1(maxtag + 1, &mask));
+    for (int i = 0; i < nt; i++)
+      for (size_t j = 0; j < nmap[i]; j += 2)
+        if (map[i][j] == 3) mask[map[i][j + 1]][T[i].role] |= 1u << T[i].idx;
+    PetscCall(PetscMalloc1(nv, vols));
+    PetscCall(PetscMalloc1(nv, vol_region));
+    *nvol = 0;
+    for (size_t i = 0; i < nout; i += 2)
+      if (out[i] == 3) {
+        (*vols)[*nvol]       = out[i + 1];
+        (*vol_region)[*nvol] = Classify(S, mask[out[i + 1]]);
+        (*nvol)++;
+      }
+    PetscCall(PetscFree(mask));
+  }
+  gmshFree(out);
+  for (size_t i = 0; i < nnmap; i++) gmshFree(map[i]);
+  gmshFree(map);
+  gmshFree(nmap);
+  PetscCall(PetscFree(T));
+  PetscFunctionReturn(0);
+}
+
+/* region table in a fixed order */
+static PetscErrorCode RegionTable(const Segment *S, Built *B)
+{
+  static const char *const kn[K_PER] = {"cortical",     "cancellous", "endplate_sup",
+                                        "endplate_inf", "cement",     "cement_leak"};
+  PetscFunctionBeginUser;
+  for (size_t i = 0; i < sizeof B->slot_of / sizeof B->slot_of[0]; i++) B->slot_of[i] = -1;
+  B->nreg = 0;
+  for (int l = 0; l < S->nl; l++)
+    for (int k = 0; k < K_PER; k++) {
+      if (k == K_CEM && !(S->L[l].treated && S->cem.pattern != VFE_CEMENT_NONE)) continue;
+      if (k == K_LEAK && !(S->L[l].treated && S->cem.leak != VFE_LEAK_NONE)) continue;
+      B->slot_of[SlotLevel(l, k)] = (int)B->nreg;
+      PetscCall(PetscSNPrintf(B->name[B->nreg++], VFE_NAME_LEN, "%s.%s", S->L[l].name, kn[k]));
+    }
+  for (int d = 0; d < S->nl - 1; d++)
+    for (int k = 1; k >= 0; k--) {
+      B->slot_of[SlotDisc(d, k)] = (int)B->nreg;
+      PetscCall(PetscSNPrintf(B->name[B->nreg++], VFE_NAME_LEN, "%s%s.%s", S->L[d].name, S->L[d + 1].name,
+                              k ? "nucleus" : "annulus"));
+    }
+  B->slot_of[SlotPlate()] = (int)B->nreg;
+  PetscCall(PetscStrncpy(B->name[B->nreg++], "load_plate", VFE_NAME_LEN));
+  PetscFunctionReturn(0);
+}
+
+/* wedge map of one treated level (see file-top comment) */
+static void WedgeMap(const Level *L, PetscReal w, PetscReal *p)
+{
+  PetscReal s = w * L->H / L->D, c = PetscSqrtReal(1 - s * s), yp = -L->D / 2, tau, y1, z1;
+  if (p[2] <= L->z0) return;
+  /* rotation about the axis (y = yp, z = z1), anterior (+y) goes down */
+  y1 = yp + (p[1] - yp) * c + (PetscMax(p[2], L->z1) - L->z1) * s;
+  z1 = L->z1 - (p[1] - yp) * s + (PetscMax(p[2], L->z1) - L->z1) * c;
+  if (p[2] >= L->z1) {
+    p[1] = y1, p[2] = z1;
+    return;
+  }
+  tau  = (p[2] - L->z0) / L->H;
+  p[1] = (1 - tau) * p[1] + tau * y1;
+  p[2] = (1 - tau) * L->z0 + tau * z1;
+}
+
+static uint64_t Fnv(uint64_t h, const void *data, size_t n)
+{
+  const unsigned char *c = (const unsigned char *)data;
+  for (size_t i = 0; i < n; i++) h = (h ^ c[i]) * 1099511628211ULL;
+  return h;
+}
+
+static PetscReal TetVolQ(const double *a, const double *b, const double *c, const double *d, PetscReal *q)
+{
+  PetscReal u[3], v[3], w[3], vol, l2 = 0;
+  const double *P[4] = {a, b, c, d};
+  for (int k = 0; k < 3; k++) u[k] = b[k] - a[k], v[k] = c[k] - a[k], w[k] = d[k] - a[k];
+  vol = (u[0] * (v[1] * w[2] - v[2] * w[1]) - u[1] * (v[0] * w[2] - v[2] * w[0]) + u[2] * (v[0] * w[1] - v[1] * w[0])) /
+        6.0;
+  for (int i = 0; i < 4; i++)
+    for (int j = i + 1; j < 4; j++)
+      l2 += PetscSqr(P[i][0] - P[j][0]) + PetscSqr(P[i][1] - P[j][1]) + PetscSqr(P[i][2] - P[j][2]);
+  l2 /= 6;
+  *q = 6 * PETSC_SQRT2 * vol / (l2 * PetscSqrtReal(l2));
+  return vol;
+}
+
+static int CmpReal(const void *a, const void *b)
+{
+  PetscReal x = *(const PetscReal *)a, y = *(const PetscReal *)b;
+  return x < y ? -1 : x > y;
+}
+
+static PetscErrorCode SetMeshOptions(const Segment *S)
+{
+  int ierr;
+  PetscFunctionBeginUser;
+  GC(gmshOptionSetNumber("General.Terminal", 0, &ierr), "option");
+  GC(gmshOptionSetNumber("General.NumThreads", (double)S->threads, &ierr), "option");
+  GC(gmshOptionSetNumber("Mesh.Algorithm", 6, &ierr), "option");
+  GC(gmshOptionSetNumber("Mesh.Algorithm3D", 10, &ierr), "option");
+  GC(gmshOptionSetNumber("Mesh.MeshSizeMax", 1.3 * S->h, &ierr), "option");
+  GC(gmshOptionSetNumber("Mesh.MeshSizeMin", 0.2 * S->h, &ierr), "option");
+  GC(gmshOptionSetNumber("Mesh.ElementOrder", 1, &ierr), "option");
+  GC(gmshOptionSetNumber("Mesh.Optimize", 1, &ierr), "option");
+  GC(gmshOptionSetNumber("Mesh.RandomSeed", 1, &ierr), "option");
+  PetscFunctionReturn(0);
+}
+
+/* one build + mesh + measurement pass on rank 0 */
+static PetscErrorCode MeshPass(const Segment *S, const PetscReal *corr, VfeSegmentReport rep, PetscReal *fill_lvl)
+{
+  Built B;
+  int ierr, *vreg = NULL, nv = 0, *vols = NULL;
+  int *ents[VFE_SEG_MAX_REGIONS];
+  int nents[VFE_SEG_MAX_REGIONS];
+  size_t *ntag = NULL, nn = 0;
+  double *xyz = NULL, *par = NULL;
+  size_t nxyz = 0, npar = 0, maxnode = 0;
+  PetscInt *idx;
+  PetscReal *q, qcount = 0;
+  char *mark;
+  uint64_t h        = 1469598103934665603ULL;
+  size_t ntet_total = 0;
+  PetscLogDouble tb0, tb1, tb2, tb3;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscMemzero(&B, sizeof B));
+  GC(gmshOptionSetNumber("General.Terminal", 0, &ierr), "option");
+  GC(gmshClear(&ierr), "clear");
+  PetscCall(SetMeshOptions(S));
+  PetscCall(RegionTable(S, &B));
+  PetscCall(PetscTime(&tb0));
+  PetscCall(BuildModel(S, corr, &B, &vreg, &nv, &vols));
+  PetscCall(PetscTime(&tb1));
+  /* drop unclassified pieces, group the rest */
+  for (int r = 0; r < B.nreg; r++) {
+    nents[r] = 0;
+    PetscCall(PetscMalloc1(nv, &ents[r]));
+  }
+  for (int i = 0; i < nv; i++) {
+    int reg = vreg[i] < 0 ? -1 : B.slot_of[vreg[i]];
+    if (reg < 0) {
+      int dt[2] = {3, vols[i]};
+      GC(gmshModelOccRemove(dt, 2, 0, &ierr), "remove void piece");
+    } else
+      ents[reg][nents[reg]++] = vols[i];
+  }
+  GC(gmshModelOccSynchronize(&ierr), "synchronize");
+  for (int r = 0; r < B.nreg; r++) {
+    PetscCheck(nents[r] > 0, PETSC_COMM_SELF, PETSC_ERR_LIB, "region %s came out empty from the geometry booleans",
+               B.name[r]);
+    GC(gmshModelAddPhysicalGroup(3, ents[r], nents[r], r + 1, &ierr), "physical group");
+    GC(gmshModelSetPhysicalName(3, r + 1, B.name[r], &ierr), "physical name");
+  }
+  /* boundary surfaces */
+  {
+    int *all, *bnd = NULL, ntop = 0, nbot = 0, *top, *bot, nall = 0;
+    size_t nb = 0;
+    PetscCall(PetscMalloc1(2 * nv, &all));
+    for (int r = 0; r < B.nreg; r++)
+      for (int k = 0; k < nents[r]; k++) all[2 * nall] = 3, all[2 * nall + 1] = ents[r][k], nall++;
+    GC(gmshModelGetBoundary(all, 2 * nall, &bnd, &nb, 1, 0, 0, &ierr), "boundary");
+    PetscCall(PetscMalloc2(nb, &top, nb, &bot));
+    for (size_t i = 0; i < nb; i += 2) {
+      double x0, y0, z0, x1, y1, z1;
+      int tag = PetscAbsInt(bnd[i + 1]);
+      GC(gmshModelGetBoundingBox(2, tag, &x0, &y0, &z0, &x1, &y1, &z1, &ierr), "bbox");
+      if (PetscAbsReal(z0 - B.ztop) < 1e-6 && PetscAbsReal(z1 - B.ztop) < 1e-6) top[ntop++] = tag;
+      if (z1 <= S->L[S->nl - 1].z0 + S->L[S->nl - 1].ci + 1e-6) bot[nbot++] = tag;
+    }
+    PetscCheck(ntop > 0 && nbot > 0, PETSC_COMM_SELF, PETSC_ERR_LIB, "load_top or fixed_bottom surface not found");
+    GC(gmshModelAddPhysicalGroup(2, top, ntop, 1, &ierr), "physical surface");
+    GC(gmshModelSetPhysicalName(2, 1, "load_top", &ierr), "physical name");
+    GC(gmshModelAddPhysicalGroup(2, bot, nbot, 2, &ierr), "physical surface");
+    GC(gmshModelSetPhysicalName(2, 2, "fixed_bottom", &ierr), "physical name");
+    gmshFree(bnd);
+    PetscCall(PetscFree2(top, bot));
+    /* mesh size: 0.75 h at the corners of endplates and cement, 1.3 h elsewhere, interpolated along curves
+       and extended from the boundary into the volumes (a distance field costs more than the whole 3D mesh) */
+    {
+      int *sel, nsel = 0, *pts = NULL;
+      size_t nfb = 0, npts = 0;
+      int *fb = NULL;
+      for (int r = 0; r < B.nreg; r++) {
+        if (!strstr(B.name[r], "endplate") && !strstr(B.name[r], ".cement")) continue;
+        nsel += nents[r];
+      }
+      PetscCall(PetscMalloc1(2 * nsel + 2, &sel));
+      nsel = 0;
+      for (int r = 0; r < B.nreg; r++) {
+        if (!strstr(B.name[r], "endplate") && !strstr(B.name[r], ".cement")) continue;
+        for (int k = 0; k < nents[r]; k++) sel[2 * nsel] = 3, sel[2 * nsel + 1] = ents[r][k], nsel++;
+      }
+      GC(gmshModelGetBoundary(sel, 2 * nsel, &fb, &nfb, 1, 0, 1, &ierr), "points of endplates and cement");
+      GC(gmshModelGetEntities(&pts, &npts, 0, &ierr), "points");
+      GC(gmshModelMeshSetSize(pts, npts, 1.3 * S->h, &ierr), "point sizes");
+      GC(gmshModelMeshSetSize(fb, nfb, 0.75 * S->h, &ierr), "point sizes near endplates and cement");
+      gmshFree(pts);
+      gmshFree(fb);
+      PetscCall(PetscFree(sel));
+    }
+    PetscCall(PetscFree(all));
+  }
+  PetscCall(PetscTime(&tb2));
+  GC(gmshModelMeshGenerate(3, &ierr), "mesh generate (3D)");
+  PetscCall(PetscTime(&tb3));
+  PetscCall(PetscInfo(NULL, "segment pass: geometry %.2f s, groups/fields %.2f s, mesh %.2f s\n", tb1 - tb0, tb2 - tb1,
+                      tb3 - tb2));
+
+  /* nodes: dense array by tag, wedge map */
+  GC(gmshModelMeshGetNodes(&ntag, &nn, &xyz, &nxyz, &par, &npar, -1, -1, 0, 0, &ierr), "get nodes");
+  for (size_t i = 0; i < nn; i++) maxnode = PetscMax(maxnode, ntag[i]);
+  PetscCall(PetscMalloc1(maxnode + 1, &idx));
+  PetscCall(PetscCalloc1(maxnode + 1, &mark));
+  for (size_t i = 0; i <= maxnode; i++) idx[i] = -1;
+  for (size_t i = 0; i < nn; i++) idx[ntag[i]] = (PetscInt)i;
+  if (S->wedge > 0) {
+    for (int l = 0; l < S->nl; l++) { /* top first: see WedgeMap */
+      if (!S->L[l].treated) continue;
+      for (size_t i = 0; i < nn; i++) WedgeMap(&S->L[l], S->wedge, xyz + 3 * i);
+    }
+    for (size_t i = 0; i < nn; i++) GC(gmshModelMeshSetNode(ntag[i], xyz + 3 * i, 3, NULL, 0, &ierr), "set node");
+  }
+  for (size_t i = 0; i < nn; i++) {
+    long long r[3];
+    for (int k = 0; k < 3; k++) r[k] = llround(xyz[3 * i + k] * 1e9);
+    h = Fnv(h, &ntag[i], sizeof ntag[i]);
+    h = Fnv(h, r, sizeof r);
+  }
+  /* elements per region */
+  rep->nregions = B.nreg;
+  {
+    size_t cap = 0;
+    for (int r = 0; r < B.nreg; r++) rep->region_tets[r] = 0;
+    PetscCall(PetscMalloc1(1, &q));
+    for (int r = 0; r < B.nreg; r++) {
+      PetscCall(PetscStrncpy(rep->region[r], B.name[r], VFE_NAME_LEN));
+      rep->region_volume[r] = 0;
+      for (int k = 0; k < nents[r]; k++) {
+        size_t *et = NULL, net = 0, *en = NULL, nen = 0;
+        GC(gmshModelMeshGetElementsByType(4, &et, &net, &en, &nen, ents[r][k], 0, 1, &ierr), "get tetrahedra");
+        if (cap < (size_t)qcount + net) {
+          PetscReal *q2;
+          cap = 2 * ((size_t)qcount + net);
+          PetscCall(PetscMalloc1(cap, &q2));
+          PetscCall(PetscArraycpy(q2, q, (size_t)qcount));
+          PetscCall(PetscFree(q));
+          q = q2;
+        }
+        h = Fnv(h, &r, sizeof r);
+        h = Fnv(h, en, nen * sizeof en[0]);
+        for (size_t e = 0; e < net; e++) {
+          PetscReal qq, v;
+          v = TetVolQ(xyz + 3 * idx[en[4 * e]], xyz + 3 * idx[en[4 * e + 1]], xyz + 3 * idx[en[4 * e + 2]],
+                      xyz + 3 * idx[en[4 * e + 3]], &qq);
+          PetscCheck(qq > 1e-8, PETSC_COMM_SELF, PETSC_ERR_LIB,
+                     "inverted or degenerate tetrahedron %zu in region %s (quality %g); try another mesh_size_mm",
+                     et[e], B.name[r], (double)qq);
+          q[(size_t)qcount++] = qq;
+          rep->region_volume[r] += v;
+        }
+        rep->region_tets[r] += (PetscInt)net;
+        ntet_total += net;
+        gmshFree(et);
+        gmshFree(en);
+      }
+    }
+  }
+  {
+    size_t *et = NULL, net = 0, *en = NULL, nen = 0;
+    GC(gmshModelMeshGetElementsByType(4, &et, &net, &en, &nen, -1, 0, 1, &ierr), "get all tetrahedra");
+    PetscCheck(net == ntet_total, PETSC_COMM_SELF, PETSC_ERR_LIB, "%zu tetrahedra in the mesh but %zu in regions", net,
+               ntet_total);
+    gmshFree(et);
+    gmshFree(en);
+  }
+  qsort(q, (size_t)qcount, sizeof q[0], CmpReal);
+  rep->quality_min = q[0];
+  rep->quality_p01 = q[(size_t)(0.01 * qcount)];
+  rep->ntets       = (PetscInt)ntet_total;
+  rep->nnodes      = (PetscInt)nn;
+  rep->hash        = h;
+  PetscCall(PetscFree(q));
+
+  /* fill per treated level */
+  for (int l = 0; l < S->nl; l++) {
+    const Level *L = &S->L[l];
+    PetscReal body = 0, cem = 0, side[2] = {0, 0},
+              frac = S->cem.pattern == VFE_CEMENT_DIFFUSE ? S->cem.diffuse_fraction : 1;
+    int rc;
+    fill_lvl[l] = 0;
+    if (!L->treated || S->cem.pattern == VFE_CEMENT_NONE) continue;
+    for (int k = 0; k <= K_CEM; k++) body += rep->region_volume[B.slot_of[SlotLevel(l, k)]];
+    rc          = B.slot_of[SlotLevel(l, K_CEM)];
+    cem         = rep->region_volume[rc];
+    fill_lvl[l] = frac * cem / body;
+    if (l != 0 && S->L[l - 1].treated) continue;
+    /* report numbers for the first treated level */
+    rep->body_volume          = body;
+    rep->cement_region_volume = cem;
+    rep->cement_volume        = frac * cem;
+    rep->diffuse_fraction     = frac;
+    rep->fill_ratio           = fill_lvl[l];
+    rep->leak_volume          = S->cem.leak != VFE_LEAK_NONE ? rep->region_volume[B.slot_of[SlotLevel(l, K_LEAK)]] : 0;
+    PetscCall(PetscStrncpy(rep->treated, L->name, sizeof rep->treated));
+    for (int k = 0; k < nents[rc]; k++) {
+      size_t *et = NULL, net = 0, *en = NULL, nen = 0;
+      GC(gmshModelMeshGetElementsByType(4, &et, &net, &en, &nen, ents[rc][k], 0, 1, &ierr), "get cement");
+      for (size_t e = 0; e < net; e++) {
+        PetscReal qq, v, xc = 0;
+        for (int j = 0; j < 4; j++) xc += xyz[3 * idx[en[4 * e + j]]], mark[en[4 * e + j]] = 1;
+        v = TetVolQ(xyz + 3 * idx[en[4 * e]], xyz + 3 * idx[en[4 * e + 1]], xyz + 3 * idx[en[4 * e + 2]],
+                    xyz + 3 * idx[en[4 * e + 3]], &qq);
+        side[xc > 0] += v;
+      }
+      gmshFree(et);
+      gmshFree(en);
+    }
+    rep->larger_side_ratio = frac * PetscMax(side[0], side[1]) / body;
+    for (int s2 = 0; s2 < 2; s2++) {
+      int re          = B.slot_of[SlotLevel(l, s2 ? K_EPI : K_EPS)];
+      PetscBool touch = PETSC_FALSE;
+      for (int k = 0; k < nents[re] && !touch; k++) {
+        size_t *et = NULL, net = 0, *en = NULL, nen = 0;
+        GC(gmshModelMeshGetElementsByType(4, &et, &net, &en, &nen, ents[re][k], 0, 1, &ierr), "get endplate");
+        for (size_t j = 0; j < nen && !touch; j++) touch = (PetscBool)mark[en[j]];
+        gmshFree(et);
+        gmshFree(en);
+      }
+      if (s2)
+        rep->touches_endplate_inf = touch;
+      else
+        rep->touches_endplate_sup = touch;
+    }
+  }
+  for (int r = 0; r < B.nreg; r++) PetscCall(PetscFree(ents[r]));
+  PetscCall(PetscFree(idx));
+  PetscCall(PetscFree(mark));
+  PetscCall(PetscFree(vreg));
+  PetscCall(PetscFree(vols));
+  gmshFree(ntag);
+  gmshFree(xyz);
+  gmshFree(par);
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode SegmentMeshRank0(const char *path, VfeSegmentReport rep)
+{
+  Segment S;
+  PetscReal corr[MAXLEV], fill[MAXLEV], t0, t1;
+  PetscBool ok = PETSC_FALSE;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscTime(&t0));
+  PetscCall(SegmentFromOptions(&S));
+  for (int l = 0; l < MAXLEV; l++) corr[l] = 1;
+  for (int pass = 0; pass < 4 && !ok; pass++) {
+    PetscCall(MeshPass(&S, corr, rep, fill));
+    rep->remesh_passes = pass + 1;
+    ok                 = PETSC_TRUE;
+    for (int l = 0; l < S.nl; l++) {
+      if (!S.L[l].treated || S.cem.pattern == VFE_CEMENT_NONE) continue;
+      if (PetscAbsReal(fill[l] - S.cem.fill) > 0.004) {
+        ok = PETSC_FALSE;
+        corr[l] *= S.cem.fill / fill[l];
+      }
+    }
+  }
+  for (int l = 0; l < S.nl; l++)
+    PetscCheck(!S.L[l].treated || S.cem.pattern == VFE_CEMENT_NONE || PetscAbsReal(fill[l] - S.cem.fill) <= 0.005,
+               PETSC_COMM_SELF, PETSC_ERR_LIB,
+               "cement_fill_ratio = %g: the mesh of %s gives %.4f after %" PetscInt_FMT
+               " passes; try a smaller mesh_size_mm",
+               (double)S.cem.fill, S.L[l].name, (double)fill[l], rep->remesh_passes);
+  PetscCall(VfeGmshWriteMesh(path));
+  PetscCall(PetscTime(&t1));
+  PetscCall(PetscSNPrintf(rep->levels, sizeof rep->levels, "%s-%s", S.L[0].name, S.L[S.nl - 1].name));
+  PetscCall(PetscStrncpy(
+      rep->pattern,
+      (const char *[]){"none", "compact", "bipedicular", "unipedicular", "endplate_bridging", "diffuse"}[S.cem.pattern],
+      sizeof rep->pattern));
+  PetscCall(PetscStrncpy(rep->leak, (const char *[]){"none", "intradiscal", "anterior"}[S.cem.leak], sizeof rep->leak));
+  rep->fill_requested = S.cem.pattern == VFE_CEMENT_NONE ? 0 : S.cem.fill;
+  rep->wedge          = S.wedge;
+  rep->size_mm        = S.h;
+  rep->order          = S.order;
+  rep->mesh_seconds   = t1 - t0;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode VfeSegmentMesh(MPI_Comm comm, const char *msh_path, VfeSegmentReport *rep)
+{
+  PetscMPIInt rank;
+  PetscErrorCode ierr0 = 0;
+  int ierr, gerr = 0;
+
+  PetscFunctionBeginUser;
+  PetscCallMPI(MPI_Comm_rank(comm, &rank));
+  PetscCall(PetscCalloc1(1, rep));
+  if (!rank) {
+    gmshInitialize(0, NULL, 0, &gerr);
+    PetscCheck(!gerr, PETSC_COMM_SELF, PETSC_ERR_LIB, "Gmsh failed to initialize");
+    ierr0 = SegmentMeshRank0(msh_path, *rep);
+    gmshFinalize(&ierr);
+  }
+  PetscCallMPI(MPI_Bcast(&ierr0, 1, MPI_INT, 0, comm));
+  if (ierr0) {
+    PetscCall(PetscFree(*rep));
+    if (!rank) PetscCall(ierr0);
+    SETERRQ(PETSC_COMM_SELF, PETSC_ERR_LIB, "segment meshing failed on rank 0");
+  }
+  PetscCallMPI(MPI_Bcast(*rep, (int)sizeof **rep, MPI_BYTE, 0, comm));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode VfeSegmentReportDestroy(VfeSegmentReport *rep)
+{
+  PetscFunctionBeginUser;
+  PetscCall(PetscFree(*rep));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode VfeSegmentReportView(VfeSegmentReport r, PetscViewer v)
+{
+  PetscFunctionBeginUser;
+  PetscCall(PetscViewerASCIIPrintf(
+      v, "segment %s, treated %s, cement %s (leak %s), wedge %g, mesh %g mm (order %" PetscInt_FMT ")\n", r->levels,
+      r->treated, r->pattern, r->leak, (double)r->wedge, (double)r->size_mm, r->order));
+  PetscCall(PetscViewerASCIIPrintf(v, "  body volume %.1f mm3, cement %.1f mm3 (region %.1f, cement fraction %.2f)\n",
+                                   (double)r->body_volume, (double)r->cement_volume, (double)r->cement_region_volume,
+                                   (double)r->diffuse_fraction));
+  PetscCall(PetscViewerASCIIPrintf(v, "  fill ratio %.4f (requested %.4f), larger side %.4f, leak %.1f mm3\n",
+                                   (double)r->fill_ratio, (double)r->fill_requested, (double)r->larger_side_ratio,
+                                   (double)r->leak_volume));
+  PetscCall(PetscViewerASCIIPrintf(v, "  cement touches endplate: superior %s, inferior %s\n",
+                                   r->touches_endplate_sup ? "yes" : "no", r->touches_endplate_inf ? "yes" : "no"));
+  PetscCall(PetscViewerASCIIPrintf(v,
+                                   "  %" PetscInt_FMT " nodes, %" PetscInt_FMT
+                                   " tetrahedra, quality min %.3f, 1%% %.3f, %" PetscInt_FMT
+                                   " pass(es), %.2f s, hash %016llx\n",
+                                   r->nnodes, r->ntets, (double)r->quality_min, (double)r->quality_p01,
+                                   r->remesh_passes, (double)r->mesh_seconds, r->hash));
+  for (PetscInt i = 0; i < r->nregions; i++)
+    PetscCall(PetscViewerASCIIPrintf(v, "  %-22s %8" PetscInt_FMT " tets %10.1f mm3\n", r->region[i], r->region_tets[i],
+                                     (double)r->region_volume[i]));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode VfeSegmentReportWriteJSON(VfeSegmentReport r, FILE *f)
+{
+  PetscFunctionBeginUser;
+  fprintf(f,
+          "{\"levels\": \"%s\", \"treated\": \"%s\", \"pattern\": \"%s\", \"leak\": \"%s\", \"wedge\": %.6g, "
+          "\"mesh_size_mm\": %.6g, \"mesh_order\": %d, \"fill_requested\": %.6g, \"body_volume_mm3\": %.6g, "
+          "\"cement_volume_mm3\": %.6g, \"cement_region_volume_mm3\": %.6g, \"cement_fraction\": %.6g, "
+          "\"fill_ratio\": %.6g, \"larger_side_ratio\": %.6g, \"leak_volume_mm3\": %.6g, "
+          "\"touches_endplate_sup\": %s, \"touches_endplate_inf\": %s, \"nodes\": %d, \"tetrahedra\": %d, "
+          "\"quality_min\": %.6g, \"quality_p01\": %.6g, \"passes\": %d, \"mesh_seconds\": %.4g, "
+          "\"mesh_hash\": \"%016llx\", \"regions\": {",
+          r->levels, r->treated, r->pattern, r->leak, (double)r->wedge, (double)r->size_mm, (int)r->order,
+          (double)r->fill_requested, (double)r->body_volume, (double)r->cement_volume, (double)r->cement_region_volume,
+          (double)r->diffuse_fraction, (double)r->fill_ratio, (double)r->larger_side_ratio, (double)r->leak_volume,
+          r->touches_endplate_sup ? "true" : "false", r->touches_endplate_inf ? "true" : "false", (int)r->nnodes,
+          (int)r->ntets, (double)r->quality_min, (double)r->quality_p01, (int)r->remesh_passes, (double)r->mesh_seconds,
+          r->hash);
+  for (PetscInt i = 0; i < r->nregions; i++)
+    fprintf(f, "%s\"%s\": {\"tetrahedra\": %d, \"volume_mm3\": %.6g}", i ? ", " : "", r->region[i],
+            (int)r->region_tets[i], (double)r->region_volume[i]);
+  fprintf(f, "}}");
+  PetscFunctionReturn(0);
+}

@@ -1,0 +1,58 @@
+# Segment mesher (mesh/segment.c, mesh/cement.c): volumes, fill-ratio grid, contact flags,
+# quality, determinism, bad input.  The full pattern x fill grid is labelled slow.
+foreach(t segment_basic segment_fill)
+  add_executable(test_${t} ${CMAKE_CURRENT_SOURCE_DIR}/test_${t}.c)
+  target_link_libraries(test_${t} PRIVATE vfe_mesh)
+endforeach()
+
+add_test(NAME segment_volumes COMMAND test_segment_basic -test_part volumes)
+add_test(NAME segment_bad_input COMMAND test_segment_basic -test_part bad)
+add_test(NAME segment_determinism COMMAND test_segment_basic -test_part determinism)
+set_tests_properties(segment_volumes segment_bad_input PROPERTIES LABELS unit ENVIRONMENT "${VFE_TEST_ENV}")
+set_tests_properties(segment_determinism PROPERTIES LABELS "verify;slow" ENVIRONMENT "${VFE_TEST_ENV}")
+
+# default case (L1-L3, bipedicular 25 %, 1.5 mm)
+add_test(NAME segment_default COMMAND test_segment_fill -test_msh segment_default.msh)
+set_tests_properties(segment_default PROPERTIES LABELS verify ENVIRONMENT "${VFE_TEST_ENV}")
+
+# fast subset: every pattern once, contact flags for compact (none) and endplate_bridging (both)
+set(_fast "compact:0.20:none" "endplate_bridging:0.30:both" "bipedicular:0.10:any" "unipedicular:0.40:any"
+          "diffuse:0.05:any")
+foreach(c ${_fast})
+  string(REPLACE ":" ";" p "${c}")
+  list(GET p 0 pat)
+  list(GET p 1 r)
+  list(GET p 2 touch)
+  add_test(NAME segment_fill_${pat}_${r} COMMAND test_segment_fill -cement_pattern ${pat} -cement_fill_ratio ${r}
+           -mesh_size_mm 2.5 -test_touch ${touch} -test_msh segment_fill_${pat}_${r}.msh)
+  set_tests_properties(segment_fill_${pat}_${r} PROPERTIES LABELS verify ENVIRONMENT "${VFE_TEST_ENV}")
+endforeach()
+
+# full grid: every pattern x 5, 10, 20, 30, 40 %
+foreach(pat compact bipedicular unipedicular endplate_bridging diffuse)
+  foreach(r 0.05 0.10 0.20 0.30 0.40)
+    set(touch any)
+    if(pat STREQUAL "compact")
+      set(touch none)
+    elseif(pat STREQUAL "endplate_bridging")
+      set(touch both)
+    endif()
+    add_test(NAME segment_grid_${pat}_${r} COMMAND test_segment_fill -cement_pattern ${pat} -cement_fill_ratio ${r}
+             -mesh_size_mm 2.5 -test_touch ${touch} -test_msh segment_grid_${pat}_${r}.msh)
+    set_tests_properties(segment_grid_${pat}_${r} PROPERTIES LABELS "verify;slow" ENVIRONMENT "${VFE_TEST_ENV}")
+  endforeach()
+endforeach()
+
+# variants: fused H, leaks, wedge fracture, other level ranges
+set(_var "h:-cement_fused|true" "leak_intradiscal:-cement_leak|intradiscal" "leak_anterior:-cement_leak|anterior"
+         "wedge:-fracture_wedge|0.3" "t12l2:-segment_levels|T12-L2" "l4l5:-segment_levels|L4-L5")
+foreach(v ${_var})
+  string(FIND "${v}" ":" colon)
+  string(SUBSTRING "${v}" 0 ${colon} name)
+  math(EXPR colon "${colon} + 1")
+  string(SUBSTRING "${v}" ${colon} -1 args)
+  string(REPLACE "|" ";" args "${args}")
+  add_test(NAME segment_variant_${name} COMMAND test_segment_fill ${args} -mesh_size_mm 2.5
+           -test_msh segment_variant_${name}.msh)
+  set_tests_properties(segment_variant_${name} PROPERTIES LABELS "verify;slow" ENVIRONMENT "${VFE_TEST_ENV}")
+endforeach()
