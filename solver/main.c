@@ -415,6 +415,11 @@ static PetscErrorCode VfeRun(MPI_Comm comm, const char *command, const char *cas
     PetscCall(VfeMaterialsResolve(info.nregions, names, mats));
     PetscCall(PetscFree(names));
   }
+  if (order == 1)
+    for (PetscInt r = 0; r < info.nregions; ++r)
+      if (mats[r].nu >= 0.49)
+        PetscCall(PetscPrintf(comm, "vfe: warning: region %s has nu = %g: P1 tetrahedra lock for nearly incompressible material; use mesh_order 2 "
+                              "for locking-free results there\n", info.regions[r].name, (double)mats[r].nu));
   for (PetscInt k = 0; k < nmat; ++k) PetscCall(PetscFree(matkeys[k]));
   PetscCall(PetscFree(matkeys));
 
@@ -517,8 +522,7 @@ static int VfeExitCode(PetscErrorCode ierr)
   switch (ierr) {
   case 0: return 0;
   case PETSC_ERR_NOT_CONVERGED: return 2;
-  case PETSC_ERR_FILE_WRITE:
-  case PETSC_ERR_FILE_UNEXPECTED: return 3;
+  case PETSC_ERR_FILE_WRITE: return 3; /* a malformed input file (FILE_UNEXPECTED) is bad input: 1 */
   default: return 1;
   }
 }

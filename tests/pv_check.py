@@ -113,7 +113,10 @@ def main(argv):
     p.add_argument("--expect-cells", type=int)
     p.add_argument("--expect-points", type=int)
     p.add_argument("--range", action="append", default=[], nargs=3, metavar=("ARRAY", "MIN", "MAX"))
+    # the same as one token, for negative bounds (pvpython itself takes '-20' for one of its options)
+    p.add_argument("--within", action="append", default=[], metavar="ARRAY:MIN:MAX")
     args = p.parse_args(argv)
+    args.range += [w.rsplit(":", 2) for w in args.within]
 
     failures = []
 

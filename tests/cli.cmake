@@ -1,0 +1,24 @@
+# End-to-end tests of the vfe command: bad input, default case, rank-count agreement, ParaView.
+add_test(NAME cli_bad_input COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/bad_input.sh $<TARGET_FILE:vfe> ${CMAKE_CURRENT_BINARY_DIR}/cli_bad_input)
+set_tests_properties(cli_bad_input PROPERTIES LABELS unit ENVIRONMENT "${VFE_TEST_ENV}")
+
+add_test(NAME mpi_agree_p1 COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/mpi_agree.sh $<TARGET_FILE:vfe> ${MPIEXEC_EXECUTABLE}
+                                   ${CMAKE_CURRENT_BINARY_DIR}/mpi_agree_p1 simple)
+add_test(NAME mpi_agree_p2 COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/mpi_agree.sh $<TARGET_FILE:vfe> ${MPIEXEC_EXECUTABLE}
+                                   ${CMAKE_CURRENT_BINARY_DIR}/mpi_agree_p2 simple)
+set_tests_properties(mpi_agree_p1 mpi_agree_p2 PROPERTIES LABELS "mpi;verify" ENVIRONMENT "${VFE_TEST_ENV}")
+set_tests_properties(mpi_agree_p2 PROPERTIES ENVIRONMENT "${VFE_TEST_ENV};ORDER=2")
+
+# the default case on 2 ranks, then ParaView opens its fields and checks names and ranges
+add_test(NAME run_default_case COMMAND ${VFE_MPIEXEC} -n 2 $<TARGET_FILE:vfe> run -mesh_geometry simple -mesh_size_mm 4
+                                       -output_dir ${CMAKE_CURRENT_BINARY_DIR}/run_default_case)
+set_tests_properties(run_default_case PROPERTIES LABELS "regression;mpi" ENVIRONMENT "${VFE_TEST_ENV}" FIXTURES_SETUP default_run)
+find_program(VFE_PVPYTHON pvpython)
+if(VFE_PVPYTHON)
+  add_test(NAME run_default_paraview
+           COMMAND ${VFE_PVPYTHON} ${CMAKE_CURRENT_SOURCE_DIR}/pv_check.py ${CMAKE_CURRENT_BINARY_DIR}/run_default_case/fields.hdf
+                   --point displacement:3 --cell stress:6 --cell von_mises:1 --cell min_principal:1 --cell strain_energy_density:1
+                   --cell strain:6 --cell region:1 --range von_mises 0.01 20 --within=min_principal:-20:5 --range region 0 5
+                   --within=displacement:-3:3)
+  set_tests_properties(run_default_paraview PROPERTIES LABELS regression FIXTURES_REQUIRED default_run)
+endif()

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Results on 1, 2 and 4 MPI ranks agree to solver tolerance (DESIGN.md "Parallel").
+# usage: mpi_agree.sh VFE MPIEXEC WORKDIR [GEOMETRY]
+# One mesh is built once (vfe mesh) and solved on 1, 2, 4 ranks at rtol 1e-10; every metric of
+# summary.json (plate displacement, reaction, per-region statistics) must agree within 1e-6
+# relative, and the fields file must be written by every run.
+set -euo pipefail
+vfe=$1 mpiexec=$2 work=$3 geom=${4:-simple}
+rm -rf "$work" && mkdir -p "$work" && cd "$work"
+"$vfe" mesh -mesh_geometry "$geom" -mesh_size_mm 4 -output_dir mesh >/dev/null
+for n in 1 2 4; do
+  $mpiexec --oversubscribe -n $n "$vfe" run -mesh_file mesh/mesh.msh -output_dir r$n -ksp_rtol 1e-10 -mesh_order ${ORDER:-1} | grep "vfe: solver"
+  test -s r$n/fields.hdf
+done
+python3 - <<'PY'
+import json, math, sys
+runs = {n: json.load(open(f"r{n}/summary.json")) for n in (1, 2, 4)}
+def flat(d, p=""):
+    out = {}
+    for k, v in d.items():
+        if isinstance(v, dict): out.update(flat(v, p + k + "."))
+        elif isinstance(v, (int, float)) and not isinstance(v, bool): out[p + k] = float(v)
+        elif isinstance(v, list): out.update({f"{p}{k}[{i}]": float(x) for i, x in enumerate(v)})
+    return out
+base = flat({"metrics": runs[1]["metrics"], "regions": runs[1]["regions"], "reaction": runs[1]["load"]["reaction_N"]})
+assert runs[1]["manifest"]["ranks"] == 1 and runs[4]["manifest"]["ranks"] == 4
+worst, bad = 0.0, []
+for n in (2, 4):
+    other = flat({"metrics": runs[n]["metrics"], "regions": runs[n]["regions"], "reaction": runs[n]["load"]["reaction_N"]})
+    rmax = max(abs(x) for k, x in base.items() if k.startswith("reaction"))
+    for k, v in base.items():
+        # each value against its own size; reaction components (x, y are ~0) against the total
+        scale = rmax if k.startswith("reaction") else max(abs(v), 1e-12)
+        d = abs(other[k] - v) / scale
+        worst = max(worst, d)
+        if d > 1e-6: bad.append((n, k, v, other[k]))
+print(f"{len(base)} metrics compared on 2 and 4 ranks against 1 rank: worst relative difference {worst:.2e} (tolerance 1e-6)")
+for b in bad[:10]: print("MISMATCH ranks=%d %s: %r vs %r" % b)
+sys.exit(1 if bad else 0)
+PY
