@@ -99,6 +99,8 @@ PetscErrorCode VfeCellFieldsDestroy(VfeCellFields *cf)
   PetscFunctionReturn(0);
 }
 
+#define NV 7 /* values gathered per cell */
+
 typedef struct {
   PetscReal x, v;
 } VfeValVol;
@@ -129,34 +131,40 @@ static void VfeSortedStats(VfeValVol *a, PetscInt n, PetscReal *mean, PetscReal 
   if (min) *min = n ? a[0].x : 0;
 }
 
-PetscErrorCode VfeRegionStatistics(VfeDisc d, const VfeCellFields *cf, PetscInt nregions, VfeRegionStats *stats)
+PetscErrorCode VfeRegionStatistics(VfeDisc d, const VfeCellFields *cf, PetscInt nregions, const PetscReal *yield_strain, VfeRegionStats *stats)
 {
   MPI_Comm    comm = PetscObjectComm((PetscObject)d->dm);
   PetscMPIInt rank, size;
   PetscReal  *send;
   PetscInt    nc = d->ncells, ntot = 0;
-  int        *counts = NULL, *displs = NULL, n5 = (int)(5 * nc);
+  int        *counts = NULL, *displs = NULL, n5 = (int)(NV * nc);
   PetscReal  *all = NULL;
 
   PetscFunctionBeginUser;
   PetscCallMPI(MPI_Comm_rank(comm, &rank));
   PetscCallMPI(MPI_Comm_size(comm, &size));
-  /* (region, vm, minp, sed, vol) per cell, gathered on rank 0 */
-  PetscCall(PetscMalloc1(5 * nc + 1, &send));
+  /* (region, vm, minp, sed, vol, pressure, beyond-yield) per cell, gathered on rank 0 */
+  PetscCall(PetscMalloc1(NV * nc + 1, &send));
   for (PetscInt c = 0; c < nc; ++c) {
-    send[5 * c + 0] = (PetscReal)d->cell_region[c];
-    send[5 * c + 1] = cf->vm[c];
-    send[5 * c + 2] = cf->minp[c];
-    send[5 * c + 3] = cf->sed[c];
-    send[5 * c + 4] = cf->vol[c];
+    const PetscInt   r = d->cell_region[c];
+    const PetscReal *s = &cf->stress[6 * c], *e = &cf->strain[6 * c];
+    PetscReal        pe[3];
+    vfe_principal(e, pe);
+    send[NV * c + 0] = (PetscReal)r;
+    send[NV * c + 1] = cf->vm[c];
+    send[NV * c + 2] = cf->minp[c];
+    send[NV * c + 3] = cf->sed[c];
+    send[NV * c + 4] = cf->vol[c];
+    send[NV * c + 5] = -(s[0] + s[1] + s[2]) / 3.0;
+    send[NV * c + 6] = (yield_strain && yield_strain[r] > 0 && -pe[2] > yield_strain[r]) ? 1.0 : 0.0;
   }
   if (!rank) PetscCall(PetscMalloc2(size, &counts, size, &displs));
   PetscCallMPI(MPI_Gather(&n5, 1, MPI_INT, counts, 1, MPI_INT, 0, comm));
   if (!rank) {
     displs[0] = 0;
     for (int i = 1; i < size; ++i) displs[i] = displs[i - 1] + counts[i - 1];
-    ntot = (displs[size - 1] + counts[size - 1]) / 5;
-    PetscCall(PetscMalloc1(5 * ntot + 1, &all));
+    ntot = (displs[size - 1] + counts[size - 1]) / NV;
+    PetscCall(PetscMalloc1(NV * ntot + 1, &all));
   }
   PetscCallMPI(MPI_Gatherv(send, n5, MPIU_REAL, all, counts, displs, MPIU_REAL, 0, comm));
   PetscCall(PetscFree(send));
@@ -166,30 +174,38 @@ PetscErrorCode VfeRegionStatistics(VfeDisc d, const VfeCellFields *cf, PetscInt 
     PetscInt  *cnt;
     PetscCall(PetscCalloc1(nregions, &cnt));
     PetscCall(PetscMalloc1(ntot + 1, &a));
-    for (PetscInt i = 0; i < ntot; ++i) cnt[(PetscInt)all[5 * i]]++;
+    for (PetscInt i = 0; i < ntot; ++i) cnt[(PetscInt)all[NV * i]]++;
     for (PetscInt r = 0; r < nregions; ++r) {
       PetscInt n = 0;
       VfeRegionStats *s = &stats[r];
       PetscReal dummy;
       s->ncells = cnt[r];
       for (PetscInt i = 0; i < ntot; ++i) /* rank order is fixed for a given partition; sum in sorted order below */
-        if ((PetscInt)all[5 * i] == r) a[n].x = all[5 * i + 4], a[n++].v = 1.0;
+        if ((PetscInt)all[NV * i] == r) a[n].x = all[NV * i + 4], a[n++].v = 1.0;
       qsort(a, (size_t)n, sizeof(VfeValVol), VfeValVolCompare);
       for (PetscInt i = 0; i < n; ++i) s->volume += a[i].x;
       n = 0;
       for (PetscInt i = 0; i < ntot; ++i)
-        if ((PetscInt)all[5 * i] == r) a[n].x = all[5 * i + 1], a[n++].v = all[5 * i + 4];
+        if ((PetscInt)all[NV * i] == r) a[n].x = all[NV * i + 1], a[n++].v = all[NV * i + 4];
       VfeSortedStats(a, n, &s->vm_mean, &s->vm_p95, &s->vm_max, NULL);
       n = 0;
       for (PetscInt i = 0; i < ntot; ++i)
-        if ((PetscInt)all[5 * i] == r) a[n].x = -all[5 * i + 2], a[n++].v = all[5 * i + 4];
+        if ((PetscInt)all[NV * i] == r) a[n].x = -all[NV * i + 2], a[n++].v = all[NV * i + 4];
       VfeSortedStats(a, n, &s->comp_mean, &s->comp_p95, &s->comp_max, NULL);
       s->minp_mean = -s->comp_mean;
       s->minp_min  = -s->comp_max;
       n = 0;
       for (PetscInt i = 0; i < ntot; ++i)
-        if ((PetscInt)all[5 * i] == r) a[n].x = all[5 * i + 3], a[n++].v = all[5 * i + 4];
+        if ((PetscInt)all[NV * i] == r) a[n].x = all[NV * i + 3], a[n++].v = all[NV * i + 4];
       VfeSortedStats(a, n, &s->sed_mean, &dummy, &dummy, NULL);
+      n = 0;
+      for (PetscInt i = 0; i < ntot; ++i)
+        if ((PetscInt)all[NV * i] == r) a[n].x = all[NV * i + 5], a[n++].v = all[NV * i + 4];
+      VfeSortedStats(a, n, &s->pressure_mean, &dummy, &dummy, NULL);
+      n = 0;
+      for (PetscInt i = 0; i < ntot; ++i)
+        if ((PetscInt)all[NV * i] == r) a[n].x = all[NV * i + 6], a[n++].v = all[NV * i + 4];
+      VfeSortedStats(a, n, &s->yield_fraction, &dummy, &dummy, NULL);
     }
     PetscCall(PetscFree(a));
     PetscCall(PetscFree(cnt));

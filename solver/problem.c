@@ -174,26 +174,46 @@ static PetscErrorCode VfeSurfaceMarker(VfeDisc disc, PetscInt s, const PetscBool
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode VfeDiscSurfaceSum(VfeDisc disc, PetscInt s, Vec vlocal, PetscReal sum[3])
+PetscErrorCode VfeDiscResultant(VfeDisc disc, PetscInt s, Vec vlocal, const PetscReal c[3], PetscReal F[3], PetscReal M[3])
 {
-  Vec                m;
-  const PetscScalar *mv, *v;
+  Vec                m = NULL;
+  const PetscScalar *mv = NULL, *v;
   const PetscBool    all[3] = {PETSC_TRUE, PETSC_TRUE, PETSC_TRUE};
-  PetscReal          loc[3] = {0, 0, 0};
+  PetscReal          loc[6] = {0, 0, 0, 0, 0, 0}, glob[6];
 
   PetscFunctionBeginUser;
-  PetscCall(DMGetLocalVector(disc->dm, &m));
-  PetscCall(VfeSurfaceMarker(disc, s, all, m));
-  PetscCall(VecGetArrayRead(m, &mv));
+  if (s >= 0) {
+    PetscCall(DMGetLocalVector(disc->dm, &m));
+    PetscCall(VfeSurfaceMarker(disc, s, all, m));
+    PetscCall(VecGetArrayRead(m, &mv));
+  }
   PetscCall(VecGetArrayRead(vlocal, &v));
-  for (PetscInt i = 0; i < disc->nnodes; ++i)
-    if (disc->owned[i] && PetscRealPart(mv[3 * i]) > 0)
-      for (int d = 0; d < 3; ++d) loc[d] += PetscRealPart(v[3 * i + d]);
+  for (PetscInt i = 0; i < disc->nnodes; ++i) {
+    PetscReal f[3], r[3];
+    if (!disc->owned[i] || (mv && !(PetscRealPart(mv[3 * i]) > 0))) continue;
+    for (int d = 0; d < 3; ++d) f[d] = PetscRealPart(v[3 * i + d]), loc[d] += f[d];
+    if (!c) continue;
+    for (int d = 0; d < 3; ++d) r[d] = disc->xyz[3 * i + d] - c[d];
+    loc[3] += r[1] * f[2] - r[2] * f[1];
+    loc[4] += r[2] * f[0] - r[0] * f[2];
+    loc[5] += r[0] * f[1] - r[1] * f[0];
+  }
   PetscCall(VecRestoreArrayRead(vlocal, &v));
-  PetscCall(VecRestoreArrayRead(m, &mv));
-  PetscCall(DMRestoreLocalVector(disc->dm, &m));
-  PetscCallMPI(MPI_Allreduce(loc, sum, 3, MPIU_REAL, MPIU_SUM, PetscObjectComm((PetscObject)disc->dm)));
+  if (m) {
+    PetscCall(VecRestoreArrayRead(m, &mv));
+    PetscCall(DMRestoreLocalVector(disc->dm, &m));
+  }
+  PetscCallMPI(MPI_Allreduce(loc, glob, 6, MPIU_REAL, MPIU_SUM, PetscObjectComm((PetscObject)disc->dm)));
+  for (int d = 0; d < 3; ++d) {
+    F[d] = glob[d];
+    if (M) M[d] = glob[3 + d];
+  }
   PetscFunctionReturn(0);
+}
+
+PetscErrorCode VfeDiscSurfaceSum(VfeDisc disc, PetscInt s, Vec vlocal, PetscReal sum[3])
+{
+  return VfeDiscResultant(disc, s, vlocal, NULL, sum, NULL);
 }
 
 PetscErrorCode VfeDiscSurfaceArea(VfeDisc disc, PetscInt s, PetscReal *area)

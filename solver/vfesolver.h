@@ -122,3 +122,27 @@ typedef struct {
 } VfeEvents;
 PETSC_EXTERN VfeEvents VfeEv;
 PETSC_EXTERN PetscErrorCode VfeRegisterEvents(void);
+
+/* ---- loads (solver/loads.c) ------------------------------------------------------------------
+ * Axial force and pure moments on the load surface: a uniform traction -F/A e_z plus a traction
+ * linear in the position about the surface centroid c that has zero resultant and moment M:
+ *   flexion/extension (about x):     t_z = -/+ M (y - c_y) / I_xx   (anterior is +y)
+ *   lateral bending left/right (y):  t_z = -/+ M (x - c_x) / I_yy   (left is +x)
+ *   axial torsion left/right (z):    t = +/- M / J (-(y - c_y), x - c_x, 0),  J = I_xx + I_yy
+ * with I_xx = int (y - c_y)^2 dA, I_yy = int (x - c_x)^2 dA over the (flat) load surface. */
+typedef struct {
+  char      preset[32]; /* load_case: none, standing, flexion, extension, lateral_bending, axial_rotation */
+  char      mode[32];   /* load_mode: none, flexion, extension, lateral_left, lateral_right, torsion_left, torsion_right */
+  PetscReal force;      /* N, compression positive (applied along -z) */
+  PetscReal moment;     /* N mm (load_moment_Nm x 1000) */
+  PetscReal area, c[3], Ixx, Iyy;
+} VfeLoad;
+
+PETSC_EXTERN PetscErrorCode VfeLoadFromOptions(MPI_Comm comm, VfeLoad *load);
+PETSC_EXTERN PetscErrorCode VfeLoadSetUp(VfeDisc disc, PetscInt surface, VfeLoad *load);
+PETSC_EXTERN PetscErrorCode VfeLoadTraction(const PetscReal x[3], const PetscReal n[3], void *ctx, PetscReal t[3]);
+/* The moment vector (N mm) that the load applies about c. */
+PETSC_EXTERN void VfeLoadMomentVector(const VfeLoad *load, PetscReal M[3]);
+/* Resultant force and moment about c (c may be NULL: no moment) of a local nodal vector over the
+ * nodes of surface s (s < 0: all nodes), each node counted once. */
+PETSC_EXTERN PetscErrorCode VfeDiscResultant(VfeDisc disc, PetscInt s, Vec vlocal, const PetscReal c[3], PetscReal F[3], PetscReal M[3]);

@@ -62,6 +62,8 @@ expect 1 "mesh_geometry: unknown value 'cube'" -- run good.yaml -mesh_geometry c
 expect 1 "unknown command 'walk'" -- walk
 expect 2 "did not converge" -- run good.yaml -ksp_max_it 2
 expect 1 "cement_pattern" -- mesh -mesh_geometry segment -cement_pattern blob
+expect 1 "load_moment_Nm = 7.5 needs a direction" -- run good.yaml -load_moment_Nm 7.5
+expect 1 "load_case: unknown value" -- run good.yaml -load_case jumping
 "$vfe" --version | grep -q "^vfe " && echo "ok: --version" || { echo "FAILED: --version"; fail=$((fail + 1)); }
 "$vfe" --help | grep -q "usage: vfe run" && echo "ok: --help" || { echo "FAILED: --help"; fail=$((fail + 1)); }
 echo "$((n + 2 - fail)) passed, $fail failed"

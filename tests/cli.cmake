@@ -22,3 +22,7 @@ if(VFE_PVPYTHON)
                    --within=displacement:-3:3)
   set_tests_properties(run_default_paraview PROPERTIES LABELS regression FIXTURES_REQUIRED default_run)
 endif()
+
+# load cases: force and moment equilibrium for every moment direction and a preset
+add_test(NAME loads_equilibrium COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/loads.sh $<TARGET_FILE:vfe> ${CMAKE_CURRENT_BINARY_DIR}/loads_equilibrium)
+set_tests_properties(loads_equilibrium PROPERTIES LABELS verify ENVIRONMENT "${VFE_TEST_ENV}")
