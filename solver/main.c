@@ -18,6 +18,7 @@
 #include "vfepost.h"
 #include "vfeoutput.h"
 #include "vfeconfig.h"
+#include "vfesweep.h"
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -416,12 +417,6 @@ static PetscErrorCode VfeRunCase(MPI_Comm comm, const char *casefile, const char
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode VfeSweep(MPI_Comm comm, const char *study, int argc, char **argv, int firstopt)
-{
-  PetscFunctionBeginUser;
-  SETERRQ(comm, PETSC_ERR_SUP, "vfe sweep is not available in this version (%s): run the cases one by one with vfe run", VFE_VERSION_STRING);
-}
-
 static int VfeExitCode(PetscErrorCode ierr)
 {
   switch (ierr) {
@@ -452,6 +447,10 @@ int main(int argc, char **argv)
     return 1;
   }
   if (argc > 2 && argv[2][0] != '-') casefile = argv[2], firstopt = 3;
+  if (!strcmp(command, "sweep") && !casefile) {
+    fprintf(stderr, "vfe: error: vfe sweep needs a study file: vfe sweep STUDY.yaml (see docs/sweeps.md)\n");
+    return 1;
+  }
   ierr = PetscInitialize(&argc, &argv, NULL, NULL);
   if (ierr) {
     fprintf(stderr, "vfe: error: PETSc initialisation failed (%d)\n", (int)ierr);
@@ -460,7 +459,7 @@ int main(int argc, char **argv)
   PetscPushErrorHandler(PetscReturnErrorHandler, NULL);
   PetscLogDefaultBegin(); /* per-stage timings for the manifest */
   vfe_mesh_only = strcmp(command, "mesh") ? PETSC_FALSE : PETSC_TRUE;
-  if (!strcmp(command, "sweep")) ierr = VfeSweep(PETSC_COMM_WORLD, casefile, argc, argv, firstopt);
+  if (!strcmp(command, "sweep")) ierr = VfeSweep(PETSC_COMM_WORLD, casefile, VfeRunCase);
   else {
     ierr = VfeLoadCase(PETSC_COMM_WORLD, casefile, argc, argv, firstopt);
     if (!ierr) ierr = VfeRunCase(PETSC_COMM_WORLD, casefile ? casefile : "(built-in default case)", NULL);
