@@ -52,7 +52,7 @@ static void VfeJSONNumber(FILE *f, PetscReal v)
 
 static void VfeCSVNumber(FILE *f, PetscReal v)
 {
-  if (isfinite((double)v)) fprintf(f, ",%.6g", (double)v);
+  if (isfinite((double)v)) fprintf(f, ",%.10g", (double)v);
   else fprintf(f, ",");
 }
 

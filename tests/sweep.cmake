@@ -1,0 +1,17 @@
+# vfe sweep (solver/sweep.c): the sweep logic behind a fake case runner (fast, 1 and 2 ranks), and a
+# real 2 x 2 study on the simple geometry (skipped, exit 77, while solver/main.c has no sweep yet).
+add_executable(test_sweep ${CMAKE_CURRENT_SOURCE_DIR}/test_sweep.c)
+target_link_libraries(test_sweep PRIVATE vfe_solver)
+
+add_test(NAME sweep_logic COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/test_sweep.sh $<TARGET_FILE:test_sweep>
+                                  ${CMAKE_CURRENT_BINARY_DIR}/sweep_logic fake)
+set_tests_properties(sweep_logic PROPERTIES LABELS unit ENVIRONMENT "${VFE_TEST_ENV}" TIMEOUT 120)
+
+add_test(NAME sweep_logic_mpi COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/test_sweep.sh $<TARGET_FILE:test_sweep>
+                                      ${CMAKE_CURRENT_BINARY_DIR}/sweep_logic_mpi fake)
+set_tests_properties(sweep_logic_mpi PROPERTIES LABELS "unit;mpi" PROCESSORS 2 TIMEOUT 180
+                     ENVIRONMENT "${VFE_TEST_ENV};SWEEP_LAUNCH=${MPIEXEC_EXECUTABLE} --oversubscribe -n 2")
+
+add_test(NAME sweep_regression COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/test_sweep.sh $<TARGET_FILE:vfe>
+                                       ${CMAKE_CURRENT_BINARY_DIR}/sweep_regression)
+set_tests_properties(sweep_regression PROPERTIES LABELS regression ENVIRONMENT "${VFE_TEST_ENV}" TIMEOUT 90 SKIP_RETURN_CODE 77)

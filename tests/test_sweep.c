@@ -1,0 +1,104 @@
+/*
+ * test_sweep.c - VfeSweep (solver/sweep.c) behind a stand-in for `vfe sweep`, with a fake case runner
+ * instead of the solver, so that the sweep's logic (study checks, combinations, option layering,
+ * resume, failures, table, windows, plots) is tested in seconds and on any rank count.
+ *
+ *   test_sweep sweep STUDY.yaml [-key value ...]      (same command line and exit codes as vfe)
+ *
+ * The fake run writes metrics.csv and then summary.json like vfe run, from closed-form numbers:
+ * stiffness = 10 E (1 + f), plate_uz = F / stiffness, and relative risks that give known windows
+ * (pmma [0.10, 0.20], pmma_low_modulus [0.20, 0.40] at threshold 1.10, cpc none).
+ */
+#include "vfesweep.h"
+#include <stdio.h>
+#include <string.h>
+
+PetscBool VfeKnownKey(const char *key)
+{
+  const char *known[] = {"case_version",      "output_dir",       "mesh_geometry", "mesh_size_mm",    "mesh_order",
+                         "load_axial_N",      "baseline",         "bone_density",  "cement_material", "cement_pattern",
+                         "cement_fill_ratio", "vfe_write_fields", "cement_leak",   "mesh_file",       NULL};
+  for (int i = 0; known[i]; ++i)
+    if (!strcmp(key, known[i])) return PETSC_TRUE;
+  return strncmp(key, "material_", 9) ? PETSC_FALSE : PETSC_TRUE;
+}
+
+static PetscErrorCode FakeRun(MPI_Comm comm, const char *casefile, const char *outdir)
+{
+  PetscReal E = 100, F = 500, f = 0.25, k, tr, adj;
+  char mat[64] = "pmma", pat[64] = "bipedicular", path[PETSC_MAX_PATH_LEN], od[PETSC_MAX_PATH_LEN] = "";
+  PetscBool baseline = PETSC_FALSE, set;
+  PetscInt version   = 0;
+  PetscMPIInt rank;
+  FILE *fp;
+
+  PetscFunctionBeginUser;
+  PetscCallMPI(MPI_Comm_rank(comm, &rank));
+  PetscCall(PetscOptionsGetInt(NULL, NULL, "-case_version", &version, NULL));
+  PetscCheck(version == 1, comm, PETSC_ERR_USER_INPUT,
+             "fake run: the base case (case_version) is not in the options database");
+  PetscCall(PetscOptionsGetString(NULL, NULL, "-output_dir", od, sizeof od, NULL));
+  PetscCheck(!strcmp(od, outdir), comm, PETSC_ERR_PLIB, "fake run: -output_dir '%s' is not the case directory '%s'", od,
+             outdir);
+  PetscCall(PetscOptionsGetBool(NULL, NULL, "-baseline", &baseline, &set));
+  PetscCheck(set && baseline, comm, PETSC_ERR_PLIB, "fake run: -baseline true is not set");
+  PetscCall(PetscOptionsGetReal(NULL, NULL, "-material_cancellous_E", &E, NULL));
+  PetscCall(PetscOptionsGetReal(NULL, NULL, "-load_axial_N", &F, NULL));
+  PetscCall(PetscOptionsGetReal(NULL, NULL, "-cement_fill_ratio", &f, NULL));
+  PetscCall(PetscOptionsGetString(NULL, NULL, "-cement_material", mat, sizeof mat, NULL));
+  PetscCall(PetscOptionsGetString(NULL, NULL, "-cement_pattern", pat, sizeof pat, NULL));
+  PetscCheck(E > 0, comm, PETSC_ERR_USER_INPUT, "material_cancellous_E = %g must be > 0", (double)E);
+  PetscCall(PetscPrintf(comm, "fake run: %s -> %s (E %g, F %g, fill %g, %s, %s)\n", casefile, outdir, (double)E,
+                        (double)F, (double)f, mat, pat));
+  k   = 10 * E * (1 + f);
+  tr  = !strcmp(mat, "pmma") ? 1.2 - 2 * f : !strcmp(mat, "pmma_low_modulus") ? 1.2 - 1.5 * f : 1.5;
+  adj = !strcmp(mat, "pmma") ? 1 + 0.4 * f : 1 + 0.15 * f;
+  if (!rank) { /* like vfe run: directory, metrics.csv, then summary.json last */
+    char cmd[PETSC_MAX_PATH_LEN + 16];
+    PetscCall(PetscSNPrintf(cmd, sizeof cmd, "mkdir -p '%s'", outdir));
+    PetscCheck(!system(cmd), PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "cannot create %s", outdir);
+    PetscCall(PetscSNPrintf(path, sizeof path, "%s/metrics.csv", outdir));
+    fp = fopen(path, "w");
+    PetscCheck(fp, PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "cannot write %s", path);
+    fprintf(fp, "case,cement_material,cement_pattern,fill_ratio_requested,fill_ratio,dofs,iterations,force_N,plate_uz_"
+                "mm,stiffness_N_per_mm,"
+                "adj_above_endplate_vm_mean,adj_below_endplate_vm_mean,treated_relative_risk,adj_above_relative_risk,"
+                "adj_below_relative_risk,"
+                "note\n");
+    fprintf(fp, "%s,%s,%s,%g,%.6f,1234,17,%.17g,%.17g,%.17g,%g,%g,%.6f,%.6f,%.6f,\"a, quoted\"\"cell\"\n", casefile,
+            mat, pat, (double)f, (double)(f + 0.001), (double)F, (double)(F / k), (double)k, (double)(0.5 + f),
+            (double)(0.4 + f), (double)tr, (double)adj, (double)(adj - 0.01));
+    fclose(fp);
+    PetscCall(PetscSNPrintf(path, sizeof path, "%s/summary.json", outdir));
+    fp = fopen(path, "w");
+    PetscCheck(fp, PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "cannot write %s", path);
+    fprintf(fp, "{\"fake\": true}\n");
+    fclose(fp);
+  }
+  PetscCallMPI(MPI_Barrier(comm));
+  PetscFunctionReturn(0);
+}
+
+int main(int argc, char **argv)
+{
+  PetscErrorCode ierr;
+  int code;
+
+  if (argc < 3 || strcmp(argv[1], "sweep")) {
+    fprintf(stderr, "usage: test_sweep sweep STUDY.yaml [-key value ...]\n");
+    return 1;
+  }
+  if (PetscInitialize(&argc, &argv, NULL, NULL)) return 1;
+  PetscPushErrorHandler(PetscReturnErrorHandler, NULL);
+  ierr = VfeSweep(PETSC_COMM_WORLD, argv[2][0] == '-' ? NULL : argv[2], FakeRun);
+  code = !ierr ? 0 : ierr == PETSC_ERR_NOT_CONVERGED ? 2 : ierr == PETSC_ERR_FILE_WRITE ? 3 : 1;
+  if (ierr) {
+    const char *text = NULL;
+    char *msg        = NULL;
+    PetscErrorMessage(ierr, &text, &msg);
+    fprintf(stderr, "vfe: error: %s\n", msg && msg[0] ? msg : (text ? text : "unknown error"));
+  }
+  PetscPopErrorHandler();
+  PetscFinalize();
+  return code;
+}
