@@ -38,7 +38,7 @@ static const char usage[] = "usage: vfe run   [CASE.yaml] [-key value ...]   mes
 
 /* keys the driver reads itself */
 static const char *driver_keys[] = {"case_version", "output_dir", "mesh_file", "mesh_order", "load_axial_N", "bc_fixed", "bc_load", "vfe_assembly",
-                                    "vfe_backend", "vfe_write_fields", "mesh_geometry", "baseline", "load_case", "load_moment_Nm", "load_mode", NULL};
+                                    "vfe_backend", "vfe_write_fields", "mesh_geometry", "baseline", "load_case", "load_moment_Nm", "load_mode", "fracture_cancellous_factor", NULL};
 /* PETSc's own option prefixes (solver, DM, logging, debugging) */
 static const char *petsc_prefixes[] = {"ksp_", "pc_", "mg_", "dm_", "mat_", "vec_", "vfe_mat_", "log", "options_", "info", "malloc", "help",
                                        "version", "on_error", "fp_trap", "memory_view", "check_pointer_intensity", "use_gpu_aware_mpi",
@@ -172,6 +172,39 @@ static PetscErrorCode VfeBuildSegmentMesh(MPI_Comm comm, const char *meshfile, V
 }
 
 static PetscBool vfe_mesh_only = PETSC_FALSE;
+static PetscInt  rec_fractured_region = -1;
+
+/* A fractured, untreated (or not yet treated) vertebra: -fracture_cancellous_factor f scales the
+ * cancellous modulus and strength of the treated level by f (0 < f <= 1).  Returns the intact E
+ * (0 when no factor is set) so the baseline can restore it. */
+static PetscErrorCode VfeFracturedLevel(const VfeMeshInfo *info, VfeSegmentReport seg, VfeMaterial *mats, PetscReal *intactE)
+{
+  PetscReal f = 1;
+  PetscBool set;
+  char      lvl[32] = "", name[VFE_NAME_LEN];
+
+  PetscFunctionBeginUser;
+  *intactE             = 0;
+  rec_fractured_region = -1;
+  PetscCall(PetscOptionsGetReal(NULL, NULL, "-fracture_cancellous_factor", &f, &set));
+  if (!set) PetscFunctionReturn(0);
+  PetscCheck(f > 0 && f <= 1, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "fracture_cancellous_factor = %g must lie in (0, 1]", (double)f);
+  if (seg) PetscCall(PetscStrncpy(lvl, seg->treated, sizeof lvl));
+  else PetscCall(PetscOptionsGetString(NULL, NULL, "-segment_treated", lvl, sizeof lvl, NULL));
+  if (strchr(lvl, ',')) *strchr(lvl, ',') = 0;
+  PetscCall(PetscSNPrintf(name, sizeof name, "%s.cancellous", lvl));
+  rec_fractured_region = VfeMeshInfoFindRegion(info, name);
+  if (rec_fractured_region < 0) { /* a homogenised body (simple geometry) */
+    PetscCall(PetscSNPrintf(name, sizeof name, "%s.body", lvl));
+    rec_fractured_region = VfeMeshInfoFindRegion(info, name);
+  }
+  PetscCheck(rec_fractured_region >= 0, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
+             "fracture_cancellous_factor: the mesh has no region '%s' (set segment_treated to the fractured level)", name);
+  *intactE = mats[rec_fractured_region].E;
+  mats[rec_fractured_region].E *= f;
+  mats[rec_fractured_region].strength *= f;
+  PetscFunctionReturn(0);
+}
 
 /* Material of the intact baseline: cement regions become the cancellous bone of their level. */
 static PetscErrorCode VfeBaselineMaterials(const VfeMeshInfo *info, const VfeMaterial *mats, VfeMaterial *base)
@@ -281,6 +314,7 @@ static PetscErrorCode VfeRunCase(MPI_Comm comm, const char *casefile, const char
   VfeCellFields  cf, bcf;
   PetscLogDouble t0, t1;
   const char   **names;
+  PetscReal      intact_cancellous_E = 0;
 
   PetscFunctionBeginUser;
   PetscCall(PetscTime(&t0));
@@ -330,6 +364,7 @@ static PetscErrorCode VfeRunCase(MPI_Comm comm, const char *casefile, const char
   for (PetscInt k = 0; k < nmat; ++k) PetscCall(VfeMaterialsCheckKey(matkeys[k], info.nregions, names));
   PetscCall(VfeMaterialsResolve(info.nregions, names, mats));
   PetscCall(PetscFree(names));
+  PetscCall(VfeFracturedLevel(&info, rec.seg, mats, &intact_cancellous_E));
   for (PetscInt k = 0; k < nmat; ++k) PetscCall(PetscFree(matkeys[k]));
   PetscCall(PetscFree(matkeys));
   if (order == 1)
@@ -375,6 +410,9 @@ static PetscErrorCode VfeRunCase(MPI_Comm comm, const char *casefile, const char
   if (baseline) {
     PetscCall(PetscMalloc1(info.nregions, &bmats));
     PetscCall(VfeBaselineMaterials(&info, mats, bmats));
+    if (intact_cancellous_E > 0) /* the intact baseline has no fracture: restore the treated level's bone */
+      for (PetscInt r = 0; r < info.nregions; ++r)
+        if (bmats[r].E == mats[r].E && !strcmp(mats[r].name, "cancellous") && r == rec_fractured_region) bmats[r].E = intact_cancellous_E;
     PetscCall(VfeSolveCase(disc, &info, bmats, sfix, sload, &rec.load, &rec, PETSC_TRUE, &bul, &bcf));
     PetscCall(VecDestroy(&bul));
     PetscCall(VfeCellFieldsDestroy(&bcf));

@@ -26,3 +26,7 @@ endif()
 # load cases: force and moment equilibrium for every moment direction and a preset
 add_test(NAME loads_equilibrium COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/loads.sh $<TARGET_FILE:vfe> ${CMAKE_CURRENT_BINARY_DIR}/loads_equilibrium)
 set_tests_properties(loads_equilibrium PROPERTIES LABELS verify ENVIRONMENT "${VFE_TEST_ENV}")
+
+# materials: bone quality, QCT density law, diffuse composite, fractured level
+add_test(NAME materials_quality COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/materials.sh $<TARGET_FILE:vfe> ${CMAKE_CURRENT_BINARY_DIR}/materials_quality)
+set_tests_properties(materials_quality PROPERTIES LABELS unit ENVIRONMENT "${VFE_TEST_ENV}")
