@@ -1,0 +1,398 @@
+#!/usr/bin/env bash
+# vfe performance benchmark against the FEniCSx peer (../shared/peers) on the
+# same Gmsh spine-segment meshes, in one run on one machine.
+#
+#   bench/run_bench.sh [--quick] [--write-docs] [options]
+#
+#   --quick           skip the ~1.5M-tet mesh (only ~100k and ~500k tets)
+#   --sizes "H ..."   make_mesh.py --h values (default "1.8 1 0.7": ~98k, ~544k, ~1.6M tets)
+#   --ranks "N ..."   MPI rank counts (default "1 2")
+#   --work DIR        work directory for meshes and runs (default /tmp/vfe-bench);
+#                     meshes already there are reused (their generation time is kept)
+#   --remesh          regenerate the meshes even if they exist
+#   --no-fields       pass -vfe_write_fields false (output column then ~0)
+#   --no-extras       skip coo/blocked, stiffness-contrast and GAMG-option runs
+#   --no-fenicsx      vfe only
+#   --write-docs      also write the Markdown report to docs/performance.md
+#                     (bench/performance_discussion.md, if present, is appended)
+#   --report-only     no runs: rebuild the report from WORK/results.jsonl
+#
+# Environment: VFE=path/to/vfe (else built with CMake into $BUILD_DIR, default
+# /tmp/build-bench), PEERS=dir of the peer scripts (default <repo>/../shared/peers),
+# PY=/usr/bin/python3 (Debian python with dolfinx + gmsh), MPIEXEC=mpiexec.
+# Peak memory: each rank runs under /usr/bin/time; the maximum resident set
+# sizes of the ranks are summed and divided by the number of dofs.
+set -euo pipefail
+
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+PEERS=${PEERS:-$REPO/../shared/peers}
+PY=${PY:-/usr/bin/python3}
+MPIEXEC=${MPIEXEC:-mpiexec}
+BUILD_DIR=${BUILD_DIR:-/tmp/build-bench}
+WORK=/tmp/vfe-bench
+SIZES="1.8 1 0.7"
+RANKS="1 2"
+REPORT_ONLY=0 QUICK=0 REMESH=0 FIELDS=1 EXTRAS=1 FENICSX=1 WRITE_DOCS=0
+CMDLINE="bench/run_bench.sh $*"
+
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --quick) QUICK=1 ;;
+    --sizes) SIZES=$2; shift ;;
+    --ranks) RANKS=$2; shift ;;
+    --work) WORK=$2; shift ;;
+    --remesh) REMESH=1 ;;
+    --no-fields) FIELDS=0 ;;
+    --no-extras) EXTRAS=0 ;;
+    --no-fenicsx) FENICSX=0 ;;
+    --write-docs) WRITE_DOCS=1 ;;
+    --report-only) REPORT_ONLY=1 ;;
+    -h|--help) sed -n '2,27p' "$0"; exit 0 ;;
+    *) echo "run_bench.sh: unknown argument '$1'" >&2; exit 1 ;;
+  esac
+  shift
+done
+if [ "$QUICK" = 1 ]; then
+  # drop the finest size (the last of the list)
+  SIZES=$(echo "$SIZES" | awk '{ for (i = 1; i < NF; ++i) printf "%s%s", $i, (i < NF - 1 ? " " : ""); if (NF == 1) printf "%s", $1 }')
+fi
+
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+export OMP_NUM_THREADS=1
+log() { echo "[bench $(date +%H:%M:%S)] $*" >&2; }
+
+RES=$WORK/results.jsonl
+[ -f "$PEERS/make_mesh.py" ] || { echo "run_bench.sh: no peer scripts in $PEERS (set PEERS=)" >&2; exit 1; }
+BONE_E=$($PY -c "import json;print(json.load(open('$PEERS/materials.json'))['vb_mid']['E'])")
+CONTRAST_E=$($PY -c "print('%g' % (1000 * $BONE_E))")
+[ -x /usr/bin/time ] || { echo "run_bench.sh: /usr/bin/time (GNU time) is required" >&2; exit 1; }
+
+if [ "$REPORT_ONLY" = 0 ]; then
+# ---- 1. vfe binary ----------------------------------------------------------
+if [ -z "${VFE:-}" ]; then
+  VFE=$BUILD_DIR/solver/vfe
+  log "building vfe in $BUILD_DIR"
+  ok=0
+  for attempt in 1 2 3; do
+    if cmake -S "$REPO" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release >"$WORK.cmake.log" 2>&1 &&
+       cmake --build "$BUILD_DIR" -j2 --target vfe >>"$WORK.cmake.log" 2>&1; then ok=1; break; fi
+    log "build attempt $attempt failed (see $WORK.cmake.log); retrying in 60 s"
+    sleep 60
+  done
+  [ $ok = 1 ] || { echo "run_bench.sh: could not build vfe" >&2; exit 1; }
+fi
+[ -x "$VFE" ] || { echo "run_bench.sh: VFE=$VFE is not executable" >&2; exit 1; }
+
+mkdir -p "$WORK/meshes" "$WORK/runs"
+RES=$WORK/results.jsonl
+: >"$RES"
+echo "$CMDLINE" >"$WORK/cmdline.txt"
+
+# materials from the peers' materials.json, as vfe options
+MATS=$($PY - "$PEERS/materials.json" <<'EOF'
+import json, sys
+m = json.load(open(sys.argv[1]))
+print(" ".join("-material_%s_E %g -material_%s_nu %g" % (k, v["E"], k, v["nu"])
+               for k, v in m.items() if not k.startswith("_")))
+EOF
+)
+
+record() { echo "$1" >>"$RES"; }
+
+# ---- 2. meshes ---------------------------------------------------------------
+declare -A MESH
+for h in $SIZES; do
+  base=$WORK/meshes/spine_h${h}_p1
+  if [ "$REMESH" = 1 ] || [ ! -s "$base.msh" ] || [ ! -s "$base.json" ]; then
+    log "meshing h=$h ..."
+    t0=$(date +%s.%N)
+    $PY "$PEERS/make_mesh.py" --h "$h" --order 1 -o "$base" >"$base.log" 2>&1 ||
+      { echo "run_bench.sh: make_mesh.py --h $h failed (see $base.log)" >&2; exit 1; }
+    t1=$(date +%s.%N)
+    grep '^{' "$base.log" | tail -n 1 | $PY -c "import json,sys; d=json.load(sys.stdin); d['wall_s']=round($t1-$t0,1); print(json.dumps(d))" >"$base.json"
+  fi
+  $PY -c "import json,sys; d=json.load(open('$base.json')); print(json.dumps({'kind':'mesh','h':$h,'tets':d['tets'],'nodes':d['nodes'],'gmsh_s':d['mesh_seconds'],'wall_s':d.get('wall_s')}))" >>"$RES"
+  log "mesh h=$h: $($PY -c "import json; d=json.load(open('$base.json')); print('%d tets, %d nodes, gmsh %.1f s, make_mesh.py wall %s s' % (d['tets'], d['nodes'], d['mesh_seconds'], d.get('wall_s')))")"
+  MESH[$h]=$base.msh
+done
+
+# ---- 3. solver runs ------------------------------------------------------------
+# run_ranks NP OUTDIR CMD... : every rank under GNU time, max RSS per rank in OUTDIR/rss.<rank>
+run_ranks() {
+  local np=$1 dir=$2; shift 2
+  rm -f "$dir"/rss.*
+  $MPIEXEC --oversubscribe -n "$np" sh -c '/usr/bin/time -f %M -o "$0/rss.${OMPI_COMM_WORLD_RANK:-${PMI_RANK:-0}}" "$@"' "$dir" "$@" </dev/null
+}
+rss_sum_kb() { cat "$1"/rss.* 2>/dev/null | awk '/^[0-9]+$/ { s += $1 } END { print s + 0 }'; }
+
+# vfe_run TAG H NP [extra options...]
+vfe_run() {
+  local tag=$1 h=$2 np=$3; shift 3
+  local dir=$WORK/runs/vfe_${tag}_h${h}_n${np}
+  rm -rf "$dir"; mkdir -p "$dir"
+  local wf=true; [ "$FIELDS" = 1 ] || wf=false
+  log "vfe $tag h=$h np=$np $*"
+  local t0 t1 rc=0
+  t0=$(date +%s.%N)
+  run_ranks "$np" "$dir" "$VFE" run -mesh_file "${MESH[$h]}" -output_dir "$dir" \
+      -bc_fixed bottom -bc_load top -load_axial_N 800 -mesh_order 1 -ksp_rtol 1e-8 \
+      -vfe_write_fields $wf $MATS "$@" >"$dir/stdout.txt" 2>&1 || rc=$?
+  t1=$(date +%s.%N)
+  grep '^vfe:' "$dir/stdout.txt" | sed 's/^/    /' >&2 || true
+  $PY - "$dir/summary.json" "$tag" "$h" "$np" "$(rss_sum_kb "$dir")" "$rc" "$(awk "BEGIN { print $t1 - $t0 }")" "$*" <<'EOF' >>"$RES"
+import json, sys
+path, tag, h, np_, rss, rc, wall, opts = sys.argv[1:]
+out = {"kind": "vfe", "tag": tag, "h": float(h), "np": int(np_), "rc": int(rc),
+       "wall_s": float(wall), "rss_kb": int(rss), "opts": opts}
+try:
+    s = json.load(open(path))
+    out.update(t=s["manifest"]["timings_s"], its=s["solver"]["iterations"],
+               reason=s["solver"].get("converged_reason"),
+               dofs=s["mesh"]["dofs"], cells=s["mesh"]["cells"],
+               plate_uz=s.get("metrics", {}).get("plate_uz_mm"),
+               stiffness=s.get("metrics", {}).get("stiffness_N_per_mm"),
+               reaction_z=(s.get("load", {}).get("reaction_N") or [None] * 3)[2])
+except Exception as e:  # failed / not converged run: keep what we know
+    out["error"] = repr(e)
+print(json.dumps(out))
+EOF
+}
+
+# fx_run TAG H NP [extra fenicsx_solve.py args...]
+fx_run() {
+  local tag=$1 h=$2 np=$3; shift 3
+  local dir=$WORK/runs/fx_${tag}_h${h}_n${np}
+  rm -rf "$dir"; mkdir -p "$dir"
+  log "fenicsx $tag h=$h np=$np $*"
+  local rc=0
+  run_ranks "$np" "$dir" "$PY" "$PEERS/fenicsx_solve.py" "${MESH[$h]}" "$@" >"$dir/stdout.txt" 2>"$dir/stderr.txt" || rc=$?
+  $PY - "$dir/stdout.txt" "$tag" "$h" "$np" "$(rss_sum_kb "$dir")" "$rc" <<'EOF' >>"$RES"
+import json, sys
+path, tag, h, np_, rss, rc = sys.argv[1:]
+out = {"kind": "fx", "tag": tag, "h": float(h), "np": int(np_), "rc": int(rc), "rss_kb": int(rss)}
+try:
+    line = [l for l in open(path) if l.startswith("{")][-1]
+    d = json.loads(line)
+    out.update(t=d["time_s"], its=d["iterations"], dofs=d["ndofs"], probes=d["uz_probe_mm"],
+               reaction_z=d["reaction_N"]["z"])
+except Exception as e:
+    out["error"] = repr(e)
+print(json.dumps(out))
+EOF
+  tail -n 1 "$dir/stdout.txt" | cut -c1-300 | sed 's/^/    /' >&2 || true
+}
+
+# JIT warm-up of the FEniCSx forms on the smallest mesh (not timed; JIT time is
+# outside assembly/set-up/solve anyway, but the first compile is slow).
+first_h=${SIZES%% *}
+if [ "$FENICSX" = 1 ]; then
+  log "FEniCSx JIT warm-up"
+  mkdir -p "$WORK/runs/warmup"
+  $MPIEXEC --oversubscribe -n 1 "$PY" "$PEERS/fenicsx_solve.py" "${MESH[$first_h]}" </dev/null >"$WORK/runs/warmup/out.txt" 2>&1 || true
+fi
+
+for h in $SIZES; do
+  for np in $RANKS; do
+    vfe_run base "$h" "$np"
+    [ "$FENICSX" = 1 ] && fx_run base "$h" "$np"
+  done
+done
+
+# ---- extras: coo vs blocked, stiffness contrast, GAMG options ------------------
+if [ "$EXTRAS" = 1 ]; then
+  # middle mesh (the ~500k one) on the largest rank count: blocked assembly
+  set -- $SIZES; mid=${2:-$1}
+  maxnp=$(echo $RANKS | tr ' ' '\n' | sort -n | tail -n 1)
+  vfe_run blocked "$mid" "$maxnp" -vfe_assembly blocked
+  # cement E = 1000 x bone E
+  vfe_run contrast "$mid" "$maxnp" -material_cement_E "$CONTRAST_E"
+  vfe_run contrast_t05 "$mid" "$maxnp" -material_cement_E "$CONTRAST_E" -pc_gamg_threshold 0.05
+  # the candidate default (see the GAMG table) on the ~500k mesh
+  vfe_run tuned "$mid" "$maxnp" -pc_gamg_threshold 0.05
+  if [ "$FENICSX" = 1 ]; then
+    $PY -c "import json; m=json.load(open('$PEERS/materials.json')); m['cement']['E']=$CONTRAST_E; json.dump(m, open('$WORK/materials_contrast.json','w'))"
+    fx_run contrast "$mid" "$maxnp" --materials "$WORK/materials_contrast.json"
+  fi
+  # a few GAMG variants on the smallest mesh
+  i=0
+  while IFS= read -r variant; do
+    [ -n "$variant" ] || continue
+    i=$((i + 1))
+    # shellcheck disable=SC2086
+    vfe_run "gamg$i" "$first_h" "$maxnp" $variant
+  done <<'EOF'
+-pc_gamg_threshold 0.01
+-pc_gamg_threshold 0.05
+-pc_gamg_square_graph 0
+-mg_levels_ksp_max_it 3
+-mg_levels_ksp_max_it 4
+-pc_gamg_threshold 0.01 -pc_gamg_square_graph 0
+-mg_levels_esteig_ksp_type cg -mg_levels_ksp_chebyshev_esteig_steps 20
+EOF
+fi
+
+fi  # REPORT_ONLY
+[ -n "${VFE:-}" ] || VFE=$BUILD_DIR/solver/vfe
+[ -s "$RES" ] || { echo "run_bench.sh: no results in $RES" >&2; exit 1; }
+CMDLINE=$(cat "$WORK/cmdline.txt" 2>/dev/null || echo "$CMDLINE")
+
+# ---- 4./5. report ---------------------------------------------------------------
+REPORT=$WORK/report.md
+$PY - "$RES" "$CMDLINE" "$BONE_E" "$CONTRAST_E" "$VFE" >"$REPORT" <<'EOF'
+import json, subprocess, sys
+res_path, cmdline, bone_e, contrast_e, vfe = sys.argv[1:]
+R = [json.loads(l) for l in open(res_path) if l.strip()]
+meshes = {r["h"]: r for r in R if r["kind"] == "mesh"}
+def find(kind, tag, h, np_=None):
+    for r in R:
+        if r["kind"] == kind and r.get("tag") == tag and abs(r["h"] - h) < 1e-9 and (np_ is None or r["np"] == np_):
+            return r
+    return None
+def f(x, fmt="%.2f"):
+    return "–" if x is None else fmt % x
+def sh(cmd):
+    try:
+        return subprocess.run(cmd, shell=True, capture_output=True, text=True).stdout.strip()
+    except Exception:
+        return "?"
+def fx_core(r):
+    t = r["t"]; return t["assembly"] + t["solver_setup"] + t["solve"]
+def vfe_core(r):
+    t = r["t"]; return t["assembly"] + t["solver_setup"] + t["solve"]
+
+import glob, os
+vfe_ver = sh("'%s' --version 2>/dev/null" % vfe)
+for sj in sorted(glob.glob(os.path.join(os.path.dirname(res_path), "runs", "vfe_base_*", "summary.json"))):
+    try:
+        m = json.load(open(sj))["manifest"]
+        vfe_ver = "%s (git %s, as run)" % (m.get("vfe_version", "?"), m.get("git_hash", "?"))
+        break
+    except Exception:
+        pass
+P = print
+P("## Machine\n")
+P("- `nproc`: %s; CPU: %s" % (sh("env -u OMP_NUM_THREADS nproc"), sh("lscpu | sed -n 's/^Model name: *//p' | head -n1") or "?"))
+P("- `free -g`:\n\n```\n%s\n```" % subprocess.run("free -g", shell=True, capture_output=True, text=True).stdout.rstrip())
+P("- PETSc %s (Debian), FEniCSx/dolfinx %s, Gmsh %s; vfe %s" % (
+    sh("pkg-config --modversion PETSc 2>/dev/null || dpkg-query -W -f='${Version}' libpetsc-real3.18 2>/dev/null"),
+    sh("/usr/bin/python3 -c 'import dolfinx; print(dolfinx.__version__)' 2>/dev/null"),
+    sh("/usr/bin/python3 -c 'import gmsh; print(gmsh.__version__)' 2>/dev/null"),
+    vfe_ver))
+P("- command: `%s`\n" % cmdline)
+
+P("## Meshes (peers' make_mesh.py, P1)\n")
+P("| h (mm) | tets | nodes | P1 dofs | gmsh generate (s) | make_mesh.py wall (s) |")
+P("| --- | --- | --- | --- | --- | --- |")
+for h in sorted(meshes, reverse=True):
+    m = meshes[h]
+    P("| %g | %d | %d | %d | %.1f | %s |" % (h, m["tets"], m["nodes"], 3 * m["nodes"], m["gmsh_s"], f(m.get("wall_s"), "%.1f")))
+P()
+
+P("## vfe vs FEniCSx, P1, CG + GAMG, rtol 1e-8 (wall seconds)\n")
+P("vfe columns are from `summary.json` `timings_s`; FEniCSx columns from its JSON line "
+  "(slowest rank, barrier before each lap). Ratio = vfe (assembly + solver set-up + solve) / "
+  "FEniCSx (assembly + solver set-up + solve); target <= 0.5 on the ~500k mesh. "
+  "Memory = sum over ranks of the peak RSS / dofs.\n")
+P("| tets | dofs | ranks | vfe mesh read | vfe setup | vfe assembly | vfe solver set-up | vfe solve | vfe output | vfe its | vfe total | vfe mem (B/dof) | FEniCSx asm + set-up + solve | FEniCSx its | FEniCSx mem (B/dof) | ratio |")
+P("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+for h in sorted(meshes, reverse=True):
+    for r in [x for x in R if x["kind"] == "vfe" and x["tag"] == "base" and abs(x["h"] - h) < 1e-9]:
+        fx = find("fx", "base", h, r["np"])
+        if "t" not in r:
+            P("| %d | – | %d | vfe failed (rc %d): %s |" % (meshes[h]["tets"], r["np"], r["rc"], r.get("error", "")))
+            continue
+        t = r["t"]
+        fxs = fx_s = fxits = fxmem = ratio = "–"
+        if fx and "t" in fx:
+            ft = fx["t"]
+            fxs = "%.2f + %.2f + %.2f = %.2f" % (ft["assembly"], ft["solver_setup"], ft["solve"], fx_core(fx))
+            fxits = str(fx["its"])
+            fxmem = "%.0f" % (fx["rss_kb"] * 1024.0 / fx["dofs"]) if fx["rss_kb"] else "–"
+            ratio = "**%.2f**" % (vfe_core(r) / fx_core(fx))
+        P("| %d | %d | %d | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f | %d | %.2f | %s | %s | %s | %s | %s |" % (
+            r["cells"], r["dofs"], r["np"], t["mesh"], t["setup"], t["assembly"], t["solver_setup"], t["solve"],
+            t["output"], r["its"], t["total"], "%.0f" % (r["rss_kb"] * 1024.0 / r["dofs"]) if r["rss_kb"] else "–",
+            fxs, fxits, fxmem, ratio))
+P()
+
+P("## Answers: vfe vs FEniCSx\n")
+P("vfe's load-plate displacement (`metrics.plate_uz_mm`) against FEniCSx's displacement at the "
+  "top probe (0, 0, 98), and the bottom reactions.\n")
+P("| tets | ranks | vfe plate u_z (mm) | FEniCSx probe u_z at top (mm) | rel. diff | vfe stiffness (N/mm) | 800 / abs(FEniCSx u_z) (N/mm) | vfe / FEniCSx reaction z (N) |")
+P("| --- | --- | --- | --- | --- | --- | --- | --- |")
+for h in sorted(meshes, reverse=True):
+    for r in [x for x in R if x["kind"] == "vfe" and x["tag"] == "base" and abs(x["h"] - h) < 1e-9]:
+        fx = find("fx", "base", h, r["np"])
+        if "t" not in r or not fx or "t" not in fx or r.get("plate_uz") is None:
+            continue
+        pu = fx["probes"]["vb_sup_top"]
+        P("| %d | %d | %.5f | %.5f | %.2f%% | %.2f | %.2f | %s / %.3f |" % (
+            r["cells"], r["np"], r["plate_uz"], pu, 100 * (r["plate_uz"] - pu) / pu,
+            r["stiffness"], 800 / abs(pu), f(r.get("reaction_z"), "%.3f"), fx["reaction_z"]))
+P()
+
+extras = [r for r in R if r["kind"] == "vfe" and r["tag"] != "base"]
+if extras:
+    P("## Assembly path: coo vs blocked\n")
+    bl = [r for r in extras if r["tag"] == "blocked"]
+    for b in bl:
+        c = find("vfe", "base", b["h"], b["np"])
+        if c and "t" in c and "t" in b:
+            P("| mesh | ranks | coo assembly (s) | blocked assembly (s) | coo total (s) | blocked total (s) | its coo / blocked |")
+            P("| --- | --- | --- | --- | --- | --- | --- |")
+            P("| %d tets | %d | %.2f | %.2f | %.2f | %.2f | %d / %d |" % (
+                c["cells"], b["np"], c["t"]["assembly"], b["t"]["assembly"], c["t"]["total"], b["t"]["total"], c["its"], b["its"]))
+        else:
+            P("blocked run failed: rc %d %s" % (b["rc"], b.get("error", "")))
+    P()
+    P("## Stiffness contrast: cement E = %s MPa = 1000 x bone E (%s MPa), rtol 1e-8\n" % (contrast_e, bone_e))
+    P("| mesh | ranks | solver | extra options | iterations (target <= 40) | solver set-up (s) | solve (s) | reason |")
+    P("| --- | --- | --- | --- | --- | --- | --- | --- |")
+    for r in [x for x in R if x.get("tag", "").startswith("contrast")]:
+        if "t" not in r:
+            P("| %g mm | %d | %s | | failed (rc %d) | | | |" % (r["h"], r["np"], r["kind"], r["rc"])); continue
+        tot = meshes[r["h"]]["tets"]
+        P("| %d tets | %d | %s | %s | %d | %.2f | %.2f | %s |" % (tot, r["np"], "vfe" if r["kind"] == "vfe" else "FEniCSx",
+            "`%s`" % r["opts"].replace("-material_cement_E %s" % contrast_e, "").strip() if r["kind"] == "vfe" and r["opts"].replace("-material_cement_E %s" % contrast_e, "").strip() else "", r["its"], r["t"]["solver_setup"], r["t"]["solve"], r.get("reason", "") or ""))
+    P()
+    for tu in [r for r in extras if r["tag"] == "tuned" and "t" in r]:
+        b = find("vfe", "base", tu["h"], tu["np"]); fx = find("fx", "base", tu["h"], tu["np"])
+        P("## vfe with `%s` on the %d-tet mesh, %d ranks\n" % (tu["opts"], tu["cells"], tu["np"]))
+        P("| run | its | assembly (s) | solver set-up (s) | solve (s) | asm + set-up + solve (s) | ratio to FEniCSx |")
+        P("| --- | --- | --- | --- | --- | --- | --- |")
+        for name, r in (("vfe defaults", b), ("vfe `%s`" % tu["opts"], tu)):
+            if r and "t" in r:
+                P("| %s | %d | %.2f | %.2f | %.2f | %.2f | %s |" % (name, r["its"], r["t"]["assembly"], r["t"]["solver_setup"],
+                  r["t"]["solve"], vfe_core(r), "%.2f" % (vfe_core(r) / fx_core(fx)) if fx and "t" in fx else "–"))
+        if fx and "t" in fx:
+            P("| FEniCSx | %d | %.2f | %.2f | %.2f | %.2f | 1 |" % (fx["its"], fx["t"]["assembly"], fx["t"]["solver_setup"], fx["t"]["solve"], fx_core(fx)))
+        P()
+    g = [r for r in extras if r["tag"].startswith("gamg")]
+    if g:
+        b = find("vfe", "base", g[0]["h"], g[0]["np"])
+        P("## GAMG options (vfe, %d tets, %d ranks, rtol 1e-8)\n" % (meshes[g[0]["h"]]["tets"], g[0]["np"]))
+        P("| options | its | solver set-up (s) | solve (s) | set-up + solve (s) |")
+        P("| --- | --- | --- | --- | --- |")
+        for r in ([b] if b else []) + g:
+            if "t" not in r:
+                P("| `%s` | failed (rc %d) | | | |" % (r["opts"], r["rc"])); continue
+            P("| %s | %d | %.2f | %.2f | %.2f |" % ("`%s`" % r["opts"] if r["opts"] else "(defaults)", r["its"],
+                r["t"]["solver_setup"], r["t"]["solve"], r["t"]["solver_setup"] + r["t"]["solve"]))
+        P()
+EOF
+
+cat "$REPORT"
+if [ "$WRITE_DOCS" = 1 ]; then
+  DOC=$REPO/docs/performance.md
+  HDR=$REPO/bench/performance_header.md
+  DISC=$REPO/bench/performance_discussion.md
+  {
+    echo "# vfe performance"
+    echo
+    [ -f "$HDR" ] && { cat "$HDR"; echo; }
+    cat "$REPORT"
+    [ -f "$DISC" ] && { echo; cat "$DISC"; }
+  } >"$DOC"
+  log "wrote $DOC"
+fi
+log "results in $RES, report in $REPORT"
