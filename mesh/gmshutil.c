@@ -30,7 +30,7 @@ PetscErrorCode VfeGmshWriteMesh(const char *path)
   /* the temp name keeps the .msh extension: Gmsh picks the format from it */
   PetscCall(PetscSNPrintf(tmp, sizeof tmp, "%s.part.msh", path));
   PetscCall(VfeGmshCall((gmshOptionSetNumber("Mesh.MshFileVersion", 4.1, &ierr), ierr), "set MSH version"));
-  PetscCall(VfeGmshCall((gmshOptionSetNumber("Mesh.Binary", 0, &ierr), ierr), "set MSH ASCII"));
+  PetscCall(VfeGmshCall((gmshOptionSetNumber("Mesh.Binary", 1, &ierr), ierr), "set MSH binary"));
   PetscCall(VfeGmshCall((gmshOptionSetNumber("Mesh.SaveAll", 0, &ierr), ierr), "set SaveAll"));
   PetscCall(VfeGmshCall((gmshWrite(tmp, &ierr), ierr), tmp));
   PetscCheck(rename(tmp, path) == 0, PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "cannot rename %s to %s", tmp, path);
