@@ -51,7 +51,7 @@ static PetscErrorCode VfeLibraryGet(PetscOptions *lib)
 /* Material name of a region: tissue after the last '.', endplate_* -> endplate, cement* -> the cement. */
 static PetscErrorCode VfeRegionMaterialName(const char *region, char *name, size_t len)
 {
-  const char *dot = strrchr(region, '.');
+  const char *dot    = strrchr(region, '.');
   const char *tissue = dot ? dot + 1 : region;
 
   PetscFunctionBeginUser;
@@ -73,9 +73,10 @@ static PetscErrorCode VfeRegionMaterialName(const char *region, char *name, size
 
 /* Value of one field: user option -material_<name>_<field>, else the library (osteoporotic variant
  * first when asked for), else not found. */
-static PetscErrorCode VfeMaterialField(const char *name, const char *field, PetscBool osteo, PetscReal *v, PetscBool *found)
+static PetscErrorCode VfeMaterialField(const char *name, const char *field, PetscBool osteo, PetscReal *v,
+                                       PetscBool *found)
 {
-  char         key[256];
+  char key[256];
   PetscOptions lib;
 
   PetscFunctionBeginUser;
@@ -97,26 +98,31 @@ static PetscErrorCode VfeMaterialField(const char *name, const char *field, Pets
  * for a BMD, the cancellous E and strength from Kopperdahl 2002 */
 static PetscErrorCode VfeBoneQuality(PetscReal *w, PetscBool *qct, PetscReal *Ec, PetscReal *Sc)
 {
-  char      density[64] = "normal", *end;
+  char density[64] = "normal", *end;
   PetscReal bmd;
 
   PetscFunctionBeginUser;
   *qct = PETSC_FALSE;
   PetscCall(PetscOptionsGetString(NULL, NULL, "-bone_density", density, sizeof density, NULL));
-  if (!strcmp(density, "normal")) *w = 0;
-  else if (!strcmp(density, "osteopenic")) *w = 0.5;
-  else if (!strcmp(density, "osteoporotic")) *w = 1;
+  if (!strcmp(density, "normal"))
+    *w = 0;
+  else if (!strcmp(density, "osteopenic"))
+    *w = 0.5;
+  else if (!strcmp(density, "osteoporotic"))
+    *w = 1;
   else {
     bmd = strtod(density, &end);
     PetscCheck(end != density && !*end, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
-               "bone_density: unknown value '%s' (allowed: normal, osteopenic, osteoporotic, or a QCT BMD in mg/cm^3)", density);
+               "bone_density: unknown value '%s' (allowed: normal, osteopenic, osteoporotic, or a QCT BMD in mg/cm^3)",
+               density);
     PetscCheck(bmd >= 20 && bmd <= 300, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
                "bone_density = %g mg/cm^3 is outside the plausible range 20..300 of vertebral trabecular QCT BMD", bmd);
     *qct = PETSC_TRUE;
     *Ec  = -34.7 + 3230.0 * bmd / 1000.0;
     *Sc  = -0.75 + 24.9 * bmd / 1000.0;
     *w   = bmd >= 120 ? 0 : (bmd <= 80 ? 1 : (120 - bmd) / 40.0);
-    PetscCheck(*Ec > 0 && *Sc > 0, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "bone_density = %g mg/cm^3 gives a non-positive modulus", bmd);
+    PetscCheck(*Ec > 0 && *Sc > 0, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
+               "bone_density = %g mg/cm^3 gives a non-positive modulus", bmd);
   }
   PetscFunctionReturn(0);
 }
@@ -126,7 +132,7 @@ static PetscErrorCode VfeMaterialValue(const char *name, const char *field, Pets
 {
   PetscReal vo;
   PetscBool fo, user;
-  char      key[256];
+  char key[256];
 
   PetscFunctionBeginUser;
   PetscCall(PetscSNPrintf(key, sizeof key, "-material_%s_%s", name, field));
@@ -141,9 +147,11 @@ static PetscErrorCode VfeMaterialValue(const char *name, const char *field, Pets
 }
 
 /* Hashin-Shtrikman estimate (mean of the bounds) of a two-phase isotropic composite */
-static void VfeHashinShtrikman(PetscReal E1, PetscReal nu1, PetscReal E2, PetscReal nu2, PetscReal f2, PetscReal *E, PetscReal *nu)
+static void VfeHashinShtrikman(PetscReal E1, PetscReal nu1, PetscReal E2, PetscReal nu2, PetscReal f2, PetscReal *E,
+                               PetscReal *nu)
 {
-  const PetscReal K1 = E1 / (3 * (1 - 2 * nu1)), G1 = E1 / (2 * (1 + nu1)), K2 = E2 / (3 * (1 - 2 * nu2)), G2 = E2 / (2 * (1 + nu2));
+  const PetscReal K1 = E1 / (3 * (1 - 2 * nu1)), G1 = E1 / (2 * (1 + nu1)), K2 = E2 / (3 * (1 - 2 * nu2)),
+                  G2 = E2 / (2 * (1 + nu2));
   const PetscReal f1 = 1 - f2;
   /* phase 1 is the softer (lower bound with it as matrix), phase 2 the stiffer */
   const PetscReal Klo = K1 + f2 / (1 / (K2 - K1) + 3 * f1 / (3 * K1 + 4 * G1));
@@ -159,7 +167,7 @@ PetscErrorCode VfeMaterialsResolve(PetscInt nregions, const char *const names[],
 {
   PetscBool found, qct, diffuse = PETSC_FALSE;
   PetscReal w = 0, Ec = 0, Sc = 0, frac = 0.8;
-  char      pattern[64] = "";
+  char pattern[64] = "";
 
   PetscFunctionBeginUser;
   PetscCall(VfeBoneQuality(&w, &qct, &Ec, &Sc));
@@ -168,7 +176,7 @@ PetscErrorCode VfeMaterialsResolve(PetscInt nregions, const char *const names[],
   PetscCall(PetscOptionsGetReal(NULL, NULL, "-cement_diffuse_fraction", &frac, NULL));
   for (PetscInt r = 0; r < nregions; ++r) {
     VfeMaterial *m = &mats[r];
-    PetscBool    user;
+    PetscBool user;
 
     PetscCall(PetscMemzero(m, sizeof *m));
     PetscCall(VfeRegionMaterialName(names[r], m->name, sizeof m->name));
@@ -177,8 +185,8 @@ PetscErrorCode VfeMaterialsResolve(PetscInt nregions, const char *const names[],
                "region '%s': material '%s' is not in the library; define it with material_%s_E and material_%s_nu",
                names[r], m->name, m->name, m->name);
     PetscCall(VfeMaterialValue(m->name, "nu", w, &m->nu, &found));
-    PetscCheck(found, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "region '%s': material '%s' has no Poisson ratio; set material_%s_nu",
-               names[r], m->name, m->name);
+    PetscCheck(found, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
+               "region '%s': material '%s' has no Poisson ratio; set material_%s_nu", names[r], m->name, m->name);
     PetscCall(VfeMaterialValue(m->name, "strength", w, &m->strength, &found));
     if (!found) m->strength = 0;
     PetscCall(VfeMaterialValue(m->name, "yield_strain", w, &m->yield_strain, &found));
@@ -189,13 +197,14 @@ PetscErrorCode VfeMaterialsResolve(PetscInt nregions, const char *const names[],
       PetscCall(PetscOptionsHasName(NULL, NULL, "-material_cancellous_strength", &user));
       if (!user) m->strength = Sc;
     }
-    PetscCheck(m->E > 0, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "material_%s_E = %g: Young's modulus must be > 0 (MPa)", m->name,
-               (double)m->E);
+    PetscCheck(m->E > 0, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "material_%s_E = %g: Young's modulus must be > 0 (MPa)",
+               m->name, (double)m->E);
     PetscCheck(m->nu > -1.0 && m->nu < 0.5, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
                "material_%s_nu = %g: Poisson's ratio must lie in (-1, 0.5)", m->name, (double)m->nu);
   }
   if (diffuse) { /* cement-bone composite: HS estimate with the level's cancellous bone */
-    PetscCheck(frac > 0 && frac <= 1, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "cement_diffuse_fraction = %g must lie in (0, 1]", (double)frac);
+    PetscCheck(frac > 0 && frac <= 1, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
+               "cement_diffuse_fraction = %g must lie in (0, 1]", (double)frac);
     for (PetscInt r = 0; r < nregions; ++r) {
       const char *dot = strrchr(names[r], '.');
       if (!dot || strcmp(dot + 1, "cement")) continue;
@@ -224,16 +233,17 @@ PetscBool VfeMaterialsKnownKey(const char *key)
 PetscErrorCode VfeMaterialsCheckKey(const char *key, PetscInt nregions, const char *const names[])
 {
   static const char *fields[] = {"_yield_strain", "_strength", "_nu", "_E"};
-  char               name[128] = "", libkey[160];
-  size_t             klen = strlen(key);
-  PetscBool          used = PETSC_FALSE, inlib = PETSC_FALSE;
-  PetscOptions       lib;
+  char name[128]              = "", libkey[160];
+  size_t klen                 = strlen(key);
+  PetscBool used = PETSC_FALSE, inlib = PETSC_FALSE;
+  PetscOptions lib;
 
   PetscFunctionBeginUser;
   if (strncmp(key, "material_", 9)) PetscFunctionReturn(0);
   for (size_t f = 0; f < sizeof fields / sizeof fields[0] && !name[0]; ++f) {
     size_t flen = strlen(fields[f]);
-    if (klen > 9 + flen && !strcmp(key + klen - flen, fields[f])) PetscCall(PetscStrncpy(name, key + 9, klen - 9 - flen + 1));
+    if (klen > 9 + flen && !strcmp(key + klen - flen, fields[f]))
+      PetscCall(PetscStrncpy(name, key + 9, klen - 9 - flen + 1));
   }
   PetscCheck(name[0], PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
              "unknown key '%s': material keys are material_<name>_E, _nu, _strength or _yield_strain", key);

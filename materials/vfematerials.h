@@ -12,7 +12,7 @@
 #include <petscsys.h>
 
 typedef struct {
-  char      name[64];     /* material name, e.g. "cancellous", "pmma" */
+  char name[64];          /* material name, e.g. "cancellous", "pmma" */
   PetscReal E, nu;        /* Young's modulus (MPa), Poisson's ratio */
   PetscReal strength;     /* MPa, 0 when unknown */
   PetscReal yield_strain; /* 0 when unknown */

@@ -11,12 +11,12 @@
 PetscErrorCode VfeGmshCheck(int ierr, const char *what, const char *file, int line)
 {
   char *msg = NULL;
-  int   ierr2 = 0;
+  int ierr2 = 0;
 
   if (!ierr) return 0;
   gmshLoggerGetLastError(&msg, &ierr2);
-  (void)PetscError(PETSC_COMM_SELF, line, "gmsh", file, PETSC_ERR_LIB, PETSC_ERROR_INITIAL, "Gmsh failed in %s: %s", what,
-                   (msg && msg[0]) ? msg : "(no message)");
+  (void)PetscError(PETSC_COMM_SELF, line, "gmsh", file, PETSC_ERR_LIB, PETSC_ERROR_INITIAL, "Gmsh failed in %s: %s",
+                   what, (msg && msg[0]) ? msg : "(no message)");
   if (msg) gmshFree(msg);
   return PETSC_ERR_LIB;
 }
@@ -24,7 +24,7 @@ PetscErrorCode VfeGmshCheck(int ierr, const char *what, const char *file, int li
 PetscErrorCode VfeGmshWriteMesh(const char *path)
 {
   char tmp[PETSC_MAX_PATH_LEN];
-  int  ierr;
+  int ierr;
 
   PetscFunctionBeginUser;
   /* the temp name keeps the .msh extension: Gmsh picks the format from it */

@@ -16,8 +16,8 @@
 #include <stdio.h>
 #include <string.h>
 
-static const char *vfe_std_labels[] = {"depth", "celltype", "Cell Sets", "Face Sets", "Edge Sets", "Vertex Sets", "marker",
-                                       "vfe_region", "vfe_boundary"};
+static const char *vfe_std_labels[] = {"depth",       "celltype", "Cell Sets",  "Face Sets",   "Edge Sets",
+                                       "Vertex Sets", "marker",   "vfe_region", "vfe_boundary"};
 
 static PetscBool VfeIsStdLabel(const char *name)
 {
@@ -37,13 +37,13 @@ static int VfeGroupCompare(const void *a, const void *b)
 static PetscErrorCode VfeMeshSerialSetUp(DM dm, const char *path, VfeMeshInfo *info)
 {
   PetscInt nlabels, dim, cStart, cEnd, fStart, fEnd, nbad = 0, firstbad = -1, nnone = 0, nmulti = 0;
-  DMLabel  region, boundary;
+  DMLabel region, boundary;
   PetscInt *cellreg;
 
   PetscFunctionBeginUser;
   PetscCall(DMGetDimension(dm, &dim));
-  PetscCheck(dim == 3, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "mesh file '%s' is %" PetscInt_FMT "-D: vfe needs a 3-D tetrahedral mesh",
-             path, dim);
+  PetscCheck(dim == 3, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
+             "mesh file '%s' is %" PetscInt_FMT "-D: vfe needs a 3-D tetrahedral mesh", path, dim);
   PetscCall(DMPlexGetHeightStratum(dm, 0, &cStart, &cEnd));
   PetscCall(DMPlexGetHeightStratum(dm, 1, &fStart, &fEnd));
   PetscCheck(cEnd > cStart, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "mesh file '%s' has no volume elements", path);
@@ -54,9 +54,9 @@ static PetscErrorCode VfeMeshSerialSetUp(DM dm, const char *path, VfeMeshInfo *i
   info->nregions = info->nsurfaces = 0;
   for (PetscInt l = 0; l < nlabels; ++l) {
     const char *name;
-    DMLabel     label;
-    IS          vals, pts;
-    PetscInt    nv, np, p0, depth;
+    DMLabel label;
+    IS vals, pts;
+    PetscInt nv, np, p0, depth;
     const PetscInt *v, *p;
 
     PetscCall(DMGetLabelName(dm, l, &name));
@@ -64,8 +64,8 @@ static PetscErrorCode VfeMeshSerialSetUp(DM dm, const char *path, VfeMeshInfo *i
     PetscCall(DMGetLabel(dm, name, &label));
     PetscCall(DMLabelGetValueIS(label, &vals));
     PetscCall(ISGetLocalSize(vals, &nv));
-    PetscCheck(nv == 1, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "mesh file '%s': physical name '%s' is used by %" PetscInt_FMT " groups", path,
-               name, nv);
+    PetscCheck(nv == 1, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
+               "mesh file '%s': physical name '%s' is used by %" PetscInt_FMT " groups", path, name, nv);
     PetscCall(ISGetIndices(vals, &v));
     PetscCall(DMLabelGetStratumIS(label, v[0], &pts));
     PetscCall(ISGetLocalSize(pts, &np));
@@ -95,11 +95,12 @@ static PetscErrorCode VfeMeshSerialSetUp(DM dm, const char *path, VfeMeshInfo *i
   for (PetscInt c = cStart; c < cEnd; ++c) cellreg[c - cStart] = -1;
   for (PetscInt c = cStart; c < cEnd; ++c) {
     DMPolytopeType ct;
-    PetscReal      v0[3], J[9], invJ[9], detJ;
+    PetscReal v0[3], J[9], invJ[9], detJ;
 
     PetscCall(DMPlexGetCellType(dm, c, &ct));
     PetscCheck(ct == DM_POLYTOPE_TETRAHEDRON, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
-               "mesh file '%s': cell %" PetscInt_FMT " is a %s; vfe meshes are tetrahedral", path, c, DMPolytopeTypes[ct]);
+               "mesh file '%s': cell %" PetscInt_FMT " is a %s; vfe meshes are tetrahedral", path, c,
+               DMPolytopeTypes[ct]);
     PetscCall(DMPlexComputeCellGeometryAffineFEM(dm, c, v0, J, invJ, &detJ));
     if (!(detJ > 0)) {
       if (firstbad < 0) firstbad = c;
@@ -107,14 +108,15 @@ static PetscErrorCode VfeMeshSerialSetUp(DM dm, const char *path, VfeMeshInfo *i
     }
   }
   PetscCheck(nbad == 0, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
-             "mesh file '%s' has %" PetscInt_FMT " inverted or degenerate tetrahedra (det J <= 0; first: element %" PetscInt_FMT ")", path,
-             nbad, firstbad + 1);
+             "mesh file '%s' has %" PetscInt_FMT
+             " inverted or degenerate tetrahedra (det J <= 0; first: element %" PetscInt_FMT ")",
+             path, nbad, firstbad + 1);
   PetscCall(DMCreateLabel(dm, "vfe_region"));
   PetscCall(DMGetLabel(dm, "vfe_region", &region));
   for (PetscInt r = 0; r < info->nregions; ++r) {
-    DMLabel         label;
-    IS              pts;
-    PetscInt        np;
+    DMLabel label;
+    IS pts;
+    PetscInt np;
     const PetscInt *p;
 
     PetscCall(DMGetLabel(dm, info->regions[r].name, &label));
@@ -130,8 +132,10 @@ static PetscErrorCode VfeMeshSerialSetUp(DM dm, const char *path, VfeMeshInfo *i
     PetscCall(ISDestroy(&pts));
   }
   for (PetscInt c = cStart; c < cEnd; ++c) {
-    if (cellreg[c - cStart] < 0) ++nnone;
-    else PetscCall(DMLabelSetValue(region, c, cellreg[c - cStart]));
+    if (cellreg[c - cStart] < 0)
+      ++nnone;
+    else
+      PetscCall(DMLabelSetValue(region, c, cellreg[c - cStart]));
   }
   PetscCall(PetscFree(cellreg));
   PetscCheck(nnone == 0 && nmulti == 0, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
@@ -142,9 +146,9 @@ static PetscErrorCode VfeMeshSerialSetUp(DM dm, const char *path, VfeMeshInfo *i
   PetscCall(DMCreateLabel(dm, "vfe_boundary"));
   PetscCall(DMGetLabel(dm, "vfe_boundary", &boundary));
   for (PetscInt s = 0; s < info->nsurfaces; ++s) {
-    DMLabel         label;
-    IS              pts;
-    PetscInt        np;
+    DMLabel label;
+    IS pts;
+    PetscInt np;
     const PetscInt *p;
 
     PetscCall(DMGetLabel(dm, info->surfaces[s].name, &label));
@@ -162,17 +166,19 @@ static PetscErrorCode VfeMeshSerialSetUp(DM dm, const char *path, VfeMeshInfo *i
 PetscErrorCode VfeMeshLoad(MPI_Comm comm, const char *path, DM *dm, VfeMeshInfo *info)
 {
   PetscMPIInt rank;
-  int         err = 0, open_errno = 0;
-  DM          serial = NULL, dist = NULL;
-  PetscInt    n[2];
+  int err = 0, open_errno = 0;
+  DM serial = NULL, dist = NULL;
+  PetscInt n[2];
 
   PetscFunctionBeginUser;
   PetscCall(PetscMemzero(info, sizeof *info));
   PetscCallMPI(MPI_Comm_rank(comm, &rank));
   if (rank == 0) {
     FILE *f = fopen(path, "r");
-    if (!f) open_errno = errno;
-    else fclose(f);
+    if (!f)
+      open_errno = errno;
+    else
+      fclose(f);
   }
   PetscCallMPI(MPI_Bcast(&open_errno, 1, MPI_INT, 0, comm));
   PetscCheck(!open_errno, comm, PETSC_ERR_FILE_OPEN, "mesh file '%s' cannot be opened: %s", path, strerror(open_errno));
@@ -190,7 +196,7 @@ PetscErrorCode VfeMeshLoad(MPI_Comm comm, const char *path, DM *dm, VfeMeshInfo 
   PetscCallMPI(MPI_Bcast(&err, 1, MPI_INT, 0, comm));
   if (err) {
     const char *text;
-    char       *msg = NULL;
+    char *msg = NULL;
 
     PetscCall(DMDestroy(&serial));
     PetscCall(PetscErrorMessage(err, &text, &msg));
@@ -212,7 +218,8 @@ PetscErrorCode VfeMeshLoad(MPI_Comm comm, const char *path, DM *dm, VfeMeshInfo 
   if (dist) {
     PetscCall(DMDestroy(&serial));
     *dm = dist;
-  } else *dm = serial;
+  } else
+    *dm = serial;
   PetscFunctionReturn(0);
 }
 

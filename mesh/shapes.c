@@ -9,11 +9,11 @@
 #include "vfemesh.h"
 #include <math.h>
 
-#define GC(call, what)                                                                                                         \
-  do {                                                                                                                         \
-    int ierr_ = 0;                                                                                                             \
-    call;                                                                                                                      \
-    PetscCall(VfeGmshCall(ierr_, what));                                                                                       \
+#define GC(call, what)                                                                                                 \
+  do {                                                                                                                 \
+    int ierr_ = 0;                                                                                                     \
+    call;                                                                                                              \
+    PetscCall(VfeGmshCall(ierr_, what));                                                                               \
   } while (0)
 
 static PetscErrorCode VfeGmshStart(const char *name, PetscReal h)
@@ -44,12 +44,13 @@ static PetscErrorCode VfeGmshFinish(const char *path)
 /* Surfaces (dim 2) inside the box [lo, hi] (with tolerance), named as one physical group. */
 static PetscErrorCode VfeGroupSurfacesInBox(const double lo[3], const double hi[3], int tag, const char *name)
 {
-  int   *dt = NULL, *tags;
-  size_t n  = 0;
-  double e  = 1e-6;
+  int *dt  = NULL, *tags;
+  size_t n = 0;
+  double e = 1e-6;
 
   PetscFunctionBeginUser;
-  GC(gmshModelGetEntitiesInBoundingBox(lo[0] - e, lo[1] - e, lo[2] - e, hi[0] + e, hi[1] + e, hi[2] + e, &dt, &n, 2, &ierr_),
+  GC(gmshModelGetEntitiesInBoundingBox(lo[0] - e, lo[1] - e, lo[2] - e, hi[0] + e, hi[1] + e, hi[2] + e, &dt, &n, 2,
+                                       &ierr_),
      "entities in box");
   PetscCheck(n > 0, PETSC_COMM_SELF, PETSC_ERR_PLIB, "no surface found for boundary '%s'", name);
   PetscCall(PetscMalloc1(n / 2, &tags));
@@ -72,12 +73,13 @@ static PetscErrorCode VfeGroupVolumes(const int *tags, size_t n, int tag, const 
 /* Volumes (dim 3) entirely inside a box. */
 static PetscErrorCode VfeVolumesInBox(const double lo[3], const double hi[3], int **tags, size_t *n)
 {
-  int   *dt = NULL;
-  size_t m  = 0;
-  double e  = 1e-6;
+  int *dt  = NULL;
+  size_t m = 0;
+  double e = 1e-6;
 
   PetscFunctionBeginUser;
-  GC(gmshModelGetEntitiesInBoundingBox(lo[0] - e, lo[1] - e, lo[2] - e, hi[0] + e, hi[1] + e, hi[2] + e, &dt, &m, 3, &ierr_),
+  GC(gmshModelGetEntitiesInBoundingBox(lo[0] - e, lo[1] - e, lo[2] - e, hi[0] + e, hi[1] + e, hi[2] + e, &dt, &m, 3,
+                                       &ierr_),
      "entities in box");
   PetscCall(PetscMalloc1(m / 2 + 1, tags));
   for (size_t i = 0; i < m / 2; ++i) (*tags)[i] = dt[2 * i + 1];
@@ -89,7 +91,7 @@ static PetscErrorCode VfeVolumesInBox(const double lo[3], const double hi[3], in
 PetscErrorCode VfeShapeBox(const char *path, PetscReal lx, PetscReal ly, PetscReal lz, PetscReal zsplit, PetscReal h,
                            PetscReal distort)
 {
-  int    b1, b2, *out = NULL, **map = NULL;
+  int b1, b2, *out = NULL, **map = NULL;
   size_t nout = 0, *nmap = NULL, nn = 0;
 
   PetscFunctionBeginUser;
@@ -103,7 +105,7 @@ PetscErrorCode VfeShapeBox(const char *path, PetscReal lx, PetscReal ly, PetscRe
     GC(gmshModelOccSynchronize(&ierr_), "synchronize");
     {
       double lo[3] = {0, 0, 0}, hi[3] = {lx, ly, zsplit}, lo2[3] = {0, 0, zsplit}, hi2[3] = {lx, ly, lz};
-      int   *t;
+      int *t;
       size_t n;
       PetscCall(VfeVolumesInBox(lo, hi, &t, &n));
       PetscCall(VfeGroupVolumes(t, n, 1, "lower"));
@@ -123,19 +125,21 @@ PetscErrorCode VfeShapeBox(const char *path, PetscReal lx, PetscReal ly, PetscRe
   }
   {
     const char *names[6] = {"xmin", "xmax", "ymin", "ymax", "zmin", "zmax"};
-    double      L[3]     = {lx, ly, lz};
+    double L[3]          = {lx, ly, lz};
     for (int f = 0; f < 6; ++f) {
       double lo[3] = {0, 0, 0}, hi[3] = {lx, ly, lz};
-      int    d     = f / 2;
-      if (f % 2) lo[d] = L[d];
-      else hi[d] = 0;
+      int d = f / 2;
+      if (f % 2)
+        lo[d] = L[d];
+      else
+        hi[d] = 0;
       PetscCall(VfeGroupSurfacesInBox(lo, hi, 101 + f, names[f]));
     }
   }
   GC(gmshModelMeshGenerate(3, &ierr_), "mesh generate");
   if (distort > 0) {
-    size_t       *ntags = NULL, nt = 0, nc = 0, np = 0;
-    double       *xyz = NULL, *par = NULL;
+    size_t *ntags = NULL, nt = 0, nc = 0, np = 0;
+    double *xyz = NULL, *par = NULL;
     unsigned long seed = 12345;
     GC(gmshModelMeshGetNodes(&ntags, &nt, &xyz, &nc, &par, &np, 3, -1, 0, 0, &ierr_), "get nodes");
     for (size_t i = 0; i < nt; ++i) {
@@ -157,11 +161,12 @@ PetscErrorCode VfeShapeBox(const char *path, PetscReal lx, PetscReal ly, PetscRe
 
 PetscErrorCode VfeShapeSphereOctant(const char *path, PetscReal a, PetscReal b, PetscReal h)
 {
-  int    so, si, bx, obj[2], tool[2], *out = NULL, **map = NULL, *out2 = NULL, **map2 = NULL;
+  int so, si, bx, obj[2], tool[2], *out = NULL, **map = NULL, *out2 = NULL, **map2 = NULL;
   size_t nout = 0, *nmap = NULL, nn = 0, nout2 = 0, *nmap2 = NULL, nn2 = 0;
 
   PetscFunctionBeginUser;
-  PetscCheck(a > 0 && b > a, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "sphere octant needs 0 < a < b (a=%g, b=%g)", (double)a, (double)b);
+  PetscCheck(a > 0 && b > a, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "sphere octant needs 0 < a < b (a=%g, b=%g)",
+             (double)a, (double)b);
   PetscCall(VfeGmshStart("sphere_octant", h));
   GC(so = gmshModelOccAddSphere(0, 0, 0, b, -1, -M_PI / 2, M_PI / 2, 2 * M_PI, &ierr_), "sphere");
   GC(si = gmshModelOccAddSphere(0, 0, 0, a, -1, -M_PI / 2, M_PI / 2, 2 * M_PI, &ierr_), "sphere");
@@ -178,7 +183,7 @@ PetscErrorCode VfeShapeSphereOctant(const char *path, PetscReal a, PetscReal b, 
   {
     double lo[3] = {0, 0, 0}, hi[3] = {a, a, a};
     double px[2][3] = {{0, 0, 0}, {0, b, b}}, py[2][3] = {{0, 0, 0}, {b, 0, b}}, pz[2][3] = {{0, 0, 0}, {b, b, 0}};
-    int   *dt = NULL, *tags;
+    int *dt  = NULL, *tags;
     size_t n = 0, k = 0;
     PetscCall(VfeGroupSurfacesInBox(lo, hi, 101, "inner"));
     PetscCall(VfeGroupSurfacesInBox(px[0], px[1], 103, "sym_x"));
@@ -190,8 +195,8 @@ PetscErrorCode VfeShapeSphereOctant(const char *path, PetscReal a, PetscReal b, 
     for (size_t i = 0; i < n / 2; ++i) {
       double x0, y0, z0, x1, y1, z1;
       GC(gmshModelGetBoundingBox(2, dt[2 * i + 1], &x0, &y0, &z0, &x1, &y1, &z1, &ierr_), "bbox");
-      const double e = 1e-6 * b;
-      PetscBool    plane = (fabs(x1 - x0) < e || fabs(y1 - y0) < e || fabs(z1 - z0) < e) ? PETSC_TRUE : PETSC_FALSE;
+      const double e  = 1e-6 * b;
+      PetscBool plane = (fabs(x1 - x0) < e || fabs(y1 - y0) < e || fabs(z1 - z0) < e) ? PETSC_TRUE : PETSC_FALSE;
       if (!plane && fmax(fmax(x1, y1), z1) > a + e) tags[k++] = dt[2 * i + 1];
     }
     PetscCheck(k == 1, PETSC_COMM_SELF, PETSC_ERR_PLIB, "sphere octant: found %zu outer surfaces", k);
@@ -216,15 +221,15 @@ PetscErrorCode VfeShapeSimpleSegment(const char *path, PetscReal h)
 {
   const double rx = 22.5, ry = 17.0, hvb = 26.0, hd = 10.0;
   const double heights[5] = {hvb, hd, hvb, hd, hvb};
-  const char  *names[5]   = {"L3.body", "L2L3.disc", "L2.body", "L1L2.disc", "L1.body"};
-  int          slabs[10], ell, tool[2], *out = NULL, **map = NULL;
-  size_t       nout = 0, *nmap = NULL, nn = 0;
-  double       z = 0, zc = hvb + hd + hvb / 2;
+  const char *names[5]    = {"L3.body", "L2L3.disc", "L2.body", "L1L2.disc", "L1.body"};
+  int slabs[10], ell, tool[2], *out = NULL, **map = NULL;
+  size_t nout = 0, *nmap = NULL, nn = 0;
+  double z = 0, zc = hvb + hd + hvb / 2;
 
   PetscFunctionBeginUser;
   PetscCall(VfeGmshStart("simple_segment", h));
   for (int i = 0; i < 5; ++i) {
-    int    disk, dt[2], *ext = NULL;
+    int disk, dt[2], *ext = NULL;
     size_t next = 0;
     GC(disk = gmshModelOccAddDisk(0, 0, z, rx, ry, -1, &ierr_), "disk");
     dt[0] = 2, dt[1] = disk;
@@ -241,10 +246,10 @@ PetscErrorCode VfeShapeSimpleSegment(const char *path, PetscReal h)
   GC(gmshModelOccSynchronize(&ierr_), "synchronize");
   {
     /* map[i] = children of input i (the 5 slabs, then the ellipsoid) */
-    int   *cement = map[5];
-    size_t ncem   = nmap[5] / 2;
+    int *cement = map[5];
+    size_t ncem = nmap[5] / 2;
     for (int i = 0; i < 5; ++i) {
-      int   *t;
+      int *t;
       size_t k = 0;
       PetscCall(PetscMalloc1(nmap[i] / 2 + 1, &t));
       for (size_t j = 0; j < nmap[i] / 2; ++j) {

@@ -18,7 +18,7 @@
 /* Pressure of region r averaged to its vertices (over ranks) and back to its cells. */
 static PetscErrorCode VfeRecoverPressure(VfeDisc d, PetscInt r, VfeCellFields *cf)
 {
-  Vec          l, g;
+  Vec l, g;
   PetscScalar *a;
 
   PetscFunctionBeginUser;
@@ -58,25 +58,25 @@ static PetscErrorCode VfeRecoverPressure(VfeDisc d, PetscInt r, VfeCellFields *c
 
 PetscErrorCode VfeComputeCellFields(VfeProblem prob, Vec ulocal, VfeCellFields *cf)
 {
-  VfeDisc            d = prob->disc;
+  VfeDisc d = prob->disc;
   const PetscScalar *u;
-  const PetscReal    L[4] = {0.25, 0.25, 0.25, 0.25};
+  const PetscReal L[4] = {0.25, 0.25, 0.25, 0.25};
 
   PetscFunctionBeginUser;
   cf->ncells = d->ncells;
-  PetscCall(PetscMalloc6(6 * d->ncells, &cf->stress, d->ncells, &cf->vm, d->ncells, &cf->minp, d->ncells, &cf->sed, 6 * d->ncells,
-                         &cf->strain, d->ncells, &cf->vol));
+  PetscCall(PetscMalloc6(6 * d->ncells, &cf->stress, d->ncells, &cf->vm, d->ncells, &cf->minp, d->ncells, &cf->sed,
+                         6 * d->ncells, &cf->strain, d->ncells, &cf->vol));
   PetscCall(VecGetArrayRead(ulocal, &u));
   for (PetscInt c = 0; c < d->ncells; ++c) {
     const PetscInt *cn = &d->cell_nodes[c * d->npc];
-    const PetscInt  r  = d->cell_region[c];
-    PetscReal       X[30], G[4][3], ue[30], *s = &cf->stress[6 * c], *e = &cf->strain[6 * c];
+    const PetscInt r   = d->cell_region[c];
+    PetscReal X[30], G[4][3], ue[30], *s = &cf->stress[6 * c], *e = &cf->strain[6 * c];
     VfeDiscCellCoordinates(d, c, X);
     cf->vol[c] = PetscAbsReal(vfe_tet_gradients(X, G)) / 6.0;
     for (PetscInt a = 0; a < d->npc; ++a)
       for (int i = 0; i < 3; ++i) ue[3 * a + i] = PetscRealPart(u[3 * cn[a] + i]);
     vfe_element_stress((int)d->order, G, L, ue, prob->E[r], prob->nu[r], e, s);
-    cf->sed[c]  = 0.5 * (s[0] * e[0] + s[1] * e[1] + s[2] * e[2] + 2.0 * (s[3] * e[3] + s[4] * e[4] + s[5] * e[5]));
+    cf->sed[c] = 0.5 * (s[0] * e[0] + s[1] * e[1] + s[2] * e[2] + 2.0 * (s[3] * e[3] + s[4] * e[4] + s[5] * e[5]));
   }
   PetscCall(VecRestoreArrayRead(ulocal, &u));
   if (d->order == 2)
@@ -131,14 +131,15 @@ static void VfeSortedStats(VfeValVol *a, PetscInt n, PetscReal *mean, PetscReal 
   if (min) *min = n ? a[0].x : 0;
 }
 
-PetscErrorCode VfeRegionStatistics(VfeDisc d, const VfeCellFields *cf, PetscInt nregions, const PetscReal *yield_strain, VfeRegionStats *stats)
+PetscErrorCode VfeRegionStatistics(VfeDisc d, const VfeCellFields *cf, PetscInt nregions, const PetscReal *yield_strain,
+                                   VfeRegionStats *stats)
 {
-  MPI_Comm    comm = PetscObjectComm((PetscObject)d->dm);
+  MPI_Comm comm = PetscObjectComm((PetscObject)d->dm);
   PetscMPIInt rank, size;
-  PetscReal  *send;
-  PetscInt    nc = d->ncells, ntot = 0;
-  int        *counts = NULL, *displs = NULL, n5 = (int)(NV * nc);
-  PetscReal  *all = NULL;
+  PetscReal *send;
+  PetscInt nc = d->ncells, ntot = 0;
+  int *counts = NULL, *displs = NULL, n5 = (int)(NV * nc);
+  PetscReal *all = NULL;
 
   PetscFunctionBeginUser;
   PetscCallMPI(MPI_Comm_rank(comm, &rank));
@@ -146,9 +147,9 @@ PetscErrorCode VfeRegionStatistics(VfeDisc d, const VfeCellFields *cf, PetscInt 
   /* (region, vm, minp, sed, vol, pressure, beyond-yield) per cell, gathered on rank 0 */
   PetscCall(PetscMalloc1(NV * nc + 1, &send));
   for (PetscInt c = 0; c < nc; ++c) {
-    const PetscInt   r = d->cell_region[c];
+    const PetscInt r   = d->cell_region[c];
     const PetscReal *s = &cf->stress[6 * c], *e = &cf->strain[6 * c];
-    PetscReal        pe[3];
+    PetscReal pe[3];
     vfe_principal(e, pe);
     send[NV * c + 0] = (PetscReal)r;
     send[NV * c + 1] = cf->vm[c];
@@ -171,12 +172,12 @@ PetscErrorCode VfeRegionStatistics(VfeDisc d, const VfeCellFields *cf, PetscInt 
   PetscCall(PetscMemzero(stats, nregions * sizeof(VfeRegionStats)));
   if (!rank) {
     VfeValVol *a;
-    PetscInt  *cnt;
+    PetscInt *cnt;
     PetscCall(PetscCalloc1(nregions, &cnt));
     PetscCall(PetscMalloc1(ntot + 1, &a));
     for (PetscInt i = 0; i < ntot; ++i) cnt[(PetscInt)all[NV * i]]++;
     for (PetscInt r = 0; r < nregions; ++r) {
-      PetscInt n = 0;
+      PetscInt n        = 0;
       VfeRegionStats *s = &stats[r];
       PetscReal dummy;
       s->ncells = cnt[r];
@@ -194,7 +195,7 @@ PetscErrorCode VfeRegionStatistics(VfeDisc d, const VfeCellFields *cf, PetscInt 
       VfeSortedStats(a, n, &s->comp_mean, &s->comp_p95, &s->comp_max, NULL);
       s->minp_mean = -s->comp_mean;
       s->minp_min  = -s->comp_max;
-      n = 0;
+      n            = 0;
       for (PetscInt i = 0; i < ntot; ++i)
         if ((PetscInt)all[NV * i] == r) a[n].x = all[NV * i + 3], a[n++].v = all[NV * i + 4];
       VfeSortedStats(a, n, &s->sed_mean, &dummy, &dummy, NULL);

@@ -40,10 +40,11 @@ static PetscBool VfeLevelPresent(const VfeMeshInfo *info, const char *lvl)
 }
 
 /* factor of risk of a level: max over its bone regions of vm_p95 / strength (NaN: no region) */
-static PetscReal VfeLevelRisk(const VfeMeshInfo *info, const VfeMaterial *mats, const VfeRegionStats *st, const char *lvl)
+static PetscReal VfeLevelRisk(const VfeMeshInfo *info, const VfeMaterial *mats, const VfeRegionStats *st,
+                              const char *lvl)
 {
   static const char *bone[] = {"cortical", "cancellous", "endplate_sup", "endplate_inf", "body"};
-  PetscReal          risk   = VFE_NAN;
+  PetscReal risk            = VFE_NAN;
   for (size_t k = 0; k < sizeof bone / sizeof bone[0]; ++k) {
     const PetscInt r = VfeFind(info, lvl, bone[k]);
     if (r < 0 || mats[r].strength <= 0) continue;
@@ -58,11 +59,12 @@ static PetscReal VfeYield(const VfeMeshInfo *info, const VfeRegionStats *st, con
   return r >= 0 ? st[r].yield_fraction : VFE_NAN;
 }
 
-PetscErrorCode VfeComputeIndices(const VfeMeshInfo *info, const VfeMaterial *mats, const VfeRegionStats *st, VfeIndices *ix)
+PetscErrorCode VfeComputeIndices(const VfeMeshInfo *info, const VfeMaterial *mats, const VfeRegionStats *st,
+                                 VfeIndices *ix)
 {
-  char      buf[64];
+  char buf[64];
   PetscBool set;
-  PetscInt  t = -1;
+  PetscInt t = -1;
 
   PetscFunctionBeginUser;
   PetscCall(PetscMemzero(ix, sizeof *ix));
@@ -87,7 +89,8 @@ PetscErrorCode VfeComputeIndices(const VfeMeshInfo *info, const VfeMaterial *mat
       if (VfeLevelPresent(info, vfe_levels[i])) PetscCall(PetscStrncpy(ix->below, vfe_levels[i], sizeof ix->below));
     ix->treated_risk = VfeLevelRisk(info, mats, st, ix->treated);
     {
-      const PetscReal a = VfeYield(info, st, ix->treated, "endplate_sup"), b = VfeYield(info, st, ix->treated, "endplate_inf");
+      const PetscReal a = VfeYield(info, st, ix->treated, "endplate_sup"),
+                      b = VfeYield(info, st, ix->treated, "endplate_inf");
       ix->treated_yield = PetscIsNanReal(a) ? b : (PetscIsNanReal(b) ? a : PetscMax(a, b));
     }
     if (ix->above[0]) {
@@ -106,7 +109,8 @@ PetscErrorCode VfeComputeIndices(const VfeMeshInfo *info, const VfeMaterial *mat
   for (PetscInt r = 0; r < info->nregions && ix->ndiscs < VFE_MAX_DISCS; ++r) {
     const char *dot = strrchr(info->regions[r].name, '.');
     if (!dot || strcmp(dot + 1, "nucleus")) continue;
-    PetscCall(PetscStrncpy(ix->disc[ix->ndiscs], info->regions[r].name, PetscMin((size_t)(dot - info->regions[r].name + 1), sizeof ix->disc[0])));
+    PetscCall(PetscStrncpy(ix->disc[ix->ndiscs], info->regions[r].name,
+                           PetscMin((size_t)(dot - info->regions[r].name + 1), sizeof ix->disc[0])));
     ix->idp[ix->ndiscs++] = st[r].pressure_mean;
   }
   PetscFunctionReturn(0);

@@ -7,13 +7,13 @@
 
 /* Cell-wise fields at the cell centroid (P1: constant per cell; P2: the centroid value). */
 typedef struct {
-  PetscInt   ncells;
-  PetscReal *stress;   /* 6 per cell: xx, yy, zz, xy, yz, xz (MPa) */
-  PetscReal *vm;       /* von Mises (MPa) */
-  PetscReal *minp;     /* minimum principal stress (MPa; most compressive) */
-  PetscReal *sed;      /* strain energy density 1/2 sigma:eps (mJ/mm^3 = MPa) */
-  PetscReal *strain;   /* 6 per cell, tensor components */
-  PetscReal *vol;      /* cell volume (mm^3) */
+  PetscInt ncells;
+  PetscReal *stress; /* 6 per cell: xx, yy, zz, xy, yz, xz (MPa) */
+  PetscReal *vm;     /* von Mises (MPa) */
+  PetscReal *minp;   /* minimum principal stress (MPa; most compressive) */
+  PetscReal *sed;    /* strain energy density 1/2 sigma:eps (mJ/mm^3 = MPa) */
+  PetscReal *strain; /* 6 per cell, tensor components */
+  PetscReal *vol;    /* cell volume (mm^3) */
 } VfeCellFields;
 
 PETSC_EXTERN PetscErrorCode VfeComputeCellFields(VfeProblem prob, Vec ulocal, VfeCellFields *cf);
@@ -21,59 +21,59 @@ PETSC_EXTERN PetscErrorCode VfeCellFieldsDestroy(VfeCellFields *cf);
 
 /* Statistics of one region, volume-weighted; identical on all ranks and for any rank count. */
 typedef struct {
-  PetscInt  ncells;
+  PetscInt ncells;
   PetscReal volume;
-  PetscReal vm_mean, vm_p95, vm_max;             /* von Mises */
-  PetscReal comp_mean, comp_p95, comp_max;       /* compression = -(minimum principal stress) */
-  PetscReal minp_mean, minp_min;                 /* minimum principal stress itself */
+  PetscReal vm_mean, vm_p95, vm_max;       /* von Mises */
+  PetscReal comp_mean, comp_p95, comp_max; /* compression = -(minimum principal stress) */
+  PetscReal minp_mean, minp_min;           /* minimum principal stress itself */
   PetscReal sed_mean;
-  PetscReal pressure_mean;   /* -(mean hydrostatic stress) = -tr(sigma)/3, volume mean (MPa) */
-  PetscReal yield_fraction;  /* volume fraction with compressive strain -eps_min > yield strain (0 if none given) */
+  PetscReal pressure_mean;  /* -(mean hydrostatic stress) = -tr(sigma)/3, volume mean (MPa) */
+  PetscReal yield_fraction; /* volume fraction with compressive strain -eps_min > yield strain (0 if none given) */
 } VfeRegionStats;
 
 /* yield_strain[r] > 0 enables the yield-fraction statistic of region r (NULL: none). */
-PETSC_EXTERN PetscErrorCode VfeRegionStatistics(VfeDisc disc, const VfeCellFields *cf, PetscInt nregions, const PetscReal *yield_strain,
-                                                VfeRegionStats *stats);
+PETSC_EXTERN PetscErrorCode VfeRegionStatistics(VfeDisc disc, const VfeCellFields *cf, PetscInt nregions,
+                                                const PetscReal *yield_strain, VfeRegionStats *stats);
 
 /* Headline indices of a segment run (postproc/risk.c).  Levels follow the region names
  * (<lvl>.<tissue>, lvl in T12, L1..L5); "above" is the cranial neighbour of the treated level. */
 #define VFE_MAX_DISCS 8
 typedef struct {
-  char      treated[8], above[8], below[8]; /* level names, "" when absent */
-  PetscReal adj_above_vm_mean, adj_above_vm_p95; /* inferior endplate of the level above (NaN: none) */
-  PetscReal adj_below_vm_mean, adj_below_vm_p95; /* superior endplate of the level below */
+  char treated[8], above[8], below[8];                       /* level names, "" when absent */
+  PetscReal adj_above_vm_mean, adj_above_vm_p95;             /* inferior endplate of the level above (NaN: none) */
+  PetscReal adj_below_vm_mean, adj_below_vm_p95;             /* superior endplate of the level below */
   PetscReal treated_risk, adj_above_risk, adj_below_risk;    /* factor of risk, see risk.c */
   PetscReal treated_yield, adj_above_yield, adj_below_yield; /* endplate volume fraction beyond yield strain */
-  PetscInt  ndiscs;
-  char      disc[VFE_MAX_DISCS][16];
+  PetscInt ndiscs;
+  char disc[VFE_MAX_DISCS][16];
   PetscReal idp[VFE_MAX_DISCS]; /* intradiscal pressure of each nucleus (MPa) */
 } VfeIndices;
 
-PETSC_EXTERN PetscErrorCode VfeComputeIndices(const VfeMeshInfo *info, const VfeMaterial *mats, const VfeRegionStats *stats,
-                                              VfeIndices *ix);
+PETSC_EXTERN PetscErrorCode VfeComputeIndices(const VfeMeshInfo *info, const VfeMaterial *mats,
+                                              const VfeRegionStats *stats, VfeIndices *ix);
 
 /* Everything a run reports (postproc/summary.c writes it). */
 typedef struct {
-  const char           *casefile, *meshfile, *outdir;
-  PetscMPIInt           size;
-  const VfeMeshInfo    *info;
-  const VfeMaterial    *mats;
+  const char *casefile, *meshfile, *outdir;
+  PetscMPIInt size;
+  const VfeMeshInfo *info;
+  const VfeMaterial *mats;
   const VfeRegionStats *stats, *base_stats; /* base_stats NULL without baseline */
-  VfeIndices            ix, base_ix;
-  VfeSegmentReport      seg; /* NULL when the mesh came from a file or the simple geometry */
-  VfeLoad               load;
-  PetscReal             Fapp[3], Mapp[3], Freac[3], Mreac[3]; /* about the load-surface centroid */
-  PetscReal             plate_uz, stiffness, base_plate_uz, base_stiffness;
-  PetscInt              ncells, ndofs, order, its, base_its;
-  const char           *reason;
-  PetscReal             rnorm;
-  char                  cement_material[64], bone_density[64];
-  PetscReal             t_mesh, t_setup, t_asm, t_pc, t_solve, t_post, t_out, t_total;
+  VfeIndices ix, base_ix;
+  VfeSegmentReport seg; /* NULL when the mesh came from a file or the simple geometry */
+  VfeLoad load;
+  PetscReal Fapp[3], Mapp[3], Freac[3], Mreac[3]; /* about the load-surface centroid */
+  PetscReal plate_uz, stiffness, base_plate_uz, base_stiffness;
+  PetscInt ncells, ndofs, order, its, base_its;
+  const char *reason;
+  PetscReal rnorm;
+  char cement_material[64], bone_density[64];
+  PetscReal t_mesh, t_setup, t_asm, t_pc, t_solve, t_post, t_out, t_total;
 } VfeRunRecord;
 
 /* summary.json and metrics.csv (rank 0), atomically; summary.json last. */
 PETSC_EXTERN PetscErrorCode VfeWriteRunOutputs(MPI_Comm comm, const VfeRunRecord *r);
 /* fields.hdf: displacement (points), stress, strain, von Mises, minimum principal stress, strain
  * energy density, region and adjacent-endplate mask (cells). */
-PETSC_EXTERN PetscErrorCode VfeWriteFields(MPI_Comm comm, const char *path, VfeDisc d, Vec ulocal, const VfeCellFields *cf,
-                                           const VfeMeshInfo *info, const VfeIndices *ix);
+PETSC_EXTERN PetscErrorCode VfeWriteFields(MPI_Comm comm, const char *path, VfeDisc d, Vec ulocal,
+                                           const VfeCellFields *cf, const VfeMeshInfo *info, const VfeIndices *ix);

@@ -18,7 +18,7 @@ VfeEvents VfeEv;
 PetscErrorCode VfeRegisterEvents(void)
 {
   static PetscBool done = PETSC_FALSE;
-  PetscClassId     id;
+  PetscClassId id;
 
   PetscFunctionBeginUser;
   if (done) PetscFunctionReturn(0);
@@ -36,11 +36,11 @@ PetscErrorCode VfeRegisterEvents(void)
 
 PetscErrorCode VfeDiscCreate(DM dm, PetscInt order, VfeDisc *disc)
 {
-  VfeDisc      d;
+  VfeDisc d;
   PetscSection s, gs;
-  PetscInt     vStart, vEnd, eStart, eEnd, cStart, cEnd, n = 0;
-  DMLabel      region;
-  Vec          coords;
+  PetscInt vStart, vEnd, eStart, eEnd, cStart, cEnd, n = 0;
+  DMLabel region;
+  Vec coords;
   PetscSection csec;
   const PetscScalar *ca;
 
@@ -81,8 +81,8 @@ PetscErrorCode VfeDiscCreate(DM dm, PetscInt order, VfeDisc *disc)
   /* node tables */
   PetscCall(PetscSectionGetStorageSize(s, &n));
   d->nnodes = n / 3;
-  PetscCall(PetscMalloc5(d->nnodes * 3, &d->xyz, d->nnodes, &d->gnode, d->nnodes, &d->owned, d->pEnd - d->pStart, &d->point_node,
-                         d->nnodes, &d->is_vertex));
+  PetscCall(PetscMalloc5(d->nnodes * 3, &d->xyz, d->nnodes, &d->gnode, d->nnodes, &d->owned, d->pEnd - d->pStart,
+                         &d->point_node, d->nnodes, &d->is_vertex));
   for (PetscInt p = d->pStart; p < d->pEnd; ++p) d->point_node[p - d->pStart] = -1;
   PetscCall(DMGetCoordinatesLocal(dm, &coords));
   PetscCall(DMGetCoordinateSection(dm, &csec));
@@ -94,11 +94,11 @@ PetscErrorCode VfeDiscCreate(DM dm, PetscInt order, VfeDisc *disc)
     if (!dof) continue;
     PetscCall(PetscSectionGetOffset(s, p, &off));
     PetscCall(PetscSectionGetOffset(gs, p, &goff));
-    node                            = off / 3;
-    d->point_node[p - d->pStart]    = node;
-    d->owned[node]                  = goff >= 0 ? PETSC_TRUE : PETSC_FALSE;
-    d->gnode[node]                  = (goff >= 0 ? goff : -(goff + 1)) / 3;
-    d->is_vertex[node]              = (p >= vStart && p < vEnd) ? PETSC_TRUE : PETSC_FALSE;
+    node                         = off / 3;
+    d->point_node[p - d->pStart] = node;
+    d->owned[node]               = goff >= 0 ? PETSC_TRUE : PETSC_FALSE;
+    d->gnode[node]               = (goff >= 0 ? goff : -(goff + 1)) / 3;
+    d->is_vertex[node]           = (p >= vStart && p < vEnd) ? PETSC_TRUE : PETSC_FALSE;
     if (d->owned[node]) d->nowned++;
     if (p >= vStart && p < vEnd) {
       PetscInt coff;
@@ -109,7 +109,7 @@ PetscErrorCode VfeDiscCreate(DM dm, PetscInt order, VfeDisc *disc)
   if (order == 2)
     for (PetscInt e = eStart; e < eEnd; ++e) {
       const PetscInt *cone;
-      PetscInt        node = d->point_node[e - d->pStart], v0, v1, c0, c1;
+      PetscInt node = d->point_node[e - d->pStart], v0, v1, c0, c1;
       PetscCall(DMPlexGetCone(dm, e, &cone));
       v0 = cone[0], v1 = cone[1];
       PetscCall(PetscSectionGetOffset(csec, v0, &c0));
@@ -123,23 +123,26 @@ PetscErrorCode VfeDiscCreate(DM dm, PetscInt order, VfeDisc *disc)
   d->ncells = cEnd - cStart;
   PetscCall(PetscMalloc2(d->ncells * d->npc, &d->cell_nodes, d->ncells, &d->cell_region));
   PetscCall(DMGetLabel(dm, "vfe_region", &region));
-  PetscCheck(region, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONGSTATE, "the mesh has no vfe_region label: load it with VfeMeshLoad()");
+  PetscCheck(region, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONGSTATE,
+             "the mesh has no vfe_region label: load it with VfeMeshLoad()");
   for (PetscInt c = cStart; c < cEnd; ++c) {
     PetscInt *cl = NULL, ncl, nv = 0, verts[4], *cn = &d->cell_nodes[(c - cStart) * d->npc];
     PetscCall(DMLabelGetValue(region, c, &d->cell_region[c - cStart]));
-    PetscCheck(d->cell_region[c - cStart] >= 0, PETSC_COMM_SELF, PETSC_ERR_PLIB, "cell %" PetscInt_FMT " has no region", c);
+    PetscCheck(d->cell_region[c - cStart] >= 0, PETSC_COMM_SELF, PETSC_ERR_PLIB, "cell %" PetscInt_FMT " has no region",
+               c);
     PetscCall(DMPlexGetTransitiveClosure(dm, c, PETSC_TRUE, &ncl, &cl));
     for (PetscInt i = 0; i < ncl; ++i) {
       const PetscInt p = cl[2 * i];
       if (p >= vStart && p < vEnd) verts[nv++] = p;
     }
-    PetscCheck(nv == 4, PETSC_COMM_SELF, PETSC_ERR_PLIB, "cell %" PetscInt_FMT " has %" PetscInt_FMT " vertices", c, nv);
+    PetscCheck(nv == 4, PETSC_COMM_SELF, PETSC_ERR_PLIB, "cell %" PetscInt_FMT " has %" PetscInt_FMT " vertices", c,
+               nv);
     for (int a = 0; a < 4; ++a) cn[a] = d->point_node[verts[a] - d->pStart];
     if (order == 2)
       for (PetscInt i = 0; i < ncl; ++i) {
-        const PetscInt  p = cl[2 * i];
+        const PetscInt p = cl[2 * i];
         const PetscInt *cone;
-        int             a = -1, b = -1;
+        int a = -1, b = -1;
         if (p < eStart || p >= eEnd) continue;
         PetscCall(DMPlexGetCone(dm, p, &cone));
         for (int k = 0; k < 4; ++k) {
@@ -201,8 +204,8 @@ PetscErrorCode VfeDiscGlobalToLocal(VfeDisc disc, Vec g, Vec l)
 
 PetscErrorCode VfeDiscGetBoundaryFaces(VfeDisc disc, PetscInt s, PetscInt *nf, PetscInt **faces)
 {
-  DMLabel         label;
-  IS              is;
+  DMLabel label;
+  IS is;
   const PetscInt *p;
 
   PetscFunctionBeginUser;
@@ -223,20 +226,22 @@ PetscErrorCode VfeDiscGetBoundaryFaces(VfeDisc disc, PetscInt s, PetscInt *nf, P
 
 PetscErrorCode VfeDiscFaceGeometry(VfeDisc disc, PetscInt face, PetscInt nodes[6], PetscReal *area, PetscReal n[3])
 {
-  PetscInt       *cl = NULL, ncl, nv = 0, ne = 0, vtx[3], edg[3];
+  PetscInt *cl = NULL, ncl, nv = 0, ne = 0, vtx[3], edg[3];
   const PetscInt *supp;
-  PetscInt        nsupp;
-  PetscReal       a[3], b[3], fc[3] = {0, 0, 0}, cc[3] = {0, 0, 0}, len, X[30];
+  PetscInt nsupp;
+  PetscReal a[3], b[3], fc[3] = {0, 0, 0}, cc[3] = {0, 0, 0}, len, X[30];
 
   PetscFunctionBeginUser;
   PetscCall(DMPlexGetTransitiveClosure(disc->dm, face, PETSC_TRUE, &ncl, &cl));
   for (PetscInt i = 0; i < ncl; ++i) {
     const PetscInt node = disc->point_node[cl[2 * i] - disc->pStart];
-    PetscInt       depth;
+    PetscInt depth;
     if (node < 0) continue;
     PetscCall(DMPlexGetPointDepth(disc->dm, cl[2 * i], &depth));
-    if (depth == 0) vtx[nv++] = cl[2 * i];
-    else edg[ne++] = cl[2 * i];
+    if (depth == 0)
+      vtx[nv++] = cl[2 * i];
+    else
+      edg[ne++] = cl[2 * i];
   }
   PetscCall(DMPlexRestoreTransitiveClosure(disc->dm, face, PETSC_TRUE, &ncl, &cl));
   PetscCheck(nv == 3, PETSC_COMM_SELF, PETSC_ERR_PLIB, "face %" PetscInt_FMT " is not a triangle", face);
@@ -246,25 +251,26 @@ PetscErrorCode VfeDiscFaceGeometry(VfeDisc disc, PetscInt face, PetscInt nodes[6
     const int fe[3][2] = {{0, 1}, {1, 2}, {0, 2}};
     for (int e = 0; e < ne; ++e) {
       const PetscInt *cone;
-      int             i = -1, j = -1;
+      int i = -1, j = -1;
       PetscCall(DMPlexGetCone(disc->dm, edg[e], &cone));
       for (int k = 0; k < 3; ++k) {
         if (vtx[k] == cone[0]) i = k;
         if (vtx[k] == cone[1]) j = k;
       }
       for (int k = 0; k < 3; ++k)
-        if ((fe[k][0] == i && fe[k][1] == j) || (fe[k][0] == j && fe[k][1] == i)) nodes[3 + k] = disc->point_node[edg[e] - disc->pStart];
+        if ((fe[k][0] == i && fe[k][1] == j) || (fe[k][0] == j && fe[k][1] == i))
+          nodes[3 + k] = disc->point_node[edg[e] - disc->pStart];
     }
   }
   for (int d = 0; d < 3; ++d) {
-    a[d] = disc->xyz[3 * nodes[1] + d] - disc->xyz[3 * nodes[0] + d];
-    b[d] = disc->xyz[3 * nodes[2] + d] - disc->xyz[3 * nodes[0] + d];
+    a[d]  = disc->xyz[3 * nodes[1] + d] - disc->xyz[3 * nodes[0] + d];
+    b[d]  = disc->xyz[3 * nodes[2] + d] - disc->xyz[3 * nodes[0] + d];
     fc[d] = (disc->xyz[3 * nodes[0] + d] + disc->xyz[3 * nodes[1] + d] + disc->xyz[3 * nodes[2] + d]) / 3.0;
   }
-  n[0] = a[1] * b[2] - a[2] * b[1];
-  n[1] = a[2] * b[0] - a[0] * b[2];
-  n[2] = a[0] * b[1] - a[1] * b[0];
-  len  = PetscSqrtReal(n[0] * n[0] + n[1] * n[1] + n[2] * n[2]);
+  n[0]  = a[1] * b[2] - a[2] * b[1];
+  n[1]  = a[2] * b[0] - a[0] * b[2];
+  n[2]  = a[0] * b[1] - a[1] * b[0];
+  len   = PetscSqrtReal(n[0] * n[0] + n[1] * n[1] + n[2] * n[2]);
   *area = 0.5 * len;
   for (int d = 0; d < 3; ++d) n[d] /= len;
   /* outward: away from the centroid of the (single) adjacent cell */

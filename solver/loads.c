@@ -11,8 +11,10 @@
 #include "vfesolver.h"
 #include <string.h>
 
-static const char *vfe_modes[]   = {"none", "flexion", "extension", "lateral_left", "lateral_right", "torsion_left", "torsion_right", NULL};
-static const char *vfe_presets[] = {"none", "standing", "flexion", "extension", "lateral_bending", "axial_rotation", NULL};
+static const char *vfe_modes[]   = {"none",          "flexion",      "extension",     "lateral_left",
+                                    "lateral_right", "torsion_left", "torsion_right", NULL};
+static const char *vfe_presets[] = {"none",           "standing", "flexion", "extension", "lateral_bending",
+                                    "axial_rotation", NULL};
 
 static PetscBool VfeInList(const char *v, const char **list)
 {
@@ -32,25 +34,33 @@ PetscErrorCode VfeLoadFromOptions(MPI_Comm comm, VfeLoad *L)
   PetscCall(PetscStrncpy(L->mode, "none", sizeof L->mode));
   L->force = 500.0;
   PetscCall(PetscOptionsGetString(NULL, NULL, "-load_case", L->preset, sizeof L->preset, NULL));
-  PetscCheck(VfeInList(L->preset, vfe_presets), comm, PETSC_ERR_USER_INPUT,
-             "load_case: unknown value '%s' (allowed: none, standing, flexion, extension, lateral_bending, axial_rotation)", L->preset);
+  PetscCheck(
+      VfeInList(L->preset, vfe_presets), comm, PETSC_ERR_USER_INPUT,
+      "load_case: unknown value '%s' (allowed: none, standing, flexion, extension, lateral_bending, axial_rotation)",
+      L->preset);
   if (strcmp(L->preset, "none") && strcmp(L->preset, "standing")) {
     Nm = 7.5;
-    if (!strcmp(L->preset, "lateral_bending")) PetscCall(PetscStrncpy(L->mode, "lateral_left", sizeof L->mode));
-    else if (!strcmp(L->preset, "axial_rotation")) PetscCall(PetscStrncpy(L->mode, "torsion_left", sizeof L->mode));
-    else PetscCall(PetscStrncpy(L->mode, L->preset, sizeof L->mode));
+    if (!strcmp(L->preset, "lateral_bending"))
+      PetscCall(PetscStrncpy(L->mode, "lateral_left", sizeof L->mode));
+    else if (!strcmp(L->preset, "axial_rotation"))
+      PetscCall(PetscStrncpy(L->mode, "torsion_left", sizeof L->mode));
+    else
+      PetscCall(PetscStrncpy(L->mode, L->preset, sizeof L->mode));
   }
   PetscCall(PetscOptionsGetReal(NULL, NULL, "-load_axial_N", &L->force, &setF));
   PetscCall(PetscOptionsGetReal(NULL, NULL, "-load_moment_Nm", &Nm, &setM));
   PetscCall(PetscOptionsGetString(NULL, NULL, "-load_mode", L->mode, sizeof L->mode, &setmode));
   PetscCheck(VfeInList(L->mode, vfe_modes), comm, PETSC_ERR_USER_INPUT,
-             "load_mode: unknown value '%s' (allowed: flexion, extension, lateral_left, lateral_right, torsion_left, torsion_right)",
+             "load_mode: unknown value '%s' (allowed: flexion, extension, lateral_left, lateral_right, torsion_left, "
+             "torsion_right)",
              L->mode);
   PetscCheck(Nm == 0 || strcmp(L->mode, "none"), comm, PETSC_ERR_USER_INPUT,
-             "load_moment_Nm = %g needs a direction: set load_mode (flexion, extension, lateral_left, lateral_right, torsion_left, "
+             "load_moment_Nm = %g needs a direction: set load_mode (flexion, extension, lateral_left, lateral_right, "
+             "torsion_left, "
              "torsion_right)",
              (double)Nm);
-  PetscCheck(Nm >= 0, comm, PETSC_ERR_USER_INPUT, "load_moment_Nm = %g must be >= 0 (the direction is load_mode)", (double)Nm);
+  PetscCheck(Nm >= 0, comm, PETSC_ERR_USER_INPUT, "load_moment_Nm = %g must be >= 0 (the direction is load_mode)",
+             (double)Nm);
   L->moment = 1000.0 * Nm;
   (void)setF, (void)setM, (void)setmode;
   PetscFunctionReturn(0);
@@ -58,20 +68,20 @@ PetscErrorCode VfeLoadFromOptions(MPI_Comm comm, VfeLoad *L)
 
 PetscErrorCode VfeLoadSetUp(VfeDisc disc, PetscInt s, VfeLoad *L)
 {
-  PetscInt  nf, *faces;
+  PetscInt nf, *faces;
   PetscReal loc[6] = {0, 0, 0, 0, 0, 0}, glob[6];
-  MPI_Comm  comm = PetscObjectComm((PetscObject)disc->dm);
+  MPI_Comm comm    = PetscObjectComm((PetscObject)disc->dm);
 
   PetscFunctionBeginUser;
   PetscCall(VfeDiscGetBoundaryFaces(disc, s, &nf, &faces));
   for (int pass = 0; pass < 2; ++pass) {
     for (PetscInt i = 0; i < nf; ++i) {
-      PetscInt  nodes[6];
+      PetscInt nodes[6];
       PetscReal a, n[3];
       PetscCall(VfeDiscFaceGeometry(disc, faces[i], nodes, &a, n));
       for (int e = 0; e < 3; ++e) { /* edge-midpoint rule: exact for quadratics on a triangle */
         const PetscReal *p = &disc->xyz[3 * nodes[e]], *q = &disc->xyz[3 * nodes[(e + 1) % 3]];
-        PetscReal        m[3] = {0.5 * (p[0] + q[0]), 0.5 * (p[1] + q[1]), 0.5 * (p[2] + q[2])};
+        PetscReal m[3] = {0.5 * (p[0] + q[0]), 0.5 * (p[1] + q[1]), 0.5 * (p[2] + q[2])};
         if (!pass) {
           loc[0] += a / 3;
           for (int d = 0; d < 3; ++d) loc[1 + d] += a / 3 * m[d];
@@ -97,17 +107,23 @@ PetscErrorCode VfeLoadSetUp(VfeDisc disc, PetscInt s, VfeLoad *L)
 
 PetscErrorCode VfeLoadTraction(const PetscReal x[3], const PetscReal n[3], void *ctx, PetscReal t[3])
 {
-  const VfeLoad  *L  = (const VfeLoad *)ctx;
+  const VfeLoad *L   = (const VfeLoad *)ctx;
   const PetscReal dx = x[0] - L->c[0], dy = x[1] - L->c[1], M = L->moment;
 
   t[0] = t[1] = 0;
-  t[2] = -L->force / L->area;
-  if (!strcmp(L->mode, "flexion")) t[2] -= M * dy / L->Ixx;
-  else if (!strcmp(L->mode, "extension")) t[2] += M * dy / L->Ixx;
-  else if (!strcmp(L->mode, "lateral_left")) t[2] -= M * dx / L->Iyy;
-  else if (!strcmp(L->mode, "lateral_right")) t[2] += M * dx / L->Iyy;
-  else if (!strcmp(L->mode, "torsion_left")) t[0] = -M * dy / (L->Ixx + L->Iyy), t[1] = M * dx / (L->Ixx + L->Iyy);
-  else if (!strcmp(L->mode, "torsion_right")) t[0] = M * dy / (L->Ixx + L->Iyy), t[1] = -M * dx / (L->Ixx + L->Iyy);
+  t[2]        = -L->force / L->area;
+  if (!strcmp(L->mode, "flexion"))
+    t[2] -= M * dy / L->Ixx;
+  else if (!strcmp(L->mode, "extension"))
+    t[2] += M * dy / L->Ixx;
+  else if (!strcmp(L->mode, "lateral_left"))
+    t[2] -= M * dx / L->Iyy;
+  else if (!strcmp(L->mode, "lateral_right"))
+    t[2] += M * dx / L->Iyy;
+  else if (!strcmp(L->mode, "torsion_left"))
+    t[0] = -M * dy / (L->Ixx + L->Iyy), t[1] = M * dx / (L->Ixx + L->Iyy);
+  else if (!strcmp(L->mode, "torsion_right"))
+    t[0] = M * dy / (L->Ixx + L->Iyy), t[1] = -M * dx / (L->Ixx + L->Iyy);
   return 0;
 }
 
@@ -115,10 +131,16 @@ void VfeLoadMomentVector(const VfeLoad *L, PetscReal M[3])
 {
   M[0] = M[1] = M[2] = 0;
   /* moment of t about c: int (x - c) x t dA */
-  if (!strcmp(L->mode, "flexion")) M[0] = -L->moment;
-  else if (!strcmp(L->mode, "extension")) M[0] = L->moment;
-  else if (!strcmp(L->mode, "lateral_left")) M[1] = L->moment;
-  else if (!strcmp(L->mode, "lateral_right")) M[1] = -L->moment;
-  else if (!strcmp(L->mode, "torsion_left")) M[2] = L->moment;
-  else if (!strcmp(L->mode, "torsion_right")) M[2] = -L->moment;
+  if (!strcmp(L->mode, "flexion"))
+    M[0] = -L->moment;
+  else if (!strcmp(L->mode, "extension"))
+    M[0] = L->moment;
+  else if (!strcmp(L->mode, "lateral_left"))
+    M[1] = L->moment;
+  else if (!strcmp(L->mode, "lateral_right"))
+    M[1] = -L->moment;
+  else if (!strcmp(L->mode, "torsion_left"))
+    M[2] = L->moment;
+  else if (!strcmp(L->mode, "torsion_right"))
+    M[2] = -L->moment;
 }

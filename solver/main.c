@@ -27,23 +27,67 @@
 
 extern const char VfeDefaultCaseYAML[]; /* cases/default.yaml, compiled in */
 
-static const char usage[] = "usage: vfe run   [CASE.yaml] [-key value ...]   mesh, solve and post-process one case\n"
-                            "       vfe mesh  [CASE.yaml] [-key value ...]   only build and check the mesh\n"
-                            "       vfe sweep STUDY.yaml                     many cases, one table and plots\n"
-                            "       vfe --help | --version\n"
-                            "Without CASE the built-in default case (cases/default.yaml) runs.\n"
-                            "Every case-file key is also an option: segment: {levels: L1-L3} is -segment_levels L1-L3.\n"
-                            "Exit codes: 0 ok, 1 bad input, 2 solver did not converge, 3 I/O failure.\n"
-                            "Documentation: docs/user-guide.md (keys, outputs), docs/theory.md (equations).\n";
+static const char usage[] =
+    "usage: vfe run   [CASE.yaml] [-key value ...]   mesh, solve and post-process one case\n"
+    "       vfe mesh  [CASE.yaml] [-key value ...]   only build and check the mesh\n"
+    "       vfe sweep STUDY.yaml                     many cases, one table and plots\n"
+    "       vfe --help | --version\n"
+    "Without CASE the built-in default case (cases/default.yaml) runs.\n"
+    "Every case-file key is also an option: segment: {levels: L1-L3} is -segment_levels L1-L3.\n"
+    "Exit codes: 0 ok, 1 bad input, 2 solver did not converge, 3 I/O failure.\n"
+    "Documentation: docs/user-guide.md (keys, outputs), docs/theory.md (equations).\n";
 
 /* keys the driver reads itself */
-static const char *driver_keys[] = {"case_version", "output_dir", "mesh_file", "mesh_order", "load_axial_N", "bc_fixed", "bc_load", "vfe_assembly",
-                                    "vfe_backend", "vfe_write_fields", "mesh_geometry", "baseline", "load_case", "load_moment_Nm", "load_mode", "fracture_cancellous_factor", NULL};
+static const char *driver_keys[] = {"case_version",
+                                    "output_dir",
+                                    "mesh_file",
+                                    "mesh_order",
+                                    "load_axial_N",
+                                    "bc_fixed",
+                                    "bc_load",
+                                    "vfe_assembly",
+                                    "vfe_backend",
+                                    "vfe_write_fields",
+                                    "mesh_geometry",
+                                    "baseline",
+                                    "load_case",
+                                    "load_moment_Nm",
+                                    "load_mode",
+                                    "fracture_cancellous_factor",
+                                    NULL};
 /* PETSc's own option prefixes (solver, DM, logging, debugging) */
-static const char *petsc_prefixes[] = {"ksp_", "pc_", "mg_", "dm_", "mat_", "vec_", "vfe_mat_", "log", "options_", "info", "malloc", "help",
-                                       "version", "on_error", "fp_trap", "memory_view", "check_pointer_intensity", "use_gpu_aware_mpi",
-                                       "viewer_", "history", "no_signal_handler", "petscpartitioner_", "petscsf_", "sf_", "skip_petscrc",
-                                       "objects_dump", "options_left", "device_", "cuda_", "nox", "mpiuni", NULL};
+static const char *petsc_prefixes[] = {"ksp_",
+                                       "pc_",
+                                       "mg_",
+                                       "dm_",
+                                       "mat_",
+                                       "vec_",
+                                       "vfe_mat_",
+                                       "log",
+                                       "options_",
+                                       "info",
+                                       "malloc",
+                                       "help",
+                                       "version",
+                                       "on_error",
+                                       "fp_trap",
+                                       "memory_view",
+                                       "check_pointer_intensity",
+                                       "use_gpu_aware_mpi",
+                                       "viewer_",
+                                       "history",
+                                       "no_signal_handler",
+                                       "petscpartitioner_",
+                                       "petscsf_",
+                                       "sf_",
+                                       "skip_petscrc",
+                                       "objects_dump",
+                                       "options_left",
+                                       "device_",
+                                       "cuda_",
+                                       "nox",
+                                       "mpiuni",
+                                       NULL};
 
 /* PETSC_TRUE if some part of vfe or PETSc reads the option `key` (no leading dash). */
 PetscBool VfeKnownKey(const char *key)
@@ -59,7 +103,7 @@ PetscBool VfeKnownKey(const char *key)
 static PetscErrorCode VfeMkdirP(MPI_Comm comm, const char *dir)
 {
   PetscMPIInt rank;
-  int         err = 0;
+  int err = 0;
 
   PetscFunctionBeginUser;
   PetscCallMPI(MPI_Comm_rank(comm, &rank));
@@ -83,11 +127,11 @@ static PetscErrorCode VfeMkdirP(MPI_Comm comm, const char *dir)
 static PetscErrorCode VfeLoadCase(MPI_Comm comm, const char *casefile, int argc, char **argv, int firstopt)
 {
   PetscOptions scratch;
-  FILE        *f;
-  char         cmdline[8192] = "";
+  FILE *f;
+  char cmdline[8192] = "";
   PetscErrorCode ierr;
-  PetscInt     version = -1;
-  PetscBool    set;
+  PetscInt version = -1;
+  PetscBool set;
 
   PetscFunctionBeginUser;
   if (casefile) {
@@ -97,20 +141,25 @@ static PetscErrorCode VfeLoadCase(MPI_Comm comm, const char *casefile, int argc,
   }
   /* validate into a scratch database first: a YAML syntax error names the file */
   PetscCall(PetscOptionsCreate(&scratch));
-  ierr = casefile ? PetscOptionsInsertFileYAML(comm, scratch, casefile, PETSC_TRUE) : PetscOptionsInsertStringYAML(scratch, VfeDefaultCaseYAML);
+  ierr = casefile ? PetscOptionsInsertFileYAML(comm, scratch, casefile, PETSC_TRUE)
+                  : PetscOptionsInsertStringYAML(scratch, VfeDefaultCaseYAML);
   PetscCall(PetscOptionsDestroy(&scratch));
-  PetscCheck(!ierr, comm, PETSC_ERR_USER_INPUT, "case file '%s' is not valid YAML (or not a map of keys to values)", casefile ? casefile : "built-in");
-  if (casefile) PetscCall(PetscOptionsInsertFileYAML(comm, NULL, casefile, PETSC_TRUE));
-  else PetscCall(PetscOptionsInsertStringYAML(NULL, VfeDefaultCaseYAML));
+  PetscCheck(!ierr, comm, PETSC_ERR_USER_INPUT, "case file '%s' is not valid YAML (or not a map of keys to values)",
+             casefile ? casefile : "built-in");
+  if (casefile)
+    PetscCall(PetscOptionsInsertFileYAML(comm, NULL, casefile, PETSC_TRUE));
+  else
+    PetscCall(PetscOptionsInsertStringYAML(NULL, VfeDefaultCaseYAML));
   for (int i = firstopt; i < argc; ++i) {
     PetscCall(PetscStrlcat(cmdline, " ", sizeof cmdline));
     PetscCall(PetscStrlcat(cmdline, argv[i], sizeof cmdline));
   }
   PetscCall(PetscOptionsInsertString(NULL, cmdline));
   PetscCall(PetscOptionsGetInt(NULL, NULL, "-case_version", &version, &set));
-  PetscCheck(set, comm, PETSC_ERR_USER_INPUT, "case file '%s' has no case_version key (this vfe reads case_version: 1)", casefile);
-  PetscCheck(version == 1, comm, PETSC_ERR_USER_INPUT, "case file '%s': case_version %" PetscInt_FMT " is not supported (this vfe reads 1)",
-             casefile, version);
+  PetscCheck(set, comm, PETSC_ERR_USER_INPUT, "case file '%s' has no case_version key (this vfe reads case_version: 1)",
+             casefile);
+  PetscCheck(version == 1, comm, PETSC_ERR_USER_INPUT,
+             "case file '%s': case_version %" PetscInt_FMT " is not supported (this vfe reads 1)", casefile, version);
   PetscFunctionReturn(0);
 }
 
@@ -119,7 +168,7 @@ static PetscErrorCode VfeLoadCase(MPI_Comm comm, const char *casefile, int argc,
 static PetscErrorCode VfeCheckKeys(MPI_Comm comm, PetscInt *nmat, char ***matkeys)
 {
   PetscInt n;
-  char   **names, **values;
+  char **names, **values;
 
   PetscFunctionBeginUser;
   PetscCall(PetscOptionsLeftGet(NULL, &n, &names, &values));
@@ -127,7 +176,8 @@ static PetscErrorCode VfeCheckKeys(MPI_Comm comm, PetscInt *nmat, char ***matkey
   *nmat = 0;
   for (PetscInt i = 0; i < n; ++i) {
     PetscCheck(VfeKnownKey(names[i]), comm, PETSC_ERR_USER_INPUT,
-               "unknown key '%s' (case-file keys are listed in docs/user-guide.md; PETSc solver options start with ksp_, pc_, mg_, dm_, mat_)",
+               "unknown key '%s' (case-file keys are listed in docs/user-guide.md; PETSc solver options start with "
+               "ksp_, pc_, mg_, dm_, mat_)",
                names[i]);
     if (!strncmp(names[i], "material_", 9)) PetscCall(PetscStrallocpy(names[i], &(*matkeys)[(*nmat)++]));
   }
@@ -138,7 +188,7 @@ static PetscErrorCode VfeCheckKeys(MPI_Comm comm, PetscInt *nmat, char ***matkey
 static PetscReal VfeEventTime(MPI_Comm comm, PetscLogEvent ev)
 {
   PetscEventPerfInfo info;
-  PetscReal          t = 0, tmax = 0;
+  PetscReal t = 0, tmax = 0;
   if (!PetscLogEventGetPerfInfo(0, ev, &info)) t = info.time;
   MPI_Allreduce(&t, &tmax, 1, MPIU_REAL, MPIU_MAX, comm);
   return tmax;
@@ -148,10 +198,10 @@ static PetscReal VfeEventTime(MPI_Comm comm, PetscLogEvent ev)
  * the three-cylinder benchmark segment of the peers.  Gmsh runs on rank 0 only. */
 static PetscErrorCode VfeBuildSegmentMesh(MPI_Comm comm, const char *meshfile, VfeSegmentReport *rep)
 {
-  char        geom[32] = "segment";
+  char geom[32] = "segment";
   PetscMPIInt rank;
-  PetscReal   h = 1.5;
-  int         err = 0;
+  PetscReal h = 1.5;
+  int err     = 0;
 
   PetscFunctionBeginUser;
   *rep = NULL;
@@ -171,26 +221,30 @@ static PetscErrorCode VfeBuildSegmentMesh(MPI_Comm comm, const char *meshfile, V
   PetscFunctionReturn(0);
 }
 
-static PetscBool vfe_mesh_only = PETSC_FALSE;
-static PetscInt  rec_fractured_region = -1;
+static PetscBool vfe_mesh_only       = PETSC_FALSE;
+static PetscInt rec_fractured_region = -1;
 
 /* A fractured, untreated (or not yet treated) vertebra: -fracture_cancellous_factor f scales the
  * cancellous modulus and strength of the treated level by f (0 < f <= 1).  Returns the intact E
  * (0 when no factor is set) so the baseline can restore it. */
-static PetscErrorCode VfeFracturedLevel(const VfeMeshInfo *info, VfeSegmentReport seg, VfeMaterial *mats, PetscReal *intactE)
+static PetscErrorCode VfeFracturedLevel(const VfeMeshInfo *info, VfeSegmentReport seg, VfeMaterial *mats,
+                                        PetscReal *intactE)
 {
   PetscReal f = 1;
   PetscBool set;
-  char      lvl[32] = "", name[VFE_NAME_LEN];
+  char lvl[32] = "", name[VFE_NAME_LEN];
 
   PetscFunctionBeginUser;
   *intactE             = 0;
   rec_fractured_region = -1;
   PetscCall(PetscOptionsGetReal(NULL, NULL, "-fracture_cancellous_factor", &f, &set));
   if (!set) PetscFunctionReturn(0);
-  PetscCheck(f > 0 && f <= 1, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "fracture_cancellous_factor = %g must lie in (0, 1]", (double)f);
-  if (seg) PetscCall(PetscStrncpy(lvl, seg->treated, sizeof lvl));
-  else PetscCall(PetscOptionsGetString(NULL, NULL, "-segment_treated", lvl, sizeof lvl, NULL));
+  PetscCheck(f > 0 && f <= 1, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
+             "fracture_cancellous_factor = %g must lie in (0, 1]", (double)f);
+  if (seg)
+    PetscCall(PetscStrncpy(lvl, seg->treated, sizeof lvl));
+  else
+    PetscCall(PetscOptionsGetString(NULL, NULL, "-segment_treated", lvl, sizeof lvl, NULL));
   if (strchr(lvl, ',')) *strchr(lvl, ',') = 0;
   PetscCall(PetscSNPrintf(name, sizeof name, "%s.cancellous", lvl));
   rec_fractured_region = VfeMeshInfoFindRegion(info, name);
@@ -199,7 +253,8 @@ static PetscErrorCode VfeFracturedLevel(const VfeMeshInfo *info, VfeSegmentRepor
     rec_fractured_region = VfeMeshInfoFindRegion(info, name);
   }
   PetscCheck(rec_fractured_region >= 0, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
-             "fracture_cancellous_factor: the mesh has no region '%s' (set segment_treated to the fractured level)", name);
+             "fracture_cancellous_factor: the mesh has no region '%s' (set segment_treated to the fractured level)",
+             name);
   *intactE = mats[rec_fractured_region].E;
   mats[rec_fractured_region].E *= f;
   mats[rec_fractured_region].strength *= f;
@@ -214,7 +269,7 @@ static PetscErrorCode VfeBaselineMaterials(const VfeMeshInfo *info, const VfeMat
     const char *name = info->regions[r].name, *dot = strrchr(name, '.');
     base[r] = mats[r];
     if (dot && !strncmp(dot + 1, "cement", 6)) {
-      char     bone[VFE_NAME_LEN];
+      char bone[VFE_NAME_LEN];
       PetscInt b;
       PetscCall(PetscSNPrintf(bone, sizeof bone, "%.*s.cancellous", (int)(dot - name), name));
       b = VfeMeshInfoFindRegion(info, bone);
@@ -222,7 +277,8 @@ static PetscErrorCode VfeBaselineMaterials(const VfeMeshInfo *info, const VfeMat
         PetscCall(PetscSNPrintf(bone, sizeof bone, "%.*s.body", (int)(dot - name), name));
         b = VfeMeshInfoFindRegion(info, bone);
       }
-      PetscCheck(b >= 0, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "baseline: no bone region next to '%s' to replace the cement with", name);
+      PetscCheck(b >= 0, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
+                 "baseline: no bone region next to '%s' to replace the cement with", name);
       base[r] = mats[b];
     }
   }
@@ -230,14 +286,15 @@ static PetscErrorCode VfeBaselineMaterials(const VfeMeshInfo *info, const VfeMat
 }
 
 /* Solve one load case with the given materials; statistics, indices, plate displacement. */
-static PetscErrorCode VfeSolveCase(VfeDisc disc, const VfeMeshInfo *info, const VfeMaterial *mats, PetscInt sfix, PetscInt sload, VfeLoad *load,
-                                   VfeRunRecord *rec, PetscBool baseline, Vec *ulocal, VfeCellFields *cf)
+static PetscErrorCode VfeSolveCase(VfeDisc disc, const VfeMeshInfo *info, const VfeMaterial *mats, PetscInt sfix,
+                                   PetscInt sload, VfeLoad *load, VfeRunRecord *rec, PetscBool baseline, Vec *ulocal,
+                                   VfeCellFields *cf)
 {
-  MPI_Comm        comm = PetscObjectComm((PetscObject)disc->dm);
-  VfeProblem      prob;
-  Vec             u, ul, fl, ones;
+  MPI_Comm comm = PetscObjectComm((PetscObject)disc->dm);
+  VfeProblem prob;
+  Vec u, ul, fl, ones;
   VfeRegionStats *stats;
-  PetscReal      *ys, usum[3], cnt[3];
+  PetscReal *ys, usum[3], cnt[3];
 
   PetscFunctionBeginUser;
   PetscCall(VfeProblemCreate(disc, info->nregions, &prob));
@@ -248,8 +305,9 @@ static PetscErrorCode VfeSolveCase(VfeDisc disc, const VfeMeshInfo *info, const 
   PetscCall(VfeProblemAssemble(prob));
   PetscCall(VfeDiscCreateGlobalVector(disc, &u));
   PetscCall(VfeProblemSolve(prob, u));
-  PetscCall(PetscPrintf(comm, "vfe: %ssolver converged (%s) in %" PetscInt_FMT " CG iterations, residual norm %.3e\n", baseline ? "baseline " : "",
-                        KSPConvergedReasons[prob->reason], prob->its, (double)prob->rnorm));
+  PetscCall(PetscPrintf(comm, "vfe: %ssolver converged (%s) in %" PetscInt_FMT " CG iterations, residual norm %.3e\n",
+                        baseline ? "baseline " : "", KSPConvergedReasons[prob->reason], prob->its,
+                        (double)prob->rnorm));
   PetscCall(PetscLogEventBegin(VfeEv.post, 0, 0, 0, 0));
   PetscCall(VfeDiscCreateLocalVector(disc, &ul));
   PetscCall(VfeDiscGlobalToLocal(disc, u, ul));
@@ -300,21 +358,21 @@ static PetscErrorCode VfeSolveCase(VfeDisc disc, const VfeMeshInfo *info, const 
 /* Run one case from the current options database, writing into outdir (NULL: -output_dir). */
 static PetscErrorCode VfeRunCase(MPI_Comm comm, const char *casefile, const char *outdir_in)
 {
-  char           outdir[PETSC_MAX_PATH_LEN] = "out/default", meshfile[PETSC_MAX_PATH_LEN] = "", fixed[VFE_NAME_LEN] = "fixed_bottom",
-       load[VFE_NAME_LEN] = "load_top", path[PETSC_MAX_PATH_LEN];
-  PetscBool      set, writefields = PETSC_TRUE, baseline = PETSC_FALSE;
-  PetscInt       order = 1, nmat = 0, sfix, sload;
-  char         **matkeys = NULL;
-  DM             dm;
-  VfeMeshInfo    info;
-  VfeMaterial   *mats, *bmats = NULL;
-  VfeDisc        disc;
-  Vec            ul, bul;
-  VfeRunRecord   rec;
-  VfeCellFields  cf, bcf;
+  char outdir[PETSC_MAX_PATH_LEN] = "out/default", meshfile[PETSC_MAX_PATH_LEN] = "",
+       fixed[VFE_NAME_LEN] = "fixed_bottom", load[VFE_NAME_LEN] = "load_top", path[PETSC_MAX_PATH_LEN];
+  PetscBool set, writefields = PETSC_TRUE, baseline = PETSC_FALSE;
+  PetscInt order = 1, nmat = 0, sfix, sload;
+  char **matkeys = NULL;
+  DM dm;
+  VfeMeshInfo info;
+  VfeMaterial *mats, *bmats = NULL;
+  VfeDisc disc;
+  Vec ul, bul;
+  VfeRunRecord rec;
+  VfeCellFields cf, bcf;
   PetscLogDouble t0, t1;
-  const char   **names;
-  PetscReal      intact_cancellous_E = 0;
+  const char **names;
+  PetscReal intact_cancellous_E = 0;
 
   PetscFunctionBeginUser;
   PetscCall(PetscTime(&t0));
@@ -322,17 +380,21 @@ static PetscErrorCode VfeRunCase(MPI_Comm comm, const char *casefile, const char
   PetscCallMPI(MPI_Comm_size(comm, &rec.size));
   PetscCall(VfeRegisterEvents());
   PetscCall(VfeCheckKeys(comm, &nmat, &matkeys));
-  if (outdir_in) PetscCall(PetscStrncpy(outdir, outdir_in, sizeof outdir));
-  else PetscCall(PetscOptionsGetString(NULL, NULL, "-output_dir", outdir, sizeof outdir, NULL));
+  if (outdir_in)
+    PetscCall(PetscStrncpy(outdir, outdir_in, sizeof outdir));
+  else
+    PetscCall(PetscOptionsGetString(NULL, NULL, "-output_dir", outdir, sizeof outdir, NULL));
   PetscCall(PetscOptionsGetString(NULL, NULL, "-mesh_file", meshfile, sizeof meshfile, &set));
   PetscCall(PetscOptionsGetInt(NULL, NULL, "-mesh_order", &order, NULL));
-  PetscCheck(order == 1 || order == 2, comm, PETSC_ERR_USER_INPUT, "mesh_order = %" PetscInt_FMT ": allowed values are 1 and 2", order);
+  PetscCheck(order == 1 || order == 2, comm, PETSC_ERR_USER_INPUT,
+             "mesh_order = %" PetscInt_FMT ": allowed values are 1 and 2", order);
   PetscCall(PetscOptionsGetString(NULL, NULL, "-bc_fixed", fixed, sizeof fixed, NULL));
   PetscCall(PetscOptionsGetString(NULL, NULL, "-bc_load", load, sizeof load, NULL));
   PetscCall(PetscOptionsGetBool(NULL, NULL, "-vfe_write_fields", &writefields, NULL));
   PetscCall(PetscOptionsGetBool(NULL, NULL, "-baseline", &baseline, NULL));
   PetscCall(PetscStrncpy(rec.cement_material, "pmma", sizeof rec.cement_material));
-  PetscCall(PetscOptionsGetString(NULL, NULL, "-cement_material", rec.cement_material, sizeof rec.cement_material, NULL));
+  PetscCall(
+      PetscOptionsGetString(NULL, NULL, "-cement_material", rec.cement_material, sizeof rec.cement_material, NULL));
   PetscCall(PetscStrncpy(rec.bone_density, "normal", sizeof rec.bone_density));
   PetscCall(PetscOptionsGetString(NULL, NULL, "-bone_density", rec.bone_density, sizeof rec.bone_density, NULL));
   PetscCall(VfeLoadFromOptions(comm, &rec.load));
@@ -354,8 +416,9 @@ static PetscErrorCode VfeRunCase(MPI_Comm comm, const char *casefile, const char
     nc = cEnd - cStart;
     PetscCallMPI(MPI_Allreduce(&nc, &rec.ncells, 1, MPIU_INT, MPI_SUM, comm));
   }
-  PetscCall(PetscPrintf(comm, "vfe: mesh %s: %" PetscInt_FMT " tetrahedra, %" PetscInt_FMT " regions, %" PetscInt_FMT " boundaries\n", meshfile,
-                        rec.ncells, info.nregions, info.nsurfaces));
+  PetscCall(PetscPrintf(
+      comm, "vfe: mesh %s: %" PetscInt_FMT " tetrahedra, %" PetscInt_FMT " regions, %" PetscInt_FMT " boundaries\n",
+      meshfile, rec.ncells, info.nregions, info.nsurfaces));
 
   /* materials */
   PetscCall(PetscMalloc1(info.nregions, &mats));
@@ -371,7 +434,8 @@ static PetscErrorCode VfeRunCase(MPI_Comm comm, const char *casefile, const char
     for (PetscInt r = 0; r < info.nregions; ++r)
       if (mats[r].nu >= 0.49)
         PetscCall(PetscPrintf(comm,
-                              "vfe: warning: region %s has nu = %g: P1 tetrahedra lock for nearly incompressible material; use mesh_order 2 "
+                              "vfe: warning: region %s has nu = %g: P1 tetrahedra lock for nearly incompressible "
+                              "material; use mesh_order 2 "
                               "for locking-free results there\n",
                               info.regions[r].name, (double)mats[r].nu));
 
@@ -397,34 +461,44 @@ static PetscErrorCode VfeRunCase(MPI_Comm comm, const char *casefile, const char
   PetscCall(PetscLogEventEnd(VfeEv.setup, 0, 0, 0, 0));
   rec.ndofs = 3 * disc->nglobal;
   rec.order = order;
-  PetscCall(PetscPrintf(comm, "vfe: P%" PetscInt_FMT ", %" PetscInt_FMT " dofs on %d ranks; load %s: %.6g N axial, %.6g N m %s\n", order, rec.ndofs,
-                        rec.size, rec.load.preset, (double)rec.load.force, (double)(rec.load.moment / 1000), rec.load.mode));
+  PetscCall(PetscPrintf(
+      comm, "vfe: P%" PetscInt_FMT ", %" PetscInt_FMT " dofs on %d ranks; load %s: %.6g N axial, %.6g N m %s\n", order,
+      rec.ndofs, rec.size, rec.load.preset, (double)rec.load.force, (double)(rec.load.moment / 1000), rec.load.mode));
   PetscCall(VfeSolveCase(disc, &info, mats, sfix, sload, &rec.load, &rec, PETSC_FALSE, &ul, &cf));
-  PetscCall(PetscPrintf(comm,
-                        "vfe: applied force (%.4g, %.4g, %.4g) N, reaction (%.4g, %.4g, %.4g) N; applied moment (%.4g, %.4g, %.4g) N mm, "
-                        "reaction (%.4g, %.4g, %.4g) N mm\n",
-                        (double)rec.Fapp[0], (double)rec.Fapp[1], (double)rec.Fapp[2], (double)rec.Freac[0], (double)rec.Freac[1],
-                        (double)rec.Freac[2], (double)rec.Mapp[0], (double)rec.Mapp[1], (double)rec.Mapp[2], (double)rec.Mreac[0],
-                        (double)rec.Mreac[1], (double)rec.Mreac[2]));
-  PetscCall(PetscPrintf(comm, "vfe: load-plate displacement %.6g mm, segment stiffness %.6g N/mm\n", (double)rec.plate_uz, (double)rec.stiffness));
+  PetscCall(PetscPrintf(
+      comm,
+      "vfe: applied force (%.4g, %.4g, %.4g) N, reaction (%.4g, %.4g, %.4g) N; applied moment (%.4g, %.4g, %.4g) N mm, "
+      "reaction (%.4g, %.4g, %.4g) N mm\n",
+      (double)rec.Fapp[0], (double)rec.Fapp[1], (double)rec.Fapp[2], (double)rec.Freac[0], (double)rec.Freac[1],
+      (double)rec.Freac[2], (double)rec.Mapp[0], (double)rec.Mapp[1], (double)rec.Mapp[2], (double)rec.Mreac[0],
+      (double)rec.Mreac[1], (double)rec.Mreac[2]));
+  PetscCall(PetscPrintf(comm, "vfe: load-plate displacement %.6g mm, segment stiffness %.6g N/mm\n",
+                        (double)rec.plate_uz, (double)rec.stiffness));
   if (baseline) {
     PetscCall(PetscMalloc1(info.nregions, &bmats));
     PetscCall(VfeBaselineMaterials(&info, mats, bmats));
     if (intact_cancellous_E > 0) /* the intact baseline has no fracture: restore the treated level's bone */
       for (PetscInt r = 0; r < info.nregions; ++r)
-        if (bmats[r].E == mats[r].E && !strcmp(mats[r].name, "cancellous") && r == rec_fractured_region) bmats[r].E = intact_cancellous_E;
+        if (bmats[r].E == mats[r].E && !strcmp(mats[r].name, "cancellous") && r == rec_fractured_region)
+          bmats[r].E = intact_cancellous_E;
     PetscCall(VfeSolveCase(disc, &info, bmats, sfix, sload, &rec.load, &rec, PETSC_TRUE, &bul, &bcf));
     PetscCall(VecDestroy(&bul));
     PetscCall(VfeCellFieldsDestroy(&bcf));
   }
   if (rec.ix.treated[0])
-    PetscCall(PetscPrintf(comm, "vfe: treated %s: factor of risk %.3g; adjacent endplates (%s inferior, %s superior): von Mises mean %.4g, %.4g MPa\n",
-                          rec.ix.treated, (double)rec.ix.treated_risk, rec.ix.above, rec.ix.below, (double)rec.ix.adj_above_vm_mean,
-                          (double)rec.ix.adj_below_vm_mean));
+    PetscCall(PetscPrintf(comm,
+                          "vfe: treated %s: factor of risk %.3g; adjacent endplates (%s inferior, %s superior): von "
+                          "Mises mean %.4g, %.4g MPa\n",
+                          rec.ix.treated, (double)rec.ix.treated_risk, rec.ix.above, rec.ix.below,
+                          (double)rec.ix.adj_above_vm_mean, (double)rec.ix.adj_below_vm_mean));
   if (baseline && rec.ix.treated[0])
-    PetscCall(PetscPrintf(comm, "vfe: relative to the intact baseline: stiffness %.3g, treated risk %.3g, adjacent risk %.3g (above), %.3g (below)\n",
-                          (double)(rec.stiffness / rec.base_stiffness), (double)(rec.ix.treated_risk / rec.base_ix.treated_risk),
-                          (double)(rec.ix.adj_above_risk / rec.base_ix.adj_above_risk), (double)(rec.ix.adj_below_risk / rec.base_ix.adj_below_risk)));
+    PetscCall(PetscPrintf(comm,
+                          "vfe: relative to the intact baseline: stiffness %.3g, treated risk %.3g, adjacent risk %.3g "
+                          "(above), %.3g (below)\n",
+                          (double)(rec.stiffness / rec.base_stiffness),
+                          (double)(rec.ix.treated_risk / rec.base_ix.treated_risk),
+                          (double)(rec.ix.adj_above_risk / rec.base_ix.adj_above_risk),
+                          (double)(rec.ix.adj_below_risk / rec.base_ix.adj_below_risk)));
 
   PetscCall(PetscLogEventBegin(VfeEv.output, 0, 0, 0, 0));
   if (writefields) {
@@ -439,9 +513,11 @@ static PetscErrorCode VfeRunCase(MPI_Comm comm, const char *casefile, const char
   rec.t_solve = VfeEventTime(comm, VfeEv.solve), rec.t_post = VfeEventTime(comm, VfeEv.post);
   rec.t_out = VfeEventTime(comm, VfeEv.output), rec.t_total = (PetscReal)(t1 - t0);
   PetscCall(VfeWriteRunOutputs(comm, &rec));
-  PetscCall(PetscPrintf(comm, "vfe: wrote %s/summary.json%s (mesh %.2f s, assembly %.2f s, solver set-up %.2f s, solve %.2f s, total %.2f s)\n", outdir,
-                        writefields ? " and fields.hdf" : "", (double)rec.t_mesh, (double)rec.t_asm, (double)rec.t_pc, (double)rec.t_solve,
-                        (double)rec.t_total));
+  PetscCall(PetscPrintf(
+      comm,
+      "vfe: wrote %s/summary.json%s (mesh %.2f s, assembly %.2f s, solver set-up %.2f s, solve %.2f s, total %.2f s)\n",
+      outdir, writefields ? " and fields.hdf" : "", (double)rec.t_mesh, (double)rec.t_asm, (double)rec.t_pc,
+      (double)rec.t_solve, (double)rec.t_total));
   PetscCall(VfeCellFieldsDestroy(&cf));
   PetscCall(PetscFree(rec.stats));
   PetscCall(PetscFree(rec.base_stats));
@@ -458,18 +534,22 @@ static PetscErrorCode VfeRunCase(MPI_Comm comm, const char *casefile, const char
 static int VfeExitCode(PetscErrorCode ierr)
 {
   switch (ierr) {
-  case 0: return 0;
-  case PETSC_ERR_NOT_CONVERGED: return 2;
-  case PETSC_ERR_FILE_WRITE: return 3; /* a malformed input file (FILE_UNEXPECTED) is bad input: 1 */
-  default: return 1;
+  case 0:
+    return 0;
+  case PETSC_ERR_NOT_CONVERGED:
+    return 2;
+  case PETSC_ERR_FILE_WRITE:
+    return 3; /* a malformed input file (FILE_UNEXPECTED) is bad input: 1 */
+  default:
+    return 1;
   }
 }
 
 int main(int argc, char **argv)
 {
   PetscErrorCode ierr;
-  const char    *command, *casefile = NULL;
-  int            firstopt = 2, code;
+  const char *command, *casefile = NULL;
+  int firstopt = 2, code;
 
   if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
     fputs(usage, argc < 2 ? stderr : stdout);
@@ -497,7 +577,8 @@ int main(int argc, char **argv)
   PetscPushErrorHandler(PetscReturnErrorHandler, NULL);
   PetscLogDefaultBegin(); /* per-stage timings for the manifest */
   vfe_mesh_only = strcmp(command, "mesh") ? PETSC_FALSE : PETSC_TRUE;
-  if (!strcmp(command, "sweep")) ierr = VfeSweep(PETSC_COMM_WORLD, casefile, VfeRunCase);
+  if (!strcmp(command, "sweep"))
+    ierr = VfeSweep(PETSC_COMM_WORLD, casefile, VfeRunCase);
   else {
     ierr = VfeLoadCase(PETSC_COMM_WORLD, casefile, argc, argv, firstopt);
     if (!ierr) ierr = VfeRunCase(PETSC_COMM_WORLD, casefile ? casefile : "(built-in default case)", NULL);
@@ -505,7 +586,7 @@ int main(int argc, char **argv)
   code = VfeExitCode(ierr);
   if (ierr) {
     const char *text = NULL;
-    char       *msg  = NULL;
+    char *msg        = NULL;
     PetscMPIInt size;
     PetscErrorMessage(ierr, &text, &msg);
     fprintf(stderr, "vfe: error: %s\n", msg && msg[0] ? msg : (text ? text : "unknown error"));

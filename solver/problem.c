@@ -56,16 +56,19 @@ PetscErrorCode VfeProblemDestroy(VfeProblem *prob)
 PetscErrorCode VfeProblemSetMaterial(VfeProblem prob, PetscInt region, PetscReal E, PetscReal nu)
 {
   PetscFunctionBeginUser;
-  PetscCheck(region >= 0 && region < prob->nregions, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "region %" PetscInt_FMT " out of range", region);
-  PetscCheck(E > 0, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "Young's modulus %g of region %" PetscInt_FMT " must be > 0", (double)E, region);
-  PetscCheck(nu > -1 && nu < 0.5, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "Poisson's ratio %g of region %" PetscInt_FMT " must lie in (-1, 0.5)",
-             (double)nu, region);
+  PetscCheck(region >= 0 && region < prob->nregions, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
+             "region %" PetscInt_FMT " out of range", region);
+  PetscCheck(E > 0, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "Young's modulus %g of region %" PetscInt_FMT " must be > 0",
+             (double)E, region);
+  PetscCheck(nu > -1 && nu < 0.5, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
+             "Poisson's ratio %g of region %" PetscInt_FMT " must lie in (-1, 0.5)", (double)nu, region);
   prob->E[region]  = E;
   prob->nu[region] = nu;
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode VfeProblemAddBC(VfeProblem prob, PetscInt surface, PetscInt kind, const PetscBool comp[3], VfeVectorFn fn, void *ctx)
+static PetscErrorCode VfeProblemAddBC(VfeProblem prob, PetscInt surface, PetscInt kind, const PetscBool comp[3],
+                                      VfeVectorFn fn, void *ctx)
 {
   PetscInt k = prob->nbc;
 
@@ -80,7 +83,8 @@ static PetscErrorCode VfeProblemAddBC(VfeProblem prob, PetscInt surface, PetscIn
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode VfeProblemAddDirichlet(VfeProblem prob, PetscInt surface, const PetscBool comp[3], VfeVectorFn fn, void *ctx)
+PetscErrorCode VfeProblemAddDirichlet(VfeProblem prob, PetscInt surface, const PetscBool comp[3], VfeVectorFn fn,
+                                      void *ctx)
 {
   return VfeProblemAddBC(prob, surface, 0, comp, fn, ctx);
 }
@@ -101,13 +105,13 @@ PetscErrorCode VfeProblemSetFromOptions(VfeProblem prob)
 {
   PetscFunctionBeginUser;
   PetscOptionsBegin(PetscObjectComm((PetscObject)prob->disc->dm), NULL, "vfe solver options", "VfeProblem");
-  PetscCall(PetscOptionsString("-vfe_assembly", "assembly path: coo or blocked", "VfeProblemAssemble", prob->assembly, prob->assembly,
-                               sizeof prob->assembly, NULL));
-  PetscCall(PetscOptionsString("-vfe_backend", "element-kernel backend: cpu or cuda", "VfeProblemAssemble", prob->backend, prob->backend,
-                               sizeof prob->backend, NULL));
+  PetscCall(PetscOptionsString("-vfe_assembly", "assembly path: coo or blocked", "VfeProblemAssemble", prob->assembly,
+                               prob->assembly, sizeof prob->assembly, NULL));
+  PetscCall(PetscOptionsString("-vfe_backend", "element-kernel backend: cpu or cuda", "VfeProblemAssemble",
+                               prob->backend, prob->backend, sizeof prob->backend, NULL));
   PetscOptionsEnd();
-  PetscCheck(!strcmp(prob->assembly, "coo") || !strcmp(prob->assembly, "blocked"), PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
-             "vfe_assembly: unknown value '%s' (allowed: coo, blocked)", prob->assembly);
+  PetscCheck(!strcmp(prob->assembly, "coo") || !strcmp(prob->assembly, "blocked"), PETSC_COMM_SELF,
+             PETSC_ERR_USER_INPUT, "vfe_assembly: unknown value '%s' (allowed: coo, blocked)", prob->assembly);
   PetscCheck(!strcmp(prob->backend, "cpu") || !strcmp(prob->backend, "cuda"), PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
              "vfe_backend: unknown value '%s' (allowed: cpu, cuda)", prob->backend);
   PetscFunctionReturn(0);
@@ -119,10 +123,10 @@ PetscErrorCode VfeProblemSetFromOptions(VfeProblem prob)
  * (dim+1 per point) and weights summing to 1. */
 static PetscErrorCode VfeSimplexRule(PetscInt dim, PetscInt n, PetscInt *np, PetscReal **bary, PetscReal **w)
 {
-  PetscQuadrature  q;
+  PetscQuadrature q;
   const PetscReal *pts, *wts;
-  PetscInt         qdim, nc;
-  PetscReal        sum = 0;
+  PetscInt qdim, nc;
+  PetscReal sum = 0;
 
   PetscFunctionBeginUser;
   PetscCall(PetscDTStroudConicalQuadrature(dim, 1, n, -1.0, 1.0, &q));
@@ -148,16 +152,16 @@ static PetscErrorCode VfeSimplexRule(PetscInt dim, PetscInt n, PetscInt *np, Pet
  * ranks: contributions are summed on owners and sent back to ghosts. */
 static PetscErrorCode VfeSurfaceMarker(VfeDisc disc, PetscInt s, const PetscBool comp[3], Vec mlocal)
 {
-  PetscInt     nf, *faces;
+  PetscInt nf, *faces;
   PetscScalar *m;
-  Vec          g;
+  Vec g;
 
   PetscFunctionBeginUser;
   PetscCall(VecSet(mlocal, 0));
   PetscCall(VfeDiscGetBoundaryFaces(disc, s, &nf, &faces));
   PetscCall(VecGetArray(mlocal, &m));
   for (PetscInt i = 0; i < nf; ++i) {
-    PetscInt  nodes[6], nn = disc->order == 1 ? 3 : 6;
+    PetscInt nodes[6], nn = disc->order == 1 ? 3 : 6;
     PetscReal area, n[3];
     PetscCall(VfeDiscFaceGeometry(disc, faces[i], nodes, &area, n));
     for (PetscInt k = 0; k < nn; ++k)
@@ -174,12 +178,13 @@ static PetscErrorCode VfeSurfaceMarker(VfeDisc disc, PetscInt s, const PetscBool
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode VfeDiscResultant(VfeDisc disc, PetscInt s, Vec vlocal, const PetscReal c[3], PetscReal F[3], PetscReal M[3])
+PetscErrorCode VfeDiscResultant(VfeDisc disc, PetscInt s, Vec vlocal, const PetscReal c[3], PetscReal F[3],
+                                PetscReal M[3])
 {
-  Vec                m = NULL;
-  const PetscScalar *mv = NULL, *v;
-  const PetscBool    all[3] = {PETSC_TRUE, PETSC_TRUE, PETSC_TRUE};
-  PetscReal          loc[6] = {0, 0, 0, 0, 0, 0}, glob[6];
+  Vec m                  = NULL;
+  const PetscScalar *mv  = NULL, *v;
+  const PetscBool all[3] = {PETSC_TRUE, PETSC_TRUE, PETSC_TRUE};
+  PetscReal loc[6]       = {0, 0, 0, 0, 0, 0}, glob[6];
 
   PetscFunctionBeginUser;
   if (s >= 0) {
@@ -218,13 +223,13 @@ PetscErrorCode VfeDiscSurfaceSum(VfeDisc disc, PetscInt s, Vec vlocal, PetscReal
 
 PetscErrorCode VfeDiscSurfaceArea(VfeDisc disc, PetscInt s, PetscReal *area)
 {
-  PetscInt  nf, *faces;
+  PetscInt nf, *faces;
   PetscReal loc = 0;
 
   PetscFunctionBeginUser;
   PetscCall(VfeDiscGetBoundaryFaces(disc, s, &nf, &faces));
   for (PetscInt i = 0; i < nf; ++i) {
-    PetscInt  nodes[6];
+    PetscInt nodes[6];
     PetscReal a, n[3];
     PetscCall(VfeDiscFaceGeometry(disc, faces[i], nodes, &a, n));
     loc += a;
@@ -239,7 +244,7 @@ PetscErrorCode VfeDiscSurfaceArea(VfeDisc disc, PetscInt s, PetscReal *area)
 /* Node-pair pattern over local nodes: row_start (nnodes+1), row_cols sorted per row. */
 static PetscErrorCode VfeBuildPattern(VfeProblem prob)
 {
-  VfeDisc   d = prob->disc;
+  VfeDisc d = prob->disc;
   PetscInt *cstart, *clist, *mark, nnz = 0, *tmp;
   const PetscInt npc = d->npc;
 
@@ -273,8 +278,10 @@ static PetscErrorCode VfeBuildPattern(VfeProblem prob)
             cnt++;
           }
       }
-      if (!pass) prob->row_start[a + 1] = prob->row_start[a] + cnt;
-      else PetscCall(PetscSortInt(cnt, &prob->row_cols[prob->row_start[a]]));
+      if (!pass)
+        prob->row_start[a + 1] = prob->row_start[a] + cnt;
+      else
+        PetscCall(PetscSortInt(cnt, &prob->row_cols[prob->row_start[a]]));
     }
     if (!pass) {
       nnz = prob->row_start[d->nnodes];
@@ -292,9 +299,12 @@ static inline PetscInt VfeFindCol(const PetscInt *cols, PetscInt n, PetscInt key
   PetscInt lo = 0, hi = n - 1;
   while (lo <= hi) {
     const PetscInt mid = (lo + hi) / 2;
-    if (cols[mid] < key) lo = mid + 1;
-    else if (cols[mid] > key) hi = mid - 1;
-    else return mid;
+    if (cols[mid] < key)
+      lo = mid + 1;
+    else if (cols[mid] > key)
+      hi = mid - 1;
+    else
+      return mid;
   }
   return -1;
 }
@@ -302,23 +312,23 @@ static inline PetscInt VfeFindCol(const PetscInt *cols, PetscInt n, PetscInt key
 /* CPU backend: element matrices summed into one value per node pair (3x3 blocks). */
 PetscErrorCode VfeAssembleCOO_CPU(VfeProblem prob)
 {
-  VfeDisc        d   = prob->disc;
+  VfeDisc d          = prob->disc;
   const PetscInt npc = d->npc, ld = 3 * npc;
-  PetscScalar   *v   = prob->coo_vals;
-  PetscReal      X[30], Ke[900];
+  PetscScalar *v = prob->coo_vals;
+  PetscReal X[30], Ke[900];
 
   PetscFunctionBeginUser;
   PetscCall(PetscArrayzero(v, 9 * prob->ncoo));
   for (PetscInt c = 0; c < d->ncells; ++c) {
     const PetscInt *cn = &d->cell_nodes[c * npc];
-    const PetscInt  r  = d->cell_region[c];
+    const PetscInt r   = d->cell_region[c];
     VfeDiscCellCoordinates(d, c, X);
     vfe_element_stiffness((int)d->order, X, prob->E[r], prob->nu[r], Ke);
     for (PetscInt a = 0; a < npc; ++a) {
-      const PetscInt  rs = prob->row_start[cn[a]], rl = prob->row_start[cn[a] + 1] - rs;
+      const PetscInt rs = prob->row_start[cn[a]], rl = prob->row_start[cn[a] + 1] - rs;
       const PetscInt *rc = &prob->row_cols[rs];
       for (PetscInt b = 0; b < npc; ++b) {
-        PetscScalar   *blk = &v[9 * (rs + VfeFindCol(rc, rl, cn[b]))];
+        PetscScalar *blk   = &v[9 * (rs + VfeFindCol(rc, rl, cn[b]))];
         const PetscReal *k = &Ke[3 * a * ld + 3 * b];
         for (int i = 0; i < 3; ++i)
           for (int j = 0; j < 3; ++j) blk[3 * i + j] += k[i * ld + j];
@@ -331,16 +341,17 @@ PetscErrorCode VfeAssembleCOO_CPU(VfeProblem prob)
 
 static PetscErrorCode VfeAssembleMatrix(VfeProblem prob)
 {
-  VfeDisc  d = prob->disc;
+  VfeDisc d     = prob->disc;
   MPI_Comm comm = PetscObjectComm((PetscObject)d->dm);
 
   PetscFunctionBeginUser;
   for (PetscInt r = 0; r < prob->nregions; ++r)
-    PetscCheck(prob->E[r] > 0, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONGSTATE, "region %" PetscInt_FMT " has no material", r);
+    PetscCheck(prob->E[r] > 0, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONGSTATE, "region %" PetscInt_FMT " has no material",
+               r);
   if (!strcmp(prob->assembly, "coo")) {
     if (!prob->K) {
       PetscInt *ci, *cj;
-      MatType   mtype;
+      MatType mtype;
       PetscCall(VfeBuildPattern(prob));
       PetscCall(PetscMalloc2(9 * prob->ncoo, &ci, 9 * prob->ncoo, &cj));
       for (PetscInt a = 0; a < d->nnodes; ++a)
@@ -363,15 +374,18 @@ static PetscErrorCode VfeAssembleMatrix(VfeProblem prob)
       PetscCall(PetscFree2(ci, cj));
     }
     PetscCall(PetscMalloc1(9 * prob->ncoo, &prob->coo_vals));
-    if (!strcmp(prob->backend, "cuda")) PetscCall(VfeAssembleCOO_CUDA(prob));
-    else PetscCall(VfeAssembleCOO_CPU(prob));
+    if (!strcmp(prob->backend, "cuda"))
+      PetscCall(VfeAssembleCOO_CUDA(prob));
+    else
+      PetscCall(VfeAssembleCOO_CPU(prob));
     PetscCall(MatSetValuesCOO(prob->K, prob->coo_vals, INSERT_VALUES));
     PetscCall(PetscFree(prob->coo_vals));
   } else {
     const PetscInt npc = d->npc;
-    PetscReal      X[30], Ke[900];
-    PetscInt       gidx[10];
-    PetscCheck(!strcmp(prob->backend, "cpu"), comm, PETSC_ERR_USER_INPUT, "vfe_assembly blocked runs only with vfe_backend cpu");
+    PetscReal X[30], Ke[900];
+    PetscInt gidx[10];
+    PetscCheck(!strcmp(prob->backend, "cpu"), comm, PETSC_ERR_USER_INPUT,
+               "vfe_assembly blocked runs only with vfe_backend cpu");
     if (!prob->K) {
       PetscCall(DMCreateMatrix(d->dm, &prob->K));
       PetscCall(MatSetOption(prob->K, MAT_NEW_NONZERO_ALLOCATION_ERR, PETSC_TRUE));
@@ -379,7 +393,7 @@ static PetscErrorCode VfeAssembleMatrix(VfeProblem prob)
     PetscCall(MatZeroEntries(prob->K));
     for (PetscInt c = 0; c < d->ncells; ++c) {
       const PetscInt *cn = &d->cell_nodes[c * npc];
-      const PetscInt  r  = d->cell_region[c];
+      const PetscInt r   = d->cell_region[c];
       for (PetscInt a = 0; a < npc; ++a) gidx[a] = d->gnode[cn[a]];
       VfeDiscCellCoordinates(d, c, X);
       vfe_element_stiffness((int)d->order, X, prob->E[r], prob->nu[r], Ke);
@@ -396,11 +410,11 @@ static PetscErrorCode VfeAssembleMatrix(VfeProblem prob)
 /* Load vector: tractions on faces and body force in cells, assembled over ranks. */
 static PetscErrorCode VfeAssembleLoad(VfeProblem prob)
 {
-  VfeDisc      d = prob->disc;
-  Vec          fl;
+  VfeDisc d = prob->disc;
+  Vec fl;
   PetscScalar *f;
-  PetscInt     np2, np3;
-  PetscReal   *b2, *w2, *b3, *w3;
+  PetscInt np2, np3;
+  PetscReal *b2, *w2, *b3, *w3;
 
   PetscFunctionBeginUser;
   if (!prob->f) PetscCall(DMCreateGlobalVector(d->dm, &prob->f));
@@ -414,12 +428,12 @@ static PetscErrorCode VfeAssembleLoad(VfeProblem prob)
     if (prob->bc[k].kind != 1) continue;
     PetscCall(VfeDiscGetBoundaryFaces(d, prob->bc[k].surface, &nf, &faces));
     for (PetscInt i = 0; i < nf; ++i) {
-      PetscInt  nodes[6];
+      PetscInt nodes[6];
       PetscReal area, n[3];
       PetscCall(VfeDiscFaceGeometry(d, faces[i], nodes, &area, n));
       for (PetscInt q = 0; q < np2; ++q) {
         const PetscReal *L = &b2[3 * q];
-        PetscReal        x[3] = {0, 0, 0}, t[3], N[6];
+        PetscReal x[3]     = {0, 0, 0}, t[3], N[6];
         for (int v = 0; v < 3; ++v)
           for (int dd = 0; dd < 3; ++dd) x[dd] += L[v] * d->xyz[3 * nodes[v] + dd];
         PetscCall(prob->bc[k].fn(x, n, prob->bc[k].ctx, t));
@@ -438,12 +452,12 @@ static PetscErrorCode VfeAssembleLoad(VfeProblem prob)
   if (prob->body) {
     for (PetscInt c = 0; c < d->ncells; ++c) {
       const PetscInt *cn = &d->cell_nodes[c * d->npc];
-      PetscReal       X[30], G[4][3], vol, N[10];
+      PetscReal X[30], G[4][3], vol, N[10];
       VfeDiscCellCoordinates(d, c, X);
       vol = PetscAbsReal(vfe_tet_gradients(X, G)) / 6.0;
       for (PetscInt q = 0; q < np3; ++q) {
         const PetscReal *L = &b3[4 * q];
-        PetscReal        x[3] = {0, 0, 0}, bf[3], zero[3] = {0, 0, 0};
+        PetscReal x[3] = {0, 0, 0}, bf[3], zero[3] = {0, 0, 0};
         for (int v = 0; v < 4; ++v)
           for (int dd = 0; dd < 3; ++dd) x[dd] += L[v] * X[3 * v + dd];
         PetscCall(prob->body(x, zero, prob->body_ctx, bf));
@@ -465,12 +479,12 @@ static PetscErrorCode VfeAssembleLoad(VfeProblem prob)
 /* Owned Dirichlet rows and their values (later conditions win where they overlap). */
 static PetscErrorCode VfeDirichletRows(VfeProblem prob)
 {
-  VfeDisc      d = prob->disc;
-  Vec          m, vals;
-  PetscInt    *rows, nrows = 0, rstart;
+  VfeDisc d = prob->disc;
+  Vec m, vals;
+  PetscInt *rows, nrows = 0, rstart;
   PetscScalar *val;
   const PetscScalar *mv;
-  PetscBool   *isbc;
+  PetscBool *isbc;
 
   PetscFunctionBeginUser;
   if (!prob->ubc) PetscCall(DMCreateGlobalVector(d->dm, &prob->ubc));
@@ -492,8 +506,10 @@ static PetscErrorCode VfeDirichletRows(VfeProblem prob)
       for (int c = 0; c < 3; ++c)
         if (PetscRealPart(mv[3 * i + c]) > 0) any = PETSC_TRUE;
       if (!any) continue;
-      if (prob->bc[k].fn) PetscCall(prob->bc[k].fn(&d->xyz[3 * i], zero, prob->bc[k].ctx, g));
-      else g[0] = g[1] = g[2] = 0;
+      if (prob->bc[k].fn)
+        PetscCall(prob->bc[k].fn(&d->xyz[3 * i], zero, prob->bc[k].ctx, g));
+      else
+        g[0] = g[1] = g[2] = 0;
       for (int c = 0; c < 3; ++c)
         if (PetscRealPart(mv[3 * i + c]) > 0) {
           isbc[3 * i + c] = PETSC_TRUE;
@@ -533,13 +549,13 @@ PetscErrorCode VfeProblemAssemble(VfeProblem prob)
 
 PetscErrorCode VfeProblemSolve(VfeProblem prob, Vec u)
 {
-  VfeDisc         d = prob->disc;
-  MPI_Comm        comm = PetscObjectComm((PetscObject)d->dm);
-  Vec             b, coords, cl;
-  MatNullSpace    nsp;
-  PC              pc;
+  VfeDisc d     = prob->disc;
+  MPI_Comm comm = PetscObjectComm((PetscObject)d->dm);
+  Vec b, coords, cl;
+  MatNullSpace nsp;
+  PC pc;
   const PetscInt *rows;
-  PetscInt        nrows, ntot;
+  PetscInt nrows, ntot;
 
   PetscFunctionBeginUser;
   PetscCall(ISGetLocalSize(prob->bcrows, &nrows));
@@ -593,23 +609,25 @@ PetscErrorCode VfeProblemSolve(VfeProblem prob, Vec u)
   PetscCall(KSPGetConvergedReason(prob->ksp, &prob->reason));
   PetscCall(KSPGetResidualNorm(prob->ksp, &prob->rnorm));
   PetscCall(VecDestroy(&b));
-  PetscCall(PetscInfo(prob->ksp, "solve: %s after %" PetscInt_FMT " iterations\n", KSPConvergedReasons[prob->reason], prob->its));
-  PetscCheck(prob->reason > 0, comm, PETSC_ERR_NOT_CONVERGED,
-             "the linear solver did not converge: %s after %" PetscInt_FMT
-             " iterations (residual norm %g); check the boundary conditions (a free body is singular) or raise -ksp_max_it",
-             KSPConvergedReasons[prob->reason], prob->its, (double)prob->rnorm);
+  PetscCall(PetscInfo(prob->ksp, "solve: %s after %" PetscInt_FMT " iterations\n", KSPConvergedReasons[prob->reason],
+                      prob->its));
+  PetscCheck(
+      prob->reason > 0, comm, PETSC_ERR_NOT_CONVERGED,
+      "the linear solver did not converge: %s after %" PetscInt_FMT
+      " iterations (residual norm %g); check the boundary conditions (a free body is singular) or raise -ksp_max_it",
+      KSPConvergedReasons[prob->reason], prob->its, (double)prob->rnorm);
   (void)ntot;
   PetscFunctionReturn(0);
 }
 
 PetscErrorCode VfeProblemInternalForce(VfeProblem prob, Vec ulocal, Vec flocal)
 {
-  VfeDisc            d   = prob->disc;
-  const PetscInt     npc = d->npc, ld = 3 * npc;
+  VfeDisc d          = prob->disc;
+  const PetscInt npc = d->npc, ld = 3 * npc;
   const PetscScalar *u;
-  PetscScalar       *f;
-  PetscReal          X[30], Ke[900], ue[30];
-  Vec                g;
+  PetscScalar *f;
+  PetscReal X[30], Ke[900], ue[30];
+  Vec g;
 
   PetscFunctionBeginUser;
   PetscCall(VecSet(flocal, 0));
@@ -617,7 +635,7 @@ PetscErrorCode VfeProblemInternalForce(VfeProblem prob, Vec ulocal, Vec flocal)
   PetscCall(VecGetArray(flocal, &f));
   for (PetscInt c = 0; c < d->ncells; ++c) {
     const PetscInt *cn = &d->cell_nodes[c * npc];
-    const PetscInt  r  = d->cell_region[c];
+    const PetscInt r   = d->cell_region[c];
     VfeDiscCellCoordinates(d, c, X);
     vfe_element_stiffness((int)d->order, X, prob->E[r], prob->nu[r], Ke);
     for (PetscInt a = 0; a < npc; ++a)
@@ -642,20 +660,20 @@ PetscErrorCode VfeProblemInternalForce(VfeProblem prob, Vec ulocal, Vec flocal)
 PetscErrorCode VfeDiscErrorNorms(VfeDisc d, Vec ulocal, VfeExactFn exact, void *ctx, PetscReal err[4])
 {
   const PetscScalar *u;
-  PetscInt           np;
-  PetscReal         *b, *w, loc[4] = {0, 0, 0, 0};
+  PetscInt np;
+  PetscReal *b, *w, loc[4] = {0, 0, 0, 0};
 
   PetscFunctionBeginUser;
   PetscCall(VfeSimplexRule(3, 4, &np, &b, &w));
   PetscCall(VecGetArrayRead(ulocal, &u));
   for (PetscInt c = 0; c < d->ncells; ++c) {
     const PetscInt *cn = &d->cell_nodes[c * d->npc];
-    PetscReal       X[30], G[4][3], vol, N[10], dN[10][3];
+    PetscReal X[30], G[4][3], vol, N[10], dN[10][3];
     VfeDiscCellCoordinates(d, c, X);
     vol = PetscAbsReal(vfe_tet_gradients(X, G)) / 6.0;
     for (PetscInt q = 0; q < np; ++q) {
       const PetscReal *L = &b[4 * q];
-      PetscReal        x[3] = {0, 0, 0}, ue[3], ge[9], uh[3] = {0, 0, 0}, gh[9] = {0};
+      PetscReal x[3] = {0, 0, 0}, ue[3], ge[9], uh[3] = {0, 0, 0}, gh[9] = {0};
       for (int v = 0; v < 4; ++v)
         for (int k = 0; k < 3; ++k) x[k] += L[v] * X[3 * v + k];
       PetscCall(exact(x, ctx, ue, ge));

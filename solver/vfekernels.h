@@ -26,9 +26,9 @@
 #include <math.h>
 
 #ifdef __CUDACC__
-  #define VFE_HD __host__ __device__
+#  define VFE_HD __host__ __device__
 #else
-  #define VFE_HD
+#  define VFE_HD
 #endif
 
 #define VFE_BBAR_NU 0.45
@@ -105,7 +105,8 @@ VFE_HD static inline void vfe_add_stiffness(int n, const double dN[][3], double 
       const double g = dN[a][0] * dN[b][0] + dN[a][1] * dN[b][1] + dN[a][2] * dN[b][2];
       for (int i = 0; i < 3; ++i)
         for (int j = 0; j < 3; ++j)
-          Ke[(3 * a + i) * ld + 3 * b + j] += w * (lam * dN[a][i] * dN[b][j] + mu * dN[a][j] * dN[b][i] + (i == j ? mu * g : 0.0));
+          Ke[(3 * a + i) * ld + 3 * b + j] +=
+              w * (lam * dN[a][i] * dN[b][j] + mu * dN[a][j] * dN[b][i] + (i == j ? mu * g : 0.0));
     }
 }
 
@@ -125,8 +126,8 @@ VFE_HD static inline double vfe_element_stiffness(int order, const double *X, do
     vfe_shape_gradients(1, G, L, dN);
     vfe_add_stiffness(4, dN, lam, mu, vol, Ke);
   } else {
-    const int bbar = nu >= VFE_BBAR_NU;
-    double    db[10][3] = {{0}};
+    const int bbar   = nu >= VFE_BBAR_NU;
+    double db[10][3] = {{0}};
     for (int q = 0; q < 4; ++q) {
       double L[4];
       for (int a = 0; a < 4; ++a) L[a] = a == q ? VFE_QP2_A : VFE_QP2_B;
@@ -163,8 +164,8 @@ VFE_HD static inline double vfe_mean_dilatation(const double G[4][3], const doub
 /* Strain (Voigt: xx, yy, zz, 2xy, 2yz, 2xz... stored as tensor components eps_xy etc.) and stress at
  * barycentric point L from nodal displacements u (3 per node).  eps and sig in the order
  * xx, yy, zz, xy, yz, xz (tensor components, not engineering shear). */
-VFE_HD static inline void vfe_strain_stress(int order, const double G[4][3], const double L[4], const double *u, double lam,
-                                            double mu, double eps[6], double sig[6])
+VFE_HD static inline void vfe_strain_stress(int order, const double G[4][3], const double L[4], const double *u,
+                                            double lam, double mu, double eps[6], double sig[6])
 {
   double dN[10][3], gu[3][3] = {{0}};
   const int n = order == 1 ? 4 : 10;
@@ -183,8 +184,8 @@ VFE_HD static inline void vfe_strain_stress(int order, const double G[4][3], con
 
 /* Stress at L consistent with the element matrix: for B-bar elements (order 2, nu >= VFE_BBAR_NU)
  * sigma = 2 mu dev eps + kappa mean(tr eps) I. */
-VFE_HD static inline void vfe_element_stress(int order, const double G[4][3], const double L[4], const double *u, double E, double nu,
-                                             double eps[6], double sig[6])
+VFE_HD static inline void vfe_element_stress(int order, const double G[4][3], const double L[4], const double *u,
+                                             double E, double nu, double eps[6], double sig[6])
 {
   double lam, mu;
   vfe_lame(E, nu, &lam, &mu);
@@ -220,8 +221,8 @@ VFE_HD static inline void vfe_principal(const double s[6], double p[3])
     /* det(B)/2 with B = (S - qI)/pp; symmetric, xy = b3, yz = b4, xz = b5 */
     double r = 0.5 * (b0 * (b1 * b2 - b4 * b4) - b3 * (b3 * b2 - b4 * b5) + b5 * (b3 * b4 - b1 * b5));
     double phi;
-    r   = r < -1.0 ? -1.0 : (r > 1.0 ? 1.0 : r);
-    phi = acos(r) / 3.0;
+    r    = r < -1.0 ? -1.0 : (r > 1.0 ? 1.0 : r);
+    phi  = acos(r) / 3.0;
     p[0] = q + 2.0 * pp * cos(phi);
     p[2] = q + 2.0 * pp * cos(phi + 2.0943951023931955);
     p[1] = 3.0 * q - p[0] - p[2];

@@ -17,27 +17,27 @@
 #include "vfemesh.h"
 #include "vfematerials.h"
 
-typedef struct _n_VfeDisc    *VfeDisc;
+typedef struct _n_VfeDisc *VfeDisc;
 typedef struct _n_VfeProblem *VfeProblem;
 
 /* The discretisation: a DMPlex with a 3-dof-per-node section, and flat tables of the local nodes
  * (vertices, and edge midpoints for P2) and cells that the kernels work on. */
 struct _n_VfeDisc {
-  DM         dm;         /* distributed plex; its local section holds 3 dofs per node point */
-  PetscInt   order;      /* 1 or 2 */
-  PetscInt   npc;        /* nodes per cell: 4 or 10 */
-  PetscInt   ncells;     /* local cells (all owned: overlap 0) */
-  PetscInt  *cell_nodes; /* ncells x npc local node ids, vertices then edges in VTK order */
-  PetscInt  *cell_region;/* region index per cell */
-  PetscInt   nnodes;     /* local nodes, owned and ghost */
-  PetscInt   nowned;     /* owned nodes */
-  PetscInt   nglobal;    /* global nodes */
+  DM dm;                 /* distributed plex; its local section holds 3 dofs per node point */
+  PetscInt order;        /* 1 or 2 */
+  PetscInt npc;          /* nodes per cell: 4 or 10 */
+  PetscInt ncells;       /* local cells (all owned: overlap 0) */
+  PetscInt *cell_nodes;  /* ncells x npc local node ids, vertices then edges in VTK order */
+  PetscInt *cell_region; /* region index per cell */
+  PetscInt nnodes;       /* local nodes, owned and ghost */
+  PetscInt nowned;       /* owned nodes */
+  PetscInt nglobal;      /* global nodes */
   PetscReal *xyz;        /* nnodes x 3 coordinates */
-  PetscInt  *gnode;      /* global node (block) index of each local node */
+  PetscInt *gnode;       /* global node (block) index of each local node */
   PetscBool *owned;      /* node owned by this rank */
-  PetscInt   pStart, pEnd;
-  PetscInt  *point_node; /* plex point -> local node, -1 for points without dofs */
-  PetscBool *is_vertex;  /* node is a mesh vertex (not an edge midpoint) */
+  PetscInt pStart, pEnd;
+  PetscInt *point_node; /* plex point -> local node, -1 for points without dofs */
+  PetscBool *is_vertex; /* node is a mesh vertex (not an edge midpoint) */
 };
 
 PETSC_EXTERN PetscErrorCode VfeDiscCreate(DM dm, PetscInt order, VfeDisc *disc);
@@ -49,7 +49,8 @@ PETSC_EXTERN PetscErrorCode VfeDiscGlobalToLocal(VfeDisc disc, Vec g, Vec l);
 /* Boundary faces of surface `s` (label vfe_boundary): local face points, caller frees with PetscFree. */
 PETSC_EXTERN PetscErrorCode VfeDiscGetBoundaryFaces(VfeDisc disc, PetscInt s, PetscInt *nf, PetscInt **faces);
 /* Nodes (vertex and, for P2, edge nodes) of a face, and its area and outward unit normal. */
-PETSC_EXTERN PetscErrorCode VfeDiscFaceGeometry(VfeDisc disc, PetscInt face, PetscInt nodes[6], PetscReal *area, PetscReal n[3]);
+PETSC_EXTERN PetscErrorCode VfeDiscFaceGeometry(VfeDisc disc, PetscInt face, PetscInt nodes[6], PetscReal *area,
+                                                PetscReal n[3]);
 /* Element coordinates of a cell (npc x 3; edge nodes at midpoints). */
 PETSC_EXTERN void VfeDiscCellCoordinates(VfeDisc disc, PetscInt c, PetscReal *X);
 
@@ -57,43 +58,44 @@ PETSC_EXTERN void VfeDiscCellCoordinates(VfeDisc disc, PetscInt c, PetscReal *X)
 typedef PetscErrorCode (*VfeVectorFn)(const PetscReal x[3], const PetscReal n[3], void *ctx, PetscReal out[3]);
 
 struct _n_VfeProblem {
-  VfeDisc     disc;
-  PetscInt    nregions;
-  PetscReal  *E, *nu; /* per region */
+  VfeDisc disc;
+  PetscInt nregions;
+  PetscReal *E, *nu; /* per region */
   /* boundary conditions */
-  PetscInt    nbc;
+  PetscInt nbc;
   struct {
-    PetscInt    surface;  /* boundary index */
-    PetscInt    kind;     /* 0 Dirichlet, 1 traction */
-    PetscBool   comp[3];  /* Dirichlet components */
+    PetscInt surface;  /* boundary index */
+    PetscInt kind;     /* 0 Dirichlet, 1 traction */
+    PetscBool comp[3]; /* Dirichlet components */
     VfeVectorFn fn;
-    void       *ctx;
+    void *ctx;
   } bc[16];
   VfeVectorFn body;
-  void       *body_ctx;
+  void *body_ctx;
   /* assembled system */
-  Mat         K;
-  Vec         f;          /* load vector before Dirichlet elimination */
-  Vec         ubc;        /* prescribed values at Dirichlet dofs */
-  IS          bcrows;     /* owned Dirichlet rows */
-  KSP         ksp;
-  char        assembly[16]; /* coo | blocked */
-  char        backend[16];  /* cpu | cuda */
+  Mat K;
+  Vec f;     /* load vector before Dirichlet elimination */
+  Vec ubc;   /* prescribed values at Dirichlet dofs */
+  IS bcrows; /* owned Dirichlet rows */
+  KSP ksp;
+  char assembly[16]; /* coo | blocked */
+  char backend[16];  /* cpu | cuda */
   /* COO pattern, built once per mesh */
-  PetscCount  ncoo;         /* block pairs (each 9 scalar entries) */
-  PetscInt   *row_start;    /* local CSR of the node-pair pattern over local nodes */
-  PetscInt   *row_cols;
+  PetscCount ncoo;     /* block pairs (each 9 scalar entries) */
+  PetscInt *row_start; /* local CSR of the node-pair pattern over local nodes */
+  PetscInt *row_cols;
   PetscScalar *coo_vals;
   /* results of the last solve */
-  PetscInt    its;
+  PetscInt its;
   KSPConvergedReason reason;
-  PetscReal   rnorm;
+  PetscReal rnorm;
 };
 
 PETSC_EXTERN PetscErrorCode VfeProblemCreate(VfeDisc disc, PetscInt nregions, VfeProblem *prob);
 PETSC_EXTERN PetscErrorCode VfeProblemDestroy(VfeProblem *prob);
 PETSC_EXTERN PetscErrorCode VfeProblemSetMaterial(VfeProblem prob, PetscInt region, PetscReal E, PetscReal nu);
-PETSC_EXTERN PetscErrorCode VfeProblemAddDirichlet(VfeProblem prob, PetscInt surface, const PetscBool comp[3], VfeVectorFn fn, void *ctx);
+PETSC_EXTERN PetscErrorCode VfeProblemAddDirichlet(VfeProblem prob, PetscInt surface, const PetscBool comp[3],
+                                                   VfeVectorFn fn, void *ctx);
 PETSC_EXTERN PetscErrorCode VfeProblemAddTraction(VfeProblem prob, PetscInt surface, VfeVectorFn fn, void *ctx);
 PETSC_EXTERN PetscErrorCode VfeProblemSetBodyForce(VfeProblem prob, VfeVectorFn fn, void *ctx);
 PETSC_EXTERN PetscErrorCode VfeProblemSetFromOptions(VfeProblem prob);
@@ -131,10 +133,10 @@ PETSC_EXTERN PetscErrorCode VfeRegisterEvents(void);
  *   axial torsion left/right (z):    t = +/- M / J (-(y - c_y), x - c_x, 0),  J = I_xx + I_yy
  * with I_xx = int (y - c_y)^2 dA, I_yy = int (x - c_x)^2 dA over the (flat) load surface. */
 typedef struct {
-  char      preset[32]; /* load_case: none, standing, flexion, extension, lateral_bending, axial_rotation */
-  char      mode[32];   /* load_mode: none, flexion, extension, lateral_left, lateral_right, torsion_left, torsion_right */
-  PetscReal force;      /* N, compression positive (applied along -z) */
-  PetscReal moment;     /* N mm (load_moment_Nm x 1000) */
+  char preset[32];  /* load_case: none, standing, flexion, extension, lateral_bending, axial_rotation */
+  char mode[32];    /* load_mode: none, flexion, extension, lateral_left, lateral_right, torsion_left, torsion_right */
+  PetscReal force;  /* N, compression positive (applied along -z) */
+  PetscReal moment; /* N mm (load_moment_Nm x 1000) */
   PetscReal area, c[3], Ixx, Iyy;
 } VfeLoad;
 
@@ -145,4 +147,5 @@ PETSC_EXTERN PetscErrorCode VfeLoadTraction(const PetscReal x[3], const PetscRea
 PETSC_EXTERN void VfeLoadMomentVector(const VfeLoad *load, PetscReal M[3]);
 /* Resultant force and moment about c (c may be NULL: no moment) of a local nodal vector over the
  * nodes of surface s (s < 0: all nodes), each node counted once. */
-PETSC_EXTERN PetscErrorCode VfeDiscResultant(VfeDisc disc, PetscInt s, Vec vlocal, const PetscReal c[3], PetscReal F[3], PetscReal M[3]);
+PETSC_EXTERN PetscErrorCode VfeDiscResultant(VfeDisc disc, PetscInt s, Vec vlocal, const PetscReal c[3], PetscReal F[3],
+                                             PetscReal M[3]);

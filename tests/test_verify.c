@@ -21,7 +21,8 @@ static void check(MPI_Comm comm, const char *what, double value, double lo, doub
   if (!ok) failures++;
 }
 
-static PetscErrorCode Setup(MPI_Comm comm, const char *msh, PetscInt order, DM *dm, VfeMeshInfo *info, VfeDisc *disc, VfeProblem *prob)
+static PetscErrorCode Setup(MPI_Comm comm, const char *msh, PetscInt order, DM *dm, VfeMeshInfo *info, VfeDisc *disc,
+                            VfeProblem *prob)
 {
   PetscFunctionBeginUser;
   PetscCall(VfeMeshLoad(comm, msh, dm, info));
@@ -44,7 +45,7 @@ static PetscErrorCode Teardown(DM *dm, VfeMeshInfo *info, VfeDisc *disc, VfeProb
 static PetscErrorCode MakeMesh(MPI_Comm comm, const char *path, PetscErrorCode (*fn)(const char *, void *), void *ctx)
 {
   PetscMPIInt rank;
-  int         err = 0;
+  int err = 0;
 
   PetscFunctionBeginUser;
   PetscCallMPI(MPI_Comm_rank(comm, &rank));
@@ -59,7 +60,8 @@ static const PetscReal PatchA[9] = {1.0e-3, 2.0e-3, -1.5e-3, 0.5e-3, -2.0e-3, 1.
 
 static PetscErrorCode PatchExact(const PetscReal x[3], const PetscReal n[3], void *ctx, PetscReal u[3])
 {
-  for (int i = 0; i < 3; ++i) u[i] = 1e-2 * (i + 1) + PatchA[3 * i] * x[0] + PatchA[3 * i + 1] * x[1] + PatchA[3 * i + 2] * x[2];
+  for (int i = 0; i < 3; ++i)
+    u[i] = 1e-2 * (i + 1) + PatchA[3 * i] * x[0] + PatchA[3 * i + 1] * x[1] + PatchA[3 * i + 2] * x[2];
   return 0;
 }
 
@@ -75,13 +77,13 @@ static PetscErrorCode MakeBox(const char *path, void *ctx)
 
 static PetscErrorCode TestPatch(MPI_Comm comm, PetscInt order)
 {
-  DM          dm;
+  DM dm;
   VfeMeshInfo info;
-  VfeDisc     disc;
-  VfeProblem  prob;
-  Vec         u, ul;
-  BoxCtx      box = {0.25, 0.12};
-  PetscReal   maxerr = 0, maxu = 0, gerr, gu;
+  VfeDisc disc;
+  VfeProblem prob;
+  Vec u, ul;
+  BoxCtx box       = {0.25, 0.12};
+  PetscReal maxerr = 0, maxu = 0, gerr, gu;
   const PetscScalar *a;
 
   PetscFunctionBeginUser;
@@ -107,7 +109,8 @@ static PetscErrorCode TestPatch(MPI_Comm comm, PetscInt order)
   PetscCall(VecRestoreArrayRead(ul, &a));
   PetscCallMPI(MPI_Allreduce(&maxerr, &gerr, 1, MPIU_REAL, MPIU_MAX, comm));
   PetscCallMPI(MPI_Allreduce(&maxu, &gu, 1, MPIU_REAL, MPIU_MAX, comm));
-  check(comm, order == 1 ? "patch P1: max nodal error / max |u|" : "patch P2: max nodal error / max |u|", gerr / gu, 0, 1e-10);
+  check(comm, order == 1 ? "patch P1: max nodal error / max |u|" : "patch P2: max nodal error / max |u|", gerr / gu, 0,
+        1e-10);
   PetscCall(VecDestroy(&u));
   PetscCall(VecDestroy(&ul));
   PetscCall(Teardown(&dm, &info, &disc, &prob));
@@ -123,15 +126,15 @@ static const PetscReal MmsE[2] = {100.0, 1000.0}, MmsNu = 0.3;
 static void MmsW(const PetscReal x[3], PetscReal w[3])
 {
   const PetscReal s = (x[2] - MMS_ZS) * PetscSinReal(PETSC_PI * x[0]) * PetscCosReal(0.8 * PETSC_PI * x[1]);
-  w[0] = s;
-  w[1] = 0.5 * s * PetscCosReal(PETSC_PI * x[2]);
-  w[2] = (x[2] - MMS_ZS) * PetscSinReal(PETSC_PI * x[1]) * (1.0 + x[0] * x[0]);
+  w[0]              = s;
+  w[1]              = 0.5 * s * PetscCosReal(PETSC_PI * x[2]);
+  w[2]              = (x[2] - MMS_ZS) * PetscSinReal(PETSC_PI * x[1]) * (1.0 + x[0] * x[0]);
 }
 
 static PetscErrorCode MmsExact(const PetscReal x[3], void *ctx, PetscReal u[3], PetscReal g[9])
 {
   const PetscReal E = x[2] < MMS_ZS ? MmsE[0] : MmsE[1], h = 1e-5;
-  PetscReal       w[3];
+  PetscReal w[3];
   MmsW(x, w);
   for (int i = 0; i < 3; ++i) u[i] = w[i] / E;
   if (g)
@@ -149,7 +152,7 @@ static PetscErrorCode MmsExact(const PetscReal x[3], void *ctx, PetscReal u[3], 
 static void MmsStress(const PetscReal x[3], PetscBool below, PetscReal s[6])
 {
   const PetscReal E = below ? MmsE[0] : MmsE[1], h = 1e-4;
-  PetscReal       lam, mu, gu[3][3], w1[3], w2[3];
+  PetscReal lam, mu, gu[3][3], w1[3], w2[3];
   vfe_lame(E, MmsNu, &lam, &mu);
   for (int k = 0; k < 3; ++k) {
     PetscReal xp[3] = {x[0], x[1], x[2]}, xm[3] = {x[0], x[1], x[2]};
@@ -170,7 +173,7 @@ static PetscErrorCode MmsBody(const PetscReal x[3], const PetscReal n[3], void *
 {
   const PetscReal h     = 1e-3;
   const PetscBool below = x[2] < MMS_ZS ? PETSC_TRUE : PETSC_FALSE;
-  const int       idx[3][3] = {{0, 3, 5}, {3, 1, 4}, {5, 4, 2}};
+  const int idx[3][3]   = {{0, 3, 5}, {3, 1, 4}, {5, 4, 2}};
   f[0] = f[1] = f[2] = 0;
   for (int k = 0; k < 3; ++k) {
     PetscReal xp[3] = {x[0], x[1], x[2]}, xm[3] = {x[0], x[1], x[2]}, sp[6], sm[6];
@@ -190,19 +193,19 @@ static PetscErrorCode MmsDirichlet(const PetscReal x[3], const PetscReal n[3], v
 static PetscErrorCode TestMMS(MPI_Comm comm, PetscInt order)
 {
   const PetscReal hs[3] = {0.2, 0.1, 0.05}; /* P2 uses 0.3, 0.15 */
-  const PetscInt  nl    = order == 1 ? 3 : 2;
-  PetscReal       eL2[3], eH1[3], hh[3];
+  const PetscInt nl     = order == 1 ? 3 : 2;
+  PetscReal eL2[3], eH1[3], hh[3];
 
   PetscFunctionBeginUser;
   for (PetscInt l = 0; l < nl; ++l) {
-    DM          dm;
+    DM dm;
     VfeMeshInfo info;
-    VfeDisc     disc;
-    VfeProblem  prob;
-    Vec         u, ul;
-    BoxCtx      box = {order == 1 ? hs[l] : 1.5 * hs[l], 0.0};
-    PetscReal   err[4];
-    PetscInt    ncell, ntot;
+    VfeDisc disc;
+    VfeProblem prob;
+    Vec u, ul;
+    BoxCtx box = {order == 1 ? hs[l] : 1.5 * hs[l], 0.0};
+    PetscReal err[4];
+    PetscInt ncell, ntot;
 
     PetscCall(MakeMesh(comm, "verify_mms.msh", MakeBox, &box));
     PetscCall(Setup(comm, "verify_mms.msh", order, &dm, &info, &disc, &prob));
@@ -222,14 +225,16 @@ static PetscErrorCode TestMMS(MPI_Comm comm, PetscInt order)
     hh[l]  = PetscPowReal(1.8 / ntot, 1.0 / 3.0); /* volume / cells, cube root */
     eL2[l] = err[0] / err[2];
     eH1[l] = err[1] / err[3];
-    PetscCall(PetscPrintf(comm, "mms P%" PetscInt_FMT ": %7" PetscInt_FMT " cells, h_eff %.4f: L2 %.3e  H1 %.3e  (%" PetscInt_FMT " its)\n",
+    PetscCall(PetscPrintf(comm,
+                          "mms P%" PetscInt_FMT ": %7" PetscInt_FMT
+                          " cells, h_eff %.4f: L2 %.3e  H1 %.3e  (%" PetscInt_FMT " its)\n",
                           order, ntot, (double)hh[l], (double)eL2[l], (double)eH1[l], prob->its));
     PetscCall(VecDestroy(&u));
     PetscCall(VecDestroy(&ul));
     PetscCall(Teardown(&dm, &info, &disc, &prob));
   }
   {
-    const PetscInt  a = nl - 2, b = nl - 1;
+    const PetscInt a = nl - 2, b = nl - 1;
     const PetscReal r  = PetscLogReal(hh[a] / hh[b]);
     const PetscReal rL = PetscLogReal(eL2[a] / eL2[b]) / r, rH = PetscLogReal(eH1[a] / eH1[b]) / r;
     if (order == 1) {
@@ -247,7 +252,7 @@ static PetscErrorCode TestMMS(MPI_Comm comm, PetscInt order)
 static PetscErrorCode ColumnPressure(const PetscReal x[3], const PetscReal n[3], void *ctx, PetscReal t[3])
 {
   t[0] = t[1] = 0;
-  t[2] = -*(PetscReal *)ctx;
+  t[2]        = -*(PetscReal *)ctx;
   return 0;
 }
 
@@ -258,12 +263,12 @@ static PetscErrorCode MakeColumn(const char *path, void *ctx)
 
 static PetscErrorCode TestColumn(MPI_Comm comm, PetscInt order)
 {
-  DM              dm;
-  VfeMeshInfo     info;
-  VfeDisc         disc;
-  VfeProblem      prob;
-  Vec             u, ul, ones;
-  PetscReal       p = 2.0, usum[3], cnt[3], E1 = 100.0, E2 = 10000.0, K, Kex;
+  DM dm;
+  VfeMeshInfo info;
+  VfeDisc disc;
+  VfeProblem prob;
+  Vec u, ul, ones;
+  PetscReal p = 2.0, usum[3], cnt[3], E1 = 100.0, E2 = 10000.0, K, Kex;
   const PetscBool zonly[3] = {PETSC_FALSE, PETSC_FALSE, PETSC_TRUE}, xonly[3] = {PETSC_TRUE, PETSC_FALSE, PETSC_FALSE},
                   yonly[3] = {PETSC_FALSE, PETSC_TRUE, PETSC_FALSE};
 
@@ -305,10 +310,10 @@ typedef struct {
 
 static PetscErrorCode LameExact(const PetscReal x[3], void *ctx, PetscReal u[3], PetscReal g[9])
 {
-  const Lame     *L = (const Lame *)ctx;
-  const PetscReal r = PetscSqrtReal(x[0] * x[0] + x[1] * x[1] + x[2] * x[2]);
-  const PetscReal c = L->p * L->a * L->a * L->a / (L->E * (L->b * L->b * L->b - L->a * L->a * L->a));
-  const PetscReal ur = c * ((1 - 2 * L->nu) * r + (1 + L->nu) * L->b * L->b * L->b / (2 * r * r));
+  const Lame *L       = (const Lame *)ctx;
+  const PetscReal r   = PetscSqrtReal(x[0] * x[0] + x[1] * x[1] + x[2] * x[2]);
+  const PetscReal c   = L->p * L->a * L->a * L->a / (L->E * (L->b * L->b * L->b - L->a * L->a * L->a));
+  const PetscReal ur  = c * ((1 - 2 * L->nu) * r + (1 + L->nu) * L->b * L->b * L->b / (2 * r * r));
   const PetscReal dur = c * ((1 - 2 * L->nu) - (1 + L->nu) * L->b * L->b * L->b / (r * r * r));
   for (int i = 0; i < 3; ++i) u[i] = ur * x[i] / r;
   if (g) /* d(ur x_i / r)/dx_k = (dur - ur/r) x_i x_k / r^2 + ur/r delta_ik */
@@ -332,17 +337,17 @@ static PetscErrorCode MakeSphere(const char *path, void *ctx)
 
 static PetscErrorCode TestLame(MPI_Comm comm, PetscReal nu)
 {
-  DM              dm;
-  VfeMeshInfo     info;
-  VfeDisc         disc;
-  VfeProblem      prob;
-  Vec             u, ul;
-  Lame            L = {1.0, 2.0, 1.0, 1000.0, nu};
-  PetscReal       err[4], loc[2] = {0, 0}, glob[2];
+  DM dm;
+  VfeMeshInfo info;
+  VfeDisc disc;
+  VfeProblem prob;
+  Vec u, ul;
+  Lame L = {1.0, 2.0, 1.0, 1000.0, nu};
+  PetscReal err[4], loc[2] = {0, 0}, glob[2];
   const PetscBool cx[3] = {PETSC_TRUE, PETSC_FALSE, PETSC_FALSE}, cy[3] = {PETSC_FALSE, PETSC_TRUE, PETSC_FALSE},
                   cz[3] = {PETSC_FALSE, PETSC_FALSE, PETSC_TRUE};
-  VfeCellFields   cf;
-  char            what[128];
+  VfeCellFields cf;
+  char what[128];
 
   PetscFunctionBeginUser;
   PetscCall(MakeMesh(comm, "verify_lame.msh", MakeSphere, &L));
@@ -369,8 +374,10 @@ static PetscErrorCode TestLame(MPI_Comm comm, PetscReal nu)
     for (int v = 0; v < 4; ++v)
       for (int d = 0; d < 3; ++d) xc[d] += 0.25 * X[3 * v + d];
     /* tangent: e_z x x_c (or e_x x x_c near the pole) */
-    if (PetscAbsReal(xc[2]) < 0.9 * PetscSqrtReal(xc[0] * xc[0] + xc[1] * xc[1] + xc[2] * xc[2])) t[0] = -xc[1], t[1] = xc[0], t[2] = 0;
-    else t[0] = 0, t[1] = -xc[2], t[2] = xc[1];
+    if (PetscAbsReal(xc[2]) < 0.9 * PetscSqrtReal(xc[0] * xc[0] + xc[1] * xc[1] + xc[2] * xc[2]))
+      t[0] = -xc[1], t[1] = xc[0], t[2] = 0;
+    else
+      t[0] = 0, t[1] = -xc[2], t[2] = xc[1];
     {
       const PetscReal tn = PetscSqrtReal(t[0] * t[0] + t[1] * t[1] + t[2] * t[2]);
       for (int d = 0; d < 3; ++d) t[d] /= tn;
@@ -395,7 +402,8 @@ static PetscErrorCode TestLame(MPI_Comm comm, PetscReal nu)
   }
   PetscCall(VfeCellFieldsDestroy(&cf));
   PetscCallMPI(MPI_Allreduce(loc, glob, 2, MPIU_REAL, MPIU_SUM, comm));
-  PetscCall(PetscPrintf(comm, "lame nu=%g: %" PetscInt_FMT " dofs, %" PetscInt_FMT " CG its\n", (double)nu, 3 * disc->nglobal, prob->its));
+  PetscCall(PetscPrintf(comm, "lame nu=%g: %" PetscInt_FMT " dofs, %" PetscInt_FMT " CG its\n", (double)nu,
+                        3 * disc->nglobal, prob->its));
   PetscCall(PetscSNPrintf(what, sizeof what, "lame P2 nu=%g: rel. L2 error of u", (double)nu));
   check(comm, what, err[0] / err[2], 0, 1e-2);
   PetscCall(PetscSNPrintf(what, sizeof what, "lame P2 nu=%g: rel. L2 error of hoop stress", (double)nu));
@@ -408,20 +416,25 @@ static PetscErrorCode TestLame(MPI_Comm comm, PetscReal nu)
 
 int main(int argc, char **argv)
 {
-  PetscInt  order = 1;
-  PetscReal nu    = 0.3;
-  MPI_Comm  comm;
+  PetscInt order = 1;
+  PetscReal nu   = 0.3;
+  MPI_Comm comm;
 
   PetscCall(PetscInitialize(&argc, &argv, NULL, NULL));
   comm = PETSC_COMM_WORLD;
   PetscCall(PetscOptionsGetInt(NULL, NULL, "-order", &order, NULL));
   PetscCall(PetscOptionsGetReal(NULL, NULL, "-nu", &nu, NULL));
   PetscCheck(argc > 1, comm, PETSC_ERR_USER_INPUT, "usage: test_verify patch|mms|column|lame [-order N] [-nu NU]");
-  if (!strcmp(argv[1], "patch")) PetscCall(TestPatch(comm, order));
-  else if (!strcmp(argv[1], "mms")) PetscCall(TestMMS(comm, order));
-  else if (!strcmp(argv[1], "column")) PetscCall(TestColumn(comm, order));
-  else if (!strcmp(argv[1], "lame")) PetscCall(TestLame(comm, nu));
-  else SETERRQ(comm, PETSC_ERR_USER_INPUT, "unknown test '%s'", argv[1]);
+  if (!strcmp(argv[1], "patch"))
+    PetscCall(TestPatch(comm, order));
+  else if (!strcmp(argv[1], "mms"))
+    PetscCall(TestMMS(comm, order));
+  else if (!strcmp(argv[1], "column"))
+    PetscCall(TestColumn(comm, order));
+  else if (!strcmp(argv[1], "lame"))
+    PetscCall(TestLame(comm, nu));
+  else
+    SETERRQ(comm, PETSC_ERR_USER_INPUT, "unknown test '%s'", argv[1]);
   PetscCall(PetscFinalize());
   return failures ? 1 : 0;
 }

@@ -11,5 +11,6 @@ PetscErrorCode VfeAssembleCOO_CUDA(VfeProblem prob)
 {
   (void)prob;
   SETERRQ(PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
-          "vfe_backend cuda: this vfe was built without CUDA (configure with -DVFE_ENABLE_CUDA=ON, a CUDA toolkit and a CUDA-enabled PETSc)");
+          "vfe_backend cuda: this vfe was built without CUDA (configure with -DVFE_ENABLE_CUDA=ON, a CUDA toolkit and "
+          "a CUDA-enabled PETSc)");
 }
