@@ -15,8 +15,10 @@
  *                      cement_fused adds a central bridge (an H);
  *   unipedicular       one ellipsoid centred at x = offset (default 0.2 a), semi-axes
  *                      s*(0.75a, 0.9ry, 0.95hz): off-centre, crossing the midline;
- *   endplate_bridging  an elliptic column through the whole body height, radii s*(0.55a, 0.55ry),
- *                      clipped by K: it touches both endplates at every size;
+ *   endplate_bridging  an elliptic column of radii s*(0.55a, 0.55ry) whose height is NOT scaled:
+ *                      it runs from te/2 above the inferior rim to te/2 below the superior one
+ *                      (inside both bony endplates), so once clipped by K it touches both
+ *                      endplates at every size;
  *   diffuse            the compact ellipsoid allowed to grow and be clipped, as a cement-bone
  *                      composite region whose cement volume is cement_diffuse_fraction times its
  *                      volume (default 0.8: the pore fraction osteoporotic trabecular bone offers).
@@ -182,8 +184,8 @@ static void ShapeDefine(const VfeCementSpec *spec, const VfeCementBody *b, Shape
   case VFE_CEMENT_BRIDGING:
     sh->n       = 1;
     sh->column  = PETSC_TRUE;
-    sh->c[0][0] = 0, sh->c[0][1] = 0, sh->c[0][2] = b->z0;
-    sh->r[0][0] = 0.55 * b->a, sh->r[0][1] = 0.55 * ry, sh->r[0][2] = b->z1 - b->z0;
+    sh->c[0][0] = 0, sh->c[0][1] = 0, sh->c[0][2] = b->z0 + 0.5 * b->te;
+    sh->r[0][0] = 0.55 * b->a, sh->r[0][1] = 0.55 * ry, sh->r[0][2] = b->z1 - b->z0 - b->te;
     sh->smax = 1.7;
     break;
   default:
@@ -238,7 +240,8 @@ static PetscErrorCode ShapeBuild(const Shape *sh, PetscReal s, int *n, int tags[
 
   PetscFunctionBeginUser;
   for (int k = 0; k < sh->n; k++) {
-    PetscReal rx = sh->fixed_x[k] ? sh->r[k][0] : s * sh->r[k][0], ry = s * sh->r[k][1], rz = s * sh->r[k][2];
+    PetscReal rx = sh->fixed_x[k] ? sh->r[k][0] : s * sh->r[k][0], ry = s * sh->r[k][1];
+    PetscReal rz = sh->column ? sh->r[k][2] : s * sh->r[k][2]; /* a column always spans the whole body */
     int dt[2];
     if (sh->column) {
       int disk;
@@ -383,6 +386,14 @@ PetscErrorCode VfeCementPlace(const VfeCementSpec *spec, const VfeCementBody *b,
     if (s <= lo || s >= hi) s = (vhi < 0 && hi == sh.smax) ? PetscMin(sh.smax, PetscMax(s, lo)) : 0.5 * (lo + hi);
     if (s >= sh.smax) s = sh.smax;
   }
-  PetscCall(ShapeClip(&sh, b, s, PETSC_TRUE, ntags, tags, volume));
+  if (PetscAbsReal(v - target) > 1e-4 * target) PetscCall(ShapeClip(&sh, b, s, PETSC_FALSE, &n, dummy, &v));
+  /* the unclipped C(s) goes into segment.c's single fragment, which classifies as cement only the
+     pieces inside the core: the clip happens there (one boolean fewer, faces shared by construction) */
+  PetscCall(ShapeBuild(&sh, s, ntags, tags));
+  *volume = v;
+  {
+    int dt[2] = {3, b->core};
+    GC(gmshModelOccRemove(dt, 2, 1, &ierr), "remove core");
+  }
   PetscFunctionReturn(0);
 }

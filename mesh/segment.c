@@ -22,11 +22,12 @@
  * plate, cement, leak) goes into ONE OCC fragment; each output piece is classified by the set of
  * tools containing it (gmsh's fragment map), with precedence cement > leak > domes > cortex >
  * endplates > cancellous; pieces in no region are dropped.  So every tetrahedron is in exactly
- * one volume group, and shared faces are meshed once.  Cement is pre-clipped to the cancellous
- * core (cement.c) so that it is carved out of the core only.  Leaks (cement_leak) are a sphere of
- * cement_leak_volume_ml, region `<lvl>.cement_leak` (not counted in the fill ratio): intradiscal
- * at the superior dome (inferior if the treated level is the top one), anterior just outside
- * the anterior cortex at mid-height, replacing whatever bone it overlaps.
+ * one volume group, and shared faces are meshed once.  Cement comes unclipped from cement.c
+ * (its size solved on clipped copies); only its pieces inside the cancellous core (in the inner
+ * prism, in no endplate or dome) are classified cement, so it is carved out of the core only.  Leaks (cement_leak) are
+ * a sphere of cement_leak_volume_ml, region `<lvl>.cement_leak` (not counted in the fill ratio): intradiscal at the
+ * superior dome (inferior if the treated level is the top one), anterior just outside the anterior cortex at
+ * mid-height, replacing whatever bone it overlaps.
  *
  * Per-level keys: segment_<LVL>_<key> with LVL in T12, L1..L5; disc_height and nucleus_fraction
  * belong to the disc BELOW the level (segment_L1_disc_height is the L1L2 disc).
@@ -42,7 +43,15 @@
  * request by more than 0.4 points the cement target is scaled by requested/measured and the
  * model rebuilt (at most 4 passes).  Quality: q = 6 sqrt(2) V / l_rms^3 per tetrahedron (1 for a
  * regular one); q <= 1e-8 (inverted or degenerate) is an error.  Hash: FNV-1a 64 over node
- * coordinates (rounded to 1e-9 mm) and each region's connectivity; HXT is deterministic here.
+ * coordinates (rounded to 1e-9 mm) and each region's connectivity.
+ * Determinism (measured with Gmsh 4.8.4): geometry (OCC masses of every volume, cement secant
+ * iteration) and the 1D mesh are identical between runs; the 2D mesh is not when mesh_threads > 1
+ * (surfaces are meshed in parallel), hence the default mesh_threads = 1; the HXT 3D mesh is not
+ * reproducible (node counts differ by a few tens) within one process, between processes with ASLR
+ * on, and also between fresh processes under `setarch -R` on a loaded machine, even with one thread
+ * (Mesh.MaxNumThreads3D 1, OMP_NUM_THREADS 1), Mesh.Optimize 0, without point sizes, and with
+ * M_PERTURB set (so not uninitialised heap).  Mesh.Algorithm3D = 1 (Delaunay) gave identical meshes
+ * twice in one process but meshes ~5x slower (28 s against 5 s at 1.5 mm).  OPEN.
  * All Gmsh work happens on rank 0; its error code is broadcast so every rank fails together.
  */
 #include "vfemesh.h"
@@ -282,7 +291,7 @@ static PetscErrorCode SegmentFromOptions(Segment *S)
   PetscCall(PetscOptionsGetInt(NULL, NULL, "-mesh_order", &S->order, NULL));
   PetscCheck(S->order == 1 || S->order == 2, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
              "mesh_order = %" PetscInt_FMT " is invalid: allowed 1 or 2", S->order);
-  S->threads = 2;
+  S->threads = 1;
   PetscCall(PetscOptionsGetInt(NULL, NULL, "-mesh_threads", &S->threads, NULL));
   PetscCheck(S->threads >= 1 && S->threads <= 256, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
              "mesh_threads = %" PetscInt_FMT " is invalid: allowed 1..256", S->threads);
@@ -392,8 +401,10 @@ static int SlotPlate(void)
 
 static int Classify(const Segment *S, const unsigned *m)
 {
-  for (int l = 0; l < S->nl; l++)
-    if (m[R_CEM] >> l & 1) return SlotLevel(l, K_CEM);
+  for (int l = 0; l < S->nl; l++) /* cement only inside the cancellous core (cement.c passes the unclipped shape) */
+    if ((m[R_CEM] >> l & 1) && (m[R_I] >> l & 1) && !(m[R_EPS] >> l & 1) && !(m[R_EPI] >> l & 1) &&
+        !(m[R_DS] >> l & 1) && !(m[R_DI] >> l & 1))
+      return SlotLevel(l, K_CEM);
   for (int l = 0; l < S->nl; l++)
     if (m[R_LEAK] >> l & 1) return SlotLevel(l, K_LEAK);
   for (int l = 0; l < S->nl; l++) {
@@ -736,6 +747,9 @@ static PetscErrorCode MeshPass(const Segment *S, const PetscReal *corr, VfeSegme
     PetscCall(PetscFree(all));
   }
   PetscCall(PetscTime(&tb2));
+  GC(gmshModelMeshGenerate(2, &ierr), "mesh generate (1D/2D)");
+  PetscCall(PetscTime(&tb3));
+  PetscCall(PetscInfo(NULL, "segment pass: surface mesh %.2f s\n", tb3 - tb2));
   GC(gmshModelMeshGenerate(3, &ierr), "mesh generate (3D)");
   PetscCall(PetscTime(&tb3));
   PetscCall(PetscInfo(NULL, "segment pass: geometry %.2f s, groups/fields %.2f s, mesh %.2f s\n", tb1 - tb0, tb2 - tb1,

@@ -5,7 +5,9 @@
  *     with the formulas of the construction (D-section area x height minus the two half-ellipsoid
  *     concavities; disc prism plus the adjacent concavities; plate prism plus the top concavity)
  *     within 1 % (faceting of curved surfaces), and every region is non-empty.
- *  2. The same case meshed twice gives the same mesh hash.
+ *  2. The same case meshed twice gives the same mesh hash (-test_part determinism: twice in one
+ *     process, which HXT of Gmsh 4.8 does not guarantee; -test_part hash: one mesh, printed, for
+ *     the cross-process check of segment.cmake under `setarch -R`).
  *  3. Bad input: each case must fail with a non-zero code and a message naming the key.
  * -test_part volumes|determinism|bad selects one part (one ctest each).
  */
@@ -113,6 +115,15 @@ int main(int argc, char **argv)
 
   goto done;
 determinism:
+  if (!strcmp(part, "hash")) {
+    /* one mesh per process: segment.cmake runs this twice under `setarch -R` and compares the lines */
+    PetscCall(PetscOptionsInsertString(NULL, "-mesh_size_mm 2.5"));
+    PetscCall(VfeSegmentMesh(PETSC_COMM_WORLD, "test_segment_hash.msh", &r1));
+    PetscCall(PetscPrintf(PETSC_COMM_WORLD, "mesh hash %016llx nodes %d tets %d\n", r1->hash, (int)r1->nnodes,
+                          (int)r1->ntets));
+    PetscCall(VfeSegmentReportDestroy(&r1));
+    goto done;
+  }
   if (strcmp(part, "determinism")) goto bad;
   /* 2. determinism (default pattern, coarse) */
   PetscCall(PetscOptionsClear(NULL));
