@@ -47,7 +47,9 @@ PetscErrorCode VfeProblemDestroy(VfeProblem *prob)
   PetscCall(VecDestroy(&p->ubc));
   PetscCall(ISDestroy(&p->bcrows));
   PetscCall(KSPDestroy(&p->ksp));
-  PetscCall(PetscFree2(p->row_start, p->row_cols));
+  PetscCall(PetscFree(p->row_start)); /* allocated separately (VfeBuildPattern) */
+  PetscCall(PetscFree(p->row_cols));
+  if (p->backend_destroy) PetscCall(p->backend_destroy(p->backend_data));
   PetscCall(PetscFree(p));
   *prob = NULL;
   PetscFunctionReturn(0);

@@ -35,8 +35,9 @@
 #define VFE_QP2_A 0.5854101966249685
 #define VFE_QP2_B 0.1381966011250105
 
-/* VTK edge order of the 10-node tetrahedron */
-static const int VfeTetEdges[6][2] = {{0, 1}, {1, 2}, {0, 2}, {0, 3}, {1, 3}, {2, 3}};
+/* VTK edge order of the 10-node tetrahedron (a macro so that device code gets its own copy) */
+#define VFE_TET_EDGES {{0, 1}, {1, 2}, {0, 2}, {0, 3}, {1, 3}, {2, 3}}
+static const int VfeTetEdges[6][2] = VFE_TET_EDGES;
 
 /* Lame constants from E and nu. */
 VFE_HD static inline void vfe_lame(double E, double nu, double *lam, double *mu)
@@ -79,8 +80,9 @@ VFE_HD static inline void vfe_shape_gradients(int order, const double G[4][3], c
   }
   for (int a = 0; a < 4; ++a)
     for (int d = 0; d < 3; ++d) dN[a][d] = (4.0 * L[a] - 1.0) * G[a][d];
+  const int edges[6][2] = VFE_TET_EDGES;
   for (int e = 0; e < 6; ++e) {
-    const int i = VfeTetEdges[e][0], j = VfeTetEdges[e][1];
+    const int i = edges[e][0], j = edges[e][1];
     for (int d = 0; d < 3; ++d) dN[4 + e][d] = 4.0 * (L[i] * G[j][d] + L[j] * G[i][d]);
   }
 }
@@ -93,7 +95,8 @@ VFE_HD static inline void vfe_shape_values(int order, const double L[4], double 
     return;
   }
   for (int a = 0; a < 4; ++a) N[a] = L[a] * (2.0 * L[a] - 1.0);
-  for (int e = 0; e < 6; ++e) N[4 + e] = 4.0 * L[VfeTetEdges[e][0]] * L[VfeTetEdges[e][1]];
+  const int edges[6][2] = VFE_TET_EDGES;
+  for (int e = 0; e < 6; ++e) N[4 + e] = 4.0 * L[edges[e][0]] * L[edges[e][1]];
 }
 
 /* Add w * (stiffness integrand) for gradients dN of n nodes into Ke (3n x 3n, row-major). */

@@ -85,6 +85,9 @@ struct _n_VfeProblem {
   PetscInt *row_start; /* local CSR of the node-pair pattern over local nodes */
   PetscInt *row_cols;
   PetscScalar *coo_vals;
+  /* backend data (the CUDA backend's device arrays), freed by backend_destroy */
+  void          *backend_data;
+  PetscErrorCode (*backend_destroy)(void *);
   /* results of the last solve */
   PetscInt its;
   KSPConvergedReason reason;

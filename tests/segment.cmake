@@ -15,6 +15,11 @@ add_test(NAME segment_determinism
          COMMAND sh -c "a=$(setarch $(uname -m) -R \"$0\" -test_part hash | grep '^mesh hash'); b=$(setarch $(uname -m) -R \"$0\" -test_part hash | grep '^mesh hash'); echo \"run 1: $a\"; echo \"run 2: $b\"; test -n \"$a\" && test \"$a\" = \"$b\""
                  $<TARGET_FILE:test_segment_basic>)
 add_test(NAME segment_determinism_inprocess COMMAND test_segment_basic -test_part determinism)
+# mesh_reproducible (Delaunay 3D instead of HXT): the same case gives the same mesh in two processes
+add_test(NAME segment_determinism_reproducible
+         COMMAND sh -c "a=$(\"$0\" -test_part hash -mesh_reproducible true | grep '^mesh hash'); b=$(\"$0\" -test_part hash -mesh_reproducible true | grep '^mesh hash'); echo \"run 1: $a\"; echo \"run 2: $b\"; test -n \"$a\" && test \"$a\" = \"$b\""
+                 $<TARGET_FILE:test_segment_basic>)
+set_tests_properties(segment_determinism_reproducible PROPERTIES LABELS verify ENVIRONMENT "${VFE_TEST_ENV}")
 set_tests_properties(segment_volumes segment_bad_input PROPERTIES LABELS unit ENVIRONMENT "${VFE_TEST_ENV}")
 set_tests_properties(segment_determinism PROPERTIES LABELS "verify;slow" ENVIRONMENT "${VFE_TEST_ENV}")
 set_tests_properties(segment_determinism_inprocess PROPERTIES LABELS "verify;slow" ENVIRONMENT "${VFE_TEST_ENV}")
