@@ -32,6 +32,27 @@ static int VfeGroupCompare(const void *a, const void *b)
   return (ga->tag > gb->tag) - (ga->tag < gb->tag);
 }
 
+/* Points of a physical group (its named label's stratum); release with VfeGroupPointsRestore. */
+static PetscErrorCode VfeGroupPoints(DM dm, const VfeGroup *g, IS *is, PetscInt *np, const PetscInt **p)
+{
+  DMLabel label;
+
+  PetscFunctionBeginUser;
+  PetscCall(DMGetLabel(dm, g->name, &label));
+  PetscCall(DMLabelGetStratumIS(label, g->tag, is));
+  PetscCall(ISGetLocalSize(*is, np));
+  PetscCall(ISGetIndices(*is, p));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode VfeGroupPointsRestore(IS *is, const PetscInt **p)
+{
+  PetscFunctionBeginUser;
+  PetscCall(ISRestoreIndices(*is, p));
+  PetscCall(ISDestroy(is));
+  PetscFunctionReturn(0);
+}
+
 /* Rank-0 work on the serial mesh: list groups, check cells, write vfe_region / vfe_boundary.
  * Errors are returned with a message, never collective. */
 static PetscErrorCode VfeMeshSerialSetUp(DM dm, const char *path, VfeMeshInfo *info)
@@ -114,22 +135,17 @@ static PetscErrorCode VfeMeshSerialSetUp(DM dm, const char *path, VfeMeshInfo *i
   PetscCall(DMCreateLabel(dm, "vfe_region"));
   PetscCall(DMGetLabel(dm, "vfe_region", &region));
   for (PetscInt r = 0; r < info->nregions; ++r) {
-    DMLabel label;
     IS pts;
     PetscInt np;
     const PetscInt *p;
 
-    PetscCall(DMGetLabel(dm, info->regions[r].name, &label));
-    PetscCall(DMLabelGetStratumIS(label, info->regions[r].tag, &pts));
-    PetscCall(ISGetLocalSize(pts, &np));
-    PetscCall(ISGetIndices(pts, &p));
+    PetscCall(VfeGroupPoints(dm, &info->regions[r], &pts, &np, &p));
     for (PetscInt i = 0; i < np; ++i) {
       if (p[i] < cStart || p[i] >= cEnd) continue;
       if (cellreg[p[i] - cStart] >= 0) ++nmulti;
       cellreg[p[i] - cStart] = r;
     }
-    PetscCall(ISRestoreIndices(pts, &p));
-    PetscCall(ISDestroy(&pts));
+    PetscCall(VfeGroupPointsRestore(&pts, &p));
   }
   for (PetscInt c = cStart; c < cEnd; ++c) {
     if (cellreg[c - cStart] < 0)
@@ -146,19 +162,14 @@ static PetscErrorCode VfeMeshSerialSetUp(DM dm, const char *path, VfeMeshInfo *i
   PetscCall(DMCreateLabel(dm, "vfe_boundary"));
   PetscCall(DMGetLabel(dm, "vfe_boundary", &boundary));
   for (PetscInt s = 0; s < info->nsurfaces; ++s) {
-    DMLabel label;
     IS pts;
     PetscInt np;
     const PetscInt *p;
 
-    PetscCall(DMGetLabel(dm, info->surfaces[s].name, &label));
-    PetscCall(DMLabelGetStratumIS(label, info->surfaces[s].tag, &pts));
-    PetscCall(ISGetLocalSize(pts, &np));
-    PetscCall(ISGetIndices(pts, &p));
+    PetscCall(VfeGroupPoints(dm, &info->surfaces[s], &pts, &np, &p));
     for (PetscInt i = 0; i < np; ++i)
       if (p[i] >= fStart && p[i] < fEnd) PetscCall(DMLabelSetValue(boundary, p[i], s));
-    PetscCall(ISRestoreIndices(pts, &p));
-    PetscCall(ISDestroy(&pts));
+    PetscCall(VfeGroupPointsRestore(&pts, &p));
   }
   PetscFunctionReturn(0);
 }

@@ -41,50 +41,49 @@ static PetscErrorCode VfeGmshFinish(const char *path)
   PetscFunctionReturn(0);
 }
 
-/* Surfaces (dim 2) inside the box [lo, hi] (with tolerance), named as one physical group. */
-static PetscErrorCode VfeGroupSurfacesInBox(const double lo[3], const double hi[3], int tag, const char *name)
-{
-  int *dt  = NULL, *tags;
-  size_t n = 0;
-  double e = 1e-6;
-
-  PetscFunctionBeginUser;
-  GC(gmshModelGetEntitiesInBoundingBox(lo[0] - e, lo[1] - e, lo[2] - e, hi[0] + e, hi[1] + e, hi[2] + e, &dt, &n, 2,
-                                       &ierr_),
-     "entities in box");
-  PetscCheck(n > 0, PETSC_COMM_SELF, PETSC_ERR_PLIB, "no surface found for boundary '%s'", name);
-  PetscCall(PetscMalloc1(n / 2, &tags));
-  for (size_t i = 0; i < n / 2; ++i) tags[i] = dt[2 * i + 1];
-  GC(gmshModelAddPhysicalGroup(2, tags, n / 2, tag, &ierr_), "physical group");
-  GC(gmshModelSetPhysicalName(2, tag, name, &ierr_), "physical name");
-  PetscCall(PetscFree(tags));
-  gmshFree(dt);
-  PetscFunctionReturn(0);
-}
-
-static PetscErrorCode VfeGroupVolumes(const int *tags, size_t n, int tag, const char *name)
-{
-  PetscFunctionBeginUser;
-  GC(gmshModelAddPhysicalGroup(3, (int *)tags, n, tag, &ierr_), "physical group");
-  GC(gmshModelSetPhysicalName(3, tag, name, &ierr_), "physical name");
-  PetscFunctionReturn(0);
-}
-
-/* Volumes (dim 3) entirely inside a box. */
-static PetscErrorCode VfeVolumesInBox(const double lo[3], const double hi[3], int **tags, size_t *n)
+/* Tags of the entities of dimension dim entirely inside the box [lo, hi] (with tolerance). */
+static PetscErrorCode VfeEntitiesInBox(int dim, const double lo[3], const double hi[3], int **tags, size_t *n)
 {
   int *dt  = NULL;
   size_t m = 0;
   double e = 1e-6;
 
   PetscFunctionBeginUser;
-  GC(gmshModelGetEntitiesInBoundingBox(lo[0] - e, lo[1] - e, lo[2] - e, hi[0] + e, hi[1] + e, hi[2] + e, &dt, &m, 3,
+  GC(gmshModelGetEntitiesInBoundingBox(lo[0] - e, lo[1] - e, lo[2] - e, hi[0] + e, hi[1] + e, hi[2] + e, &dt, &m, dim,
                                        &ierr_),
      "entities in box");
   PetscCall(PetscMalloc1(m / 2 + 1, tags));
   for (size_t i = 0; i < m / 2; ++i) (*tags)[i] = dt[2 * i + 1];
   *n = m / 2;
   gmshFree(dt);
+  PetscFunctionReturn(0);
+}
+
+/* One named physical group of dimension dim. */
+static PetscErrorCode VfeNamedGroup(int dim, const int *tags, size_t n, int tag, const char *name)
+{
+  PetscFunctionBeginUser;
+  PetscCheck(n > 0, PETSC_COMM_SELF, PETSC_ERR_PLIB, "no entity found for group '%s'", name);
+  GC(gmshModelAddPhysicalGroup(dim, (int *)tags, n, tag, &ierr_), "physical group");
+  GC(gmshModelSetPhysicalName(dim, tag, name, &ierr_), "physical name");
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode VfeGroupVolumes(const int *tags, size_t n, int tag, const char *name)
+{
+  return VfeNamedGroup(3, tags, n, tag, name);
+}
+
+/* Surfaces inside the box [lo, hi], named as one physical group. */
+static PetscErrorCode VfeGroupSurfacesInBox(const double lo[3], const double hi[3], int tag, const char *name)
+{
+  int *tags;
+  size_t n;
+
+  PetscFunctionBeginUser;
+  PetscCall(VfeEntitiesInBox(2, lo, hi, &tags, &n));
+  PetscCall(VfeNamedGroup(2, tags, n, tag, name));
+  PetscCall(PetscFree(tags));
   PetscFunctionReturn(0);
 }
 
@@ -107,10 +106,10 @@ PetscErrorCode VfeShapeBox(const char *path, PetscReal lx, PetscReal ly, PetscRe
       double lo[3] = {0, 0, 0}, hi[3] = {lx, ly, zsplit}, lo2[3] = {0, 0, zsplit}, hi2[3] = {lx, ly, lz};
       int *t;
       size_t n;
-      PetscCall(VfeVolumesInBox(lo, hi, &t, &n));
+      PetscCall(VfeEntitiesInBox(3, lo, hi, &t, &n));
       PetscCall(VfeGroupVolumes(t, n, 1, "lower"));
       PetscCall(PetscFree(t));
-      PetscCall(VfeVolumesInBox(lo2, hi2, &t, &n));
+      PetscCall(VfeEntitiesInBox(3, lo2, hi2, &t, &n));
       PetscCall(VfeGroupVolumes(t, n, 2, "upper"));
       PetscCall(PetscFree(t));
     }

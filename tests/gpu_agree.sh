@@ -4,10 +4,11 @@
 set -euo pipefail
 vfe=$1 work=$2
 rm -rf "$work" && mkdir -p "$work" && cd "$work"
-"$vfe" mesh -mesh_geometry simple -mesh_size_mm 4 -output_dir mesh >/dev/null
+printf 'case_version: 1\nmesh: {geometry: simple}\n' > plain.yaml
+"$vfe" mesh plain.yaml -mesh_geometry simple -mesh_size_mm 4 -output_dir mesh >/dev/null
 for order in 1 2; do
   for b in cpu cuda; do
-    "$vfe" run -mesh_file mesh/mesh.msh -mesh_order $order -vfe_backend $b -ksp_rtol 1e-10 -vfe_write_fields false -output_dir $b$order >/dev/null
+    "$vfe" run plain.yaml -mesh_file mesh/mesh.msh -mesh_order $order -vfe_backend $b -ksp_rtol 1e-10 -vfe_write_fields false -output_dir $b$order >/dev/null
   done
 done
 python3 - <<'PY'

@@ -5,12 +5,14 @@
 set -euo pipefail
 vfe=$1 work=$2
 rm -rf "$work" && mkdir -p "$work" && cd "$work"
-"$vfe" mesh -mesh_geometry simple -mesh_size_mm 5 -output_dir mesh >/dev/null
+# an explicit plain case (the built-in default case would add its own keys: segment, baseline, ...)
+printf 'case_version: 1\nmesh: {geometry: simple}\n' > plain.yaml
+"$vfe" mesh plain.yaml -mesh_geometry simple -mesh_size_mm 5 -output_dir mesh >/dev/null
 for mode in flexion extension lateral_left lateral_right torsion_left torsion_right; do
-  "$vfe" run -mesh_file mesh/mesh.msh -output_dir $mode -load_axial_N 500 -load_moment_Nm 7.5 -load_mode $mode -ksp_rtol 1e-10 \
+  "$vfe" run plain.yaml -mesh_file mesh/mesh.msh -output_dir $mode -load_axial_N 500 -load_moment_Nm 7.5 -load_mode $mode -ksp_rtol 1e-10 \
     -vfe_write_fields false >/dev/null
 done
-"$vfe" run -mesh_file mesh/mesh.msh -output_dir preset -load_case flexion -vfe_write_fields false >/dev/null
+"$vfe" run plain.yaml -mesh_file mesh/mesh.msh -output_dir preset -load_case flexion -vfe_write_fields false >/dev/null
 python3 - <<'PY'
 import json, sys
 axis = {"flexion": (0, -1), "extension": (0, 1), "lateral_left": (1, 1), "lateral_right": (1, -1), "torsion_left": (2, 1), "torsion_right": (2, -1)}

@@ -5,8 +5,10 @@
 set -uo pipefail
 vfe=$1 work=$2
 rm -rf "$work" && mkdir -p "$work" && cd "$work"
-"$vfe" mesh -mesh_geometry simple -mesh_size_mm 6 -output_dir mesh >/dev/null || exit 1
-run() { local d=$1; shift; "$vfe" run -mesh_file mesh/mesh.msh -vfe_write_fields false -output_dir "$d" "$@" >/dev/null 2>err.txt; }
+# an explicit plain case (the built-in default case would add its own keys: segment, baseline, ...)
+printf 'case_version: 1\nmesh: {geometry: simple}\n' > plain.yaml
+"$vfe" mesh plain.yaml -mesh_geometry simple -mesh_size_mm 6 -output_dir mesh >/dev/null || exit 1
+run() { local d=$1; shift; "$vfe" run plain.yaml -mesh_file mesh/mesh.msh -vfe_write_fields false -output_dir "$d" "$@" >/dev/null 2>err.txt; }
 run normal -bone_density normal
 run osteo -bone_density osteoporotic
 run penic -bone_density osteopenic
