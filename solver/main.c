@@ -241,10 +241,12 @@ static PetscErrorCode VfeFracturedLevel(const VfeMeshInfo *info, VfeSegmentRepor
   if (!set) PetscFunctionReturn(0);
   PetscCheck(f > 0 && f <= 1, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
              "fracture_cancellous_factor = %g must lie in (0, 1]", (double)f);
-  if (seg)
+  if (seg && seg->treated[0])
     PetscCall(PetscStrncpy(lvl, seg->treated, sizeof lvl));
   else
     PetscCall(PetscOptionsGetString(NULL, NULL, "-segment_treated", lvl, sizeof lvl, NULL));
+  PetscCheck(lvl[0], PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
+             "fracture_cancellous_factor: set segment_treated to the fractured level");
   if (strchr(lvl, ',')) *strchr(lvl, ',') = 0;
   PetscCall(PetscSNPrintf(name, sizeof name, "%s.cancellous", lvl));
   rec_fractured_region = VfeMeshInfoFindRegion(info, name);
