@@ -84,6 +84,9 @@ fi
 [ -x "$VFE" ] || { echo "run_bench.sh: VFE=$VFE is not executable" >&2; exit 1; }
 
 mkdir -p "$WORK/meshes" "$WORK/runs"
+# an explicit plain case: without one, vfe run applies the built-in default case (anatomical
+# segment, osteoporotic bone, intact baseline = a second solve) on top of the options below
+printf 'case_version: 1\nload: {axial_N: 800}\n' > "$WORK/plain.yaml"
 RES=$WORK/results.jsonl
 : >"$RES"
 echo "$CMDLINE" >"$WORK/cmdline.txt"
@@ -134,7 +137,7 @@ vfe_run() {
   log "vfe $tag h=$h np=$np $*"
   local t0 t1 rc=0
   t0=$(date +%s.%N)
-  run_ranks "$np" "$dir" "$VFE" run -mesh_file "${MESH[$h]}" -output_dir "$dir" \
+  run_ranks "$np" "$dir" "$VFE" run "$WORK/plain.yaml" -mesh_file "${MESH[$h]}" -output_dir "$dir" \
       -bc_fixed bottom -bc_load top -load_axial_N 800 -mesh_order 1 -ksp_rtol 1e-8 \
       -vfe_write_fields $wf $MATS "$@" >"$dir/stdout.txt" 2>&1 || rc=$?
   t1=$(date +%s.%N)
