@@ -74,9 +74,9 @@ static const char *const lvl_keys[]        = {"body_width",
                                               "endplate_concavity",
                                               "endplate_concavity_sup",
                                               "endplate_concavity_inf"};
-static const char *const seg_keys[]        = {"segment_levels", "segment_treated", "segment_posterior_elements",
-                                              "fracture_wedge", "mesh_size_mm",    "mesh_order",
-                                              "mesh_threads", "mesh_reproducible"};
+static const char *const seg_keys[]        = {"segment_levels", "segment_treated",  "segment_posterior_elements",
+                                              "fracture_wedge", "mesh_size_mm",     "mesh_order",
+                                              "mesh_threads",   "mesh_reproducible"};
 
 typedef struct {
   PetscReal a, be, ye, yflat; /* ellipse semi-axes, centre y, flat wall */
@@ -292,7 +292,7 @@ static PetscErrorCode SegmentFromOptions(Segment *S)
   PetscCall(PetscOptionsGetInt(NULL, NULL, "-mesh_order", &S->order, NULL));
   PetscCheck(S->order == 1 || S->order == 2, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
              "mesh_order = %" PetscInt_FMT " is invalid: allowed 1 or 2", S->order);
-  S->threads = 1;
+  S->threads      = 1;
   S->reproducible = PETSC_FALSE;
   PetscCall(PetscOptionsGetInt(NULL, NULL, "-mesh_threads", &S->threads, NULL));
   PetscCall(PetscOptionsGetBool(NULL, NULL, "-mesh_reproducible", &S->reproducible, NULL));

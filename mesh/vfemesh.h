@@ -24,14 +24,14 @@
 
 /* A named physical group of the mesh file. */
 typedef struct {
-  char     name[VFE_NAME_LEN]; /* physical name, e.g. "L2.cement" */
-  PetscInt tag;                /* physical tag in the file */
-  PetscInt dim;                /* 3: volume region, 2: boundary surface */
+  char name[VFE_NAME_LEN]; /* physical name, e.g. "L2.cement" */
+  PetscInt tag;            /* physical tag in the file */
+  PetscInt dim;            /* 3: volume region, 2: boundary surface */
 } VfeGroup;
 
 /* Names of a mesh's regions and boundaries (same on every rank). */
 typedef struct {
-  PetscInt  nregions, nsurfaces;
+  PetscInt nregions, nsurfaces;
   VfeGroup *regions;  /* volume groups, in tag order */
   VfeGroup *surfaces; /* surface groups, in tag order */
 } VfeMeshInfo;
@@ -75,32 +75,32 @@ PETSC_EXTERN PetscErrorCode VfeShapeSimpleSegment(const char *path, PetscReal h)
  * Volumes in mm^3, measured on the final mesh (sum of tetrahedron volumes). Per-treated-level
  * numbers refer to the first treated level. */
 typedef struct _n_VfeSegmentReport {
-  char      levels[32];          /* e.g. "L1-L3" */
-  char      treated[32];         /* first treated level, e.g. "L2" */
-  char      pattern[24];         /* cement pattern */
-  char      leak[16];            /* cement leak */
-  PetscReal fill_requested;      /* requested cement fill ratio */
-  PetscReal body_volume;         /* cortical+cancellous+endplates+cement of the treated level */
-  PetscReal cement_volume;       /* cement (diffuse: fraction x composite region volume) */
-  PetscReal cement_region_volume;/* volume of the <lvl>.cement region */
-  PetscReal diffuse_fraction;    /* cement volume fraction of the cement region (1 unless diffuse) */
-  PetscReal fill_ratio;          /* cement_volume / body_volume */
-  PetscReal larger_side_ratio;   /* cement on the fuller side of x = 0 / body_volume */
-  PetscReal leak_volume;         /* <lvl>.cement_leak volume */
+  char levels[32];                /* e.g. "L1-L3" */
+  char treated[32];               /* first treated level, e.g. "L2" */
+  char pattern[24];               /* cement pattern */
+  char leak[16];                  /* cement leak */
+  PetscReal fill_requested;       /* requested cement fill ratio */
+  PetscReal body_volume;          /* cortical+cancellous+endplates+cement of the treated level */
+  PetscReal cement_volume;        /* cement (diffuse: fraction x composite region volume) */
+  PetscReal cement_region_volume; /* volume of the <lvl>.cement region */
+  PetscReal diffuse_fraction;     /* cement volume fraction of the cement region (1 unless diffuse) */
+  PetscReal fill_ratio;           /* cement_volume / body_volume */
+  PetscReal larger_side_ratio;    /* cement on the fuller side of x = 0 / body_volume */
+  PetscReal leak_volume;          /* <lvl>.cement_leak volume */
   PetscBool touches_endplate_sup, touches_endplate_inf; /* cement shares mesh nodes with them */
-  PetscReal wedge;               /* fracture_wedge applied to the treated level(s) */
-  PetscReal size_mm;             /* mesh_size_mm */
-  PetscInt  order;               /* mesh_order (validated; the file is first order) */
-  PetscInt  nnodes, ntets;
-  PetscInt  nregions;
-  char      region[VFE_SEG_MAX_REGIONS][VFE_NAME_LEN];
-  PetscInt  region_tets[VFE_SEG_MAX_REGIONS];
+  PetscReal wedge;                                      /* fracture_wedge applied to the treated level(s) */
+  PetscReal size_mm;                                    /* mesh_size_mm */
+  PetscInt order;                                       /* mesh_order (validated; the file is first order) */
+  PetscInt nnodes, ntets;
+  PetscInt nregions;
+  char region[VFE_SEG_MAX_REGIONS][VFE_NAME_LEN];
+  PetscInt region_tets[VFE_SEG_MAX_REGIONS];
   PetscReal region_volume[VFE_SEG_MAX_REGIONS];
   PetscReal quality_min, quality_p01; /* 6*sqrt(2)*V / l_rms^3 (1 = regular tetrahedron) */
-  PetscInt  remesh_passes;       /* meshes built to meet the fill ratio */
-  PetscReal mesh_seconds;        /* wall time of the whole build on rank 0 */
-  unsigned long long hash;       /* FNV-1a 64 of node coordinates and region connectivity */
-} *VfeSegmentReport;
+  PetscInt remesh_passes;             /* meshes built to meet the fill ratio */
+  PetscReal mesh_seconds;             /* wall time of the whole build on rank 0 */
+  unsigned long long hash;            /* FNV-1a 64 of node coordinates and region connectivity */
+} * VfeSegmentReport;
 
 /* Collective. Reads the segment_*, fracture_*, cement_* and mesh_* options, builds geometry and
  * mesh with Gmsh on rank 0, writes MSH 4.1 atomically to msh_path, fills *rep on every rank.
@@ -115,17 +115,23 @@ PETSC_EXTERN PetscErrorCode VfeSegmentReportDestroy(VfeSegmentReport *rep);
 PETSC_EXTERN PetscBool VfeSegmentKnownKey(const char *key);
 
 /* -- package-private interface between segment.c and cement.c (not for use outside mesh/) -- */
-typedef enum { VFE_CEMENT_NONE, VFE_CEMENT_COMPACT, VFE_CEMENT_BIPEDICULAR, VFE_CEMENT_UNIPEDICULAR,
-               VFE_CEMENT_BRIDGING, VFE_CEMENT_DIFFUSE } VfeCementPattern;
+typedef enum {
+  VFE_CEMENT_NONE,
+  VFE_CEMENT_COMPACT,
+  VFE_CEMENT_BIPEDICULAR,
+  VFE_CEMENT_UNIPEDICULAR,
+  VFE_CEMENT_BRIDGING,
+  VFE_CEMENT_DIFFUSE
+} VfeCementPattern;
 typedef enum { VFE_LEAK_NONE, VFE_LEAK_INTRADISCAL, VFE_LEAK_ANTERIOR } VfeCementLeak;
 typedef struct {
   VfeCementPattern pattern;
-  VfeCementLeak    leak;
-  PetscReal        fill;             /* requested fill ratio */
-  PetscReal        offset;           /* lateral bolus offset (mm), <0: pattern default */
-  PetscBool        fused;            /* bipedicular H */
-  PetscReal        diffuse_fraction; /* cement volume fraction of the diffuse region */
-  PetscReal        leak_volume;      /* mm^3 */
+  VfeCementLeak leak;
+  PetscReal fill;             /* requested fill ratio */
+  PetscReal offset;           /* lateral bolus offset (mm), <0: pattern default */
+  PetscBool fused;            /* bipedicular H */
+  PetscReal diffuse_fraction; /* cement volume fraction of the diffuse region */
+  PetscReal leak_volume;      /* mm^3 */
 } VfeCementSpec;
 /* Geometry of a treated body as the cement placer sees it (untilted frame, mm). */
 typedef struct {
@@ -133,10 +139,10 @@ typedef struct {
   PetscReal z0, z1, te;       /* body bottom/top, endplate thickness */
   PetscReal Ras, Rbs, cs;     /* superior endplate lower surface: half-ellipsoid radii/depth (incl. te) */
   PetscReal Rai, Rbi, ci;     /* inferior endplate upper surface */
-  int       core;             /* OCC volume tag of the cancellous core (not modified) */
+  int core;                   /* OCC volume tag of the cancellous core (not modified) */
 } VfeCementBody;
 PETSC_EXTERN PetscErrorCode VfeCementSpecFromOptions(VfeCementSpec *spec);
-PETSC_EXTERN PetscBool      VfeCementKnownKey(const char *key);
+PETSC_EXTERN PetscBool VfeCementKnownKey(const char *key);
 /* Builds the cement region clipped to body->core for a target region volume; returns its OCC
  * volume tags and the OCC volume. Errors with the largest reachable fill if target is too big. */
 PETSC_EXTERN PetscErrorCode VfeCementPlace(const VfeCementSpec *spec, const VfeCementBody *body, PetscReal target,

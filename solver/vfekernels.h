@@ -36,7 +36,13 @@
 #define VFE_QP2_B 0.1381966011250105
 
 /* VTK edge order of the 10-node tetrahedron (a macro so that device code gets its own copy) */
-#define VFE_TET_EDGES {{0, 1}, {1, 2}, {0, 2}, {0, 3}, {1, 3}, {2, 3}}
+#define VFE_TET_EDGES                                                                                                  \
+  {                                                                                                                    \
+    {0, 1}, {1, 2}, {0, 2}, {0, 3}, {1, 3},                                                                            \
+    {                                                                                                                  \
+      2, 3                                                                                                             \
+    }                                                                                                                  \
+  }
 static const int VfeTetEdges[6][2] = VFE_TET_EDGES;
 
 /* Lame constants from E and nu. */

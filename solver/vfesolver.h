@@ -86,7 +86,7 @@ struct _n_VfeProblem {
   PetscInt *row_cols;
   PetscScalar *coo_vals;
   /* backend data (the CUDA backend's device arrays), freed by backend_destroy */
-  void          *backend_data;
+  void *backend_data;
   PetscErrorCode (*backend_destroy)(void *);
   /* results of the last solve */
   PetscInt its;

@@ -15,24 +15,25 @@
 #include <cuda_runtime.h>
 
 typedef struct {
-  int     ncells, npc, nregions;
+  int ncells, npc, nregions;
   double *xyz, *E, *nu, *vals;
-  int    *cell_nodes, *region, *perm;
+  int *cell_nodes, *region, *perm;
 } VfeCudaData;
 
-#define VFE_CUDA(call)                                                                                                         \
-  do {                                                                                                                         \
-    cudaError_t e_ = (call);                                                                                                   \
-    PetscCheck(e_ == cudaSuccess, PETSC_COMM_SELF, PETSC_ERR_LIB, "CUDA error in %s: %s", #call, cudaGetErrorString(e_));     \
+#define VFE_CUDA(call)                                                                                                 \
+  do {                                                                                                                 \
+    cudaError_t e_ = (call);                                                                                           \
+    PetscCheck(e_ == cudaSuccess, PETSC_COMM_SELF, PETSC_ERR_LIB, "CUDA error in %s: %s", #call,                       \
+               cudaGetErrorString(e_));                                                                                \
   } while (0)
 
 __global__ static void VfeCellKernel(VfeCudaData d, int order)
 {
   const int c = blockIdx.x * blockDim.x + threadIdx.x;
-  double    X[30], Ke[900];
+  double X[30], Ke[900];
   if (c >= d.ncells) return;
-  const int  npc = d.npc, ld = 3 * npc, r = d.region[c];
-  const int *cn  = &d.cell_nodes[c * npc];
+  const int npc = d.npc, ld = 3 * npc, r = d.region[c];
+  const int *cn = &d.cell_nodes[c * npc];
   for (int a = 0; a < npc; ++a)
     for (int k = 0; k < 3; ++k) X[3 * a + k] = d.xyz[3 * cn[a] + k];
   vfe_element_stiffness(order, X, d.E[r], d.nu[r], Ke);
@@ -49,13 +50,13 @@ static PetscErrorCode VfeCudaDestroy(void *ptr)
   VfeCudaData *d = (VfeCudaData *)ptr;
   PetscFunctionBeginUser;
   if (!d) PetscFunctionReturn(0);
-  cudaFree(d->xyz), cudaFree(d->E), cudaFree(d->nu), cudaFree(d->vals), cudaFree(d->cell_nodes), cudaFree(d->region), cudaFree(d->perm);
+  cudaFree(d->xyz), cudaFree(d->E), cudaFree(d->nu), cudaFree(d->vals), cudaFree(d->cell_nodes), cudaFree(d->region),
+      cudaFree(d->perm);
   PetscCall(PetscFree(d));
   PetscFunctionReturn(0);
 }
 
-template <typename T>
-static PetscErrorCode VfeToDevice(T **dst, const T *src, size_t n)
+template <typename T> static PetscErrorCode VfeToDevice(T **dst, const T *src, size_t n)
 {
   PetscFunctionBeginUser;
   VFE_CUDA(cudaMalloc((void **)dst, (n ? n : 1) * sizeof(T)));
@@ -65,29 +66,33 @@ static PetscErrorCode VfeToDevice(T **dst, const T *src, size_t n)
 
 static PetscErrorCode VfeCudaSetUp(VfeProblem prob, VfeCudaData **out)
 {
-  VfeDisc      disc = prob->disc;
+  VfeDisc disc = prob->disc;
   VfeCudaData *d;
-  const int    npc = (int)disc->npc;
-  int         *perm, *cn, *reg;
-  double      *E, *nu;
+  const int npc = (int)disc->npc;
+  int *perm, *cn, *reg;
+  double *E, *nu;
 
   PetscFunctionBeginUser;
   PetscCall(PetscCalloc1(1, &d));
   d->ncells   = (int)disc->ncells;
   d->npc      = npc;
   d->nregions = (int)prob->nregions;
-  PetscCall(PetscMalloc5((size_t)d->ncells * npc * npc, &perm, (size_t)d->ncells * npc, &cn, d->ncells, &reg, d->nregions, &E, d->nregions, &nu));
+  PetscCall(PetscMalloc5((size_t)d->ncells * npc * npc, &perm, (size_t)d->ncells * npc, &cn, d->ncells, &reg,
+                         d->nregions, &E, d->nregions, &nu));
   for (int c = 0; c < d->ncells; ++c) {
     for (int a = 0; a < npc; ++a) {
-      const PetscInt  rs = prob->row_start[disc->cell_nodes[c * npc + a]], rl = prob->row_start[disc->cell_nodes[c * npc + a] + 1] - rs;
+      const PetscInt rs  = prob->row_start[disc->cell_nodes[c * npc + a]],
+                     rl  = prob->row_start[disc->cell_nodes[c * npc + a] + 1] - rs;
       const PetscInt *rc = &prob->row_cols[rs];
       cn[c * npc + a]    = (int)disc->cell_nodes[c * npc + a];
       for (int b = 0; b < npc; ++b) {
         PetscInt lo = 0, hi = rl - 1, key = disc->cell_nodes[c * npc + b], pos = -1;
         while (lo <= hi) {
           const PetscInt mid = (lo + hi) / 2;
-          if (rc[mid] < key) lo = mid + 1;
-          else if (rc[mid] > key) hi = mid - 1;
+          if (rc[mid] < key)
+            lo = mid + 1;
+          else if (rc[mid] > key)
+            hi = mid - 1;
           else {
             pos = mid;
             break;
@@ -115,7 +120,7 @@ static PetscErrorCode VfeCudaSetUp(VfeProblem prob, VfeCudaData **out)
 PetscErrorCode VfeAssembleCOO_CUDA(VfeProblem prob)
 {
   VfeCudaData *d;
-  const int    threads = 128;
+  const int threads = 128;
 
   PetscFunctionBeginUser;
   if (!prob->backend_data) {
