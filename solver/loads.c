@@ -25,7 +25,6 @@ static PetscBool VfeInList(const char *v, const char **list)
 
 PetscErrorCode VfeLoadFromOptions(MPI_Comm comm, VfeLoad *L)
 {
-  PetscBool setF, setM, setmode;
   PetscReal Nm = 0;
 
   PetscFunctionBeginUser;
@@ -47,9 +46,9 @@ PetscErrorCode VfeLoadFromOptions(MPI_Comm comm, VfeLoad *L)
     else
       PetscCall(PetscStrncpy(L->mode, L->preset, sizeof L->mode));
   }
-  PetscCall(PetscOptionsGetReal(NULL, NULL, "-load_axial_N", &L->force, &setF));
-  PetscCall(PetscOptionsGetReal(NULL, NULL, "-load_moment_Nm", &Nm, &setM));
-  PetscCall(PetscOptionsGetString(NULL, NULL, "-load_mode", L->mode, sizeof L->mode, &setmode));
+  PetscCall(PetscOptionsGetReal(NULL, NULL, "-load_axial_N", &L->force, NULL));
+  PetscCall(PetscOptionsGetReal(NULL, NULL, "-load_moment_Nm", &Nm, NULL));
+  PetscCall(PetscOptionsGetString(NULL, NULL, "-load_mode", L->mode, sizeof L->mode, NULL));
   PetscCheck(VfeInList(L->mode, vfe_modes), comm, PETSC_ERR_USER_INPUT,
              "load_mode: unknown value '%s' (allowed: flexion, extension, lateral_left, lateral_right, torsion_left, "
              "torsion_right)",
@@ -62,7 +61,6 @@ PetscErrorCode VfeLoadFromOptions(MPI_Comm comm, VfeLoad *L)
   PetscCheck(Nm >= 0, comm, PETSC_ERR_USER_INPUT, "load_moment_Nm = %g must be >= 0 (the direction is load_mode)",
              (double)Nm);
   L->moment = 1000.0 * Nm;
-  (void)setF, (void)setM, (void)setmode;
   PetscFunctionReturn(0);
 }
 

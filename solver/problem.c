@@ -223,24 +223,6 @@ PetscErrorCode VfeDiscSurfaceSum(VfeDisc disc, PetscInt s, Vec vlocal, PetscReal
   return VfeDiscResultant(disc, s, vlocal, NULL, sum, NULL);
 }
 
-PetscErrorCode VfeDiscSurfaceArea(VfeDisc disc, PetscInt s, PetscReal *area)
-{
-  PetscInt nf, *faces;
-  PetscReal loc = 0;
-
-  PetscFunctionBeginUser;
-  PetscCall(VfeDiscGetBoundaryFaces(disc, s, &nf, &faces));
-  for (PetscInt i = 0; i < nf; ++i) {
-    PetscInt nodes[6];
-    PetscReal a, n[3];
-    PetscCall(VfeDiscFaceGeometry(disc, faces[i], nodes, &a, n));
-    loc += a;
-  }
-  PetscCall(PetscFree(faces));
-  PetscCallMPI(MPI_Allreduce(&loc, area, 1, MPIU_REAL, MPIU_SUM, PetscObjectComm((PetscObject)disc->dm)));
-  PetscFunctionReturn(0);
-}
-
 /* ---------------------------------------------------------------- assembly ---------------------- */
 
 /* Node-pair pattern over local nodes: row_start (nnodes+1), row_cols sorted per row. */
@@ -296,21 +278,6 @@ static PetscErrorCode VfeBuildPattern(VfeProblem prob)
   PetscFunctionReturn(0);
 }
 
-static inline PetscInt VfeFindCol(const PetscInt *cols, PetscInt n, PetscInt key)
-{
-  PetscInt lo = 0, hi = n - 1;
-  while (lo <= hi) {
-    const PetscInt mid = (lo + hi) / 2;
-    if (cols[mid] < key)
-      lo = mid + 1;
-    else if (cols[mid] > key)
-      hi = mid - 1;
-    else
-      return mid;
-  }
-  return -1;
-}
-
 /* CPU backend: element matrices summed into one value per node pair (3x3 blocks). */
 PetscErrorCode VfeAssembleCOO_CPU(VfeProblem prob)
 {
@@ -330,7 +297,7 @@ PetscErrorCode VfeAssembleCOO_CPU(VfeProblem prob)
       const PetscInt rs = prob->row_start[cn[a]], rl = prob->row_start[cn[a] + 1] - rs;
       const PetscInt *rc = &prob->row_cols[rs];
       for (PetscInt b = 0; b < npc; ++b) {
-        PetscScalar *blk   = &v[9 * (rs + VfeFindCol(rc, rl, cn[b]))];
+        PetscScalar *blk   = &v[9 * (rs + VfePatternFind(rc, rl, cn[b]))];
         const PetscReal *k = &Ke[3 * a * ld + 3 * b];
         for (int i = 0; i < 3; ++i)
           for (int j = 0; j < 3; ++j) blk[3 * i + j] += k[i * ld + j];
@@ -483,7 +450,7 @@ static PetscErrorCode VfeDirichletRows(VfeProblem prob)
 {
   VfeDisc d = prob->disc;
   Vec m, vals;
-  PetscInt *rows, nrows = 0, rstart;
+  PetscInt *rows, nrows = 0;
   PetscScalar *val;
   const PetscScalar *mv;
   PetscBool *isbc;
@@ -491,7 +458,6 @@ static PetscErrorCode VfeDirichletRows(VfeProblem prob)
   PetscFunctionBeginUser;
   if (!prob->ubc) PetscCall(DMCreateGlobalVector(d->dm, &prob->ubc));
   PetscCall(VecSet(prob->ubc, 0));
-  PetscCall(VecGetOwnershipRange(prob->ubc, &rstart, NULL));
   PetscCall(PetscCalloc1(3 * d->nnodes, &isbc));
   PetscCall(DMGetLocalVector(d->dm, &m));
   PetscCall(DMGetLocalVector(d->dm, &vals));
@@ -534,7 +500,6 @@ static PetscErrorCode VfeDirichletRows(VfeProblem prob)
   PetscCall(ISDestroy(&prob->bcrows));
   PetscCall(PetscSortInt(nrows, rows));
   PetscCall(ISCreateGeneral(PetscObjectComm((PetscObject)d->dm), nrows, rows, PETSC_OWN_POINTER, &prob->bcrows));
-  (void)rstart;
   PetscFunctionReturn(0);
 }
 
@@ -557,11 +522,10 @@ PetscErrorCode VfeProblemSolve(VfeProblem prob, Vec u)
   MatNullSpace nsp;
   PC pc;
   const PetscInt *rows;
-  PetscInt nrows, ntot;
+  PetscInt nrows;
 
   PetscFunctionBeginUser;
   PetscCall(ISGetLocalSize(prob->bcrows, &nrows));
-  PetscCallMPI(MPI_Allreduce(&nrows, &ntot, 1, MPIU_INT, MPI_SUM, comm));
   PetscCall(VecDuplicate(prob->f, &b));
   PetscCall(VecCopy(prob->f, b));
   PetscCall(VecCopy(prob->ubc, u));
@@ -618,7 +582,6 @@ PetscErrorCode VfeProblemSolve(VfeProblem prob, Vec u)
       "the linear solver did not converge: %s after %" PetscInt_FMT
       " iterations (residual norm %g); check the boundary conditions (a free body is singular) or raise -ksp_max_it",
       KSPConvergedReasons[prob->reason], prob->its, (double)prob->rnorm);
-  (void)ntot;
   PetscFunctionReturn(0);
 }
 

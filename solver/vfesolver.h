@@ -94,6 +94,22 @@ struct _n_VfeProblem {
   PetscReal rnorm;
 };
 
+/* Position of node `key` in a sorted row of the node-pair pattern (row_cols of one node), or -1. */
+static inline PetscInt VfePatternFind(const PetscInt *cols, PetscInt n, PetscInt key)
+{
+  PetscInt lo = 0, hi = n - 1;
+  while (lo <= hi) {
+    const PetscInt mid = (lo + hi) / 2;
+    if (cols[mid] < key)
+      lo = mid + 1;
+    else if (cols[mid] > key)
+      hi = mid - 1;
+    else
+      return mid;
+  }
+  return -1;
+}
+
 PETSC_EXTERN PetscErrorCode VfeProblemCreate(VfeDisc disc, PetscInt nregions, VfeProblem *prob);
 PETSC_EXTERN PetscErrorCode VfeProblemDestroy(VfeProblem *prob);
 PETSC_EXTERN PetscErrorCode VfeProblemSetMaterial(VfeProblem prob, PetscInt region, PetscReal E, PetscReal nu);
@@ -109,8 +125,6 @@ PETSC_EXTERN PetscErrorCode VfeProblemSolve(VfeProblem prob, Vec u);
 PETSC_EXTERN PetscErrorCode VfeProblemInternalForce(VfeProblem prob, Vec ulocal, Vec flocal);
 /* Sum over surface s of a local nodal vector (each node counted once, on its owner): e.g. reaction. */
 PETSC_EXTERN PetscErrorCode VfeDiscSurfaceSum(VfeDisc disc, PetscInt s, Vec vlocal, PetscReal sum[3]);
-/* Surface area of boundary s (global). */
-PETSC_EXTERN PetscErrorCode VfeDiscSurfaceArea(VfeDisc disc, PetscInt s, PetscReal *area);
 
 /* Error norms against an exact solution (and its gradient): ||u - uex||_L2, |u - uex|_H1,
  * ||uex||_L2, |uex|_H1 (global). */

@@ -86,18 +86,7 @@ static PetscErrorCode VfeCudaSetUp(VfeProblem prob, VfeCudaData **out)
       const PetscInt *rc = &prob->row_cols[rs];
       cn[c * npc + a]    = (int)disc->cell_nodes[c * npc + a];
       for (int b = 0; b < npc; ++b) {
-        PetscInt lo = 0, hi = rl - 1, key = disc->cell_nodes[c * npc + b], pos = -1;
-        while (lo <= hi) {
-          const PetscInt mid = (lo + hi) / 2;
-          if (rc[mid] < key)
-            lo = mid + 1;
-          else if (rc[mid] > key)
-            hi = mid - 1;
-          else {
-            pos = mid;
-            break;
-          }
-        }
+        const PetscInt pos = VfePatternFind(rc, rl, disc->cell_nodes[c * npc + b]);
         PetscCheck(pos >= 0, PETSC_COMM_SELF, PETSC_ERR_PLIB, "node pair missing from the COO pattern");
         perm[(c * npc + a) * npc + b] = (int)(rs + pos);
       }
