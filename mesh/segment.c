@@ -44,14 +44,13 @@
  * model rebuilt (at most 4 passes).  Quality: q = 6 sqrt(2) V / l_rms^3 per tetrahedron (1 for a
  * regular one); q <= 1e-8 (inverted or degenerate) is an error.  Hash: FNV-1a 64 over node
  * coordinates (rounded to 1e-9 mm) and each region's connectivity.
- * Determinism (measured with Gmsh 4.8.4): geometry (OCC masses of every volume, cement secant
- * iteration) and the 1D mesh are identical between runs; the 2D mesh is not when mesh_threads > 1
- * (surfaces are meshed in parallel), hence the default mesh_threads = 1; the HXT 3D mesh is not
- * reproducible (node counts differ by a few tens) within one process, between processes with ASLR
- * on, and also between fresh processes under `setarch -R` on a loaded machine, even with one thread
- * (Mesh.MaxNumThreads3D 1, OMP_NUM_THREADS 1), Mesh.Optimize 0, without point sizes, and with
- * M_PERTURB set (so not uninitialised heap).  Mesh.Algorithm3D = 1 (Delaunay) gave identical meshes
- * twice in one process but meshes ~5x slower (28 s against 5 s at 1.5 mm).  OPEN.
+ * Determinism (Gmsh 4.8.4): the geometry (also with OCC's parallel booleans) and the 1D and 2D
+ * meshes on one thread are the same in every run; surfaces meshed in parallel are not, so they
+ * always use one thread.  The 3D step goes through mesh/hxt.c, which gives HXT the surface nodes in
+ * tag order: Gmsh 4.8's own glue orders them by memory address, so its HXT meshes differ between
+ * runs.  HXT's result depends on its thread count, so mesh_threads (default 2: OCC booleans and
+ * HXT) is part of the case: same case, same mesh_threads, same mesh, whatever the load (for one
+ * build and CPU type).
  * All Gmsh work happens on rank 0; its error code is broadcast so every rank fails together.
  */
 #include "vfemesh.h"
@@ -74,9 +73,9 @@ static const char *const lvl_keys[]        = {"body_width",
                                               "endplate_concavity",
                                               "endplate_concavity_sup",
                                               "endplate_concavity_inf"};
-static const char *const seg_keys[]        = {"segment_levels", "segment_treated",  "segment_posterior_elements",
-                                              "fracture_wedge", "mesh_size_mm",     "mesh_order",
-                                              "mesh_threads",   "mesh_reproducible"};
+static const char *const seg_keys[]        = {"segment_levels", "segment_treated", "segment_posterior_elements",
+                                              "fracture_wedge", "mesh_size_mm",    "mesh_order",
+                                              "mesh_threads"};
 
 typedef struct {
   PetscReal a, be, ye, yflat; /* ellipse semi-axes, centre y, flat wall */
@@ -97,7 +96,6 @@ typedef struct {
   VfeCementSpec cem;
   PetscReal wedge, h;
   PetscInt order, threads;
-  PetscBool reproducible; /* Delaunay 3D instead of HXT: same case, same mesh */
   PetscBool any_treated;
 } Segment;
 
@@ -292,10 +290,8 @@ static PetscErrorCode SegmentFromOptions(Segment *S)
   PetscCall(PetscOptionsGetInt(NULL, NULL, "-mesh_order", &S->order, NULL));
   PetscCheck(S->order == 1 || S->order == 2, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
              "mesh_order = %" PetscInt_FMT " is invalid: allowed 1 or 2", S->order);
-  S->threads      = 1;
-  S->reproducible = PETSC_FALSE;
+  S->threads = 2;
   PetscCall(PetscOptionsGetInt(NULL, NULL, "-mesh_threads", &S->threads, NULL));
-  PetscCall(PetscOptionsGetBool(NULL, NULL, "-mesh_reproducible", &S->reproducible, NULL));
   PetscCheck(S->threads >= 1 && S->threads <= 256, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
              "mesh_threads = %" PetscInt_FMT " is invalid: allowed 1..256", S->threads);
   PetscCall(VfeCementSpecFromOptions(&S->cem));
@@ -643,11 +639,12 @@ static PetscErrorCode SetMeshOptions(const Segment *S)
   int ierr;
   PetscFunctionBeginUser;
   GC(gmshOptionSetNumber("General.Terminal", 0, &ierr), "option");
-  GC(gmshOptionSetNumber("General.NumThreads", (double)S->threads, &ierr), "option");
+  /* surfaces on one thread (Gmsh 4.8 meshes them differently from run to run when in parallel);
+   * OCC booleans in parallel (same shapes, same tags); HXT with mesh_threads (mesh/hxt.c) */
+  GC(gmshOptionSetNumber("General.NumThreads", 1, &ierr), "option");
+  GC(gmshOptionSetNumber("Geometry.OCCParallel", S->threads > 1, &ierr), "option");
   GC(gmshOptionSetNumber("Mesh.Algorithm", 6, &ierr), "option");
-  /* HXT (10) is ~5x faster but not reproducible in Gmsh 4.8; Delaunay (1) gives the same mesh
-   * for the same case (mesh_reproducible: true) */
-  GC(gmshOptionSetNumber("Mesh.Algorithm3D", S->reproducible ? 1 : 10, &ierr), "option");
+  GC(gmshOptionSetNumber("Mesh.Algorithm3D", 10, &ierr), "option");
   GC(gmshOptionSetNumber("Mesh.MeshSizeMax", 1.3 * S->h, &ierr), "option");
   GC(gmshOptionSetNumber("Mesh.MeshSizeMin", 0.2 * S->h, &ierr), "option");
   GC(gmshOptionSetNumber("Mesh.ElementOrder", 1, &ierr), "option");
@@ -672,6 +669,7 @@ static PetscErrorCode MeshPass(const Segment *S, const PetscReal *corr, VfeSegme
   uint64_t h        = 1469598103934665603ULL;
   size_t ntet_total = 0;
   PetscLogDouble tb0, tb1, tb2, tb3;
+  PetscBool own_hxt;
 
   PetscFunctionBeginUser;
   PetscCall(PetscMemzero(&B, sizeof B));
@@ -755,7 +753,7 @@ static PetscErrorCode MeshPass(const Segment *S, const PetscReal *corr, VfeSegme
   GC(gmshModelMeshGenerate(2, &ierr), "mesh generate (1D/2D)");
   PetscCall(PetscTime(&tb3));
   PetscCall(PetscInfo(NULL, "segment pass: surface mesh %.2f s\n", tb3 - tb2));
-  GC(gmshModelMeshGenerate(3, &ierr), "mesh generate (3D)");
+  PetscCall(VfeHxtMeshVolumes((int)S->threads, &own_hxt));
   PetscCall(PetscTime(&tb3));
   PetscCall(PetscInfo(NULL, "segment pass: geometry %.2f s, groups/fields %.2f s, mesh %.2f s\n", tb1 - tb0, tb2 - tb1,
                       tb3 - tb2));

@@ -51,6 +51,11 @@ PETSC_EXTERN PetscInt VfeMeshInfoFindSurface(const VfeMeshInfo *info, const char
 /* Write the current Gmsh model's mesh as MSH 4.1 to `path`, atomically (temp name + rename). */
 PETSC_EXTERN PetscErrorCode VfeGmshWriteMesh(const char *path);
 
+/* Mesh every volume of the current Gmsh model (surfaces already meshed) with HXT, reproducibly:
+ * the same surface mesh and thread count give the same tetrahedra (mesh/hxt.c explains why this
+ * bypasses Gmsh 4.8's own HXT glue).  *own is PETSC_FALSE when Gmsh's generate(3) did the work. */
+PETSC_EXTERN PetscErrorCode VfeHxtMeshVolumes(int nthreads, PetscBool *own);
+
 /* --- built-in geometries (mesh/shapes.c), each meshed by Gmsh and written to an MSH file --- */
 
 /* Box [0,lx]x[0,ly]x[0,lz]; regions "lower"/"upper" split at z = zsplit (zsplit <= 0: one region

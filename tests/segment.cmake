@@ -8,21 +8,15 @@ endforeach()
 add_test(NAME segment_volumes COMMAND test_segment_basic -test_part volumes)
 add_test(NAME segment_bad_input COMMAND test_segment_basic -test_part bad)
 # Determinism: the same case twice in one process (segment_determinism_inprocess) and in two fresh
-# processes with ASLR off (segment_determinism).  OPEN: geometry, 1D and 2D meshes (mesh_threads 1)
-# are reproducible, the HXT 3D mesh of Gmsh 4.8.4 is not (node counts differ by a few tens), so both
-# stay labelled slow until the 3D step is made reproducible (see the top of mesh/segment.c).
+# processes run at the same time, address-space randomisation on (segment_determinism): HXT gets
+# the surface nodes in tag order (mesh/hxt.c), so neither heap layout nor load changes the mesh.
 add_test(NAME segment_determinism
-         COMMAND sh -c "a=$(setarch $(uname -m) -R \"$0\" -test_part hash | grep '^mesh hash'); b=$(setarch $(uname -m) -R \"$0\" -test_part hash | grep '^mesh hash'); echo \"run 1: $a\"; echo \"run 2: $b\"; test -n \"$a\" && test \"$a\" = \"$b\""
+         COMMAND sh -c "\"$0\" -test_part hash > det_a.txt & \"$0\" -test_part hash > det_b.txt; wait; a=$(grep '^mesh hash' det_a.txt); b=$(grep '^mesh hash' det_b.txt); echo \"run 1: $a\"; echo \"run 2: $b\"; test -n \"$a\" && test \"$a\" = \"$b\""
                  $<TARGET_FILE:test_segment_basic>)
 add_test(NAME segment_determinism_inprocess COMMAND test_segment_basic -test_part determinism)
-# mesh_reproducible (Delaunay 3D instead of HXT): the same case gives the same mesh in two processes
-add_test(NAME segment_determinism_reproducible
-         COMMAND sh -c "a=$(\"$0\" -test_part hash -mesh_reproducible true | grep '^mesh hash'); b=$(\"$0\" -test_part hash -mesh_reproducible true | grep '^mesh hash'); echo \"run 1: $a\"; echo \"run 2: $b\"; test -n \"$a\" && test \"$a\" = \"$b\""
-                 $<TARGET_FILE:test_segment_basic>)
-set_tests_properties(segment_determinism_reproducible PROPERTIES LABELS verify ENVIRONMENT "${VFE_TEST_ENV}")
 set_tests_properties(segment_volumes segment_bad_input PROPERTIES LABELS unit ENVIRONMENT "${VFE_TEST_ENV}")
-set_tests_properties(segment_determinism PROPERTIES LABELS "verify;slow" ENVIRONMENT "${VFE_TEST_ENV}")
-set_tests_properties(segment_determinism_inprocess PROPERTIES LABELS "verify;slow" ENVIRONMENT "${VFE_TEST_ENV}")
+set_tests_properties(segment_determinism segment_determinism_inprocess PROPERTIES LABELS verify
+                     ENVIRONMENT "${VFE_TEST_ENV}")
 
 # default case (L1-L3, bipedicular 25 %, 1.5 mm)
 add_test(NAME segment_default COMMAND test_segment_fill -test_msh segment_default.msh)

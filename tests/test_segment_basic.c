@@ -6,12 +6,13 @@
  *     concavities; disc prism plus the adjacent concavities; plate prism plus the top concavity)
  *     within 1 % (faceting of curved surfaces), and every region is non-empty.
  *  2. The same case meshed twice gives the same mesh hash (-test_part determinism: twice in one
- *     process, which HXT of Gmsh 4.8 does not guarantee; -test_part hash: one mesh, printed, for
- *     the cross-process check of segment.cmake under `setarch -R`).
+ *     process; -test_part hash: one mesh, printed, for the cross-process check of segment.cmake,
+ *     which runs two processes at once).
  *  3. Bad input: each case must fail with a non-zero code and a message naming the key.
  * -test_part volumes|determinism|bad selects one part (one ctest each).
  */
 #include "vfemesh.h"
+#include <unistd.h>
 
 static int failures = 0;
 
@@ -116,9 +117,12 @@ int main(int argc, char **argv)
   goto done;
 determinism:
   if (!strcmp(part, "hash")) {
-    /* one mesh per process: segment.cmake runs this twice under `setarch -R` and compares the lines */
+    /* one mesh per process: segment.cmake runs two of these at once and compares the lines */
+    char path[64];
+    PetscCall(PetscSNPrintf(path, sizeof path, "test_segment_hash_%d.msh", (int)getpid()));
     PetscCall(PetscOptionsInsertString(NULL, "-mesh_size_mm 2.5"));
-    PetscCall(VfeSegmentMesh(PETSC_COMM_WORLD, "test_segment_hash.msh", &r1));
+    PetscCall(VfeSegmentMesh(PETSC_COMM_WORLD, path, &r1));
+    (void)remove(path);
     PetscCall(PetscPrintf(PETSC_COMM_WORLD, "mesh hash %016llx nodes %d tets %d\n", r1->hash, (int)r1->nnodes,
                           (int)r1->ntets));
     PetscCall(VfeSegmentReportDestroy(&r1));
