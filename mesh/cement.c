@@ -18,10 +18,13 @@
  *   endplate_bridging  an elliptic column of radii s*(0.55a, 0.55ry) whose height is NOT scaled:
  *                      it runs from te/2 above the inferior rim to te/2 below the superior one
  *                      (inside both bony endplates), so once clipped by K it touches both
- *                      endplates at every size;
- *   diffuse            the compact ellipsoid allowed to grow and be clipped, as a cement-bone
- *                      composite region whose cement volume is cement_diffuse_fraction times its
- *                      volume (default 0.8: the pore fraction osteoporotic trabecular bone offers).
+ *                      endplates at every size; it is clipped here, not in segment.c's fragment,
+ *                      where its end planes would slice the endplates and concavities into thin
+ *                      lenses;
+ *   diffuse            an ellipsoid of semi-axes s*(0.8a, 0.8ry, hz) (narrower than the core, so
+ *                      that it never grazes the shell all round its equator) allowed to grow and be
+ *                      clipped, as a cement-bone composite region whose cement volume is cement_diffuse_fraction times
+ * its volume (default 0.8: the pore fraction osteoporotic trabecular bone offers).
  *
  * Solve: V(s) = vol(C(s) ∩ K) is increasing.  The analytic volume of the unclipped shape gives the
  * first guess; then secant steps in log-log space (V ~ s^p, p re-estimated from the last two
@@ -159,6 +162,9 @@ static void ShapeDefine(const VfeCementSpec *spec, const VfeCementBody *b, Shape
     sh->n       = 1;
     sh->c[0][0] = 0, sh->c[0][1] = yc, sh->c[0][2] = zc;
     sh->r[0][0] = b->a, sh->r[0][1] = ry, sh->r[0][2] = hz;
+    /* diffuse grows past the core: narrower than the section so that it never grazes the shell
+       along its whole equator (at s = 1 the compact proportions would be tangent to it all round) */
+    if (spec->pattern == VFE_CEMENT_DIFFUSE) sh->r[0][0] = 0.8 * b->a, sh->r[0][1] = 0.8 * ry;
     sh->inside = (PetscBool)(spec->pattern == VFE_CEMENT_COMPACT);
     sh->smax   = spec->pattern == VFE_CEMENT_COMPACT ? 1.0 : 1.6;
     break;
@@ -385,6 +391,12 @@ PetscErrorCode VfeCementPlace(const VfeCementSpec *spec, const VfeCementBody *b,
     s = v > 0 ? s * PetscPowReal(target / v, 1.0 / p) : 0.5 * (lo + hi);
     if (s <= lo || s >= hi) s = (vhi < 0 && hi == sh.smax) ? PetscMin(sh.smax, PetscMax(s, lo)) : 0.5 * (lo + hi);
     if (s >= sh.smax) s = sh.smax;
+  }
+  if (sh.column) {
+    /* the column is clipped here: unclipped, its end planes (inside the bony endplates) would slice
+       the endplate layers and the concavities into sub-millimetre lenses and wedges (slivers) */
+    PetscCall(ShapeClip(&sh, b, s, PETSC_TRUE, ntags, tags, volume));
+    PetscFunctionReturn(0);
   }
   if (PetscAbsReal(v - target) > 1e-4 * target) PetscCall(ShapeClip(&sh, b, s, PETSC_FALSE, &n, dummy, &v));
   /* the unclipped C(s) goes into segment.c's single fragment, which classifies as cement only the

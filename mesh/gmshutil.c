@@ -36,3 +36,41 @@ PetscErrorCode VfeGmshWriteMesh(const char *path)
   PetscCheck(rename(tmp, path) == 0, PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "cannot rename %s to %s", tmp, path);
   PetscFunctionReturn(0);
 }
+
+PetscErrorCode VfeGmshGenerate(int dim, const char *what)
+{
+  int ierr = 0, ierr2 = 0;
+  double terminal = 0, verbosity = 5;
+  char **log = NULL, *first = NULL;
+  size_t nlog = 0;
+
+  PetscFunctionBeginUser;
+  /* Gmsh's API throws on the first error (General.AbortOnError 2), and a throw inside one of its
+     OpenMP regions (the surface mesher runs in one) aborts the whole process: keep errors as
+     messages during the call, log them, and turn the first one into a PETSc error */
+  PetscCall(VfeGmshCall((gmshOptionGetNumber("General.Terminal", &terminal, &ierr), ierr), "option"));
+  PetscCall(VfeGmshCall((gmshOptionGetNumber("General.Verbosity", &verbosity, &ierr), ierr), "option"));
+  if (!terminal) PetscCall(VfeGmshCall((gmshOptionSetNumber("General.Verbosity", 1, &ierr), ierr), "option"));
+  PetscCall(VfeGmshCall((gmshOptionSetNumber("General.AbortOnError", 0, &ierr), ierr), "option"));
+  PetscCall(VfeGmshCall((gmshLoggerStart(&ierr), ierr), "logger"));
+  gmshModelMeshGenerate(dim, &ierr);
+  gmshLoggerGet(&log, &nlog, &ierr2);
+  gmshLoggerStop(&ierr2);
+  gmshOptionSetNumber("General.AbortOnError", 2, &ierr2);
+  gmshOptionSetNumber("General.Verbosity", verbosity, &ierr2);
+  for (size_t i = 0; i < nlog; i++) {
+    if (!first && !strncmp(log[i], "Error", 5))
+      first = log[i];
+    else
+      gmshFree(log[i]);
+  }
+  if (log) gmshFree(log);
+  if (first) {
+    char msg[512];
+    PetscCall(PetscSNPrintf(msg, sizeof msg, "%s", first + (strncmp(first, "Error: ", 7) ? 0 : 7)));
+    gmshFree(first);
+    SETERRQ(PETSC_COMM_SELF, PETSC_ERR_LIB, "Gmsh failed in %s: %s", what, msg);
+  }
+  PetscCall(VfeGmshCall(ierr, what));
+  PetscFunctionReturn(0);
+}

@@ -72,6 +72,13 @@ typedef struct {
   } nodalSizes;
 } HXTTetMeshOptions;
 
+typedef struct {
+  const char *string, *func, *file, *line;
+  int threadId, numThreads;
+  int level; /* 0 info, 1 debug, 2 warning, 3 error, 4 trace */
+} HXTMessage;
+
+extern HXTStatus hxtSetMessageCallback(HXTStatus (*cb)(HXTMessage *msg));
 extern HXTStatus hxtMeshCreate(HXTMesh **mesh);
 extern HXTStatus hxtMeshDelete(HXTMesh **mesh);
 extern HXTStatus hxtTetMesh(HXTMesh *mesh, HXTTetMeshOptions *options);
@@ -83,6 +90,32 @@ static HXTStatus SizeCallback(double *pts, uint32_t *volume, size_t n, void *ctx
   (void)volume;
   for (size_t i = 0; i < n; i++) pts[4 * i + 3] = pts[4 * i + 3] > 0 ? PetscMin(pts[4 * i + 3], lc) : lc;
   return 0;
+}
+
+static char hxt_error[256];
+
+/* HXT's messages: errors kept for the report, the rest to -info */
+static HXTStatus MessageCallback(HXTMessage *msg)
+{
+  if (!msg || !msg->string) return 0;
+  if (msg->level >= 3 && !hxt_error[0]) {
+    (void)PetscSNPrintf(hxt_error, sizeof hxt_error, "%s", msg->string);
+    for (char *c = hxt_error; *c; c++) /* it goes into JSON and one-line reports */
+      if (*c == '"' || *c == '\\' || (unsigned char)*c < 0x20) *c = ' ';
+  }
+  (void)PetscInfo(NULL, "HXT: %s\n", msg->string);
+  return 0;
+}
+
+/* the fallback: Gmsh's own Delaunay 3D (deterministic, about 5x slower than HXT) */
+static PetscErrorCode MeshWithDelaunay(void)
+{
+  int ierr;
+  PetscFunctionBeginUser;
+  PetscCall(VfeGmshCall((gmshOptionSetNumber("Mesh.Algorithm3D", 1, &ierr), ierr), "option"));
+  PetscCall(VfeGmshGenerate(3, "mesh generate (3D, Delaunay)"));
+  PetscCall(VfeGmshCall((gmshOptionSetNumber("Mesh.Algorithm3D", 10, &ierr), ierr), "option"));
+  PetscFunctionReturn(0);
 }
 
 static int CmpSizeT(const void *a, const void *b)
@@ -102,7 +135,7 @@ static PetscBool GmshIs48(void)
   return is48;
 }
 
-PetscErrorCode VfeHxtMeshVolumes(int nthreads, PetscBool *own)
+PetscErrorCode VfeHxtMeshVolumes(int nthreads, char *method, size_t len)
 {
   int ierr, *vt = NULL, nvol;
   size_t nvt = 0, nsurf = 0, *surf = NULL, ntri = 0, nnode = 0, maxtag = 0, *ntag = NULL;
@@ -114,11 +147,14 @@ PetscErrorCode VfeHxtMeshVolumes(int nthreads, PetscBool *own)
   HXTStatus st;
 
   PetscFunctionBeginUser;
-  *own = GmshIs48();
-  if (!*own) {
-    PetscCall(VfeGmshCall((gmshModelMeshGenerate(3, &ierr), ierr), "mesh generate (3D)"));
+  if (!GmshIs48()) {
+    PetscCall(VfeGmshGenerate(3, "mesh generate (3D)"));
+    PetscCall(PetscSNPrintf(method, len, "gmsh"));
     PetscFunctionReturn(0);
   }
+  PetscCall(PetscSNPrintf(method, len, "hxt"));
+  hxt_error[0] = 0;
+  hxtSetMessageCallback(MessageCallback);
   PetscCall(VfeGmshCall((gmshModelGetEntities(&vt, &nvt, 3, &ierr), ierr), "volumes"));
   nvol = (int)(nvt / 2);
   PetscCheck(nvol > 0, PETSC_COMM_SELF, PETSC_ERR_LIB, "no volume to mesh");
@@ -223,23 +259,21 @@ PetscErrorCode VfeHxtMeshVolumes(int nthreads, PetscBool *own)
   opt.nodalSizes.max      = lcmax;
   opt.nodalSizes.factor   = factor;
   st                      = hxtTetMesh(m, &opt);
-  PetscCheck(st == 0, PETSC_COMM_SELF, PETSC_ERR_LIB,
-             "HXT volume mesher failed (status %d); check the surface mesh (mesh_size_mm)", st);
-
-  /* surface unchanged? (boundary recovery may split surface triangles: then hand back to Gmsh) */
   {
-    PetscBool same = (PetscBool)(m->triangles.num == ntri);
+    /* failed, or boundary recovery split surface triangles (Steiner points): Gmsh's Delaunay instead */
+    PetscBool same = (PetscBool)(st == 0 && m->triangles.num == ntri);
     for (size_t t = 0; same && t < 3 * m->triangles.num; t++) same = (PetscBool)(m->triangles.node[t] < nv0);
     if (!same) {
-      PetscCall(PetscInfo(NULL, "HXT changed the surface mesh (Steiner points); meshing with Gmsh's own HXT glue\n"));
+      PetscCall(PetscInfo(NULL, "HXT %s; meshing the volumes with Gmsh's Delaunay 3D\n",
+                          st ? hxt_error : "changed the surface mesh"));
+      PetscCall(PetscSNPrintf(method, len, "delaunay (HXT: %s)", st ? hxt_error : "surface changed"));
       hxtMeshDelete(&m);
       PetscCall(PetscFree(index_of_tag));
       PetscCall(PetscFree(surf));
       PetscCall(PetscFree(nsv));
       gmshFree(ntag);
       gmshFree(vt);
-      *own = PETSC_FALSE;
-      PetscCall(VfeGmshCall((gmshModelMeshGenerate(3, &ierr), ierr), "mesh generate (3D)"));
+      PetscCall(MeshWithDelaunay());
       PetscFunctionReturn(0);
     }
   }

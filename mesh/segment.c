@@ -75,7 +75,7 @@ static const char *const lvl_keys[]        = {"body_width",
                                               "endplate_concavity_inf"};
 static const char *const seg_keys[]        = {"segment_levels", "segment_treated", "segment_posterior_elements",
                                               "fracture_wedge", "mesh_size_mm",    "mesh_order",
-                                              "mesh_threads"};
+                                              "mesh_threads",   "mesh_verbose"};
 
 typedef struct {
   PetscReal a, be, ye, yflat; /* ellipse semi-axes, centre y, flat wall */
@@ -96,6 +96,7 @@ typedef struct {
   VfeCementSpec cem;
   PetscReal wedge, h;
   PetscInt order, threads;
+  PetscBool verbose; /* mesh_verbose: print Gmsh's own messages */
   PetscBool any_treated;
 } Segment;
 
@@ -292,6 +293,7 @@ static PetscErrorCode SegmentFromOptions(Segment *S)
              "mesh_order = %" PetscInt_FMT " is invalid: allowed 1 or 2", S->order);
   S->threads = 2;
   PetscCall(PetscOptionsGetInt(NULL, NULL, "-mesh_threads", &S->threads, NULL));
+  PetscCall(PetscOptionsGetBool(NULL, NULL, "-mesh_verbose", &S->verbose, NULL));
   PetscCheck(S->threads >= 1 && S->threads <= 256, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
              "mesh_threads = %" PetscInt_FMT " is invalid: allowed 1..256", S->threads);
   PetscCall(VfeCementSpecFromOptions(&S->cem));
@@ -327,15 +329,27 @@ static PetscErrorCode AddPrism(const Section *s, PetscReal z, PetscReal h, int *
   PetscFunctionReturn(0);
 }
 
-/* half ellipsoid, flat face in the plane z, bulging down (dir<0) or up (dir>0) */
-static PetscErrorCode AddHalfEllipsoid(PetscReal z, PetscReal ra, PetscReal rb, PetscReal c, int dir, int *vol)
+/* half ellipsoid, flat face in the plane z, bulging down (dir<0) or up (dir>0), from a dilated unit
+   half sphere.  rimpole: from the y >= 0 half turned a quarter about x, so that the sphere's poles and
+   seam lie on the rim and none inside the curved face.  Used for the bony endplates' inner faces,
+   which cement may touch: Gmsh 4.8's surface mesher fails where a cement edge crosses a seam near a
+   pole.  The concavities (domes) keep the pole at the bottom: on the rim the poles give worse
+   triangles there. */
+static PetscErrorCode AddHalfEllipsoid(PetscReal z, PetscReal ra, PetscReal rb, PetscReal c, int dir, PetscBool rimpole,
+                                       int *vol)
 {
   int ierr, dt[2];
   PetscFunctionBeginUser;
-  GC(*vol = gmshModelOccAddSphere(0, 0, 0, 1, -1, dir < 0 ? -PETSC_PI / 2 : 0, dir < 0 ? 0 : PETSC_PI / 2, 2 * PETSC_PI,
-                                  &ierr),
-     "half sphere");
-  dt[0] = 3, dt[1] = *vol;
+  if (rimpole) {
+    GC(*vol = gmshModelOccAddSphere(0, 0, 0, 1, -1, -PETSC_PI / 2, PETSC_PI / 2, PETSC_PI, &ierr), "half sphere");
+    dt[0] = 3, dt[1] = *vol;
+    GC(gmshModelOccRotate(dt, 2, 0, 0, 0, 1, 0, 0, dir < 0 ? -PETSC_PI / 2 : PETSC_PI / 2, &ierr), "turn half sphere");
+  } else {
+    GC(*vol = gmshModelOccAddSphere(0, 0, 0, 1, -1, dir < 0 ? -PETSC_PI / 2 : 0, dir < 0 ? 0 : PETSC_PI / 2,
+                                    2 * PETSC_PI, &ierr),
+       "half sphere");
+    dt[0] = 3, dt[1] = *vol;
+  }
   GC(gmshModelOccDilate(dt, 2, 0, 0, 0, ra, rb, c, &ierr), "dilate dome");
   GC(gmshModelOccTranslate(dt, 2, 0, 0, z, &ierr), "translate dome");
   PetscFunctionReturn(0);
@@ -442,13 +456,13 @@ static PetscErrorCode BuildModel(const Segment *S, const PetscReal *corr, Built 
     PetscCall(AddPrism(&L->out, L->z0, L->H, &o));
     PetscCall(AddPrism(&L->in, L->z0, L->H, &in));
     PetscCall(AddPrism(&L->in, L->z1 - L->te, L->te, &slab));
-    PetscCall(AddHalfEllipsoid(L->z1, L->dsa + L->te, L->dsb + L->te, L->cs + L->te, -1, &e2));
+    PetscCall(AddHalfEllipsoid(L->z1, L->dsa + L->te, L->dsb + L->te, L->cs + L->te, -1, PETSC_TRUE, &e2));
     PetscCall(FuseTwo(slab, e2, &eps));
     PetscCall(AddPrism(&L->in, L->z0, L->te, &slab));
-    PetscCall(AddHalfEllipsoid(L->z0, L->dia + L->te, L->dib + L->te, L->ci + L->te, 1, &e2));
+    PetscCall(AddHalfEllipsoid(L->z0, L->dia + L->te, L->dib + L->te, L->ci + L->te, 1, PETSC_TRUE, &e2));
     PetscCall(FuseTwo(slab, e2, &epi));
-    PetscCall(AddHalfEllipsoid(L->z1, L->dsa, L->dsb, L->cs, -1, &ds));
-    PetscCall(AddHalfEllipsoid(L->z0, L->dia, L->dib, L->ci, 1, &di));
+    PetscCall(AddHalfEllipsoid(L->z1, L->dsa, L->dsb, L->cs, -1, PETSC_FALSE, &ds));
+    PetscCall(AddHalfEllipsoid(L->z0, L->dia, L->dib, L->ci, 1, PETSC_FALSE, &di));
     T[nt++] = (Tool){o, R_O, l};
     T[nt++] = (Tool){in, R_I, l};
     T[nt++] = (Tool){eps, R_EPS, l};
@@ -638,7 +652,7 @@ static PetscErrorCode SetMeshOptions(const Segment *S)
 {
   int ierr;
   PetscFunctionBeginUser;
-  GC(gmshOptionSetNumber("General.Terminal", 0, &ierr), "option");
+  GC(gmshOptionSetNumber("General.Terminal", S->verbose ? 1 : 0, &ierr), "option");
   /* surfaces on one thread (Gmsh 4.8 meshes them differently from run to run when in parallel);
    * OCC booleans in parallel (same shapes, same tags); HXT with mesh_threads (mesh/hxt.c) */
   GC(gmshOptionSetNumber("General.NumThreads", 1, &ierr), "option");
@@ -668,12 +682,11 @@ static PetscErrorCode MeshPass(const Segment *S, const PetscReal *corr, VfeSegme
   char *mark;
   uint64_t h        = 1469598103934665603ULL;
   size_t ntet_total = 0;
-  PetscLogDouble tb0, tb1, tb2, tb3;
-  PetscBool own_hxt;
+  PetscLogDouble tb0, tb1, tb2, tb3, tb4;
 
   PetscFunctionBeginUser;
   PetscCall(PetscMemzero(&B, sizeof B));
-  GC(gmshOptionSetNumber("General.Terminal", 0, &ierr), "option");
+  GC(gmshOptionSetNumber("General.Terminal", S->verbose ? 1 : 0, &ierr), "option");
   GC(gmshClear(&ierr), "clear");
   PetscCall(SetMeshOptions(S));
   PetscCall(RegionTable(S, &B));
@@ -750,13 +763,16 @@ static PetscErrorCode MeshPass(const Segment *S, const PetscReal *corr, VfeSegme
     PetscCall(PetscFree(all));
   }
   PetscCall(PetscTime(&tb2));
-  GC(gmshModelMeshGenerate(2, &ierr), "mesh generate (1D/2D)");
+  PetscCall(VfeGmshGenerate(2, "mesh generate (1D/2D)"));
   PetscCall(PetscTime(&tb3));
-  PetscCall(PetscInfo(NULL, "segment pass: surface mesh %.2f s\n", tb3 - tb2));
-  PetscCall(VfeHxtMeshVolumes((int)S->threads, &own_hxt));
-  PetscCall(PetscTime(&tb3));
-  PetscCall(PetscInfo(NULL, "segment pass: geometry %.2f s, groups/fields %.2f s, mesh %.2f s\n", tb1 - tb0, tb2 - tb1,
-                      tb3 - tb2));
+  PetscCall(VfeHxtMeshVolumes((int)S->threads, rep->volume_mesher, sizeof rep->volume_mesher));
+  PetscCall(PetscTime(&tb4));
+  PetscCall(PetscInfo(NULL,
+                      "segment pass: geometry %.2f s, groups/sizes %.2f s, surfaces %.2f s, volumes %.2f s (%s)\n",
+                      tb1 - tb0, tb2 - tb1, tb3 - tb2, tb4 - tb3, rep->volume_mesher));
+  rep->t_geometry += tb2 - tb0;
+  rep->t_surface += tb3 - tb2;
+  rep->t_volume += tb4 - tb3;
 
   /* nodes: dense array by tag, wedge map */
   GC(gmshModelMeshGetNodes(&ntag, &nn, &xyz, &nxyz, &par, &npar, -1, -1, 0, 0, &ierr), "get nodes");
@@ -936,6 +952,8 @@ static PetscErrorCode SegmentMeshRank0(const char *path, VfeSegmentReport rep)
   rep->size_mm        = S.h;
   rep->order          = S.order;
   rep->mesh_seconds   = t1 - t0;
+  rep->t_rest         = rep->mesh_seconds - rep->t_geometry - rep->t_surface - rep->t_volume;
+  rep->mesh_threads   = S.threads;
   PetscFunctionReturn(0);
 }
 
@@ -991,6 +1009,11 @@ PetscErrorCode VfeSegmentReportView(VfeSegmentReport r, PetscViewer v)
                                    " pass(es), %.2f s, hash %016llx\n",
                                    r->nnodes, r->ntets, (double)r->quality_min, (double)r->quality_p01,
                                    r->remesh_passes, (double)r->mesh_seconds, r->hash));
+  PetscCall(PetscViewerASCIIPrintf(v,
+                                   "  mesher time: geometry %.2f s, surfaces %.2f s, volumes %.2f s, measuring and "
+                                   "writing %.2f s (%" PetscInt_FMT " threads, volumes: %s)\n",
+                                   (double)r->t_geometry, (double)r->t_surface, (double)r->t_volume, (double)r->t_rest,
+                                   r->mesh_threads, r->volume_mesher));
   for (PetscInt i = 0; i < r->nregions; i++)
     PetscCall(PetscViewerASCIIPrintf(v, "  %-22s %8" PetscInt_FMT " tets %10.1f mm3\n", r->region[i], r->region_tets[i],
                                      (double)r->region_volume[i]));
@@ -1007,13 +1030,16 @@ PetscErrorCode VfeSegmentReportWriteJSON(VfeSegmentReport r, FILE *f)
           "\"fill_ratio\": %.6g, \"larger_side_ratio\": %.6g, \"leak_volume_mm3\": %.6g, "
           "\"touches_endplate_sup\": %s, \"touches_endplate_inf\": %s, \"nodes\": %d, \"tetrahedra\": %d, "
           "\"quality_min\": %.6g, \"quality_p01\": %.6g, \"passes\": %d, \"mesh_seconds\": %.4g, "
+          "\"mesh_seconds_split\": {\"geometry\": %.4g, \"surfaces\": %.4g, \"volumes\": %.4g, \"rest\": %.4g}, "
+          "\"mesh_threads\": %d, \"volume_mesher\": \"%s\", "
           "\"mesh_hash\": \"%016llx\", \"regions\": {",
           r->levels, r->treated, r->pattern, r->leak, (double)r->wedge, (double)r->size_mm, (int)r->order,
           (double)r->fill_requested, (double)r->body_volume, (double)r->cement_volume, (double)r->cement_region_volume,
           (double)r->diffuse_fraction, (double)r->fill_ratio, (double)r->larger_side_ratio, (double)r->leak_volume,
           r->touches_endplate_sup ? "true" : "false", r->touches_endplate_inf ? "true" : "false", (int)r->nnodes,
           (int)r->ntets, (double)r->quality_min, (double)r->quality_p01, (int)r->remesh_passes, (double)r->mesh_seconds,
-          r->hash);
+          (double)r->t_geometry, (double)r->t_surface, (double)r->t_volume, (double)r->t_rest, (int)r->mesh_threads,
+          r->volume_mesher, r->hash);
   for (PetscInt i = 0; i < r->nregions; i++)
     fprintf(f, "%s\"%s\": {\"tetrahedra\": %d, \"volume_mm3\": %.6g}", i ? ", " : "", r->region[i],
             (int)r->region_tets[i], (double)r->region_volume[i]);

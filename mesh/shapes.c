@@ -35,7 +35,7 @@ static PetscErrorCode VfeGmshStart(const char *name, PetscReal h)
 static PetscErrorCode VfeGmshFinish(const char *path)
 {
   PetscFunctionBeginUser;
-  GC(gmshModelMeshGenerate(3, &ierr_), "mesh generate");
+  PetscCall(VfeGmshGenerate(3, "mesh generate"));
   PetscCall(VfeGmshWriteMesh(path));
   GC(gmshFinalize(&ierr_), "finalize");
   PetscFunctionReturn(0);
@@ -135,7 +135,7 @@ PetscErrorCode VfeShapeBox(const char *path, PetscReal lx, PetscReal ly, PetscRe
       PetscCall(VfeGroupSurfacesInBox(lo, hi, 101 + f, names[f]));
     }
   }
-  GC(gmshModelMeshGenerate(3, &ierr_), "mesh generate");
+  PetscCall(VfeGmshGenerate(3, "mesh generate"));
   if (distort > 0) {
     size_t *ntags = NULL, nt = 0, nc = 0, np = 0;
     double *xyz = NULL, *par = NULL;

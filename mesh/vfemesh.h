@@ -48,13 +48,19 @@ PETSC_EXTERN PetscErrorCode VfeMeshInfoDestroy(VfeMeshInfo *info);
 PETSC_EXTERN PetscInt VfeMeshInfoFindRegion(const VfeMeshInfo *info, const char *name);
 PETSC_EXTERN PetscInt VfeMeshInfoFindSurface(const VfeMeshInfo *info, const char *name);
 
+/* gmshModelMeshGenerate(dim) with Gmsh's errors turned into a PETSc error naming `what` (never an
+ * exception thrown through Gmsh's OpenMP regions, which would abort the process). */
+PETSC_EXTERN PetscErrorCode VfeGmshGenerate(int dim, const char *what);
+
 /* Write the current Gmsh model's mesh as MSH 4.1 to `path`, atomically (temp name + rename). */
 PETSC_EXTERN PetscErrorCode VfeGmshWriteMesh(const char *path);
 
 /* Mesh every volume of the current Gmsh model (surfaces already meshed) with HXT, reproducibly:
  * the same surface mesh and thread count give the same tetrahedra (mesh/hxt.c explains why this
- * bypasses Gmsh 4.8's own HXT glue).  *own is PETSC_FALSE when Gmsh's generate(3) did the work. */
-PETSC_EXTERN PetscErrorCode VfeHxtMeshVolumes(int nthreads, PetscBool *own);
+ * bypasses Gmsh 4.8's own HXT glue).  method receives "hxt", "delaunay (HXT: <why>)" when HXT
+ * failed or had to change the surface mesh and Gmsh's Delaunay 3D did the work, or "gmsh" (a Gmsh
+ * other than 4.8: its own generate(3)). */
+PETSC_EXTERN PetscErrorCode VfeHxtMeshVolumes(int nthreads, char *method, size_t len);
 
 /* --- built-in geometries (mesh/shapes.c), each meshed by Gmsh and written to an MSH file --- */
 
@@ -101,10 +107,14 @@ typedef struct _n_VfeSegmentReport {
   char region[VFE_SEG_MAX_REGIONS][VFE_NAME_LEN];
   PetscInt region_tets[VFE_SEG_MAX_REGIONS];
   PetscReal region_volume[VFE_SEG_MAX_REGIONS];
-  PetscReal quality_min, quality_p01; /* 6*sqrt(2)*V / l_rms^3 (1 = regular tetrahedron) */
-  PetscInt remesh_passes;             /* meshes built to meet the fill ratio */
-  PetscReal mesh_seconds;             /* wall time of the whole build on rank 0 */
-  unsigned long long hash;            /* FNV-1a 64 of node coordinates and region connectivity */
+  PetscReal quality_min, quality_p01;                /* 6*sqrt(2)*V / l_rms^3 (1 = regular tetrahedron) */
+  PetscInt remesh_passes;                            /* meshes built to meet the fill ratio */
+  PetscReal mesh_seconds;                            /* wall time of the whole build on rank 0 */
+  PetscReal t_geometry, t_surface, t_volume, t_rest; /* its split (all passes): OCC model with cement sizing,
+                                                        1D+2D mesh, 3D mesh, measuring + MSH writing */
+  PetscInt mesh_threads;                             /* threads of the OCC booleans and of HXT */
+  char volume_mesher[96];                            /* see VfeHxtMeshVolumes() */
+  unsigned long long hash;                           /* FNV-1a 64 of node coordinates and region connectivity */
 } * VfeSegmentReport;
 
 /* Collective. Reads the segment_*, fracture_*, cement_* and mesh_* options, builds geometry and

@@ -335,3 +335,46 @@ PetscErrorCode VfeWriteFields(MPI_Comm comm, const char *path, VfeDisc d, Vec ul
   PetscCall(PetscFree3(disp, reg, mask));
   PetscFunctionReturn(0);
 }
+
+PetscErrorCode VfeWriteMeshOutputs(MPI_Comm comm, const char *outdir, VfeDisc d, const VfeMeshInfo *info,
+                                   VfeSegmentReport seg, const char *meshfile)
+{
+  char path[PETSC_MAX_PATH_LEN], tmp[PETSC_MAX_PATH_LEN + 8], hash[17];
+  PetscReal *reg;
+  VfeField cf[1];
+  PetscMPIInt rank;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscMalloc1(d->ncells, &reg));
+  for (PetscInt c = 0; c < d->ncells; ++c) reg[c] = (PetscReal)d->cell_region[c];
+  cf[0] = (VfeField){"region", 1, reg};
+  PetscCall(PetscSNPrintf(path, sizeof path, "%s/mesh.hdf", outdir));
+  PetscCall(VfeWriteVTKHDF(comm, path, d->nnodes, d->xyz, d->ncells, d->npc, d->cell_nodes, 0, NULL, 1, cf));
+  PetscCall(PetscFree(reg));
+  PetscCallMPI(MPI_Comm_rank(comm, &rank));
+  if (!rank) {
+    FILE *f;
+    PetscCall(PetscSNPrintf(path, sizeof path, "%s/mesh.json", outdir));
+    f = VfeOpenPart(path, tmp, sizeof tmp);
+    PetscCheck(f, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "cannot create '%s': %s", tmp, strerror(errno));
+    VfeHashFile(meshfile, hash);
+    fprintf(f, "{\n  \"vfe_version\": ");
+    VfeJSONString(f, VFE_VERSION_STRING);
+    fprintf(f, ",\n  \"mesh_file\": ");
+    VfeJSONString(f, meshfile);
+    fprintf(f, ",\n  \"mesh_file_hash\": \"%s\",\n  \"regions\": [", hash);
+    for (PetscInt r = 0; r < info->nregions; ++r) {
+      fprintf(f, "%s\n    {\"index\": %d, \"name\": ", r ? "," : "", (int)r);
+      VfeJSONString(f, info->regions[r].name);
+      fprintf(f, "}");
+    }
+    fprintf(f, "\n  ]");
+    if (seg) {
+      fprintf(f, ",\n  \"segment\": ");
+      PetscCall(VfeSegmentReportWriteJSON(seg, f));
+    }
+    fprintf(f, "\n}\n");
+    PetscCall(VfeClosePart(f, tmp, path));
+  }
+  PetscFunctionReturn(0);
+}

@@ -73,6 +73,10 @@ typedef struct {
 
 /* summary.json and metrics.csv (rank 0), atomically; summary.json last. */
 PETSC_EXTERN PetscErrorCode VfeWriteRunOutputs(MPI_Comm comm, const VfeRunRecord *r);
+/* vfe mesh: mesh.hdf (ParaView: the tetrahedra with cell data `region`, the index into the region
+ * list) and mesh.json (that list, the MSH file and its hash, the segment report when vfe meshed). */
+PETSC_EXTERN PetscErrorCode VfeWriteMeshOutputs(MPI_Comm comm, const char *outdir, VfeDisc d, const VfeMeshInfo *info,
+                                                VfeSegmentReport seg, const char *meshfile);
 /* fields.hdf: displacement (points), stress, strain, von Mises, minimum principal stress, strain
  * energy density, region and adjacent-endplate mask (cells). */
 PETSC_EXTERN PetscErrorCode VfeWriteFields(MPI_Comm comm, const char *path, VfeDisc d, Vec ulocal,

@@ -449,6 +449,11 @@ static PetscErrorCode VfeRunCase(MPI_Comm comm, const char *casefile, const char
     PetscCall(PetscPrintf(comm, "vfe: mesh checked: %" PetscInt_FMT " regions:", info.nregions));
     for (PetscInt r = 0; r < info.nregions; ++r) PetscCall(PetscPrintf(comm, " %s", info.regions[r].name));
     PetscCall(PetscPrintf(comm, "\n"));
+    PetscCall(VfeDiscCreate(dm, 1, &disc));
+    PetscCall(VfeWriteMeshOutputs(comm, outdir, disc, &info, rec.seg, meshfile));
+    PetscCall(VfeDiscDestroy(&disc));
+    PetscCall(PetscPrintf(comm, "vfe: wrote %s/mesh.hdf (ParaView, cell data region) and %s/mesh.json\n", outdir,
+                          outdir));
     PetscCall(DMDestroy(&dm));
     PetscCall(VfeMeshInfoDestroy(&info));
     PetscCall(PetscFree(mats));
