@@ -32,10 +32,20 @@ static PetscErrorCode VfeGmshStart(const char *name, PetscReal h)
   PetscFunctionReturn(0);
 }
 
+/* surfaces, then the volumes through vfe's reproducible HXT path (mesh/hxt.c), one thread */
+static PetscErrorCode VfeGmshMesh3D(void)
+{
+  char method[96];
+  PetscFunctionBeginUser;
+  PetscCall(VfeGmshGenerate(2, "mesh generate (surfaces)"));
+  PetscCall(VfeHxtMeshVolumes(1, method, sizeof method));
+  PetscFunctionReturn(0);
+}
+
 static PetscErrorCode VfeGmshFinish(const char *path)
 {
   PetscFunctionBeginUser;
-  PetscCall(VfeGmshGenerate(3, "mesh generate"));
+  PetscCall(VfeGmshMesh3D());
   PetscCall(VfeGmshWriteMesh(path));
   GC(gmshFinalize(&ierr_), "finalize");
   PetscFunctionReturn(0);
@@ -135,7 +145,7 @@ PetscErrorCode VfeShapeBox(const char *path, PetscReal lx, PetscReal ly, PetscRe
       PetscCall(VfeGroupSurfacesInBox(lo, hi, 101 + f, names[f]));
     }
   }
-  PetscCall(VfeGmshGenerate(3, "mesh generate"));
+  PetscCall(VfeGmshMesh3D());
   if (distort > 0) {
     size_t *ntags = NULL, nt = 0, nc = 0, np = 0;
     double *xyz = NULL, *par = NULL;

@@ -23,6 +23,15 @@ if(VFE_PVPYTHON)
   set_tests_properties(run_default_paraview PROPERTIES LABELS regression FIXTURES_REQUIRED default_run)
 endif()
 
+# vfe mesh on 2 ranks: mesh.msh, mesh.hdf (ParaView, region ids) and mesh.json
+set(_pv none)
+if(VFE_PVPYTHON)
+  set(_pv ${VFE_PVPYTHON})
+endif()
+add_test(NAME mesh_command_outputs COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/mesh_outputs.sh $<TARGET_FILE:vfe>
+                                           ${CMAKE_CURRENT_BINARY_DIR}/mesh_command_outputs ${_pv} ${VFE_MPIEXEC})
+set_tests_properties(mesh_command_outputs PROPERTIES LABELS "regression;mpi" ENVIRONMENT "${VFE_TEST_ENV}")
+
 # load cases: force and moment equilibrium for every moment direction and a preset
 add_test(NAME loads_equilibrium COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/loads.sh $<TARGET_FILE:vfe> ${CMAKE_CURRENT_BINARY_DIR}/loads_equilibrium)
 set_tests_properties(loads_equilibrium PROPERTIES LABELS verify ENVIRONMENT "${VFE_TEST_ENV}")
