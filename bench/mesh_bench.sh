@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Mesh-generation benchmark of the parametric segment mesher (mesh/segment.c, mesh/hxt.c).
 #
-#   bench/mesh_bench.sh [--sizes "H ..."] [--reps N] [--threads T] [--work DIR]
+#   bench/mesh_bench.sh [--sizes "H ..."] [--reps N] [--threads T] [--work DIR] [--write-docs]
 #
 # Runs `vfe mesh cases/default.yaml` (the built-in default case: L1-L3, bipedicular PMMA 25 %,
 # mesh_size_mm 2.0) and the same case at mesh_size_mm 1.02 (about 1M tetrahedra); --sizes
@@ -12,6 +12,7 @@
 # the ratio of the mesher time to the issue's targets: default case < 10 s, 1M tetrahedra < 30 s,
 # on 2 cores.  Targets are compared as ratios on the machine at hand, not asserted.
 #
+# --write-docs also writes the table to docs/mesh-performance.md.
 # Environment: VFE=path/to/vfe (else built with CMake into $BUILD_DIR, default /tmp/build-mesh).
 set -euo pipefail
 
@@ -21,6 +22,7 @@ WORK=/tmp/vfe-mesh-bench
 SIZES="default 1.02"
 REPS=1
 THREADS=""
+WRITE_DOCS=0
 
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -28,7 +30,8 @@ while [ $# -gt 0 ]; do
     --reps) REPS=$2; shift ;;
     --threads) THREADS=$2; shift ;;
     --work) WORK=$2; shift ;;
-    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+    --write-docs) WRITE_DOCS=1 ;;
+    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
     *) echo "mesh_bench.sh: unknown argument '$1'" >&2; exit 1 ;;
   esac
   shift
@@ -42,6 +45,8 @@ if [ -z "${VFE:-}" ]; then
   VFE=$BUILD_DIR/solver/vfe
 fi
 mkdir -p "$WORK"
+
+run_all() {
 
 echo "# vfe mesh benchmark, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), $("$VFE" --version | head -1)"
 printf "%-8s %-3s %8s %8s %9s %9s %8s %6s %9s %8s %-16s\n" size rep wall_s mesher_s geometry surfaces volumes rest tets quality hash
@@ -68,3 +73,19 @@ EOF
   done
 done
 echo "# target for a non-default size: 30 s x tetrahedra / 1M (the issue's 1M-tetrahedron target, scaled)"
+}
+run_all | tee "$WORK/table.txt"
+[ "${PIPESTATUS[0]}" = 0 ] || exit 1
+
+if [ "$WRITE_DOCS" = 1 ]; then
+  {
+    cat "$REPO/bench/mesh_performance_header.md"
+    echo
+    echo '```'
+    cat "$WORK/table.txt"
+    echo '```'
+    echo
+    echo "Machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(free -g | awk '/Mem:/{print $2}') GiB."
+  } > "$REPO/docs/mesh-performance.md"
+  echo "wrote docs/mesh-performance.md"
+fi
