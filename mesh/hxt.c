@@ -258,7 +258,13 @@ PetscErrorCode VfeHxtMeshVolumes(int nthreads, char *method, size_t len)
   opt.nodalSizes.min      = lcmin;
   opt.nodalSizes.max      = lcmax;
   opt.nodalSizes.factor   = factor;
-  st                      = hxtTetMesh(m, &opt);
+  {
+    double nt = 1;
+    PetscCall(VfeGmshCall((gmshOptionGetNumber("General.NumThreads", &nt, &ierr), ierr), "option"));
+    st = hxtTetMesh(m, &opt);
+    /* HXT leaves omp_set_num_threads(nthreads) behind; Gmsh's option setter puts Gmsh's own back */
+    PetscCall(VfeGmshCall((gmshOptionSetNumber("General.NumThreads", nt, &ierr), ierr), "option"));
+  }
   {
     /* failed, or boundary recovery split surface triangles (Steiner points): Gmsh's Delaunay instead */
     PetscBool same = (PetscBool)(st == 0 && m->triangles.num == ntri);
