@@ -108,7 +108,7 @@ static HXTStatus MessageCallback(HXTMessage *msg)
 }
 
 /* the fallback: Gmsh's own Delaunay 3D (deterministic, about 5x slower than HXT) */
-static PetscErrorCode MeshWithDelaunay(void)
+PetscErrorCode VfeDelaunayMeshVolumes(void)
 {
   int ierr;
   PetscFunctionBeginUser;
@@ -145,6 +145,7 @@ PetscErrorCode VfeHxtMeshVolumes(int nthreads, char *method, size_t len)
   HXTMesh *m = NULL;
   HXTTetMeshOptions opt;
   HXTStatus st;
+  PetscBool same;
 
   PetscFunctionBeginUser;
   if (!GmshIs48()) {
@@ -265,26 +266,16 @@ PetscErrorCode VfeHxtMeshVolumes(int nthreads, char *method, size_t len)
     /* HXT leaves omp_set_num_threads(nthreads) behind; Gmsh's option setter puts Gmsh's own back */
     PetscCall(VfeGmshCall((gmshOptionSetNumber("General.NumThreads", nt, &ierr), ierr), "option"));
   }
-  {
-    /* failed, or boundary recovery split surface triangles (Steiner points): Gmsh's Delaunay instead */
-    PetscBool same = (PetscBool)(st == 0 && m->triangles.num == ntri);
-    for (size_t t = 0; same && t < 3 * m->triangles.num; t++) same = (PetscBool)(m->triangles.node[t] < nv0);
-    if (!same) {
-      PetscCall(PetscInfo(NULL, "HXT %s; meshing the volumes with Gmsh's Delaunay 3D\n",
-                          st ? hxt_error : "changed the surface mesh"));
-      PetscCall(PetscSNPrintf(method, len, "delaunay (HXT: %s)", st ? hxt_error : "surface changed"));
-      hxtMeshDelete(&m);
-      PetscCall(PetscFree(index_of_tag));
-      PetscCall(PetscFree(surf));
-      PetscCall(PetscFree(nsv));
-      gmshFree(ntag);
-      gmshFree(vt);
-      PetscCall(MeshWithDelaunay());
-      PetscFunctionReturn(0);
-    }
+  /* failed, or boundary recovery split surface triangles (Steiner points): Gmsh's Delaunay instead */
+  same = (PetscBool)(st == 0 && m->triangles.num == ntri);
+  for (size_t t = 0; same && t < 3 * m->triangles.num; t++) same = (PetscBool)(m->triangles.node[t] < nv0);
+  if (!same) {
+    PetscCall(PetscInfo(NULL, "HXT %s; meshing the volumes with Gmsh's Delaunay 3D\n",
+                        st ? hxt_error : "changed the surface mesh"));
+    PetscCall(PetscSNPrintf(method, len, "delaunay (HXT: %s)", st ? hxt_error : "surface changed"));
   }
   /* new nodes: tag maxtag+1+(i-nv0), classified on the volume of the first tetrahedron using them */
-  {
+  if (same) {
     size_t nnew = m->vertices.num - nv0, *cnt, *nnv, **vtags, **vnodes;
     double **vxyz;
     int *owner;
@@ -362,5 +353,6 @@ PetscErrorCode VfeHxtMeshVolumes(int nthreads, char *method, size_t len)
   PetscCall(PetscFree(nsv));
   gmshFree(ntag);
   gmshFree(vt);
+  if (!same) PetscCall(VfeDelaunayMeshVolumes());
   PetscFunctionReturn(0);
 }

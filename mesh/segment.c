@@ -75,7 +75,7 @@ static const char *const lvl_keys[]        = {"body_width",
                                               "endplate_concavity_inf"};
 static const char *const seg_keys[]        = {"segment_levels", "segment_treated", "segment_posterior_elements",
                                               "fracture_wedge", "mesh_size_mm",    "mesh_order",
-                                              "mesh_threads",   "mesh_verbose"};
+                                              "mesh_threads",   "mesh_verbose",    "mesh_volume_mesher"};
 
 typedef struct {
   PetscReal a, be, ye, yflat; /* ellipse semi-axes, centre y, flat wall */
@@ -96,7 +96,8 @@ typedef struct {
   VfeCementSpec cem;
   PetscReal wedge, h;
   PetscInt order, threads;
-  PetscBool verbose; /* mesh_verbose: print Gmsh's own messages */
+  PetscBool verbose;  /* mesh_verbose: print Gmsh's own messages */
+  PetscBool delaunay; /* mesh_volume_mesher: delaunay (Gmsh's Delaunay 3D instead of HXT) */
   PetscBool any_treated;
 } Segment;
 
@@ -294,6 +295,13 @@ static PetscErrorCode SegmentFromOptions(Segment *S)
   S->threads = 2;
   PetscCall(PetscOptionsGetInt(NULL, NULL, "-mesh_threads", &S->threads, NULL));
   PetscCall(PetscOptionsGetBool(NULL, NULL, "-mesh_verbose", &S->verbose, NULL));
+  {
+    char vm[32] = "hxt";
+    PetscCall(PetscOptionsGetString(NULL, NULL, "-mesh_volume_mesher", vm, sizeof vm, NULL));
+    PetscCheck(!strcmp(vm, "hxt") || !strcmp(vm, "delaunay"), PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
+               "mesh_volume_mesher = '%s' is invalid: allowed hxt, delaunay", vm);
+    S->delaunay = (PetscBool)!strcmp(vm, "delaunay");
+  }
   PetscCheck(S->threads >= 1 && S->threads <= 256, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
              "mesh_threads = %" PetscInt_FMT " is invalid: allowed 1..256", S->threads);
   PetscCall(VfeCementSpecFromOptions(&S->cem));
@@ -765,7 +773,11 @@ static PetscErrorCode MeshPass(const Segment *S, const PetscReal *corr, VfeSegme
   PetscCall(PetscTime(&tb2));
   PetscCall(VfeGmshGenerate(2, "mesh generate (1D/2D)"));
   PetscCall(PetscTime(&tb3));
-  PetscCall(VfeHxtMeshVolumes((int)S->threads, rep->volume_mesher, sizeof rep->volume_mesher));
+  if (S->delaunay) {
+    PetscCall(VfeDelaunayMeshVolumes());
+    PetscCall(PetscSNPrintf(rep->volume_mesher, sizeof rep->volume_mesher, "delaunay (requested)"));
+  } else
+    PetscCall(VfeHxtMeshVolumes((int)S->threads, rep->volume_mesher, sizeof rep->volume_mesher));
   PetscCall(PetscTime(&tb4));
   PetscCall(PetscInfo(NULL,
                       "segment pass: geometry %.2f s, groups/sizes %.2f s, surfaces %.2f s, volumes %.2f s (%s)\n",

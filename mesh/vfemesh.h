@@ -61,6 +61,8 @@ PETSC_EXTERN PetscErrorCode VfeGmshWriteMesh(const char *path);
  * failed or had to change the surface mesh and Gmsh's Delaunay 3D did the work, or "gmsh" (a Gmsh
  * other than 4.8: its own generate(3)). */
 PETSC_EXTERN PetscErrorCode VfeHxtMeshVolumes(int nthreads, char *method, size_t len);
+/* The same with Gmsh's Delaunay 3D (Mesh.Algorithm3D 1): deterministic too, slower. */
+PETSC_EXTERN PetscErrorCode VfeDelaunayMeshVolumes(void);
 
 /* --- built-in geometries (mesh/shapes.c), each meshed by Gmsh and written to an MSH file --- */
 

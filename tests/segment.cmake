@@ -15,8 +15,12 @@ add_test(NAME segment_determinism
          COMMAND sh -c "\"$0\" -test_part hash > det_a.txt & \"$0\" -test_part hash > det_b.txt; wait; a=$(grep '^mesh hash' det_a.txt); b=$(grep '^mesh hash' det_b.txt); echo \"run 1: $a\"; echo \"run 2: $b\"; test -n \"$a\" && test \"$a\" = \"$b\""
                  $<TARGET_FILE:test_segment_basic>)
 add_test(NAME segment_determinism_inprocess COMMAND test_segment_basic -test_part determinism)
+# the Delaunay 3D path (mesh_volume_mesher delaunay; also HXT's fallback): meshes, fill, reproducible
+add_test(NAME segment_delaunay
+         COMMAND sh -c "\"$0\" -test_part hash -mesh_volume_mesher delaunay > del_a.txt & \"$0\" -test_part hash -mesh_volume_mesher delaunay > del_b.txt; wait; a=$(grep '^mesh hash' del_a.txt); b=$(grep '^mesh hash' del_b.txt); echo \"run 1: $a\"; echo \"run 2: $b\"; test -n \"$a\" && test \"$a\" = \"$b\""
+                 $<TARGET_FILE:test_segment_basic>)
 set_tests_properties(segment_volumes segment_bad_input PROPERTIES LABELS unit ENVIRONMENT "${VFE_TEST_ENV}")
-set_tests_properties(segment_determinism segment_determinism_inprocess PROPERTIES LABELS verify
+set_tests_properties(segment_determinism segment_determinism_inprocess segment_delaunay PROPERTIES LABELS verify
                      ENVIRONMENT "${VFE_TEST_ENV}")
 
 # default case (L1-L3, bipedicular 25 %, 1.5 mm)

@@ -156,6 +156,8 @@ bad:
   PetscCall(BadCase("-cement_pattern compact -cement_fill_ratio 0.6 -mesh_size_mm 3", "largest"));
   PetscCall(BadCase("-segment_treated L4", "segment_treated"));
   PetscCall(BadCase("-mesh_order 3", "mesh_order"));
+  PetscCall(BadCase("-mesh_volume_mesher netgen", "mesh_volume_mesher"));
+  PetscCall(BadCase("-mesh_threads 0", "mesh_threads"));
   PetscCall(BadCase("-fracture_wedge 0.7", "fracture_wedge"));
   PetscCall(BadCase("-cement_leak sideways", "cement_leak"));
   {
