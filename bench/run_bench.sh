@@ -246,11 +246,12 @@ import json, subprocess, sys
 res_path, cmdline, bone_e, contrast_e, vfe = sys.argv[1:]
 R = [json.loads(l) for l in open(res_path) if l.strip()]
 meshes = {r["h"]: r for r in R if r["kind"] == "mesh"}
+def find_all(kind, tag, h, np_=None):
+    return [r for r in R if r["kind"] == kind and r.get("tag") == tag and abs(r["h"] - h) < 1e-9
+            and (np_ is None or r["np"] == np_)]
 def find(kind, tag, h, np_=None):
-    for r in R:
-        if r["kind"] == kind and r.get("tag") == tag and abs(r["h"] - h) < 1e-9 and (np_ is None or r["np"] == np_):
-            return r
-    return None
+    rs = find_all(kind, tag, h, np_)
+    return rs[0] if rs else None
 def f(x, fmt="%.2f"):
     return "–" if x is None else fmt % x
 def sh(cmd):
@@ -299,7 +300,7 @@ P("vfe columns are from `summary.json` `timings_s`; FEniCSx columns from its JSO
 P("| tets | dofs | ranks | vfe mesh read | vfe setup | vfe assembly | vfe solver set-up | vfe solve | vfe output | vfe its | vfe total | vfe mem (B/dof) | FEniCSx asm + set-up + solve | FEniCSx its | FEniCSx mem (B/dof) | ratio |")
 P("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
 for h in sorted(meshes, reverse=True):
-    for r in [x for x in R if x["kind"] == "vfe" and x["tag"] == "base" and abs(x["h"] - h) < 1e-9]:
+    for r in find_all("vfe", "base", h):
         fx = find("fx", "base", h, r["np"])
         if "t" not in r:
             P("| %d | – | %d | vfe failed (rc %d): %s |" % (meshes[h]["tets"], r["np"], r["rc"], r.get("error", "")))
@@ -324,7 +325,7 @@ P("vfe's load-plate displacement (`metrics.plate_uz_mm`) against FEniCSx's displ
 P("| tets | ranks | vfe plate u_z (mm) | FEniCSx probe u_z at top (mm) | rel. diff | vfe stiffness (N/mm) | 800 / abs(FEniCSx u_z) (N/mm) | vfe / FEniCSx reaction z (N) |")
 P("| --- | --- | --- | --- | --- | --- | --- | --- |")
 for h in sorted(meshes, reverse=True):
-    for r in [x for x in R if x["kind"] == "vfe" and x["tag"] == "base" and abs(x["h"] - h) < 1e-9]:
+    for r in find_all("vfe", "base", h):
         fx = find("fx", "base", h, r["np"])
         if "t" not in r or not fx or "t" not in fx or r.get("plate_uz") is None:
             continue

@@ -40,7 +40,7 @@ PetscErrorCode VfeGmshWriteMesh(const char *path)
 PetscErrorCode VfeGmshGenerate(int dim, const char *what)
 {
   int ierr = 0, ierr2 = 0;
-  double terminal = 0, verbosity = 5;
+  double terminal = 0, verbosity = 5, abort_on_error = 2;
   char **log = NULL, *first = NULL;
   size_t nlog = 0;
 
@@ -50,13 +50,14 @@ PetscErrorCode VfeGmshGenerate(int dim, const char *what)
      messages during the call, log them, and turn the first one into a PETSc error */
   PetscCall(VfeGmshCall((gmshOptionGetNumber("General.Terminal", &terminal, &ierr), ierr), "option"));
   PetscCall(VfeGmshCall((gmshOptionGetNumber("General.Verbosity", &verbosity, &ierr), ierr), "option"));
+  PetscCall(VfeGmshCall((gmshOptionGetNumber("General.AbortOnError", &abort_on_error, &ierr), ierr), "option"));
   if (!terminal) PetscCall(VfeGmshCall((gmshOptionSetNumber("General.Verbosity", 1, &ierr), ierr), "option"));
   PetscCall(VfeGmshCall((gmshOptionSetNumber("General.AbortOnError", 0, &ierr), ierr), "option"));
   PetscCall(VfeGmshCall((gmshLoggerStart(&ierr), ierr), "logger"));
   gmshModelMeshGenerate(dim, &ierr);
   gmshLoggerGet(&log, &nlog, &ierr2);
   gmshLoggerStop(&ierr2);
-  gmshOptionSetNumber("General.AbortOnError", 2, &ierr2);
+  gmshOptionSetNumber("General.AbortOnError", abort_on_error, &ierr2);
   gmshOptionSetNumber("General.Verbosity", verbosity, &ierr2);
   for (size_t i = 0; i < nlog; i++) {
     if (!first && !strncmp(log[i], "Error", 5))

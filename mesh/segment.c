@@ -23,8 +23,9 @@
  * tools containing it (gmsh's fragment map), with precedence cement > leak > domes > cortex >
  * endplates > cancellous; pieces in no region are dropped.  So every tetrahedron is in exactly
  * one volume group, and shared faces are meshed once.  Cement comes unclipped from cement.c
- * (its size solved on clipped copies); only its pieces inside the cancellous core (in the inner
- * prism, in no endplate or dome) are classified cement, so it is carved out of the core only.  Leaks (cement_leak) are
+ * (its size solved on clipped copies; only the endplate_bridging column comes clipped, see
+ * cement.c); only its pieces inside the cancellous core (in the inner prism, in no endplate or
+ * dome) are classified cement, so it is carved out of the core only.  Leaks (cement_leak) are
  * a sphere of cement_leak_volume_ml, region `<lvl>.cement_leak` (not counted in the fill ratio): intradiscal at the
  * superior dome (inferior if the treated level is the top one), anterior just outside the anterior cortex at
  * mid-height, replacing whatever bone it overlaps.

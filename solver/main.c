@@ -452,8 +452,8 @@ static PetscErrorCode VfeRunCase(MPI_Comm comm, const char *casefile, const char
     PetscCall(VfeDiscCreate(dm, 1, &disc));
     PetscCall(VfeWriteMeshOutputs(comm, outdir, disc, &info, rec.seg, meshfile));
     PetscCall(VfeDiscDestroy(&disc));
-    PetscCall(PetscPrintf(comm, "vfe: wrote %s/mesh.hdf (ParaView, cell data region) and %s/mesh.json\n", outdir,
-                          outdir));
+    PetscCall(
+        PetscPrintf(comm, "vfe: wrote %s/mesh.hdf (ParaView, cell data region) and %s/mesh.json\n", outdir, outdir));
     PetscCall(DMDestroy(&dm));
     PetscCall(VfeMeshInfoDestroy(&info));
     PetscCall(PetscFree(mats));
