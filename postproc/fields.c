@@ -16,7 +16,7 @@
 #include "vfekernels.h"
 
 /* Pressure of region r averaged to its vertices (over ranks) and back to its cells. */
-static PetscErrorCode VfeRecoverPressure(VfeDisc d, PetscInt r, VfeCellFields *cf)
+static PetscErrorCode VfeRecoverPressure(VfeSpace d, PetscInt r, VfeCellFields *cf)
 {
   Vec l, g;
   PetscScalar *a;
@@ -58,7 +58,7 @@ static PetscErrorCode VfeRecoverPressure(VfeDisc d, PetscInt r, VfeCellFields *c
 
 PetscErrorCode VfeComputeCellFields(VfeProblem prob, Vec ulocal, VfeCellFields *cf)
 {
-  VfeDisc d = prob->disc;
+  VfeSpace d = prob->space;
   const PetscScalar *u;
   const PetscReal L[4] = {0.25, 0.25, 0.25, 0.25};
 
@@ -71,7 +71,7 @@ PetscErrorCode VfeComputeCellFields(VfeProblem prob, Vec ulocal, VfeCellFields *
     const PetscInt *cn = &d->cell_nodes[c * d->npc];
     const PetscInt r   = d->cell_region[c];
     PetscReal X[30], G[4][3], ue[30], *s = &cf->stress[6 * c], *e = &cf->strain[6 * c];
-    VfeDiscCellCoordinates(d, c, X);
+    VfeSpaceCellCoordinates(d, c, X);
     cf->vol[c] = PetscAbsReal(vfe_tet_gradients(X, G)) / 6.0;
     for (PetscInt a = 0; a < d->npc; ++a)
       for (int i = 0; i < 3; ++i) ue[3 * a + i] = PetscRealPart(u[3 * cn[a] + i]);
@@ -131,7 +131,7 @@ static void VfeSortedStats(VfeValVol *a, PetscInt n, PetscReal *mean, PetscReal 
   if (min) *min = n ? a[0].x : 0;
 }
 
-PetscErrorCode VfeRegionStatistics(VfeDisc d, const VfeCellFields *cf, PetscInt nregions, const PetscReal *yield_strain,
+PetscErrorCode VfeRegionStatistics(VfeSpace d, const VfeCellFields *cf, PetscInt nregions, const PetscReal *yield_strain,
                                    VfeRegionStats *stats)
 {
   MPI_Comm comm = PetscObjectComm((PetscObject)d->dm);

@@ -297,7 +297,7 @@ PetscErrorCode VfeWriteRunOutputs(MPI_Comm comm, const VfeRunRecord *r)
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode VfeWriteFields(MPI_Comm comm, const char *path, VfeDisc d, Vec ulocal, const VfeCellFields *cf,
+PetscErrorCode VfeWriteFields(MPI_Comm comm, const char *path, VfeSpace d, Vec ulocal, const VfeCellFields *cf,
                               const VfeMeshInfo *info, const VfeIndices *ix)
 {
   const PetscScalar *u;
@@ -336,7 +336,7 @@ PetscErrorCode VfeWriteFields(MPI_Comm comm, const char *path, VfeDisc d, Vec ul
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode VfeWriteMeshOutputs(MPI_Comm comm, const char *outdir, VfeDisc d, const VfeMeshInfo *info,
+PetscErrorCode VfeWriteMeshOutputs(MPI_Comm comm, const char *outdir, VfeSpace d, const VfeMeshInfo *info,
                                    VfeSegmentReport seg, const char *meshfile)
 {
   char path[PETSC_MAX_PATH_LEN], tmp[PETSC_MAX_PATH_LEN + 8], hash[17];

@@ -32,7 +32,7 @@ typedef struct {
 } VfeRegionStats;
 
 /* yield_strain[r] > 0 enables the yield-fraction statistic of region r (NULL: none). */
-PETSC_EXTERN PetscErrorCode VfeRegionStatistics(VfeDisc disc, const VfeCellFields *cf, PetscInt nregions,
+PETSC_EXTERN PetscErrorCode VfeRegionStatistics(VfeSpace sp, const VfeCellFields *cf, PetscInt nregions,
                                                 const PetscReal *yield_strain, VfeRegionStats *stats);
 
 /* Headline indices of a segment run (postproc/risk.c).  Levels follow the region names
@@ -75,9 +75,9 @@ typedef struct {
 PETSC_EXTERN PetscErrorCode VfeWriteRunOutputs(MPI_Comm comm, const VfeRunRecord *r);
 /* vfe mesh: mesh.hdf (ParaView: the tetrahedra with cell data `region`, the index into the region
  * list) and mesh.json (that list, the MSH file and its hash, the segment report when vfe meshed). */
-PETSC_EXTERN PetscErrorCode VfeWriteMeshOutputs(MPI_Comm comm, const char *outdir, VfeDisc d, const VfeMeshInfo *info,
+PETSC_EXTERN PetscErrorCode VfeWriteMeshOutputs(MPI_Comm comm, const char *outdir, VfeSpace d, const VfeMeshInfo *info,
                                                 VfeSegmentReport seg, const char *meshfile);
 /* fields.hdf: displacement (points), stress, strain, von Mises, minimum principal stress, strain
  * energy density, region and adjacent-endplate mask (cells). */
-PETSC_EXTERN PetscErrorCode VfeWriteFields(MPI_Comm comm, const char *path, VfeDisc d, Vec ulocal,
+PETSC_EXTERN PetscErrorCode VfeWriteFields(MPI_Comm comm, const char *path, VfeSpace d, Vec ulocal,
                                            const VfeCellFields *cf, const VfeMeshInfo *info, const VfeIndices *ix);

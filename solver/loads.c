@@ -64,21 +64,21 @@ PetscErrorCode VfeLoadFromOptions(MPI_Comm comm, VfeLoad *L)
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode VfeLoadSetUp(VfeDisc disc, PetscInt s, VfeLoad *L)
+PetscErrorCode VfeLoadSetUp(VfeSpace sp, PetscInt s, VfeLoad *L)
 {
   PetscInt nf, *faces;
   PetscReal loc[6] = {0, 0, 0, 0, 0, 0}, glob[6];
-  MPI_Comm comm    = PetscObjectComm((PetscObject)disc->dm);
+  MPI_Comm comm    = PetscObjectComm((PetscObject)sp->dm);
 
   PetscFunctionBeginUser;
-  PetscCall(VfeDiscGetBoundaryFaces(disc, s, &nf, &faces));
+  PetscCall(VfeSpaceGetBoundaryFaces(sp, s, &nf, &faces));
   for (int pass = 0; pass < 2; ++pass) {
     for (PetscInt i = 0; i < nf; ++i) {
       PetscInt nodes[6];
       PetscReal a, n[3];
-      PetscCall(VfeDiscFaceGeometry(disc, faces[i], nodes, &a, n));
+      PetscCall(VfeSpaceFaceGeometry(sp, faces[i], nodes, &a, n));
       for (int e = 0; e < 3; ++e) { /* edge-midpoint rule: exact for quadratics on a triangle */
-        const PetscReal *p = &disc->xyz[3 * nodes[e]], *q = &disc->xyz[3 * nodes[(e + 1) % 3]];
+        const PetscReal *p = &sp->xyz[3 * nodes[e]], *q = &sp->xyz[3 * nodes[(e + 1) % 3]];
         PetscReal m[3] = {0.5 * (p[0] + q[0]), 0.5 * (p[1] + q[1]), 0.5 * (p[2] + q[2])};
         if (!pass) {
           loc[0] += a / 3;

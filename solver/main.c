@@ -288,43 +288,43 @@ static PetscErrorCode VfeBaselineMaterials(const VfeMeshInfo *info, const VfeMat
 }
 
 /* Solve one load case with the given materials; statistics, indices, plate displacement. */
-static PetscErrorCode VfeSolveCase(VfeDisc disc, const VfeMeshInfo *info, const VfeMaterial *mats, PetscInt sfix,
+static PetscErrorCode VfeSolveCase(VfeSpace sp, const VfeMeshInfo *info, const VfeMaterial *mats, PetscInt sfix,
                                    PetscInt sload, VfeLoad *load, VfeRunRecord *rec, PetscBool baseline, Vec *ulocal,
                                    VfeCellFields *cf)
 {
-  MPI_Comm comm = PetscObjectComm((PetscObject)disc->dm);
+  MPI_Comm comm = PetscObjectComm((PetscObject)sp->dm);
   VfeProblem prob;
   Vec u, ul, fl, ones;
   VfeRegionStats *stats;
   PetscReal *ys, usum[3], cnt[3];
 
   PetscFunctionBeginUser;
-  PetscCall(VfeProblemCreate(disc, info->nregions, &prob));
+  PetscCall(VfeProblemCreate(sp, info->nregions, &prob));
   for (PetscInt r = 0; r < info->nregions; ++r) PetscCall(VfeProblemSetMaterial(prob, r, mats[r].E, mats[r].nu));
   PetscCall(VfeProblemSetFromOptions(prob));
   PetscCall(VfeProblemAddDirichlet(prob, sfix, NULL, NULL, NULL));
   PetscCall(VfeProblemAddTraction(prob, sload, VfeLoadTraction, load));
   PetscCall(VfeProblemAssemble(prob));
-  PetscCall(VfeDiscCreateGlobalVector(disc, &u));
+  PetscCall(VfeSpaceCreateGlobalVector(sp, &u));
   PetscCall(VfeProblemSolve(prob, u));
   PetscCall(PetscPrintf(comm, "vfe: %ssolver converged (%s) in %" PetscInt_FMT " CG iterations, residual norm %.3e\n",
                         baseline ? "baseline " : "", KSPConvergedReasons[prob->reason], prob->its,
                         (double)prob->rnorm));
   PetscCall(PetscLogEventBegin(VfeEv.post, 0, 0, 0, 0));
-  PetscCall(VfeDiscCreateLocalVector(disc, &ul));
-  PetscCall(VfeDiscGlobalToLocal(disc, u, ul));
+  PetscCall(VfeSpaceCreateLocalVector(sp, &ul));
+  PetscCall(VfeSpaceGlobalToLocal(sp, u, ul));
   PetscCall(VecDuplicate(ul, &ones));
   PetscCall(VecSet(ones, 1.0));
-  PetscCall(VfeDiscSurfaceSum(disc, sload, ul, usum));
-  PetscCall(VfeDiscSurfaceSum(disc, sload, ones, cnt));
+  PetscCall(VfeSpaceSurfaceSum(sp, sload, ul, usum));
+  PetscCall(VfeSpaceSurfaceSum(sp, sload, ones, cnt));
   PetscCall(VecDestroy(&ones));
   if (!baseline) {
     /* equilibrium check: applied load and reaction (internal force K u at the fixed nodes) */
-    PetscCall(VfeDiscCreateLocalVector(disc, &fl));
-    PetscCall(VfeDiscGlobalToLocal(disc, prob->f, fl));
-    PetscCall(VfeDiscResultant(disc, -1, fl, load->c, rec->Fapp, rec->Mapp));
+    PetscCall(VfeSpaceCreateLocalVector(sp, &fl));
+    PetscCall(VfeSpaceGlobalToLocal(sp, prob->f, fl));
+    PetscCall(VfeSpaceResultant(sp, -1, fl, load->c, rec->Fapp, rec->Mapp));
     PetscCall(VfeProblemInternalForce(prob, ul, fl));
-    PetscCall(VfeDiscResultant(disc, sfix, fl, load->c, rec->Freac, rec->Mreac));
+    PetscCall(VfeSpaceResultant(sp, sfix, fl, load->c, rec->Freac, rec->Mreac));
     /* K u = f + R: at the fixed nodes (no load there) K u is the support reaction R on the segment */
     PetscCall(VecDestroy(&fl));
     rec->plate_uz  = usum[2] / cnt[2];
@@ -341,7 +341,7 @@ static PetscErrorCode VfeSolveCase(VfeDisc disc, const VfeMeshInfo *info, const 
   PetscCall(PetscMalloc1(info->nregions, &stats));
   PetscCall(PetscMalloc1(info->nregions, &ys));
   for (PetscInt r = 0; r < info->nregions; ++r) ys[r] = mats[r].yield_strain;
-  PetscCall(VfeRegionStatistics(disc, cf, info->nregions, ys, stats));
+  PetscCall(VfeRegionStatistics(sp, cf, info->nregions, ys, stats));
   PetscCall(PetscFree(ys));
   if (baseline) {
     rec->base_stats = stats;
@@ -368,7 +368,7 @@ static PetscErrorCode VfeRunCase(MPI_Comm comm, const char *casefile, const char
   DM dm;
   VfeMeshInfo info;
   VfeMaterial *mats, *bmats = NULL;
-  VfeDisc disc;
+  VfeSpace sp;
   Vec ul, bul;
   VfeRunRecord rec;
   VfeCellFields cf, bcf;
@@ -449,9 +449,9 @@ static PetscErrorCode VfeRunCase(MPI_Comm comm, const char *casefile, const char
     PetscCall(PetscPrintf(comm, "vfe: mesh checked: %" PetscInt_FMT " regions:", info.nregions));
     for (PetscInt r = 0; r < info.nregions; ++r) PetscCall(PetscPrintf(comm, " %s", info.regions[r].name));
     PetscCall(PetscPrintf(comm, "\n"));
-    PetscCall(VfeDiscCreate(dm, 1, &disc));
-    PetscCall(VfeWriteMeshOutputs(comm, outdir, disc, &info, rec.seg, meshfile));
-    PetscCall(VfeDiscDestroy(&disc));
+    PetscCall(VfeSpaceCreate(dm, 1, &sp));
+    PetscCall(VfeWriteMeshOutputs(comm, outdir, sp, &info, rec.seg, meshfile));
+    PetscCall(VfeSpaceDestroy(&sp));
     PetscCall(
         PetscPrintf(comm, "vfe: wrote %s/mesh.hdf (ParaView, cell data region) and %s/mesh.json\n", outdir, outdir));
     PetscCall(DMDestroy(&dm));
@@ -463,15 +463,15 @@ static PetscErrorCode VfeRunCase(MPI_Comm comm, const char *casefile, const char
 
   /* discretisation, loads, solve(s) */
   PetscCall(PetscLogEventBegin(VfeEv.setup, 0, 0, 0, 0));
-  PetscCall(VfeDiscCreate(dm, order, &disc));
-  PetscCall(VfeLoadSetUp(disc, sload, &rec.load));
+  PetscCall(VfeSpaceCreate(dm, order, &sp));
+  PetscCall(VfeLoadSetUp(sp, sload, &rec.load));
   PetscCall(PetscLogEventEnd(VfeEv.setup, 0, 0, 0, 0));
-  rec.ndofs = 3 * disc->nglobal;
+  rec.ndofs = 3 * sp->nglobal;
   rec.order = order;
   PetscCall(PetscPrintf(
       comm, "vfe: P%" PetscInt_FMT ", %" PetscInt_FMT " dofs on %d ranks; load %s: %.6g N axial, %.6g N m %s\n", order,
       rec.ndofs, rec.size, rec.load.preset, (double)rec.load.force, (double)(rec.load.moment / 1000), rec.load.mode));
-  PetscCall(VfeSolveCase(disc, &info, mats, sfix, sload, &rec.load, &rec, PETSC_FALSE, &ul, &cf));
+  PetscCall(VfeSolveCase(sp, &info, mats, sfix, sload, &rec.load, &rec, PETSC_FALSE, &ul, &cf));
   PetscCall(PetscPrintf(
       comm,
       "vfe: applied force (%.4g, %.4g, %.4g) N, reaction (%.4g, %.4g, %.4g) N; applied moment (%.4g, %.4g, %.4g) N mm, "
@@ -488,7 +488,7 @@ static PetscErrorCode VfeRunCase(MPI_Comm comm, const char *casefile, const char
       for (PetscInt r = 0; r < info.nregions; ++r)
         if (bmats[r].E == mats[r].E && !strcmp(mats[r].name, "cancellous") && r == rec_fractured_region)
           bmats[r].E = intact_cancellous_E;
-    PetscCall(VfeSolveCase(disc, &info, bmats, sfix, sload, &rec.load, &rec, PETSC_TRUE, &bul, &bcf));
+    PetscCall(VfeSolveCase(sp, &info, bmats, sfix, sload, &rec.load, &rec, PETSC_TRUE, &bul, &bcf));
     PetscCall(VecDestroy(&bul));
     PetscCall(VfeCellFieldsDestroy(&bcf));
   }
@@ -510,7 +510,7 @@ static PetscErrorCode VfeRunCase(MPI_Comm comm, const char *casefile, const char
   PetscCall(PetscLogEventBegin(VfeEv.output, 0, 0, 0, 0));
   if (writefields) {
     PetscCall(PetscSNPrintf(path, sizeof path, "%s/fields.hdf", outdir));
-    PetscCall(VfeWriteFields(comm, path, disc, ul, &cf, &info, &rec.ix));
+    PetscCall(VfeWriteFields(comm, path, sp, ul, &cf, &info, &rec.ix));
   }
   PetscCall(PetscLogEventEnd(VfeEv.output, 0, 0, 0, 0));
   PetscCall(PetscTime(&t1));
@@ -531,7 +531,7 @@ static PetscErrorCode VfeRunCase(MPI_Comm comm, const char *casefile, const char
   PetscCall(PetscFree(bmats));
   if (rec.seg) PetscCall(VfeSegmentReportDestroy(&rec.seg));
   PetscCall(VecDestroy(&ul));
-  PetscCall(VfeDiscDestroy(&disc));
+  PetscCall(VfeSpaceDestroy(&sp));
   PetscCall(DMDestroy(&dm));
   PetscCall(VfeMeshInfoDestroy(&info));
   PetscCall(PetscFree(mats));

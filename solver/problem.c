@@ -19,13 +19,13 @@
 #include "vfekernels.h"
 #include <string.h>
 
-PetscErrorCode VfeProblemCreate(VfeDisc disc, PetscInt nregions, VfeProblem *prob)
+PetscErrorCode VfeProblemCreate(VfeSpace sp, PetscInt nregions, VfeProblem *prob)
 {
   VfeProblem p;
 
   PetscFunctionBeginUser;
   PetscCall(PetscCalloc1(1, &p));
-  p->disc     = disc;
+  p->space    = sp;
   p->nregions = nregions;
   PetscCall(PetscCalloc2(nregions, &p->E, nregions, &p->nu));
   for (PetscInt r = 0; r < nregions; ++r) p->E[r] = -1; /* unset */
@@ -106,7 +106,7 @@ PetscErrorCode VfeProblemSetBodyForce(VfeProblem prob, VfeVectorFn fn, void *ctx
 PetscErrorCode VfeProblemSetFromOptions(VfeProblem prob)
 {
   PetscFunctionBeginUser;
-  PetscOptionsBegin(PetscObjectComm((PetscObject)prob->disc->dm), NULL, "vfe solver options", "VfeProblem");
+  PetscOptionsBegin(PetscObjectComm((PetscObject)prob->space->dm), NULL, "vfe solver options", "VfeProblem");
   PetscCall(PetscOptionsString("-vfe_assembly", "assembly path: coo or blocked", "VfeProblemAssemble", prob->assembly,
                                prob->assembly, sizeof prob->assembly, NULL));
   PetscCall(PetscOptionsString("-vfe_backend", "element-kernel backend: cpu or cuda", "VfeProblemAssemble",
@@ -152,7 +152,7 @@ static PetscErrorCode VfeSimplexRule(PetscInt dim, PetscInt n, PetscInt *np, Pet
 
 /* Local vector with 1 at the dofs (components comp) of every node of surface s, consistent over
  * ranks: contributions are summed on owners and sent back to ghosts. */
-static PetscErrorCode VfeSurfaceMarker(VfeDisc disc, PetscInt s, const PetscBool comp[3], Vec mlocal)
+static PetscErrorCode VfeSurfaceMarker(VfeSpace sp, PetscInt s, const PetscBool comp[3], Vec mlocal)
 {
   PetscInt nf, *faces;
   PetscScalar *m;
@@ -160,27 +160,27 @@ static PetscErrorCode VfeSurfaceMarker(VfeDisc disc, PetscInt s, const PetscBool
 
   PetscFunctionBeginUser;
   PetscCall(VecSet(mlocal, 0));
-  PetscCall(VfeDiscGetBoundaryFaces(disc, s, &nf, &faces));
+  PetscCall(VfeSpaceGetBoundaryFaces(sp, s, &nf, &faces));
   PetscCall(VecGetArray(mlocal, &m));
   for (PetscInt i = 0; i < nf; ++i) {
-    PetscInt nodes[6], nn = disc->order == 1 ? 3 : 6;
+    PetscInt nodes[6], nn = sp->order == 1 ? 3 : 6;
     PetscReal area, n[3];
-    PetscCall(VfeDiscFaceGeometry(disc, faces[i], nodes, &area, n));
+    PetscCall(VfeSpaceFaceGeometry(sp, faces[i], nodes, &area, n));
     for (PetscInt k = 0; k < nn; ++k)
       for (int d = 0; d < 3; ++d)
         if (comp[d]) m[3 * nodes[k] + d] = 1;
   }
   PetscCall(VecRestoreArray(mlocal, &m));
   PetscCall(PetscFree(faces));
-  PetscCall(DMGetGlobalVector(disc->dm, &g));
+  PetscCall(DMGetGlobalVector(sp->dm, &g));
   PetscCall(VecSet(g, 0));
-  PetscCall(DMLocalToGlobal(disc->dm, mlocal, ADD_VALUES, g));
-  PetscCall(DMGlobalToLocal(disc->dm, g, INSERT_VALUES, mlocal));
-  PetscCall(DMRestoreGlobalVector(disc->dm, &g));
+  PetscCall(DMLocalToGlobal(sp->dm, mlocal, ADD_VALUES, g));
+  PetscCall(DMGlobalToLocal(sp->dm, g, INSERT_VALUES, mlocal));
+  PetscCall(DMRestoreGlobalVector(sp->dm, &g));
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode VfeDiscResultant(VfeDisc disc, PetscInt s, Vec vlocal, const PetscReal c[3], PetscReal F[3],
+PetscErrorCode VfeSpaceResultant(VfeSpace sp, PetscInt s, Vec vlocal, const PetscReal c[3], PetscReal F[3],
                                 PetscReal M[3])
 {
   Vec m                  = NULL;
@@ -190,17 +190,17 @@ PetscErrorCode VfeDiscResultant(VfeDisc disc, PetscInt s, Vec vlocal, const Pets
 
   PetscFunctionBeginUser;
   if (s >= 0) {
-    PetscCall(DMGetLocalVector(disc->dm, &m));
-    PetscCall(VfeSurfaceMarker(disc, s, all, m));
+    PetscCall(DMGetLocalVector(sp->dm, &m));
+    PetscCall(VfeSurfaceMarker(sp, s, all, m));
     PetscCall(VecGetArrayRead(m, &mv));
   }
   PetscCall(VecGetArrayRead(vlocal, &v));
-  for (PetscInt i = 0; i < disc->nnodes; ++i) {
+  for (PetscInt i = 0; i < sp->nnodes; ++i) {
     PetscReal f[3], r[3];
-    if (!disc->owned[i] || (mv && !(PetscRealPart(mv[3 * i]) > 0))) continue;
+    if (!sp->owned[i] || (mv && !(PetscRealPart(mv[3 * i]) > 0))) continue;
     for (int d = 0; d < 3; ++d) f[d] = PetscRealPart(v[3 * i + d]), loc[d] += f[d];
     if (!c) continue;
-    for (int d = 0; d < 3; ++d) r[d] = disc->xyz[3 * i + d] - c[d];
+    for (int d = 0; d < 3; ++d) r[d] = sp->xyz[3 * i + d] - c[d];
     loc[3] += r[1] * f[2] - r[2] * f[1];
     loc[4] += r[2] * f[0] - r[0] * f[2];
     loc[5] += r[0] * f[1] - r[1] * f[0];
@@ -208,9 +208,9 @@ PetscErrorCode VfeDiscResultant(VfeDisc disc, PetscInt s, Vec vlocal, const Pets
   PetscCall(VecRestoreArrayRead(vlocal, &v));
   if (m) {
     PetscCall(VecRestoreArrayRead(m, &mv));
-    PetscCall(DMRestoreLocalVector(disc->dm, &m));
+    PetscCall(DMRestoreLocalVector(sp->dm, &m));
   }
-  PetscCallMPI(MPI_Allreduce(loc, glob, 6, MPIU_REAL, MPIU_SUM, PetscObjectComm((PetscObject)disc->dm)));
+  PetscCallMPI(MPI_Allreduce(loc, glob, 6, MPIU_REAL, MPIU_SUM, PetscObjectComm((PetscObject)sp->dm)));
   for (int d = 0; d < 3; ++d) {
     F[d] = glob[d];
     if (M) M[d] = glob[3 + d];
@@ -218,9 +218,9 @@ PetscErrorCode VfeDiscResultant(VfeDisc disc, PetscInt s, Vec vlocal, const Pets
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode VfeDiscSurfaceSum(VfeDisc disc, PetscInt s, Vec vlocal, PetscReal sum[3])
+PetscErrorCode VfeSpaceSurfaceSum(VfeSpace sp, PetscInt s, Vec vlocal, PetscReal sum[3])
 {
-  return VfeDiscResultant(disc, s, vlocal, NULL, sum, NULL);
+  return VfeSpaceResultant(sp, s, vlocal, NULL, sum, NULL);
 }
 
 /* ---------------------------------------------------------------- assembly ---------------------- */
@@ -228,7 +228,7 @@ PetscErrorCode VfeDiscSurfaceSum(VfeDisc disc, PetscInt s, Vec vlocal, PetscReal
 /* Node-pair pattern over local nodes: row_start (nnodes+1), row_cols sorted per row. */
 static PetscErrorCode VfeBuildPattern(VfeProblem prob)
 {
-  VfeDisc d = prob->disc;
+  VfeSpace d = prob->space;
   PetscInt *cstart, *clist, *mark, nnz = 0, *tmp;
   const PetscInt npc = d->npc;
 
@@ -281,7 +281,7 @@ static PetscErrorCode VfeBuildPattern(VfeProblem prob)
 /* CPU backend: element matrices summed into one value per node pair (3x3 blocks). */
 PetscErrorCode VfeAssembleCOO_CPU(VfeProblem prob)
 {
-  VfeDisc d          = prob->disc;
+  VfeSpace d          = prob->space;
   const PetscInt npc = d->npc, ld = 3 * npc;
   PetscScalar *v = prob->coo_vals;
   PetscReal X[30], Ke[900];
@@ -291,7 +291,7 @@ PetscErrorCode VfeAssembleCOO_CPU(VfeProblem prob)
   for (PetscInt c = 0; c < d->ncells; ++c) {
     const PetscInt *cn = &d->cell_nodes[c * npc];
     const PetscInt r   = d->cell_region[c];
-    VfeDiscCellCoordinates(d, c, X);
+    VfeSpaceCellCoordinates(d, c, X);
     vfe_element_stiffness((int)d->order, X, prob->E[r], prob->nu[r], Ke);
     for (PetscInt a = 0; a < npc; ++a) {
       const PetscInt rs = prob->row_start[cn[a]], rl = prob->row_start[cn[a] + 1] - rs;
@@ -310,7 +310,7 @@ PetscErrorCode VfeAssembleCOO_CPU(VfeProblem prob)
 
 static PetscErrorCode VfeAssembleMatrix(VfeProblem prob)
 {
-  VfeDisc d     = prob->disc;
+  VfeSpace d     = prob->space;
   MPI_Comm comm = PetscObjectComm((PetscObject)d->dm);
 
   PetscFunctionBeginUser;
@@ -364,7 +364,7 @@ static PetscErrorCode VfeAssembleMatrix(VfeProblem prob)
       const PetscInt *cn = &d->cell_nodes[c * npc];
       const PetscInt r   = d->cell_region[c];
       for (PetscInt a = 0; a < npc; ++a) gidx[a] = d->gnode[cn[a]];
-      VfeDiscCellCoordinates(d, c, X);
+      VfeSpaceCellCoordinates(d, c, X);
       vfe_element_stiffness((int)d->order, X, prob->E[r], prob->nu[r], Ke);
       PetscCall(MatSetValuesBlocked(prob->K, npc, gidx, npc, gidx, Ke, ADD_VALUES));
     }
@@ -379,7 +379,7 @@ static PetscErrorCode VfeAssembleMatrix(VfeProblem prob)
 /* Load vector: tractions on faces and body force in cells, assembled over ranks. */
 static PetscErrorCode VfeAssembleLoad(VfeProblem prob)
 {
-  VfeDisc d = prob->disc;
+  VfeSpace d = prob->space;
   Vec fl;
   PetscScalar *f;
   PetscInt np2, np3;
@@ -395,11 +395,11 @@ static PetscErrorCode VfeAssembleLoad(VfeProblem prob)
   for (PetscInt k = 0; k < prob->nbc; ++k) {
     PetscInt nf, *faces;
     if (prob->bc[k].kind != 1) continue;
-    PetscCall(VfeDiscGetBoundaryFaces(d, prob->bc[k].surface, &nf, &faces));
+    PetscCall(VfeSpaceGetBoundaryFaces(d, prob->bc[k].surface, &nf, &faces));
     for (PetscInt i = 0; i < nf; ++i) {
       PetscInt nodes[6];
       PetscReal area, n[3];
-      PetscCall(VfeDiscFaceGeometry(d, faces[i], nodes, &area, n));
+      PetscCall(VfeSpaceFaceGeometry(d, faces[i], nodes, &area, n));
       for (PetscInt q = 0; q < np2; ++q) {
         const PetscReal *L = &b2[3 * q];
         PetscReal x[3]     = {0, 0, 0}, t[3], N[6];
@@ -422,7 +422,7 @@ static PetscErrorCode VfeAssembleLoad(VfeProblem prob)
     for (PetscInt c = 0; c < d->ncells; ++c) {
       const PetscInt *cn = &d->cell_nodes[c * d->npc];
       PetscReal X[30], G[4][3], vol, N[10];
-      VfeDiscCellCoordinates(d, c, X);
+      VfeSpaceCellCoordinates(d, c, X);
       vol = PetscAbsReal(vfe_tet_gradients(X, G)) / 6.0;
       for (PetscInt q = 0; q < np3; ++q) {
         const PetscReal *L = &b3[4 * q];
@@ -448,7 +448,7 @@ static PetscErrorCode VfeAssembleLoad(VfeProblem prob)
 /* Owned Dirichlet rows and their values (later conditions win where they overlap). */
 static PetscErrorCode VfeDirichletRows(VfeProblem prob)
 {
-  VfeDisc d = prob->disc;
+  VfeSpace d = prob->space;
   Vec m, vals;
   PetscInt *rows, nrows = 0;
   PetscScalar *val;
@@ -516,7 +516,7 @@ PetscErrorCode VfeProblemAssemble(VfeProblem prob)
 
 PetscErrorCode VfeProblemSolve(VfeProblem prob, Vec u)
 {
-  VfeDisc d     = prob->disc;
+  VfeSpace d     = prob->space;
   MPI_Comm comm = PetscObjectComm((PetscObject)d->dm);
   Vec b, coords, cl;
   MatNullSpace nsp;
@@ -587,7 +587,7 @@ PetscErrorCode VfeProblemSolve(VfeProblem prob, Vec u)
 
 PetscErrorCode VfeProblemInternalForce(VfeProblem prob, Vec ulocal, Vec flocal)
 {
-  VfeDisc d          = prob->disc;
+  VfeSpace d          = prob->space;
   const PetscInt npc = d->npc, ld = 3 * npc;
   const PetscScalar *u;
   PetscScalar *f;
@@ -601,7 +601,7 @@ PetscErrorCode VfeProblemInternalForce(VfeProblem prob, Vec ulocal, Vec flocal)
   for (PetscInt c = 0; c < d->ncells; ++c) {
     const PetscInt *cn = &d->cell_nodes[c * npc];
     const PetscInt r   = d->cell_region[c];
-    VfeDiscCellCoordinates(d, c, X);
+    VfeSpaceCellCoordinates(d, c, X);
     vfe_element_stiffness((int)d->order, X, prob->E[r], prob->nu[r], Ke);
     for (PetscInt a = 0; a < npc; ++a)
       for (int i = 0; i < 3; ++i) ue[3 * a + i] = PetscRealPart(u[3 * cn[a] + i]);
@@ -622,7 +622,7 @@ PetscErrorCode VfeProblemInternalForce(VfeProblem prob, Vec ulocal, Vec flocal)
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode VfeDiscErrorNorms(VfeDisc d, Vec ulocal, VfeExactFn exact, void *ctx, PetscReal err[4])
+PetscErrorCode VfeSpaceErrorNorms(VfeSpace d, Vec ulocal, VfeExactFn exact, void *ctx, PetscReal err[4])
 {
   const PetscScalar *u;
   PetscInt np;
@@ -634,7 +634,7 @@ PetscErrorCode VfeDiscErrorNorms(VfeDisc d, Vec ulocal, VfeExactFn exact, void *
   for (PetscInt c = 0; c < d->ncells; ++c) {
     const PetscInt *cn = &d->cell_nodes[c * d->npc];
     PetscReal X[30], G[4][3], vol, N[10], dN[10][3];
-    VfeDiscCellCoordinates(d, c, X);
+    VfeSpaceCellCoordinates(d, c, X);
     vol = PetscAbsReal(vfe_tet_gradients(X, G)) / 6.0;
     for (PetscInt q = 0; q < np; ++q) {
       const PetscReal *L = &b[4 * q];

@@ -2,12 +2,12 @@
  * vfesolver.h - discretisation, assembly and solution of small-strain linear elasticity.
  *
  * Life cycle (PETSc style):
- *   VfeDiscCreate(dm, order, &disc)           nodes (vertices, + edges for P2), cells, global numbering
- *   VfeProblemCreate(disc, &prob)             per-region materials, boundary conditions, body force
+ *   VfeSpaceCreate(dm, order, &sp)           nodes (vertices, + edges for P2), cells, global numbering
+ *   VfeProblemCreate(sp, &prob)             per-region materials, boundary conditions, body force
  *   VfeProblemSetMaterial / AddDirichlet / AddTraction / SetBodyForce
  *   VfeProblemAssemble(prob)                  K (COO or blocked insertion, chosen by -vfe_assembly) and f
  *   VfeProblemSolve(prob, u)                  CG + GAMG with the rigid-body near-null space
- *   VfeDiscDestroy / VfeProblemDestroy
+ *   VfeSpaceDestroy / VfeProblemDestroy
  * Element kernels live in vfekernels.h; the backend that calls them is chosen at run time with
  * -vfe_backend cpu|cuda (cuda reports "not compiled" unless built with VFE_ENABLE_CUDA).
  */
@@ -17,12 +17,12 @@
 #include "vfemesh.h"
 #include "vfematerials.h"
 
-typedef struct _n_VfeDisc *VfeDisc;
+typedef struct _n_VfeSpace *VfeSpace;
 typedef struct _n_VfeProblem *VfeProblem;
 
 /* The discretisation: a DMPlex with a 3-dof-per-node section, and flat tables of the local nodes
  * (vertices, and edge midpoints for P2) and cells that the kernels work on. */
-struct _n_VfeDisc {
+struct _n_VfeSpace {
   DM dm;                 /* distributed plex; its local section holds 3 dofs per node point */
   PetscInt order;        /* 1 or 2 */
   PetscInt npc;          /* nodes per cell: 4 or 10 */
@@ -40,25 +40,25 @@ struct _n_VfeDisc {
   PetscBool *is_vertex; /* node is a mesh vertex (not an edge midpoint) */
 };
 
-PETSC_EXTERN PetscErrorCode VfeDiscCreate(DM dm, PetscInt order, VfeDisc *disc);
-PETSC_EXTERN PetscErrorCode VfeDiscDestroy(VfeDisc *disc);
+PETSC_EXTERN PetscErrorCode VfeSpaceCreate(DM dm, PetscInt order, VfeSpace *sp);
+PETSC_EXTERN PetscErrorCode VfeSpaceDestroy(VfeSpace *sp);
 /* Global vector (3 dofs per owned node, block size 3) and a local one (all local nodes). */
-PETSC_EXTERN PetscErrorCode VfeDiscCreateGlobalVector(VfeDisc disc, Vec *v);
-PETSC_EXTERN PetscErrorCode VfeDiscCreateLocalVector(VfeDisc disc, Vec *v);
-PETSC_EXTERN PetscErrorCode VfeDiscGlobalToLocal(VfeDisc disc, Vec g, Vec l);
+PETSC_EXTERN PetscErrorCode VfeSpaceCreateGlobalVector(VfeSpace sp, Vec *v);
+PETSC_EXTERN PetscErrorCode VfeSpaceCreateLocalVector(VfeSpace sp, Vec *v);
+PETSC_EXTERN PetscErrorCode VfeSpaceGlobalToLocal(VfeSpace sp, Vec g, Vec l);
 /* Boundary faces of surface `s` (label vfe_boundary): local face points, caller frees with PetscFree. */
-PETSC_EXTERN PetscErrorCode VfeDiscGetBoundaryFaces(VfeDisc disc, PetscInt s, PetscInt *nf, PetscInt **faces);
+PETSC_EXTERN PetscErrorCode VfeSpaceGetBoundaryFaces(VfeSpace sp, PetscInt s, PetscInt *nf, PetscInt **faces);
 /* Nodes (vertex and, for P2, edge nodes) of a face, and its area and outward unit normal. */
-PETSC_EXTERN PetscErrorCode VfeDiscFaceGeometry(VfeDisc disc, PetscInt face, PetscInt nodes[6], PetscReal *area,
+PETSC_EXTERN PetscErrorCode VfeSpaceFaceGeometry(VfeSpace sp, PetscInt face, PetscInt nodes[6], PetscReal *area,
                                                 PetscReal n[3]);
 /* Element coordinates of a cell (npc x 3; edge nodes at midpoints). */
-PETSC_EXTERN void VfeDiscCellCoordinates(VfeDisc disc, PetscInt c, PetscReal *X);
+PETSC_EXTERN void VfeSpaceCellCoordinates(VfeSpace sp, PetscInt c, PetscReal *X);
 
 /* f(x, n, ctx, out): a vector-valued function of position (and outward normal on surfaces). */
 typedef PetscErrorCode (*VfeVectorFn)(const PetscReal x[3], const PetscReal n[3], void *ctx, PetscReal out[3]);
 
 struct _n_VfeProblem {
-  VfeDisc disc;
+  VfeSpace space; /* the function space (discretisation) */
   PetscInt nregions;
   PetscReal *E, *nu; /* per region */
   /* boundary conditions */
@@ -110,7 +110,7 @@ static inline PetscInt VfePatternFind(const PetscInt *cols, PetscInt n, PetscInt
   return -1;
 }
 
-PETSC_EXTERN PetscErrorCode VfeProblemCreate(VfeDisc disc, PetscInt nregions, VfeProblem *prob);
+PETSC_EXTERN PetscErrorCode VfeProblemCreate(VfeSpace sp, PetscInt nregions, VfeProblem *prob);
 PETSC_EXTERN PetscErrorCode VfeProblemDestroy(VfeProblem *prob);
 PETSC_EXTERN PetscErrorCode VfeProblemSetMaterial(VfeProblem prob, PetscInt region, PetscReal E, PetscReal nu);
 PETSC_EXTERN PetscErrorCode VfeProblemAddDirichlet(VfeProblem prob, PetscInt surface, const PetscBool comp[3],
@@ -124,12 +124,12 @@ PETSC_EXTERN PetscErrorCode VfeProblemSolve(VfeProblem prob, Vec u);
  * fixed nodes it is the reaction. */
 PETSC_EXTERN PetscErrorCode VfeProblemInternalForce(VfeProblem prob, Vec ulocal, Vec flocal);
 /* Sum over surface s of a local nodal vector (each node counted once, on its owner): e.g. reaction. */
-PETSC_EXTERN PetscErrorCode VfeDiscSurfaceSum(VfeDisc disc, PetscInt s, Vec vlocal, PetscReal sum[3]);
+PETSC_EXTERN PetscErrorCode VfeSpaceSurfaceSum(VfeSpace sp, PetscInt s, Vec vlocal, PetscReal sum[3]);
 
 /* Error norms against an exact solution (and its gradient): ||u - uex||_L2, |u - uex|_H1,
  * ||uex||_L2, |uex|_H1 (global). */
 typedef PetscErrorCode (*VfeExactFn)(const PetscReal x[3], void *ctx, PetscReal u[3], PetscReal gradu[9]);
-PETSC_EXTERN PetscErrorCode VfeDiscErrorNorms(VfeDisc disc, Vec ulocal, VfeExactFn exact, void *ctx, PetscReal err[4]);
+PETSC_EXTERN PetscErrorCode VfeSpaceErrorNorms(VfeSpace sp, Vec ulocal, VfeExactFn exact, void *ctx, PetscReal err[4]);
 
 /* Assembly backends: element matrices for a batch of cells. */
 PETSC_EXTERN PetscErrorCode VfeAssembleCOO_CPU(VfeProblem prob);
@@ -158,11 +158,11 @@ typedef struct {
 } VfeLoad;
 
 PETSC_EXTERN PetscErrorCode VfeLoadFromOptions(MPI_Comm comm, VfeLoad *load);
-PETSC_EXTERN PetscErrorCode VfeLoadSetUp(VfeDisc disc, PetscInt surface, VfeLoad *load);
+PETSC_EXTERN PetscErrorCode VfeLoadSetUp(VfeSpace sp, PetscInt surface, VfeLoad *load);
 PETSC_EXTERN PetscErrorCode VfeLoadTraction(const PetscReal x[3], const PetscReal n[3], void *ctx, PetscReal t[3]);
 /* The moment vector (N mm) that the load applies about c. */
 PETSC_EXTERN void VfeLoadMomentVector(const VfeLoad *load, PetscReal M[3]);
 /* Resultant force and moment about c (c may be NULL: no moment) of a local nodal vector over the
  * nodes of surface s (s < 0: all nodes), each node counted once. */
-PETSC_EXTERN PetscErrorCode VfeDiscResultant(VfeDisc disc, PetscInt s, Vec vlocal, const PetscReal c[3], PetscReal F[3],
+PETSC_EXTERN PetscErrorCode VfeSpaceResultant(VfeSpace sp, PetscInt s, Vec vlocal, const PetscReal c[3], PetscReal F[3],
                                              PetscReal M[3]);

@@ -21,22 +21,22 @@ static void check(MPI_Comm comm, const char *what, double value, double lo, doub
   if (!ok) failures++;
 }
 
-static PetscErrorCode Setup(MPI_Comm comm, const char *msh, PetscInt order, DM *dm, VfeMeshInfo *info, VfeDisc *disc,
+static PetscErrorCode Setup(MPI_Comm comm, const char *msh, PetscInt order, DM *dm, VfeMeshInfo *info, VfeSpace *sp,
                             VfeProblem *prob)
 {
   PetscFunctionBeginUser;
   PetscCall(VfeMeshLoad(comm, msh, dm, info));
-  PetscCall(VfeDiscCreate(*dm, order, disc));
-  PetscCall(VfeProblemCreate(*disc, info->nregions, prob));
+  PetscCall(VfeSpaceCreate(*dm, order, sp));
+  PetscCall(VfeProblemCreate(*sp, info->nregions, prob));
   PetscCall(VfeProblemSetFromOptions(*prob));
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode Teardown(DM *dm, VfeMeshInfo *info, VfeDisc *disc, VfeProblem *prob)
+static PetscErrorCode Teardown(DM *dm, VfeMeshInfo *info, VfeSpace *sp, VfeProblem *prob)
 {
   PetscFunctionBeginUser;
   PetscCall(VfeProblemDestroy(prob));
-  PetscCall(VfeDiscDestroy(disc));
+  PetscCall(VfeSpaceDestroy(sp));
   PetscCall(DMDestroy(dm));
   PetscCall(VfeMeshInfoDestroy(info));
   PetscFunctionReturn(0);
@@ -79,7 +79,7 @@ static PetscErrorCode TestPatch(MPI_Comm comm, PetscInt order)
 {
   DM dm;
   VfeMeshInfo info;
-  VfeDisc disc;
+  VfeSpace sp;
   VfeProblem prob;
   Vec u, ul;
   BoxCtx box       = {0.25, 0.12};
@@ -88,19 +88,19 @@ static PetscErrorCode TestPatch(MPI_Comm comm, PetscInt order)
 
   PetscFunctionBeginUser;
   PetscCall(MakeMesh(comm, "verify_patch.msh", MakeBox, &box));
-  PetscCall(Setup(comm, "verify_patch.msh", order, &dm, &info, &disc, &prob));
+  PetscCall(Setup(comm, "verify_patch.msh", order, &dm, &info, &sp, &prob));
   /* two materials: a linear field is exact only for a single material, so use equal ones */
   for (PetscInt r = 0; r < info.nregions; ++r) PetscCall(VfeProblemSetMaterial(prob, r, 500.0, 0.3));
   for (PetscInt s = 0; s < info.nsurfaces; ++s) PetscCall(VfeProblemAddDirichlet(prob, s, NULL, PatchExact, NULL));
   PetscCall(VfeProblemAssemble(prob));
-  PetscCall(VfeDiscCreateGlobalVector(disc, &u));
+  PetscCall(VfeSpaceCreateGlobalVector(sp, &u));
   PetscCall(VfeProblemSolve(prob, u));
-  PetscCall(VfeDiscCreateLocalVector(disc, &ul));
-  PetscCall(VfeDiscGlobalToLocal(disc, u, ul));
+  PetscCall(VfeSpaceCreateLocalVector(sp, &ul));
+  PetscCall(VfeSpaceGlobalToLocal(sp, u, ul));
   PetscCall(VecGetArrayRead(ul, &a));
-  for (PetscInt i = 0; i < disc->nnodes; ++i) {
+  for (PetscInt i = 0; i < sp->nnodes; ++i) {
     PetscReal ue[3], z[3] = {0, 0, 0};
-    PetscCall(PatchExact(&disc->xyz[3 * i], z, NULL, ue));
+    PetscCall(PatchExact(&sp->xyz[3 * i], z, NULL, ue));
     for (int d = 0; d < 3; ++d) {
       maxerr = PetscMax(maxerr, PetscAbsReal(PetscRealPart(a[3 * i + d]) - ue[d]));
       maxu   = PetscMax(maxu, PetscAbsReal(ue[d]));
@@ -113,7 +113,7 @@ static PetscErrorCode TestPatch(MPI_Comm comm, PetscInt order)
         1e-10);
   PetscCall(VecDestroy(&u));
   PetscCall(VecDestroy(&ul));
-  PetscCall(Teardown(&dm, &info, &disc, &prob));
+  PetscCall(Teardown(&dm, &info, &sp, &prob));
   PetscFunctionReturn(0);
 }
 
@@ -200,7 +200,7 @@ static PetscErrorCode TestMMS(MPI_Comm comm, PetscInt order)
   for (PetscInt l = 0; l < nl; ++l) {
     DM dm;
     VfeMeshInfo info;
-    VfeDisc disc;
+    VfeSpace sp;
     VfeProblem prob;
     Vec u, ul;
     BoxCtx box = {order == 1 ? hs[l] : 1.5 * hs[l], 0.0};
@@ -208,19 +208,19 @@ static PetscErrorCode TestMMS(MPI_Comm comm, PetscInt order)
     PetscInt ncell, ntot;
 
     PetscCall(MakeMesh(comm, "verify_mms.msh", MakeBox, &box));
-    PetscCall(Setup(comm, "verify_mms.msh", order, &dm, &info, &disc, &prob));
+    PetscCall(Setup(comm, "verify_mms.msh", order, &dm, &info, &sp, &prob));
     PetscCheck(info.nregions == 2, comm, PETSC_ERR_PLIB, "expected 2 regions");
     PetscCall(VfeProblemSetMaterial(prob, VfeMeshInfoFindRegion(&info, "lower"), MmsE[0], MmsNu));
     PetscCall(VfeProblemSetMaterial(prob, VfeMeshInfoFindRegion(&info, "upper"), MmsE[1], MmsNu));
     for (PetscInt s = 0; s < info.nsurfaces; ++s) PetscCall(VfeProblemAddDirichlet(prob, s, NULL, MmsDirichlet, NULL));
     PetscCall(VfeProblemSetBodyForce(prob, MmsBody, NULL));
     PetscCall(VfeProblemAssemble(prob));
-    PetscCall(VfeDiscCreateGlobalVector(disc, &u));
+    PetscCall(VfeSpaceCreateGlobalVector(sp, &u));
     PetscCall(VfeProblemSolve(prob, u));
-    PetscCall(VfeDiscCreateLocalVector(disc, &ul));
-    PetscCall(VfeDiscGlobalToLocal(disc, u, ul));
-    PetscCall(VfeDiscErrorNorms(disc, ul, MmsExact, NULL, err));
-    ncell = disc->ncells;
+    PetscCall(VfeSpaceCreateLocalVector(sp, &ul));
+    PetscCall(VfeSpaceGlobalToLocal(sp, u, ul));
+    PetscCall(VfeSpaceErrorNorms(sp, ul, MmsExact, NULL, err));
+    ncell = sp->ncells;
     PetscCallMPI(MPI_Allreduce(&ncell, &ntot, 1, MPIU_INT, MPI_SUM, comm));
     hh[l]  = PetscPowReal(1.8 / ntot, 1.0 / 3.0); /* volume / cells, cube root */
     eL2[l] = err[0] / err[2];
@@ -231,7 +231,7 @@ static PetscErrorCode TestMMS(MPI_Comm comm, PetscInt order)
                           order, ntot, (double)hh[l], (double)eL2[l], (double)eH1[l], prob->its));
     PetscCall(VecDestroy(&u));
     PetscCall(VecDestroy(&ul));
-    PetscCall(Teardown(&dm, &info, &disc, &prob));
+    PetscCall(Teardown(&dm, &info, &sp, &prob));
   }
   {
     const PetscInt a = nl - 2, b = nl - 1;
@@ -265,7 +265,7 @@ static PetscErrorCode TestColumn(MPI_Comm comm, PetscInt order)
 {
   DM dm;
   VfeMeshInfo info;
-  VfeDisc disc;
+  VfeSpace sp;
   VfeProblem prob;
   Vec u, ul, ones;
   PetscReal p = 2.0, usum[3], cnt[3], E1 = 100.0, E2 = 10000.0, K, Kex;
@@ -274,7 +274,7 @@ static PetscErrorCode TestColumn(MPI_Comm comm, PetscInt order)
 
   PetscFunctionBeginUser;
   PetscCall(MakeMesh(comm, "verify_column.msh", MakeColumn, NULL));
-  PetscCall(Setup(comm, "verify_column.msh", order, &dm, &info, &disc, &prob));
+  PetscCall(Setup(comm, "verify_column.msh", order, &dm, &info, &sp, &prob));
   /* nu = 0: layers of different E have compatible (zero) lateral strain, so uniaxial stress is exact */
   PetscCall(VfeProblemSetMaterial(prob, VfeMeshInfoFindRegion(&info, "lower"), E1, 0.0));
   PetscCall(VfeProblemSetMaterial(prob, VfeMeshInfoFindRegion(&info, "upper"), E2, 0.0));
@@ -284,14 +284,14 @@ static PetscErrorCode TestColumn(MPI_Comm comm, PetscInt order)
   PetscCall(VfeProblemAddDirichlet(prob, VfeMeshInfoFindSurface(&info, "ymin"), yonly, NULL, NULL));
   PetscCall(VfeProblemAddTraction(prob, VfeMeshInfoFindSurface(&info, "zmax"), ColumnPressure, &p));
   PetscCall(VfeProblemAssemble(prob));
-  PetscCall(VfeDiscCreateGlobalVector(disc, &u));
+  PetscCall(VfeSpaceCreateGlobalVector(sp, &u));
   PetscCall(VfeProblemSolve(prob, u));
-  PetscCall(VfeDiscCreateLocalVector(disc, &ul));
-  PetscCall(VfeDiscGlobalToLocal(disc, u, ul));
+  PetscCall(VfeSpaceCreateLocalVector(sp, &ul));
+  PetscCall(VfeSpaceGlobalToLocal(sp, u, ul));
   PetscCall(VecDuplicate(ul, &ones));
   PetscCall(VecSet(ones, 1.0));
-  PetscCall(VfeDiscSurfaceSum(disc, VfeMeshInfoFindSurface(&info, "zmax"), ul, usum));
-  PetscCall(VfeDiscSurfaceSum(disc, VfeMeshInfoFindSurface(&info, "zmax"), ones, cnt));
+  PetscCall(VfeSpaceSurfaceSum(sp, VfeMeshInfoFindSurface(&info, "zmax"), ul, usum));
+  PetscCall(VfeSpaceSurfaceSum(sp, VfeMeshInfoFindSurface(&info, "zmax"), ones, cnt));
   K   = p * 100.0 / PetscAbsReal(usum[2] / cnt[2]);
   Kex = 100.0 / (8.0 / E1 + 12.0 / E2); /* A / sum(L_i / E_i) */
   PetscCall(PetscPrintf(comm, "column: stiffness %.6g N/mm, Reuss %.6g N/mm\n", (double)K, (double)Kex));
@@ -299,7 +299,7 @@ static PetscErrorCode TestColumn(MPI_Comm comm, PetscInt order)
   PetscCall(VecDestroy(&ones));
   PetscCall(VecDestroy(&u));
   PetscCall(VecDestroy(&ul));
-  PetscCall(Teardown(&dm, &info, &disc, &prob));
+  PetscCall(Teardown(&dm, &info, &sp, &prob));
   PetscFunctionReturn(0);
 }
 
@@ -339,7 +339,7 @@ static PetscErrorCode TestLame(MPI_Comm comm, PetscReal nu)
 {
   DM dm;
   VfeMeshInfo info;
-  VfeDisc disc;
+  VfeSpace sp;
   VfeProblem prob;
   Vec u, ul;
   Lame L = {1.0, 2.0, 1.0, 1000.0, nu};
@@ -351,26 +351,26 @@ static PetscErrorCode TestLame(MPI_Comm comm, PetscReal nu)
 
   PetscFunctionBeginUser;
   PetscCall(MakeMesh(comm, "verify_lame.msh", MakeSphere, &L));
-  PetscCall(Setup(comm, "verify_lame.msh", 2, &dm, &info, &disc, &prob));
+  PetscCall(Setup(comm, "verify_lame.msh", 2, &dm, &info, &sp, &prob));
   PetscCall(VfeProblemSetMaterial(prob, 0, L.E, L.nu));
   PetscCall(VfeProblemAddDirichlet(prob, VfeMeshInfoFindSurface(&info, "sym_x"), cx, NULL, NULL));
   PetscCall(VfeProblemAddDirichlet(prob, VfeMeshInfoFindSurface(&info, "sym_y"), cy, NULL, NULL));
   PetscCall(VfeProblemAddDirichlet(prob, VfeMeshInfoFindSurface(&info, "sym_z"), cz, NULL, NULL));
   PetscCall(VfeProblemAddTraction(prob, VfeMeshInfoFindSurface(&info, "inner"), LamePressure, &L));
   PetscCall(VfeProblemAssemble(prob));
-  PetscCall(VfeDiscCreateGlobalVector(disc, &u));
+  PetscCall(VfeSpaceCreateGlobalVector(sp, &u));
   PetscCall(VfeProblemSolve(prob, u));
-  PetscCall(VfeDiscCreateLocalVector(disc, &ul));
-  PetscCall(VfeDiscGlobalToLocal(disc, u, ul));
-  PetscCall(VfeDiscErrorNorms(disc, ul, LameExact, &L, err));
+  PetscCall(VfeSpaceCreateLocalVector(sp, &ul));
+  PetscCall(VfeSpaceGlobalToLocal(sp, u, ul));
+  PetscCall(VfeSpaceErrorNorms(sp, ul, LameExact, &L, err));
   /* hoop stress: the cell value (cell data, as written for ParaView) against the cell average of
    * the exact sigma_tt = p a^3/(b^3-a^3) (1 + b^3/(2 r^3)) (4-point rule), volume-weighted
    * relative L2 error; t is a unit tangent at the centroid */
   PetscCall(VfeComputeCellFields(prob, ul, &cf));
-  for (PetscInt c = 0; c < disc->ncells; ++c) {
+  for (PetscInt c = 0; c < sp->ncells; ++c) {
     PetscReal X[30], xc[3] = {0, 0, 0}, t[3], s[9], sh, ex = 0;
     const PetscReal *sv = &cf.stress[6 * c];
-    VfeDiscCellCoordinates(disc, c, X);
+    VfeSpaceCellCoordinates(sp, c, X);
     for (int v = 0; v < 4; ++v)
       for (int d = 0; d < 3; ++d) xc[d] += 0.25 * X[3 * v + d];
     /* tangent: e_z x x_c (or e_x x x_c near the pole) */
@@ -403,14 +403,14 @@ static PetscErrorCode TestLame(MPI_Comm comm, PetscReal nu)
   PetscCall(VfeCellFieldsDestroy(&cf));
   PetscCallMPI(MPI_Allreduce(loc, glob, 2, MPIU_REAL, MPIU_SUM, comm));
   PetscCall(PetscPrintf(comm, "lame nu=%g: %" PetscInt_FMT " dofs, %" PetscInt_FMT " CG its\n", (double)nu,
-                        3 * disc->nglobal, prob->its));
+                        3 * sp->nglobal, prob->its));
   PetscCall(PetscSNPrintf(what, sizeof what, "lame P2 nu=%g: rel. L2 error of u", (double)nu));
   check(comm, what, err[0] / err[2], 0, 1e-2);
   PetscCall(PetscSNPrintf(what, sizeof what, "lame P2 nu=%g: rel. L2 error of hoop stress", (double)nu));
   check(comm, what, PetscSqrtReal(glob[0] / glob[1]), 0, 1e-2);
   PetscCall(VecDestroy(&u));
   PetscCall(VecDestroy(&ul));
-  PetscCall(Teardown(&dm, &info, &disc, &prob));
+  PetscCall(Teardown(&dm, &info, &sp, &prob));
   PetscFunctionReturn(0);
 }
 

@@ -66,35 +66,35 @@ template <typename T> static PetscErrorCode VfeToDevice(T **dst, const T *src, s
 
 static PetscErrorCode VfeCudaSetUp(VfeProblem prob, VfeCudaData **out)
 {
-  VfeDisc disc = prob->disc;
+  VfeSpace sp = prob->space;
   VfeCudaData *d;
-  const int npc = (int)disc->npc;
+  const int npc = (int)sp->npc;
   int *perm, *cn, *reg;
   double *E, *nu;
 
   PetscFunctionBeginUser;
   PetscCall(PetscCalloc1(1, &d));
-  d->ncells   = (int)disc->ncells;
+  d->ncells   = (int)sp->ncells;
   d->npc      = npc;
   d->nregions = (int)prob->nregions;
   PetscCall(PetscMalloc5((size_t)d->ncells * npc * npc, &perm, (size_t)d->ncells * npc, &cn, d->ncells, &reg,
                          d->nregions, &E, d->nregions, &nu));
   for (int c = 0; c < d->ncells; ++c) {
     for (int a = 0; a < npc; ++a) {
-      const PetscInt rs  = prob->row_start[disc->cell_nodes[c * npc + a]],
-                     rl  = prob->row_start[disc->cell_nodes[c * npc + a] + 1] - rs;
+      const PetscInt rs  = prob->row_start[sp->cell_nodes[c * npc + a]],
+                     rl  = prob->row_start[sp->cell_nodes[c * npc + a] + 1] - rs;
       const PetscInt *rc = &prob->row_cols[rs];
-      cn[c * npc + a]    = (int)disc->cell_nodes[c * npc + a];
+      cn[c * npc + a]    = (int)sp->cell_nodes[c * npc + a];
       for (int b = 0; b < npc; ++b) {
-        const PetscInt pos = VfePatternFind(rc, rl, disc->cell_nodes[c * npc + b]);
+        const PetscInt pos = VfePatternFind(rc, rl, sp->cell_nodes[c * npc + b]);
         PetscCheck(pos >= 0, PETSC_COMM_SELF, PETSC_ERR_PLIB, "node pair missing from the COO pattern");
         perm[(c * npc + a) * npc + b] = (int)(rs + pos);
       }
     }
-    reg[c] = (int)disc->cell_region[c];
+    reg[c] = (int)sp->cell_region[c];
   }
   for (int r = 0; r < d->nregions; ++r) E[r] = prob->E[r], nu[r] = prob->nu[r];
-  PetscCall(VfeToDevice(&d->xyz, disc->xyz, 3 * (size_t)disc->nnodes));
+  PetscCall(VfeToDevice(&d->xyz, sp->xyz, 3 * (size_t)sp->nnodes));
   PetscCall(VfeToDevice(&d->perm, perm, (size_t)d->ncells * npc * npc));
   PetscCall(VfeToDevice(&d->cell_nodes, cn, (size_t)d->ncells * npc));
   PetscCall(VfeToDevice(&d->region, reg, (size_t)d->ncells));
@@ -119,7 +119,7 @@ PetscErrorCode VfeAssembleCOO_CUDA(VfeProblem prob)
   }
   d = (VfeCudaData *)prob->backend_data;
   VFE_CUDA(cudaMemset(d->vals, 0, 9 * (size_t)prob->ncoo * sizeof(double)));
-  if (d->ncells) VfeCellKernel<<<(d->ncells + threads - 1) / threads, threads>>>(*d, (int)prob->disc->order);
+  if (d->ncells) VfeCellKernel<<<(d->ncells + threads - 1) / threads, threads>>>(*d, (int)prob->space->order);
   VFE_CUDA(cudaGetLastError());
   VFE_CUDA(cudaMemcpy(prob->coo_vals, d->vals, 9 * (size_t)prob->ncoo * sizeof(double), cudaMemcpyDeviceToHost));
   PetscFunctionReturn(0);

@@ -1,5 +1,5 @@
 /*
- * disc.c - the discretisation: which mesh points carry displacement dofs and how they are numbered.
+ * space.c - the function space (discretisation): which mesh points carry displacement dofs and how they are numbered.
  *
  * P1 puts 3 dofs on every vertex, P2 also on every edge (straight-sided: the edge node sits at the
  * edge midpoint).  A PetscSection on the distributed DMPlex gives every local node point a local
@@ -34,9 +34,9 @@ PetscErrorCode VfeRegisterEvents(void)
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode VfeDiscCreate(DM dm, PetscInt order, VfeDisc *disc)
+PetscErrorCode VfeSpaceCreate(DM dm, PetscInt order, VfeSpace *sp)
 {
-  VfeDisc d;
+  VfeSpace d;
   PetscSection s, gs;
   PetscInt vStart, vEnd, eStart, eEnd, cStart, cEnd, n = 0;
   DMLabel region;
@@ -155,13 +155,13 @@ PetscErrorCode VfeDiscCreate(DM dm, PetscInt order, VfeDisc *disc)
       }
     PetscCall(DMPlexRestoreTransitiveClosure(dm, c, PETSC_TRUE, &ncl, &cl));
   }
-  *disc = d;
+  *sp = d;
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode VfeDiscDestroy(VfeDisc *disc)
+PetscErrorCode VfeSpaceDestroy(VfeSpace *sp)
 {
-  VfeDisc d = *disc;
+  VfeSpace d = *sp;
 
   PetscFunctionBeginUser;
   if (!d) PetscFunctionReturn(0);
@@ -169,40 +169,40 @@ PetscErrorCode VfeDiscDestroy(VfeDisc *disc)
   PetscCall(PetscFree5(d->xyz, d->gnode, d->owned, d->point_node, d->is_vertex));
   PetscCall(DMDestroy(&d->dm));
   PetscCall(PetscFree(d));
-  *disc = NULL;
+  *sp = NULL;
   PetscFunctionReturn(0);
 }
 
-void VfeDiscCellCoordinates(VfeDisc disc, PetscInt c, PetscReal *X)
+void VfeSpaceCellCoordinates(VfeSpace sp, PetscInt c, PetscReal *X)
 {
-  const PetscInt *cn = &disc->cell_nodes[c * disc->npc];
-  for (PetscInt a = 0; a < disc->npc; ++a)
-    for (int k = 0; k < 3; ++k) X[3 * a + k] = disc->xyz[3 * cn[a] + k];
+  const PetscInt *cn = &sp->cell_nodes[c * sp->npc];
+  for (PetscInt a = 0; a < sp->npc; ++a)
+    for (int k = 0; k < 3; ++k) X[3 * a + k] = sp->xyz[3 * cn[a] + k];
 }
 
-PetscErrorCode VfeDiscCreateGlobalVector(VfeDisc disc, Vec *v)
-{
-  PetscFunctionBeginUser;
-  PetscCall(DMCreateGlobalVector(disc->dm, v));
-  PetscFunctionReturn(0);
-}
-
-PetscErrorCode VfeDiscCreateLocalVector(VfeDisc disc, Vec *v)
+PetscErrorCode VfeSpaceCreateGlobalVector(VfeSpace sp, Vec *v)
 {
   PetscFunctionBeginUser;
-  PetscCall(DMCreateLocalVector(disc->dm, v));
+  PetscCall(DMCreateGlobalVector(sp->dm, v));
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode VfeDiscGlobalToLocal(VfeDisc disc, Vec g, Vec l)
+PetscErrorCode VfeSpaceCreateLocalVector(VfeSpace sp, Vec *v)
 {
   PetscFunctionBeginUser;
-  PetscCall(DMGlobalToLocalBegin(disc->dm, g, INSERT_VALUES, l));
-  PetscCall(DMGlobalToLocalEnd(disc->dm, g, INSERT_VALUES, l));
+  PetscCall(DMCreateLocalVector(sp->dm, v));
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode VfeDiscGetBoundaryFaces(VfeDisc disc, PetscInt s, PetscInt *nf, PetscInt **faces)
+PetscErrorCode VfeSpaceGlobalToLocal(VfeSpace sp, Vec g, Vec l)
+{
+  PetscFunctionBeginUser;
+  PetscCall(DMGlobalToLocalBegin(sp->dm, g, INSERT_VALUES, l));
+  PetscCall(DMGlobalToLocalEnd(sp->dm, g, INSERT_VALUES, l));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode VfeSpaceGetBoundaryFaces(VfeSpace sp, PetscInt s, PetscInt *nf, PetscInt **faces)
 {
   DMLabel label;
   IS is;
@@ -211,7 +211,7 @@ PetscErrorCode VfeDiscGetBoundaryFaces(VfeDisc disc, PetscInt s, PetscInt *nf, P
   PetscFunctionBeginUser;
   *nf    = 0;
   *faces = NULL;
-  PetscCall(DMGetLabel(disc->dm, "vfe_boundary", &label));
+  PetscCall(DMGetLabel(sp->dm, "vfe_boundary", &label));
   if (!label) PetscFunctionReturn(0);
   PetscCall(DMLabelGetStratumIS(label, s, &is));
   if (!is) PetscFunctionReturn(0);
@@ -224,7 +224,7 @@ PetscErrorCode VfeDiscGetBoundaryFaces(VfeDisc disc, PetscInt s, PetscInt *nf, P
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode VfeDiscFaceGeometry(VfeDisc disc, PetscInt face, PetscInt nodes[6], PetscReal *area, PetscReal n[3])
+PetscErrorCode VfeSpaceFaceGeometry(VfeSpace sp, PetscInt face, PetscInt nodes[6], PetscReal *area, PetscReal n[3])
 {
   PetscInt *cl = NULL, ncl, nv = 0, ne = 0, vtx[3], edg[3];
   const PetscInt *supp;
@@ -232,40 +232,40 @@ PetscErrorCode VfeDiscFaceGeometry(VfeDisc disc, PetscInt face, PetscInt nodes[6
   PetscReal a[3], b[3], fc[3] = {0, 0, 0}, cc[3] = {0, 0, 0}, len, X[30];
 
   PetscFunctionBeginUser;
-  PetscCall(DMPlexGetTransitiveClosure(disc->dm, face, PETSC_TRUE, &ncl, &cl));
+  PetscCall(DMPlexGetTransitiveClosure(sp->dm, face, PETSC_TRUE, &ncl, &cl));
   for (PetscInt i = 0; i < ncl; ++i) {
-    const PetscInt node = disc->point_node[cl[2 * i] - disc->pStart];
+    const PetscInt node = sp->point_node[cl[2 * i] - sp->pStart];
     PetscInt depth;
     if (node < 0) continue;
-    PetscCall(DMPlexGetPointDepth(disc->dm, cl[2 * i], &depth));
+    PetscCall(DMPlexGetPointDepth(sp->dm, cl[2 * i], &depth));
     if (depth == 0)
       vtx[nv++] = cl[2 * i];
     else
       edg[ne++] = cl[2 * i];
   }
-  PetscCall(DMPlexRestoreTransitiveClosure(disc->dm, face, PETSC_TRUE, &ncl, &cl));
+  PetscCall(DMPlexRestoreTransitiveClosure(sp->dm, face, PETSC_TRUE, &ncl, &cl));
   PetscCheck(nv == 3, PETSC_COMM_SELF, PETSC_ERR_PLIB, "face %" PetscInt_FMT " is not a triangle", face);
-  for (int k = 0; k < 3; ++k) nodes[k] = disc->point_node[vtx[k] - disc->pStart];
+  for (int k = 0; k < 3; ++k) nodes[k] = sp->point_node[vtx[k] - sp->pStart];
   /* edge k of the face is opposite... order edges as (01, 12, 02) of the face vertices */
-  if (disc->order == 2) {
+  if (sp->order == 2) {
     const int fe[3][2] = {{0, 1}, {1, 2}, {0, 2}};
     for (int e = 0; e < ne; ++e) {
       const PetscInt *cone;
       int i = -1, j = -1;
-      PetscCall(DMPlexGetCone(disc->dm, edg[e], &cone));
+      PetscCall(DMPlexGetCone(sp->dm, edg[e], &cone));
       for (int k = 0; k < 3; ++k) {
         if (vtx[k] == cone[0]) i = k;
         if (vtx[k] == cone[1]) j = k;
       }
       for (int k = 0; k < 3; ++k)
         if ((fe[k][0] == i && fe[k][1] == j) || (fe[k][0] == j && fe[k][1] == i))
-          nodes[3 + k] = disc->point_node[edg[e] - disc->pStart];
+          nodes[3 + k] = sp->point_node[edg[e] - sp->pStart];
     }
   }
   for (int d = 0; d < 3; ++d) {
-    a[d]  = disc->xyz[3 * nodes[1] + d] - disc->xyz[3 * nodes[0] + d];
-    b[d]  = disc->xyz[3 * nodes[2] + d] - disc->xyz[3 * nodes[0] + d];
-    fc[d] = (disc->xyz[3 * nodes[0] + d] + disc->xyz[3 * nodes[1] + d] + disc->xyz[3 * nodes[2] + d]) / 3.0;
+    a[d]  = sp->xyz[3 * nodes[1] + d] - sp->xyz[3 * nodes[0] + d];
+    b[d]  = sp->xyz[3 * nodes[2] + d] - sp->xyz[3 * nodes[0] + d];
+    fc[d] = (sp->xyz[3 * nodes[0] + d] + sp->xyz[3 * nodes[1] + d] + sp->xyz[3 * nodes[2] + d]) / 3.0;
   }
   n[0]  = a[1] * b[2] - a[2] * b[1];
   n[1]  = a[2] * b[0] - a[0] * b[2];
@@ -274,12 +274,12 @@ PetscErrorCode VfeDiscFaceGeometry(VfeDisc disc, PetscInt face, PetscInt nodes[6
   *area = 0.5 * len;
   for (int d = 0; d < 3; ++d) n[d] /= len;
   /* outward: away from the centroid of the (single) adjacent cell */
-  PetscCall(DMPlexGetSupportSize(disc->dm, face, &nsupp));
-  PetscCall(DMPlexGetSupport(disc->dm, face, &supp));
+  PetscCall(DMPlexGetSupportSize(sp->dm, face, &nsupp));
+  PetscCall(DMPlexGetSupport(sp->dm, face, &supp));
   if (nsupp > 0) {
     PetscInt cStart;
-    PetscCall(DMPlexGetHeightStratum(disc->dm, 0, &cStart, NULL));
-    VfeDiscCellCoordinates(disc, supp[0] - cStart, X);
+    PetscCall(DMPlexGetHeightStratum(sp->dm, 0, &cStart, NULL));
+    VfeSpaceCellCoordinates(sp, supp[0] - cStart, X);
     for (int v = 0; v < 4; ++v)
       for (int d = 0; d < 3; ++d) cc[d] += 0.25 * X[3 * v + d];
     if ((fc[0] - cc[0]) * n[0] + (fc[1] - cc[1]) * n[1] + (fc[2] - cc[2]) * n[2] < 0)
