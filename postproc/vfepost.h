@@ -4,6 +4,8 @@
  */
 #pragma once
 #include "vfesolver.h"
+#include "vfemesh.h"
+#include "vfematerials.h"
 
 /* Cell-wise fields at the cell centroid (P1: constant per cell; P2: the centroid value). */
 typedef struct {

@@ -14,8 +14,6 @@
 #pragma once
 #include <petscksp.h>
 #include <petscdmplex.h>
-#include "vfemesh.h"
-#include "vfematerials.h"
 
 typedef struct _n_VfeSpace *VfeSpace;
 typedef struct _n_VfeProblem *VfeProblem;

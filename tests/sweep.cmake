@@ -1,7 +1,7 @@
-# vfe sweep (solver/sweep.c): the sweep logic behind a fake case runner (fast, 1 and 2 ranks), and a
-# real 2 x 2 study on the simple geometry (skipped, exit 77, while solver/main.c has no sweep yet).
+# vfe sweep (app/sweep.c, postproc/sweeptable.c): the sweep logic behind a fake case runner (fast, 1 and 2 ranks), and a
+# real 2 x 2 study on the simple geometry.
 add_executable(test_sweep ${CMAKE_CURRENT_SOURCE_DIR}/test_sweep.c)
-target_link_libraries(test_sweep PRIVATE vfe_solver)
+target_link_libraries(test_sweep PRIVATE vfe_app)
 
 add_test(NAME sweep_logic COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/test_sweep.sh $<TARGET_FILE:test_sweep>
                                   ${CMAKE_CURRENT_BINARY_DIR}/sweep_logic fake)

@@ -1,5 +1,5 @@
 /*
- * test_sweep.c - VfeSweep (solver/sweep.c) behind a stand-in for `vfe sweep`, with a fake case runner
+ * test_sweep.c - VfeSweep (app/sweep.c, with the real key registry) behind a stand-in for `vfe sweep`, with a fake case runner
  * instead of the solver, so that the sweep's logic (study checks, combinations, option layering,
  * resume, failures, table, windows, plots) is tested in seconds and on any rank count.
  *
@@ -9,19 +9,9 @@
  * stiffness = 10 E (1 + f), plate_uz = F / stiffness, and relative risks that give known windows
  * (pmma [0.10, 0.20], pmma_low_modulus [0.20, 0.40] at threshold 1.10, cpc none).
  */
-#include "vfesweep.h"
+#include "vfeapp.h"
 #include <stdio.h>
 #include <string.h>
-
-PetscBool VfeKnownKey(const char *key)
-{
-  const char *known[] = {"case_version",      "output_dir",       "mesh_geometry", "mesh_size_mm",    "mesh_order",
-                         "load_axial_N",      "baseline",         "bone_density",  "cement_material", "cement_pattern",
-                         "cement_fill_ratio", "vfe_write_fields", "cement_leak",   "mesh_file",       NULL};
-  for (int i = 0; known[i]; ++i)
-    if (!strcmp(key, known[i])) return PETSC_TRUE;
-  return strncmp(key, "material_", 9) ? PETSC_FALSE : PETSC_TRUE;
-}
 
 static PetscErrorCode FakeRun(MPI_Comm comm, const char *casefile, const char *outdir)
 {
@@ -91,7 +81,7 @@ int main(int argc, char **argv)
   if (PetscInitialize(&argc, &argv, NULL, NULL)) return 1;
   PetscPushErrorHandler(PetscReturnErrorHandler, NULL);
   ierr = VfeSweep(PETSC_COMM_WORLD, argv[2][0] == '-' ? NULL : argv[2], FakeRun);
-  code = !ierr ? 0 : ierr == PETSC_ERR_NOT_CONVERGED ? 2 : ierr == PETSC_ERR_FILE_WRITE ? 3 : 1;
+  code = VfeExitCode(ierr);
   if (ierr) {
     const char *text = NULL;
     char *msg        = NULL;

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# vfe sweep (solver/sweep.c, docs/sweeps.md): a 2 x 2 study on the simple geometry (table, physics
+# vfe sweep (app/sweep.c, postproc/sweeptable.c, docs/sweeps.md): a 2 x 2 study on the simple geometry (table, physics
 # ratios, plots, windows), resume after deleting one case's summary.json, a failing case, and bad
 # studies (exit 1, message naming the problem, no table).
 #   usage: test_sweep.sh VFE WORKDIR [fake]
@@ -41,7 +41,7 @@ EOF
 sweep tiny.yaml >tiny.log 2>&1
 rc=$?
 if grep -q "not available in this version" tiny.log; then
-  echo "SKIPPED: $vfe has no sweep command yet (solver/main.c still has the stub)"
+  echo "SKIPPED: $vfe has no sweep command yet (no sweep command)"
   exit 77
 fi
 check "tiny study exits 0 (got $rc)" test "$rc" = 0 || tail -20 tiny.log

@@ -12,9 +12,6 @@
  * casefile is the base case's path (for the manifest).  Collective on comm. */
 typedef PetscErrorCode (*VfeRunCaseFn)(MPI_Comm comm, const char *casefile, const char *outdir);
 
-/* Whether vfe reads a key (without the leading '-'); exported by the driver (solver/main.c). */
-PETSC_EXTERN PetscBool VfeKnownKey(const char *key);
-
 /* Runs the study in studyfile.  Bad studies fail before any case runs with PETSC_ERR_USER_INPUT and a
  * message naming the key or file.  A failing case is recorded (status column) and the sweep goes
  * on; at the end the first failure's error code is returned.  On return the options database holds

@@ -1,104 +1,21 @@
 /*
- * main.c - the vfe command-line driver.
+ * run.c - one case, from the options database to the files in its output directory.
  *
- *   vfe run   [CASE.yaml] [-key value ...]   mesh, solve and post-process one case
- *   vfe mesh  [CASE.yaml] [-key value ...]   only build and check the mesh
- *   vfe sweep STUDY.yaml                     many cases, one table (see docs/user-guide.md)
- *   vfe --help | --version
+ *   mesh       from -mesh_file, or built from the case keys (mesh/segment.c, or the simple geometry)
+ *   materials  per region from the material library and the material_* keys; a fractured level
+ *   solve      the case, and with -baseline the intact segment (cement -> the level's cancellous bone)
+ *   post       region statistics, risk indices, fields.hdf, metrics.csv, summary.json (written last)
  *
- * Configuration is the PETSc options database only: the case file (YAML, read by PETSc's libyaml
- * reader, nested maps joined with '_') goes in first, then the command-line options again, so that
- * the command line wins.  Before any work, every key is checked against the keys that vfe's
- * components and PETSc's solver prefixes read; an unknown key is an error naming it.
- *
- * Exit codes: 0 success; 1 bad input (case file, options, geometry, mesh); 2 the solver did not
- * converge; 3 I/O failure.  Errors are printed as one line "vfe: error: <message>".  Outputs are
- * written under temporary names and renamed when complete; summary.json is written last.
+ * Outputs are written under temporary names and renamed when complete; summary.json is written
+ * last, so its presence marks a finished case.
  */
+#include "vfeapp.h"
 #include "vfepost.h"
 #include "vfeoutput.h"
-#include "vfeconfig.h"
-#include "vfesweep.h"
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
-
-extern const char VfeDefaultCaseYAML[]; /* cases/default.yaml, compiled in */
-
-static const char usage[] =
-    "usage: vfe run   [CASE.yaml] [-key value ...]   mesh, solve and post-process one case\n"
-    "       vfe mesh  [CASE.yaml] [-key value ...]   only build and check the mesh\n"
-    "       vfe sweep STUDY.yaml                     many cases, one table and plots\n"
-    "       vfe --help | --version\n"
-    "Without CASE the built-in default case (cases/default.yaml) runs.\n"
-    "Every case-file key is also an option: segment: {levels: L1-L3} is -segment_levels L1-L3.\n"
-    "Exit codes: 0 ok, 1 bad input, 2 solver did not converge, 3 I/O failure.\n"
-    "Documentation: docs/user-guide.md (keys, outputs), docs/theory.md (equations).\n";
-
-/* keys the driver reads itself */
-static const char *driver_keys[] = {"case_version",
-                                    "output_dir",
-                                    "mesh_file",
-                                    "mesh_order",
-                                    "load_axial_N",
-                                    "bc_fixed",
-                                    "bc_load",
-                                    "vfe_assembly",
-                                    "vfe_backend",
-                                    "vfe_write_fields",
-                                    "mesh_geometry",
-                                    "baseline",
-                                    "load_case",
-                                    "load_moment_Nm",
-                                    "load_mode",
-                                    "fracture_cancellous_factor",
-                                    NULL};
-/* PETSc's own option prefixes (solver, DM, logging, debugging) */
-static const char *petsc_prefixes[] = {"ksp_",
-                                       "pc_",
-                                       "mg_",
-                                       "dm_",
-                                       "mat_",
-                                       "vec_",
-                                       "vfe_mat_",
-                                       "log",
-                                       "options_",
-                                       "info",
-                                       "malloc",
-                                       "help",
-                                       "version",
-                                       "on_error",
-                                       "fp_trap",
-                                       "memory_view",
-                                       "check_pointer_intensity",
-                                       "use_gpu_aware_mpi",
-                                       "viewer_",
-                                       "history",
-                                       "no_signal_handler",
-                                       "petscpartitioner_",
-                                       "petscsf_",
-                                       "sf_",
-                                       "skip_petscrc",
-                                       "objects_dump",
-                                       "options_left",
-                                       "device_",
-                                       "cuda_",
-                                       "nox",
-                                       "mpiuni",
-                                       NULL};
-
-/* PETSC_TRUE if some part of vfe or PETSc reads the option `key` (no leading dash). */
-PetscBool VfeKnownKey(const char *key)
-{
-  for (int i = 0; driver_keys[i]; ++i)
-    if (!strcmp(key, driver_keys[i])) return PETSC_TRUE;
-  for (int i = 0; petsc_prefixes[i]; ++i)
-    if (!strncmp(key, petsc_prefixes[i], strlen(petsc_prefixes[i]))) return PETSC_TRUE;
-  if (VfeMaterialsKnownKey(key)) return PETSC_TRUE;
-  return VfeSegmentKnownKey(key);
-}
 
 static PetscErrorCode VfeMkdirP(MPI_Comm comm, const char *dir)
 {
@@ -120,68 +37,6 @@ static PetscErrorCode VfeMkdirP(MPI_Comm comm, const char *dir)
   }
   PetscCallMPI(MPI_Bcast(&err, 1, MPI_INT, 0, comm));
   PetscCheck(!err, comm, PETSC_ERR_FILE_WRITE, "output_dir '%s' cannot be created: %s", dir, strerror(err));
-  PetscFunctionReturn(0);
-}
-
-/* Read the case file into the options database, then re-insert the command line so it wins. */
-static PetscErrorCode VfeLoadCase(MPI_Comm comm, const char *casefile, int argc, char **argv, int firstopt)
-{
-  PetscOptions scratch;
-  FILE *f;
-  char cmdline[8192] = "";
-  PetscErrorCode ierr;
-  PetscInt version = -1;
-  PetscBool set;
-
-  PetscFunctionBeginUser;
-  if (casefile) {
-    f = fopen(casefile, "r");
-    PetscCheck(f, comm, PETSC_ERR_FILE_OPEN, "case file '%s' cannot be opened: %s", casefile, strerror(errno));
-    fclose(f);
-  }
-  /* validate into a scratch database first: a YAML syntax error names the file */
-  PetscCall(PetscOptionsCreate(&scratch));
-  ierr = casefile ? PetscOptionsInsertFileYAML(comm, scratch, casefile, PETSC_TRUE)
-                  : PetscOptionsInsertStringYAML(scratch, VfeDefaultCaseYAML);
-  PetscCall(PetscOptionsDestroy(&scratch));
-  PetscCheck(!ierr, comm, PETSC_ERR_USER_INPUT, "case file '%s' is not valid YAML (or not a map of keys to values)",
-             casefile ? casefile : "built-in");
-  if (casefile)
-    PetscCall(PetscOptionsInsertFileYAML(comm, NULL, casefile, PETSC_TRUE));
-  else
-    PetscCall(PetscOptionsInsertStringYAML(NULL, VfeDefaultCaseYAML));
-  for (int i = firstopt; i < argc; ++i) {
-    PetscCall(PetscStrlcat(cmdline, " ", sizeof cmdline));
-    PetscCall(PetscStrlcat(cmdline, argv[i], sizeof cmdline));
-  }
-  PetscCall(PetscOptionsInsertString(NULL, cmdline));
-  PetscCall(PetscOptionsGetInt(NULL, NULL, "-case_version", &version, &set));
-  PetscCheck(set, comm, PETSC_ERR_USER_INPUT, "case file '%s' has no case_version key (this vfe reads case_version: 1)",
-             casefile);
-  PetscCheck(version == 1, comm, PETSC_ERR_USER_INPUT,
-             "case file '%s': case_version %" PetscInt_FMT " is not supported (this vfe reads 1)", casefile, version);
-  PetscFunctionReturn(0);
-}
-
-/* Every option must be one some part of vfe or PETSc reads. Returns the material_* keys for the
- * check against the mesh's regions. */
-static PetscErrorCode VfeCheckKeys(MPI_Comm comm, PetscInt *nmat, char ***matkeys)
-{
-  PetscInt n;
-  char **names, **values;
-
-  PetscFunctionBeginUser;
-  PetscCall(PetscOptionsLeftGet(NULL, &n, &names, &values));
-  PetscCall(PetscMalloc1(n + 1, matkeys));
-  *nmat = 0;
-  for (PetscInt i = 0; i < n; ++i) {
-    PetscCheck(VfeKnownKey(names[i]), comm, PETSC_ERR_USER_INPUT,
-               "unknown key '%s' (case-file keys are listed in docs/user-guide.md; PETSc solver options start with "
-               "ksp_, pc_, mg_, dm_, mat_)",
-               names[i]);
-    if (!strncmp(names[i], "material_", 9)) PetscCall(PetscStrallocpy(names[i], &(*matkeys)[(*nmat)++]));
-  }
-  PetscCall(PetscOptionsLeftRestore(NULL, &n, &names, &values));
   PetscFunctionReturn(0);
 }
 
@@ -221,7 +76,6 @@ static PetscErrorCode VfeBuildSegmentMesh(MPI_Comm comm, const char *meshfile, V
   PetscFunctionReturn(0);
 }
 
-static PetscBool vfe_mesh_only       = PETSC_FALSE;
 static PetscInt rec_fractured_region = -1;
 
 /* A fractured, untreated (or not yet treated) vertebra: -fracture_cancellous_factor f scales the
@@ -357,8 +211,9 @@ static PetscErrorCode VfeSolveCase(VfeSpace sp, const VfeMeshInfo *info, const V
   PetscFunctionReturn(0);
 }
 
-/* Run one case from the current options database, writing into outdir (NULL: -output_dir). */
-static PetscErrorCode VfeRunCase(MPI_Comm comm, const char *casefile, const char *outdir_in)
+/* One case from the current options database, writing into outdir (NULL: -output_dir); mesh_only:
+ * stop after the mesh checks and write the mesh outputs. */
+static PetscErrorCode VfeRunCaseInternal(MPI_Comm comm, const char *casefile, const char *outdir_in, PetscBool mesh_only)
 {
   char outdir[PETSC_MAX_PATH_LEN] = "out/default", meshfile[PETSC_MAX_PATH_LEN] = "",
        fixed[VFE_NAME_LEN] = "fixed_bottom", load[VFE_NAME_LEN] = "load_top", path[PETSC_MAX_PATH_LEN];
@@ -445,7 +300,7 @@ static PetscErrorCode VfeRunCase(MPI_Comm comm, const char *casefile, const char
   sload = VfeMeshInfoFindSurface(&info, load);
   PetscCheck(sfix >= 0, comm, PETSC_ERR_USER_INPUT, "bc_fixed = '%s' matches no boundary surface of the mesh", fixed);
   PetscCheck(sload >= 0, comm, PETSC_ERR_USER_INPUT, "bc_load = '%s' matches no boundary surface of the mesh", load);
-  if (vfe_mesh_only) {
+  if (mesh_only) {
     PetscCall(PetscPrintf(comm, "vfe: mesh checked: %" PetscInt_FMT " regions:", info.nregions));
     for (PetscInt r = 0; r < info.nregions; ++r) PetscCall(PetscPrintf(comm, " %s", info.regions[r].name));
     PetscCall(PetscPrintf(comm, "\n"));
@@ -538,70 +393,16 @@ static PetscErrorCode VfeRunCase(MPI_Comm comm, const char *casefile, const char
   PetscFunctionReturn(0);
 }
 
-static int VfeExitCode(PetscErrorCode ierr)
+PetscErrorCode VfeRunCase(MPI_Comm comm, const char *casefile, const char *outdir)
 {
-  switch (ierr) {
-  case 0:
-    return 0;
-  case PETSC_ERR_NOT_CONVERGED:
-    return 2;
-  case PETSC_ERR_FILE_WRITE:
-    return 3; /* a malformed input file (FILE_UNEXPECTED) is bad input: 1 */
-  default:
-    return 1;
-  }
+  PetscFunctionBeginUser;
+  PetscCall(VfeRunCaseInternal(comm, casefile, outdir, PETSC_FALSE));
+  PetscFunctionReturn(0);
 }
 
-int main(int argc, char **argv)
+PetscErrorCode VfeMeshCase(MPI_Comm comm, const char *casefile, const char *outdir)
 {
-  PetscErrorCode ierr;
-  const char *command, *casefile = NULL;
-  int firstopt = 2, code;
-
-  if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
-    fputs(usage, argc < 2 ? stderr : stdout);
-    return argc < 2 ? 1 : 0;
-  }
-  if (!strcmp(argv[1], "--version")) {
-    printf("vfe %s (git %s)\n", VFE_VERSION_STRING, VFE_GIT_HASH);
-    return 0;
-  }
-  command = argv[1];
-  if (strcmp(command, "run") && strcmp(command, "mesh") && strcmp(command, "sweep")) {
-    fprintf(stderr, "vfe: error: unknown command '%s' (allowed: run, mesh, sweep, --help, --version)\n", command);
-    return 1;
-  }
-  if (argc > 2 && argv[2][0] != '-') casefile = argv[2], firstopt = 3;
-  if (!strcmp(command, "sweep") && !casefile) {
-    fprintf(stderr, "vfe: error: vfe sweep needs a study file: vfe sweep STUDY.yaml (see docs/sweeps.md)\n");
-    return 1;
-  }
-  ierr = PetscInitialize(&argc, &argv, NULL, NULL);
-  if (ierr) {
-    fprintf(stderr, "vfe: error: PETSc initialisation failed (%d)\n", (int)ierr);
-    return 1;
-  }
-  PetscPushErrorHandler(PetscReturnErrorHandler, NULL);
-  PetscLogDefaultBegin(); /* per-stage timings for the manifest */
-  vfe_mesh_only = strcmp(command, "mesh") ? PETSC_FALSE : PETSC_TRUE;
-  if (!strcmp(command, "sweep"))
-    ierr = VfeSweep(PETSC_COMM_WORLD, casefile, VfeRunCase);
-  else {
-    ierr = VfeLoadCase(PETSC_COMM_WORLD, casefile, argc, argv, firstopt);
-    if (!ierr) ierr = VfeRunCase(PETSC_COMM_WORLD, casefile ? casefile : "(built-in default case)", NULL);
-  }
-  code = VfeExitCode(ierr);
-  if (ierr) {
-    const char *text = NULL;
-    char *msg        = NULL;
-    PetscMPIInt size;
-    PetscErrorMessage(ierr, &text, &msg);
-    fprintf(stderr, "vfe: error: %s\n", msg && msg[0] ? msg : (text ? text : "unknown error"));
-    fflush(stderr);
-    MPI_Comm_size(PETSC_COMM_WORLD, &size);
-    if (size > 1) MPI_Abort(PETSC_COMM_WORLD, code);
-  }
-  PetscPopErrorHandler();
-  PetscFinalize();
-  return code;
+  PetscFunctionBeginUser;
+  PetscCall(VfeRunCaseInternal(comm, casefile, outdir, PETSC_TRUE));
+  PetscFunctionReturn(0);
 }

@@ -9,12 +9,12 @@
  * into <output.dir>/cases/<key1>=<v1>_<key2>=<v2>...  A case whose summary.json exists (written last
  * by a run) is not run again (resume).  A failing case is recorded and the sweep goes on.
  *
- * Afterwards rank 0 writes <output.dir>/sweep.csv (one row per case: varied values, status, case_dir,
- * then the union of the cases' metrics.csv columns), the fill-ratio window report (windows.md,
- * windows.csv) and plots made by gnuplot (plots/: .dat + .gp, PNG when gnuplot is installed).
- * Every file is written as <name>.part and renamed when complete.
+ * Afterwards rank 0 hands every case (varied values, status, case_dir, its metrics.csv columns) to
+ * the sweep table (postproc/sweeptable.c), which writes <output.dir>/sweep.csv, the fill-ratio
+ * window report (windows.md, windows.csv) and the plots.
  */
-#include "vfesweep.h"
+#include "vfeapp.h"
+#include "vfesweeptable.h"
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -415,31 +415,7 @@ static PetscErrorCode VfeCaseOptions(MPI_Comm comm, const VfeStudy *s, const Pet
   PetscFunctionReturn(0);
 }
 
-/* ---------------------------------------------------------------- the table (rank 0) */
-
-typedef struct {
-  PetscInt ncol, nrow;
-  char **col;   /* column names */
-  char ***cell; /* cell[r][c], NULL = empty */
-} VfeTable;
-
-static PetscInt VfeTableCol(const VfeTable *t, const char *name)
-{
-  for (PetscInt c = 0; c < t->ncol; ++c)
-    if (!strcmp(t->col[c], name)) return c;
-  return -1;
-}
-
-static const char *VfeTableGet(const VfeTable *t, PetscInt r, const char *name)
-{
-  PetscInt c = VfeTableCol(t, name);
-  return c < 0 || !t->cell[r][c] ? "" : t->cell[r][c];
-}
-
-static double VfeTableNum(const VfeTable *t, PetscInt r, const char *name)
-{
-  return VfeNum(VfeTableGet(t, r, name));
-}
+/* ---------------------------------------------------------------- handing the cases to the table (rank 0) */
 
 /* Split one CSV line (RFC 4180 quotes) into at most max fields; returns the count. */
 static PetscErrorCode VfeCSVSplit(const char *line, PetscInt max, char **fields, PetscInt *n)
@@ -468,20 +444,6 @@ static PetscErrorCode VfeCSVSplit(const char *line, PetscInt max, char **fields,
     ++p;
   }
   PetscFunctionReturn(0);
-}
-
-static void VfeCSVWriteField(FILE *f, const char *s)
-{
-  if (!s) return;
-  if (strpbrk(s, ",\"\n")) {
-    fputc('"', f);
-    for (; *s; ++s) {
-      if (*s == '"') fputc('"', f);
-      fputc(*s, f);
-    }
-    fputc('"', f);
-  } else
-    fputs(s, f);
 }
 
 /* Read <dir>/metrics.csv: header and the first data row.  *n = 0 if absent or unreadable. */
@@ -524,572 +486,44 @@ static PetscErrorCode VfeReadMetrics(const char *dir, PetscInt *n, char ***names
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode VfeRenamePart(const char *part, const char *path)
+/* Everything after the cases: rank 0 only; errors are returned, not raised collectively. */
+static PetscErrorCode VfeSweepReport(const VfeStudy *s, const int status[], const PetscErrorCode codes[])
 {
-  PetscFunctionBeginUser;
-  PetscCheck(!rename(part, path), PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "cannot rename '%s' to '%s': %s", part, path,
-             strerror(errno));
-  PetscFunctionReturn(0);
-}
-
-static PetscErrorCode VfeOpenPart(const char *path, char *part, size_t len, FILE **f)
-{
-  PetscFunctionBeginUser;
-  PetscCall(PetscSNPrintf(part, len, "%s.part", path));
-  *f = fopen(part, "w");
-  PetscCheck(*f, PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "cannot write '%s': %s", part, strerror(errno));
-  PetscFunctionReturn(0);
-}
-
-static PetscErrorCode VfeClosePart(FILE *f, const char *part, const char *path)
-{
-  int bad = ferror(f);
-  PetscFunctionBeginUser;
-  bad = fclose(f) || bad;
-  PetscCheck(!bad, PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "write error on '%s'", part);
-  PetscCall(VfeRenamePart(part, path));
-  PetscFunctionReturn(0);
-}
-
-static PetscErrorCode VfeTableBuild(const VfeStudy *s, const int status[], const PetscErrorCode codes[], VfeTable *t)
-{
-  PetscInt cap, *nm;
-  char ***mn, ***mv;
+  VfeSweepTable t;
   PetscInt *idx;
+  const char **keys, **vals;
 
   PetscFunctionBeginUser;
-  PetscCall(PetscMemzero(t, sizeof *t));
-  PetscCall(PetscMalloc4(s->ncases, &nm, s->ncases, &mn, s->ncases, &mv, s->nvary, &idx));
-  cap = s->nvary + 2;
+  PetscCall(PetscMalloc3(s->nvary, &idx, s->nvary, &keys, s->nvary, &vals));
+  for (PetscInt i = 0; i < s->nvary; ++i) keys[i] = s->vary[i].key;
+  PetscCall(VfeSweepTableCreate(s->file, s->threshold, s->nvary, keys, s->ncases, &t));
   for (PetscInt k = 0; k < s->ncases; ++k) {
-    char dir[PETSC_MAX_PATH_LEN], name[PETSC_MAX_PATH_LEN];
+    char dir[PETSC_MAX_PATH_LEN], name[PETSC_MAX_PATH_LEN], rel[PETSC_MAX_PATH_LEN], st[64];
+    PetscInt nm = 0;
+    char **mn = NULL, **mv = NULL;
+
     VfeCaseIndex(s, k, idx);
     PetscCall(VfeCaseName(s, idx, name, sizeof name));
     PetscCall(PetscSNPrintf(dir, sizeof dir, "%s/cases/%s", s->outdir, name));
-    nm[k] = 0, mn[k] = mv[k] = NULL;
-    if (status[k] != VFE_CASE_FAILED) PetscCall(VfeReadMetrics(dir, &nm[k], &mn[k], &mv[k]));
-    if (status[k] != VFE_CASE_FAILED && !nm[k])
+    PetscCall(PetscSNPrintf(rel, sizeof rel, "cases/%s", name));
+    if (status[k] != VFE_CASE_FAILED) PetscCall(VfeReadMetrics(dir, &nm, &mn, &mv));
+    if (status[k] != VFE_CASE_FAILED && !nm)
       PetscCall(PetscPrintf(PETSC_COMM_SELF, "sweep: warning: case %s has no readable metrics.csv\n", name));
-    cap += nm[k];
-  }
-  PetscCall(PetscMalloc1(cap, &t->col));
-  for (PetscInt i = 0; i < s->nvary; ++i) PetscCall(PetscStrallocpy(s->vary[i].key, &t->col[t->ncol++]));
-  PetscCall(PetscStrallocpy("status", &t->col[t->ncol++]));
-  PetscCall(PetscStrallocpy("case_dir", &t->col[t->ncol++]));
-  /* union of metrics columns, first seen first; a metrics column named like a varied key is that key */
-  for (PetscInt k = 0; k < s->ncases; ++k)
-    for (PetscInt j = 0; j < nm[k]; ++j)
-      if (mn[k][j][0] && VfeTableCol(t, mn[k][j]) < 0) PetscCall(PetscStrallocpy(mn[k][j], &t->col[t->ncol++]));
-  t->nrow = s->ncases;
-  PetscCall(PetscMalloc1(t->nrow, &t->cell));
-  for (PetscInt k = 0; k < s->ncases; ++k) {
-    char name[PETSC_MAX_PATH_LEN], st[64];
-    PetscCall(PetscCalloc1(t->ncol, &t->cell[k]));
-    VfeCaseIndex(s, k, idx);
-    for (PetscInt j = 0; j < nm[k]; ++j) {
-      PetscInt c = VfeTableCol(t, mn[k][j]);
-      if (c >= s->nvary + 2) PetscCall(PetscStrallocpy(mv[k][j], &t->cell[k][c]));
-    }
-    for (PetscInt i = 0; i < s->nvary; ++i) PetscCall(PetscStrallocpy(s->vary[i].vals[idx[i]], &t->cell[k][i]));
     if (status[k] == VFE_CASE_FAILED)
       PetscCall(PetscSNPrintf(st, sizeof st, "failed:%d", (int)codes[k]));
     else
       PetscCall(PetscStrncpy(st, status[k] == VFE_CASE_OK ? "ok" : "resumed", sizeof st));
-    PetscCall(PetscStrallocpy(st, &t->cell[k][s->nvary]));
-    PetscCall(VfeCaseName(s, idx, name, sizeof name));
-    {
-      char rel[PETSC_MAX_PATH_LEN];
-      PetscCall(PetscSNPrintf(rel, sizeof rel, "cases/%s", name));
-      PetscCall(PetscStrallocpy(rel, &t->cell[k][s->nvary + 1]));
+    for (PetscInt i = 0; i < s->nvary; ++i) vals[i] = s->vary[i].vals[idx[i]];
+    PetscCall(VfeSweepTableAddRow(t, vals, st, rel, nm, (const char *const *)mn, (const char *const *)mv));
+    for (PetscInt j = 0; j < nm; ++j) {
+      PetscCall(PetscFree(mn[j]));
+      PetscCall(PetscFree(mv[j]));
     }
-    for (PetscInt j = 0; j < nm[k]; ++j) {
-      PetscCall(PetscFree(mn[k][j]));
-      PetscCall(PetscFree(mv[k][j]));
-    }
-    PetscCall(PetscFree2(mn[k], mv[k]));
+    if (mn) PetscCall(PetscFree2(mn, mv));
   }
-  PetscCall(PetscFree4(nm, mn, mv, idx));
-  PetscFunctionReturn(0);
-}
-
-static PetscErrorCode VfeTableDestroy(VfeTable *t)
-{
-  PetscFunctionBeginUser;
-  for (PetscInt r = 0; r < t->nrow; ++r) {
-    for (PetscInt c = 0; c < t->ncol; ++c) PetscCall(PetscFree(t->cell[r][c]));
-    PetscCall(PetscFree(t->cell[r]));
-  }
-  for (PetscInt c = 0; c < t->ncol; ++c) PetscCall(PetscFree(t->col[c]));
-  PetscCall(PetscFree(t->cell));
-  PetscCall(PetscFree(t->col));
-  PetscFunctionReturn(0);
-}
-
-static PetscErrorCode VfeTableWrite(const VfeTable *t, const char *path)
-{
-  char part[PETSC_MAX_PATH_LEN];
-  FILE *f;
-
-  PetscFunctionBeginUser;
-  PetscCall(VfeOpenPart(path, part, sizeof part, &f));
-  for (PetscInt c = 0; c < t->ncol; ++c) {
-    if (c) fputc(',', f);
-    VfeCSVWriteField(f, t->col[c]);
-  }
-  fputc('\n', f);
-  for (PetscInt r = 0; r < t->nrow; ++r) {
-    for (PetscInt c = 0; c < t->ncol; ++c) {
-      if (c) fputc(',', f);
-      VfeCSVWriteField(f, t->cell[r][c]);
-    }
-    fputc('\n', f);
-  }
-  PetscCall(VfeClosePart(f, part, path));
-  PetscFunctionReturn(0);
-}
-
-/* ---------------------------------------------------------------- groups, windows, plots (rank 0) */
-
-/* keys that are the x axis or the material / pattern of a group */
-static PetscBool VfeIsGroupAxis(const char *key)
-{
-  return !strcmp(key, "cement_fill_ratio") || !strcmp(key, "cement_material") || !strcmp(key, "cement_pattern")
-             ? PETSC_TRUE
-             : PETSC_FALSE;
-}
-
-/* x of row r: the measured fill ratio, else the requested one, else the varied value */
-static double VfeRowFill(const VfeTable *t, PetscInt r)
-{
-  const char *cols[] = {"fill_ratio", "fill_ratio_requested", "cement_fill_ratio"};
-  for (int i = 0; i < 3; ++i) {
-    double x = VfeTableNum(t, r, cols[i]);
-    if (!isnan(x)) return x;
-  }
-  return NAN;
-}
-
-static PetscBool VfeRowOk(const VfeTable *t, PetscInt r)
-{
-  const char *st = VfeTableGet(t, r, "status");
-  return !strcmp(st, "ok") || !strcmp(st, "resumed") ? PETSC_TRUE : PETSC_FALSE;
-}
-
-/* group label of row r: material / pattern, then any other varied key except the fill ratio */
-static PetscErrorCode VfeRowGroup(const VfeStudy *s, const VfeTable *t, PetscInt r, char *label, size_t len)
-{
-  const char *mat = VfeTableGet(t, r, "cement_material"), *pat = VfeTableGet(t, r, "cement_pattern");
-
-  PetscFunctionBeginUser;
-  PetscCall(PetscSNPrintf(label, len, "%s / %s", mat[0] ? mat : "-", pat[0] ? pat : "-"));
-  for (PetscInt i = 0; i < s->nvary; ++i) {
-    char part[512];
-    if (VfeIsGroupAxis(s->vary[i].key)) continue;
-    PetscCall(PetscSNPrintf(part, sizeof part, ", %s=%s", s->vary[i].key, VfeTableGet(t, r, s->vary[i].key)));
-    PetscCall(PetscStrlcat(label, part, len));
-  }
-  PetscFunctionReturn(0);
-}
-
-typedef struct {
-  PetscInt ngroup;
-  char **label;
-  PetscInt *n;    /* rows per group (usable: status ok, x known) */
-  PetscInt **row; /* rows sorted by x */
-} VfeGroups;
-
-static PetscErrorCode VfeGroupsBuild(const VfeStudy *s, const VfeTable *t, VfeGroups *g)
-{
-  char label[1024];
-
-  PetscFunctionBeginUser;
-  PetscCall(PetscMemzero(g, sizeof *g));
-  PetscCall(PetscMalloc3(t->nrow, &g->label, t->nrow, &g->n, t->nrow, &g->row));
-  for (PetscInt r = 0; r < t->nrow; ++r) {
-    PetscInt k;
-    PetscCall(VfeRowGroup(s, t, r, label, sizeof label));
-    for (k = 0; k < g->ngroup; ++k)
-      if (!strcmp(g->label[k], label)) break;
-    if (k == g->ngroup) {
-      PetscCall(PetscStrallocpy(label, &g->label[k]));
-      PetscCall(PetscMalloc1(t->nrow, &g->row[k]));
-      g->n[k] = 0;
-      g->ngroup++;
-    }
-    if (VfeRowOk(t, r) && !isnan(VfeRowFill(t, r))) {
-      PetscInt j = g->n[k]++;
-      double x   = VfeRowFill(t, r);
-      while (j > 0 && VfeRowFill(t, g->row[k][j - 1]) > x) {
-        g->row[k][j] = g->row[k][j - 1];
-        --j;
-      }
-      g->row[k][j] = r;
-    }
-  }
-  PetscFunctionReturn(0);
-}
-
-static PetscErrorCode VfeGroupsDestroy(VfeGroups *g)
-{
-  PetscFunctionBeginUser;
-  for (PetscInt k = 0; k < g->ngroup; ++k) {
-    PetscCall(PetscFree(g->label[k]));
-    PetscCall(PetscFree(g->row[k]));
-  }
-  PetscCall(PetscFree3(g->label, g->n, g->row));
-  PetscFunctionReturn(0);
-}
-
-static const char *VfeFillColumn(const VfeTable *t)
-{
-  if (VfeTableCol(t, "fill_ratio") >= 0) return "fill_ratio (measured)";
-  if (VfeTableCol(t, "fill_ratio_requested") >= 0) return "fill_ratio_requested";
-  if (VfeTableCol(t, "cement_fill_ratio") >= 0) return "cement_fill_ratio (varied)";
-  return NULL;
-}
-
-static void VfeAppend(char *buf, size_t len, const char *fmt, double a, double b)
-{
-  size_t l = strlen(buf);
-  if (l + 1 < len) snprintf(buf + l, len - l, fmt, a, b);
-}
-
-/* Window report: per group, the fill ratios where treated_relative_risk <= 1 and both adjacent
- * relative risks < threshold; contiguous runs of such samples are the windows. */
-static PetscErrorCode VfeWindows(const VfeStudy *s, const VfeTable *t, const VfeGroups *g, const char *outdir)
-{
-  const char *rr[3]   = {"treated_relative_risk", "adj_above_relative_risk", "adj_below_relative_risk"};
-  const char *fillcol = VfeFillColumn(t);
-  char path[PETSC_MAX_PATH_LEN], part[PETSC_MAX_PATH_LEN], cpath[PETSC_MAX_PATH_LEN], cpart[PETSC_MAX_PATH_LEN];
-  FILE *md, *csv;
-  PetscBool havecols = PETSC_TRUE;
-
-  PetscFunctionBeginUser;
-  for (int i = 0; i < 3; ++i) havecols = havecols && VfeTableCol(t, rr[i]) >= 0 ? PETSC_TRUE : PETSC_FALSE;
-  PetscCall(PetscSNPrintf(path, sizeof path, "%s/windows.md", outdir));
-  PetscCall(PetscSNPrintf(cpath, sizeof cpath, "%s/windows.csv", outdir));
-  PetscCall(VfeOpenPart(path, part, sizeof part, &md));
-  PetscCall(VfeOpenPart(cpath, cpart, sizeof cpart, &csv));
-  fprintf(md, "# Fill-ratio windows: %s\n\n", s->file);
-  fprintf(md,
-          "A window is a range of sampled fill ratios in which the treated vertebra's relative risk is <= 1 and the\n"
-          "relative risk of both adjacent levels is < %g (the study's threshold). Fill ratio: %s.\n"
-          "The true edges lie between a window's end samples and their neighbours. These are comparative\n"
-          "engineering indices, not clinical predictions.\n\n",
-          (double)s->threshold, fillcol ? fillcol : "none");
-  fprintf(md, "| material / pattern | samples | window | detail |\n| --- | --- | --- | --- |\n");
-  fprintf(csv, "group,n_samples,fill_min,fill_max,window_lo,window_hi,windows,detail\n");
-  PetscCall(PetscPrintf(PETSC_COMM_SELF,
-                        "sweep: fill-ratio windows (treated relative risk <= 1, adjacent relative risk < %g):\n",
-                        (double)s->threshold));
-  for (PetscInt k = 0; k < g->ngroup; ++k) {
-    char windows[1024] = "", detail[2048] = "", fail[3][1024] = {"", "", ""}, missing[1024] = "";
-    double lo = NAN, hi = NAN, xmin = NAN, xmax = NAN, best = -1;
-    PetscInt n = g->n[k], nwin = 0;
-
-    if (n) xmin = VfeRowFill(t, g->row[k][0]), xmax = VfeRowFill(t, g->row[k][n - 1]);
-    if (!fillcol)
-      PetscCall(PetscStrncpy(detail,
-                             "no fill-ratio column (fill_ratio, fill_ratio_requested or a varied cement_fill_ratio)",
-                             sizeof detail));
-    else if (!havecols)
-      PetscCall(PetscStrncpy(
-          detail, "no relative-risk columns in metrics.csv (needs a vfe run with the intact baseline: -baseline true)",
-          sizeof detail));
-    else if (!n)
-      PetscCall(PetscStrncpy(detail, "no finished case", sizeof detail));
-    else {
-      PetscInt start;
-      for (PetscInt j = 0; j < n; ++j) {
-        {
-          PetscInt r = g->row[k][j];
-          double x   = VfeRowFill(t, r), v[3];
-          for (int i = 0; i < 3; ++i) v[i] = VfeTableNum(t, r, rr[i]);
-          if (isnan(v[0]) || isnan(v[1]) || isnan(v[2]))
-            VfeAppend(missing, sizeof missing, " %g", x, 0);
-          else {
-            if (!(v[0] <= 1)) VfeAppend(fail[0], sizeof fail[0], " %g (%.3g)", x, v[0]);
-            for (int i = 1; i < 3; ++i)
-              if (!(v[i] < s->threshold)) VfeAppend(fail[i], sizeof fail[i], " %g (%.3g)", x, v[i]);
-          }
-        }
-      }
-      /* the windows: contiguous runs of acceptable samples */
-      start = -1;
-      for (PetscInt j = 0; j <= n; ++j) {
-        PetscBool good = PETSC_FALSE;
-        if (j < n) {
-          PetscInt r = g->row[k][j];
-          double v0 = VfeTableNum(t, r, rr[0]), v1 = VfeTableNum(t, r, rr[1]), v2 = VfeTableNum(t, r, rr[2]);
-          good = v0 <= 1 && v1 < s->threshold && v2 < s->threshold ? PETSC_TRUE : PETSC_FALSE;
-        }
-        if (good && start < 0) start = j;
-        if (!good && start >= 0) {
-          double a = VfeRowFill(t, g->row[k][start]), b = VfeRowFill(t, g->row[k][j - 1]);
-          char one[128];
-          if (a == b)
-            snprintf(one, sizeof one, "%s%g", nwin ? "; " : "", a);
-          else
-            snprintf(one, sizeof one, "%s[%g, %g]", nwin ? "; " : "", a, b);
-          PetscCall(PetscStrlcat(windows, one, sizeof windows));
-          if (b - a > best) best = b - a, lo = a, hi = b;
-          ++nwin;
-          start = -1;
-        }
-      }
-      {
-        /* which condition failed where (inside a window nothing failed) */
-        const char *what[3] = {"treated relative risk > 1 at", "adjacent-above relative risk >= threshold at",
-                               "adjacent-below relative risk >= threshold at"};
-        if (nwin && (fail[0][0] || fail[1][0] || fail[2][0]))
-          PetscCall(PetscStrncpy(detail, "outside the window: ", sizeof detail));
-        for (int i = 0, m = 0; i < 3; ++i)
-          if (fail[i][0]) {
-            if (m++) PetscCall(PetscStrlcat(detail, "; ", sizeof detail));
-            PetscCall(PetscStrlcat(detail, what[i], sizeof detail));
-            PetscCall(PetscStrlcat(detail, fail[i], sizeof detail));
-          }
-      }
-      if (missing[0]) {
-        if (detail[0]) PetscCall(PetscStrlcat(detail, "; ", sizeof detail));
-        PetscCall(PetscStrlcat(detail, "relative risk unavailable at", sizeof detail));
-        PetscCall(PetscStrlcat(detail, missing, sizeof detail));
-      }
-    }
-    {
-      const char *win = windows[0] ? windows : "no window";
-      char num[4][64];
-      double nums[4] = {xmin, xmax, lo, hi};
-      for (int i = 0; i < 4; ++i) {
-        if (isnan(nums[i]))
-          num[i][0] = 0;
-        else
-          snprintf(num[i], sizeof num[i], "%g", nums[i]);
-      }
-      fprintf(md, "| %s | %" PetscInt_FMT " | %s | %s |\n", g->label[k], n, win, detail);
-      VfeCSVWriteField(csv, g->label[k]);
-      fprintf(csv, ",%" PetscInt_FMT ",%s,%s,%s,%s,", n, num[0], num[1], num[2], num[3]);
-      VfeCSVWriteField(csv, windows);
-      fputc(',', csv);
-      VfeCSVWriteField(csv, detail);
-      fputc('\n', csv);
-      PetscCall(PetscPrintf(PETSC_COMM_SELF, "  %s: %s%s%s\n", g->label[k], win, detail[0] ? " -- " : "", detail));
-    }
-  }
-  PetscCall(VfeClosePart(md, part, path));
-  PetscCall(VfeClosePart(csv, cpart, cpath));
-  PetscFunctionReturn(0);
-}
-
-/* shell single-quoting */
-static void VfeShellQuote(const char *s, char *out, size_t len)
-{
-  size_t o = 0;
-  if (len < 3) return;
-  out[o++] = '\'';
-  for (; *s && o + 5 < len; ++s) {
-    if (*s == '\'') {
-      memcpy(out + o, "'\\''", 4);
-      o += 4;
-    } else
-      out[o++] = *s;
-  }
-  out[o++] = '\'';
-  out[o]   = 0;
-}
-
-static void VfeGnuplotString(FILE *f, const char *s)
-{
-  fputc('"', f);
-  for (; *s; ++s) {
-    if (*s == '"' || *s == '\\') fputc('\\', f);
-    fputc(*s, f);
-  }
-  fputc('"', f);
-}
-
-/* which PNG terminal gnuplot has: "pngcairo", "png", or "" (no gnuplot) */
-static void VfeGnuplotTerminal(char *term, size_t len)
-{
-  FILE *p;
-  char line[512];
-  int cairo = 0, png = 0;
-  term[0] = 0;
-  if (system("command -v gnuplot >/dev/null 2>&1")) return;
-  p = popen("gnuplot -e 'set terminal' 2>&1 </dev/null", "r");
-  if (!p) return;
-  while (fgets(line, sizeof line, p)) {
-    char w[64];
-    if (sscanf(line, " %63s", w) == 1) {
-      if (!strcmp(w, "pngcairo")) cairo = 1;
-      if (!strcmp(w, "png")) png = 1;
-    }
-  }
-  pclose(p);
-  snprintf(term, len, "%s", cairo ? "pngcairo" : png ? "png" : "");
-}
-
-typedef struct {
-  const char *name, *title, *ylabel;
-  const char *col[2], *suffix[2];
-  double ref; /* a horizontal reference line (0: none) */
-  const char *reftitle;
-} VfePlot;
-
-static PetscErrorCode VfePlots(const VfeStudy *s, const VfeTable *t, const VfeGroups *g, const char *outdir)
-{
-  char dir[PETSC_MAX_PATH_LEN], term[32], thr[64];
-  VfePlot plots[3];
-  int made = 0;
-
-  PetscFunctionBeginUser;
-  snprintf(thr, sizeof thr, "threshold %g", (double)s->threshold);
-  plots[0] = (VfePlot){"adjacent_endplate_vm",
-                       "Adjacent endplate stress",
-                       "mean von Mises stress (MPa)",
-                       {"adj_above_endplate_vm_mean", "adj_below_endplate_vm_mean"},
-                       {"above", "below"},
-                       0,
-                       NULL};
-  plots[1] = (VfePlot){"adjacent_relative_risk",
-                       "Adjacent-level relative risk (vs intact)",
-                       "relative risk",
-                       {"adj_above_relative_risk", "adj_below_relative_risk"},
-                       {"above", "below"},
-                       s->threshold,
-                       thr};
-  plots[2] = (VfePlot){"treated_relative_risk",
-                       "Treated-vertebra relative risk (vs intact)",
-                       "relative risk",
-                       {"treated_relative_risk", NULL},
-                       {"", NULL},
-                       1.0,
-                       "intact (1)"};
-  if (!VfeFillColumn(t)) {
-    PetscCall(PetscPrintf(PETSC_COMM_SELF, "sweep: plots skipped: no fill-ratio column (fill_ratio, "
-                                           "fill_ratio_requested or a varied cement_fill_ratio)\n"));
-    PetscFunctionReturn(0);
-  }
-  PetscCall(PetscSNPrintf(dir, sizeof dir, "%s/plots", outdir));
-  PetscCheck(!VfeMkdirs(dir), PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "cannot create '%s': %s", dir, strerror(errno));
-  VfeGnuplotTerminal(term, sizeof term);
-  for (int p = 0; p < 3; ++p) {
-    const VfePlot *pl = &plots[p];
-    char dat[PETSC_MAX_PATH_LEN], gp[PETSC_MAX_PATH_LEN], png[PETSC_MAX_PATH_LEN], part[PETSC_MAX_PATH_LEN],
-        gpart[PETSC_MAX_PATH_LEN];
-    FILE *fd, *fg;
-    int ncol = pl->col[1] ? 2 : 1, nblock = 0, first = 1;
-    PetscBool have = PETSC_FALSE;
-
-    for (int c = 0; c < ncol; ++c) have = have || VfeTableCol(t, pl->col[c]) >= 0 ? PETSC_TRUE : PETSC_FALSE;
-    if (!have) {
-      PetscCall(PetscPrintf(PETSC_COMM_SELF, "sweep: plot %s skipped: metrics.csv has no column %s%s%s\n", pl->name,
-                            pl->col[0], ncol > 1 ? " or " : "", ncol > 1 ? pl->col[1] : ""));
-      continue;
-    }
-    PetscCall(PetscSNPrintf(dat, sizeof dat, "%s/%s.dat", dir, pl->name));
-    PetscCall(PetscSNPrintf(gp, sizeof gp, "%s/%s.gp", dir, pl->name));
-    PetscCall(PetscSNPrintf(png, sizeof png, "%s/%s.png", dir, pl->name));
-    PetscCall(VfeOpenPart(dat, part, sizeof part, &fd));
-    PetscCall(VfeOpenPart(gp, gpart, sizeof gpart, &fg));
-    fprintf(fg, "# %s: generated by vfe sweep from %s/sweep.csv; run from this directory: gnuplot %s.gp\n", pl->name,
-            outdir, pl->name);
-    fprintf(fg, "set terminal %s size 1000,650\nset termoption noenhanced\nset output \"%s.png.part\"\n",
-            term[0] ? term : "pngcairo", pl->name);
-    fprintf(fg, "set datafile missing \"?\"\nset key below\nset grid\n");
-    fprintf(fg, "set title ");
-    VfeGnuplotString(fg, pl->title);
-    fprintf(fg, "\nset xlabel \"fill ratio (cement volume / vertebral body volume)\"\nset ylabel ");
-    VfeGnuplotString(fg, pl->ylabel);
-    fprintf(fg, "\nset offsets graph 0.05, graph 0.05, graph 0.05, graph 0.05\nplot \\\n");
-    for (PetscInt k = 0; k < g->ngroup; ++k) {
-      int rows = 0;
-      for (PetscInt j = 0; j < g->n[k]; ++j) {
-        PetscInt r = g->row[k][j];
-        int any    = 0;
-        for (int c = 0; c < ncol; ++c) any = any || !isnan(VfeTableNum(t, r, pl->col[c]));
-        if (!any) continue;
-        if (!rows) fprintf(fd, "%s# %s\n", nblock ? "\n\n" : "", g->label[k]);
-        fprintf(fd, "%.10g", VfeRowFill(t, r));
-        for (int c = 0; c < ncol; ++c) {
-          double v = VfeTableNum(t, r, pl->col[c]);
-          if (isnan(v))
-            fprintf(fd, " ?");
-          else
-            fprintf(fd, " %.10g", v);
-        }
-        fputc('\n', fd);
-        ++rows;
-      }
-      if (!rows) continue;
-      for (int c = 0; c < ncol; ++c) {
-        char title[1100];
-        snprintf(title, sizeof title, "%s%s%s", g->label[k], pl->suffix[c][0] ? ": " : "", pl->suffix[c]);
-        fprintf(fg, "%s  \"%s.dat\" index %d using 1:%d with linespoints lc %d dt %d pt %d title ",
-                first ? "" : ", \\\n", pl->name, nblock, c + 2, nblock % 8 + 1, c + 1, c ? 6 : 7);
-        VfeGnuplotString(fg, title);
-        first = 0;
-      }
-      ++nblock;
-    }
-    if (pl->ref > 0 && !first) {
-      fprintf(fg, ", \\\n  %g with lines lc rgb \"gray40\" dt 3 title ", pl->ref);
-      VfeGnuplotString(fg, pl->reftitle);
-    }
-    fprintf(fg, "\nunset output\n");
-    PetscCall(VfeClosePart(fd, part, dat));
-    PetscCall(VfeClosePart(fg, gpart, gp));
-    if (first) {
-      PetscCall(PetscPrintf(PETSC_COMM_SELF, "sweep: plot %s skipped: no finished case has a value for %s\n", pl->name,
-                            pl->col[0]));
-      continue;
-    }
-    if (!term[0]) {
-      PetscCall(PetscPrintf(PETSC_COMM_SELF,
-                            "sweep: plot %s skipped: gnuplot (with a png or pngcairo terminal) not found; script %s\n",
-                            pl->name, gp));
-      continue;
-    }
-    {
-      char qdir[2 * PETSC_MAX_PATH_LEN + 8], cmd[4 * PETSC_MAX_PATH_LEN], pngpart[PETSC_MAX_PATH_LEN];
-      VfeShellQuote(dir, qdir, sizeof qdir);
-      snprintf(cmd, sizeof cmd, "cd %s && gnuplot %s.gp >%s.log 2>&1", qdir, pl->name, pl->name);
-      PetscCall(PetscSNPrintf(pngpart, sizeof pngpart, "%s.part", png));
-      if (system(cmd) || !VfeFileReadable(pngpart)) {
-        PetscCall(PetscPrintf(PETSC_COMM_SELF, "sweep: plot %s failed: gnuplot reported an error (see %s/%s.log)\n",
-                              pl->name, dir, pl->name));
-        remove(pngpart);
-        continue;
-      }
-      PetscCall(VfeRenamePart(pngpart, png));
-      PetscCall(PetscSNPrintf(pngpart, sizeof pngpart, "%s/%s.log", dir, pl->name));
-      remove(pngpart);
-      PetscCall(PetscPrintf(PETSC_COMM_SELF, "sweep: plot %s\n", png));
-      ++made;
-    }
-  }
-  (void)made;
-  PetscFunctionReturn(0);
-}
-
-/* Everything after the cases: rank 0 only; errors are returned, not raised collectively. */
-static PetscErrorCode VfeSweepReport(const VfeStudy *s, const int status[], const PetscErrorCode codes[])
-{
-  VfeTable t;
-  VfeGroups g;
-  char path[PETSC_MAX_PATH_LEN];
-
-  PetscFunctionBeginUser;
-  PetscCall(VfeTableBuild(s, status, codes, &t));
-  PetscCall(PetscSNPrintf(path, sizeof path, "%s/sweep.csv", s->outdir));
-  PetscCall(VfeTableWrite(&t, path));
-  PetscCall(PetscPrintf(PETSC_COMM_SELF, "sweep: table %s (%" PetscInt_FMT " cases, %" PetscInt_FMT " columns)\n", path,
-                        t.nrow, t.ncol));
-  PetscCall(VfeGroupsBuild(s, &t, &g));
-  PetscCall(VfePlots(s, &t, &g, s->outdir));
-  PetscCall(VfeWindows(s, &t, &g, s->outdir));
-  PetscCall(VfeGroupsDestroy(&g));
-  PetscCall(VfeTableDestroy(&t));
+  PetscCall(VfeSweepTableWrite(t, s->outdir));
+  PetscCall(VfeSweepTableDestroy(&t));
+  PetscCall(PetscFree3(idx, keys, vals));
   PetscFunctionReturn(0);
 }
 

@@ -1,0 +1,34 @@
+/*
+ * vfeapp.h - the application layer: what the `vfe` command does with the other components.
+ *
+ *   keys.c   the key registry: every key vfe reads and the PETSc prefixes it passes on
+ *   case.c   a case file (or the built-in default case) and the command line into the options database
+ *   run.c    one case: mesh, materials, solve (and the intact baseline), post-processing, outputs
+ *   sweep.c  many cases of a study (vfesweep.h); the table and plots are postproc's (vfesweeptable.h)
+ *   main.c   the command line (the `vfe` executable only)
+ *
+ * The application is the only layer that knows all the others: app -> postproc -> solver -> mesh,
+ * materials.  Exit codes: 0 success; 1 bad input; 2 the solver did not converge; 3 I/O failure.
+ */
+#pragma once
+#include <petscsys.h>
+#include "vfesweep.h"
+
+/* PETSC_TRUE if some part of vfe or PETSc reads the option `key` (no leading dash). */
+PETSC_EXTERN PetscBool VfeKnownKey(const char *key);
+
+/* Read the case file (NULL: the built-in default case) into the options database, then insert the
+ * command-line options argv[firstopt..argc-1] again so that they win; checks case_version. */
+PETSC_EXTERN PetscErrorCode VfeLoadCase(MPI_Comm comm, const char *casefile, int argc, char **argv, int firstopt);
+/* Every option in the database must be a known key; returns the material_* keys (caller frees each
+ * and the array with PetscFree) for the check against the mesh's regions. */
+PETSC_EXTERN PetscErrorCode VfeCheckKeys(MPI_Comm comm, PetscInt *nmat, char ***matkeys);
+
+/* Run one case from the current options database, writing into outdir (NULL: -output_dir).
+ * casefile is only recorded in the manifest.  Collective.  A VfeRunCaseFn for VfeSweep. */
+PETSC_EXTERN PetscErrorCode VfeRunCase(MPI_Comm comm, const char *casefile, const char *outdir);
+/* `vfe mesh`: build (or load) and check the mesh, write mesh.hdf and mesh.json; no solve. */
+PETSC_EXTERN PetscErrorCode VfeMeshCase(MPI_Comm comm, const char *casefile, const char *outdir);
+
+/* The process exit code of a PETSc error code (0, 1, 2 or 3, see above). */
+PETSC_EXTERN int VfeExitCode(PetscErrorCode ierr);
