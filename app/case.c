@@ -64,11 +64,14 @@ PetscErrorCode VfeCheckKeys(MPI_Comm comm, PetscInt *nmat, char ***matkeys)
   PetscCall(PetscOptionsLeftGet(NULL, &n, &names, &values));
   PetscCall(PetscMalloc1(n + 1, matkeys));
   *nmat = 0;
-  for (PetscInt i = 0; i < n; ++i) {
+  /* first every name, then every value: an unknown key is reported before a bad value */
+  for (PetscInt i = 0; i < n; ++i)
     PetscCheck(VfeKnownKey(names[i]), comm, PETSC_ERR_USER_INPUT,
-               "unknown key '%s' (case-file keys are listed in docs/user-guide.md; PETSc solver options start with "
-               "ksp_, pc_, mg_, dm_, mat_)",
+               "unknown key '%s' (case-file keys are listed by vfe help and in docs/user-guide.md; PETSc solver "
+               "options start with ksp_, pc_, mg_, dm_, mat_)",
                names[i]);
+  for (PetscInt i = 0; i < n; ++i) {
+    PetscCall(VfeKeysCheckValue(names[i], values[i]));
     if (!strncmp(names[i], "material_", 9)) PetscCall(PetscStrallocpy(names[i], &(*matkeys)[(*nmat)++]));
   }
   PetscCall(PetscOptionsLeftRestore(NULL, &n, &names, &values));

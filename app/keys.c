@@ -1,31 +1,42 @@
 /*
- * keys.c - the key registry: which options vfe reads.  The application's own keys are listed
- * here; the materials and the segment mesher answer for theirs (VfeMaterialsKnownKey,
- * VfeSegmentKnownKey); PETSc's solver, DM and logging options are passed on by prefix.
+ * keys.c - the key registry: which options vfe reads.  Each component declares its keys once in
+ * its own table (util/vfekeys.h: app here, mesh/keys.c, materials/keys.c, solver/keys.c); this
+ * file aggregates them.  The tables drive the key check of a case (case.c), `vfe help`, the keys a
+ * sweep accepts (sweep.c) and the key table of docs/user-guide.md (`vfe help --markdown`, compared
+ * by the test docs_keys).  PETSc's solver, DM and logging options are passed on by prefix.
  */
 #include "vfeapp.h"
-#include "vfematerials.h"
-#include "vfemesh.h"
+#include "vfekeys.h"
+#include <stdio.h>
 #include <string.h>
 
-/* keys the driver reads itself */
-static const char *driver_keys[] = {"case_version",
-                                    "output_dir",
-                                    "mesh_file",
-                                    "mesh_order",
-                                    "load_axial_N",
-                                    "bc_fixed",
-                                    "bc_load",
-                                    "vfe_assembly",
-                                    "vfe_backend",
-                                    "vfe_write_fields",
-                                    "mesh_geometry",
-                                    "baseline",
-                                    "load_case",
-                                    "load_moment_Nm",
-                                    "load_mode",
-                                    "fracture_cancellous_factor",
-                                    NULL};
+#define POS (VFE_KEY_MIN | VFE_KEY_MIN_OPEN)
+
+/* keys the application reads itself (case.c, run.c) */
+static const VfeKey app_keys[] = {
+  {"case_version", VFE_KEY_INT, "", 0, 0, 0, NULL, "—", "must be 1"},
+  {"output_dir", VFE_KEY_STRING, "", 0, 0, 0, NULL, "`out/default`", "output directory (created)"},
+  {"mesh_geometry", VFE_KEY_STRING, "", 0, 0, 0, "segment|simple", "`segment`",
+   "`segment`: the parametric anatomy below; `simple`: three elliptic cylinders and two discs with an ellipsoidal "
+   "cement bolus in L2 (the peers' benchmark geometry)"},
+  {"mesh_file", VFE_KEY_STRING, "", 0, 0, 0, NULL, "—",
+   "solve this MSH file instead of meshing (volume physical groups = regions, surface groups = boundaries)"},
+  {"fracture_cancellous_factor", VFE_KEY_REAL, "", VFE_KEY_MIN | VFE_KEY_MIN_OPEN | VFE_KEY_MAX, 0, 1, NULL, "—",
+   "fractured, untreated level: scales the treated level's cancellous E and strength; the baseline restores it"},
+  {"baseline", VFE_KEY_BOOL, "", 0, 0, 0, NULL, "false",
+   "also solve the intact baseline (same mesh and load, cement replaced by the level's cancellous bone, no fracture "
+   "softening) and report relative indices"},
+  {"bc_fixed", VFE_KEY_STRING, "", 0, 0, 0, NULL, "`fixed_bottom`",
+   "boundary surface clamped (all displacement components zero)"},
+  {"bc_load", VFE_KEY_STRING, "", 0, 0, 0, NULL, "`load_top`", "boundary surface loaded"},
+  {"vfe_write_fields", VFE_KEY_BOOL, "", 0, 0, 0, NULL, "true", "write `fields.hdf`"},
+};
+static const VfeKeyTable app_table = {"app", app_keys, sizeof app_keys / sizeof app_keys[0]};
+
+/* every component's table, in the order `vfe help` and the user guide list them */
+static const VfeKeyTable *const vfe_tables[] = {&app_table, &VfeMeshKeys, &VfeMaterialsKeys, &VfeSolverKeys};
+#define NTABLES (sizeof vfe_tables / sizeof vfe_tables[0])
+
 /* PETSc's own option prefixes (solver, DM, logging, debugging) */
 static const char *petsc_prefixes[] = {"ksp_",
                                        "pc_",
@@ -60,13 +71,65 @@ static const char *petsc_prefixes[] = {"ksp_",
                                        "mpiuni",
                                        NULL};
 
-/* PETSC_TRUE if some part of vfe or PETSc reads the option `key` (no leading dash). */
-PetscBool VfeKnownKey(const char *key)
+static const VfeKey *VfeKeyLookup(const char *key)
 {
-  for (int i = 0; driver_keys[i]; ++i)
-    if (!strcmp(key, driver_keys[i])) return PETSC_TRUE;
+  for (size_t i = 0; i < NTABLES; ++i) {
+    const VfeKey *k = VfeKeyFind(vfe_tables[i], key);
+    if (k) return k;
+  }
+  return NULL;
+}
+
+static PetscBool VfePetscKey(const char *key)
+{
   for (int i = 0; petsc_prefixes[i]; ++i)
     if (!strncmp(key, petsc_prefixes[i], strlen(petsc_prefixes[i]))) return PETSC_TRUE;
-  if (VfeMaterialsKnownKey(key)) return PETSC_TRUE;
-  return VfeSegmentKnownKey(key);
+  return PETSC_FALSE;
+}
+
+PetscBool VfeKnownKey(const char *key)
+{
+  return VfeKeyLookup(key) || VfePetscKey(key) ? PETSC_TRUE : PETSC_FALSE;
+}
+
+PetscErrorCode VfeKeysCheckValue(const char *key, const char *value)
+{
+  const VfeKey *k = VfeKeyLookup(key);
+
+  PetscFunctionBeginUser;
+  if (k) PetscCall(VfeKeyCheckValue(k, key, value));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode VfeKeysPrintHelp(FILE *f)
+{
+  PetscFunctionBeginUser;
+  fprintf(f, "Keys (case file: nested maps join with '_'; command line: -key value). Defaults in [].\n");
+  for (size_t i = 0; i < NTABLES; ++i) {
+    fprintf(f, "%s:\n", vfe_tables[i]->component);
+    for (PetscInt j = 0; j < vfe_tables[i]->n; ++j) {
+      const VfeKey *k = &vfe_tables[i]->keys[j];
+      char allowed[256];
+      PetscCall(VfeKeyAllowed(k, allowed, sizeof allowed));
+      fprintf(f, "  %-36s %s%s%s [%s]\n      %s\n", k->name, allowed, k->unit[0] ? " " : "", k->unit, k->def, k->help);
+    }
+  }
+  fprintf(f, "PETSc options pass through to PETSc: prefixes");
+  for (int i = 0; petsc_prefixes[i]; ++i) fprintf(f, " %s", petsc_prefixes[i]);
+  fprintf(f, "\n");
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode VfeKeysPrintMarkdown(FILE *f)
+{
+  PetscFunctionBeginUser;
+  fprintf(f, "| key | allowed | unit | default | meaning |\n| --- | --- | --- | --- | --- |\n");
+  for (size_t i = 0; i < NTABLES; ++i)
+    for (PetscInt j = 0; j < vfe_tables[i]->n; ++j) {
+      const VfeKey *k = &vfe_tables[i]->keys[j];
+      char allowed[256];
+      PetscCall(VfeKeyAllowed(k, allowed, sizeof allowed));
+      fprintf(f, "| `%s` | %s | %s | %s | %s |\n", k->name, allowed, k->unit[0] ? k->unit : "—", k->def, k->help);
+    }
+  PetscFunctionReturn(0);
 }

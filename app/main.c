@@ -4,7 +4,8 @@
  *   vfe run   [CASE.yaml] [-key value ...]   mesh, solve and post-process one case
  *   vfe mesh  [CASE.yaml] [-key value ...]   only build and check the mesh
  *   vfe sweep STUDY.yaml                     many cases, one table (see docs/sweeps.md)
- *   vfe --help | --version
+ *   vfe --help | --version                   (vfe help: every key; vfe help --markdown: the key table
+ *                                            of docs/user-guide.md)
  *
  * Exit codes: 0 success; 1 bad input (case file, options, geometry, mesh); 2 the solver did not
  * converge; 3 I/O failure.  Errors are printed as one line "vfe: error: <message>".  The work is
@@ -19,7 +20,7 @@ static const char usage[] =
     "usage: vfe run   [CASE.yaml] [-key value ...]   mesh, solve and post-process one case\n"
     "       vfe mesh  [CASE.yaml] [-key value ...]   only build and check the mesh\n"
     "       vfe sweep STUDY.yaml                     many cases, one table and plots\n"
-    "       vfe --help | --version\n"
+    "       vfe help [--markdown] | --help | --version\n"
     "Without CASE the built-in default case (cases/default.yaml) runs.\n"
     "Every case-file key is also an option: segment: {levels: L1-L3} is -segment_levels L1-L3.\n"
     "Exit codes: 0 ok, 1 bad input, 2 solver did not converge, 3 I/O failure.\n"
@@ -31,9 +32,15 @@ int main(int argc, char **argv)
   const char *command, *casefile = NULL;
   int firstopt = 2, code;
 
-  if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
-    fputs(usage, argc < 2 ? stderr : stdout);
-    return argc < 2 ? 1 : 0;
+  if (argc < 2) {
+    fputs(usage, stderr);
+    return 1;
+  }
+  if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+    if (argc > 2 && !strcmp(argv[2], "--markdown")) return VfeKeysPrintMarkdown(stdout) ? 1 : 0;
+    fputs(usage, stdout);
+    fputc('\n', stdout);
+    return VfeKeysPrintHelp(stdout) ? 1 : 0;
   }
   if (!strcmp(argv[1], "--version")) {
     printf("vfe %s (git %s)\n", VFE_VERSION_STRING, VFE_GIT_HASH);

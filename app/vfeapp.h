@@ -12,10 +12,16 @@
  */
 #pragma once
 #include <petscsys.h>
+#include <stdio.h>
 #include "vfesweep.h"
 
 /* PETSC_TRUE if some part of vfe or PETSc reads the option `key` (no leading dash). */
 PETSC_EXTERN PetscBool VfeKnownKey(const char *key);
+/* Check the value of a key of the registry (type, choices, range); other keys pass. */
+PETSC_EXTERN PetscErrorCode VfeKeysCheckValue(const char *key, const char *value);
+/* `vfe help`: every key of every component; `vfe help --markdown`: the table of docs/user-guide.md. */
+PETSC_EXTERN PetscErrorCode VfeKeysPrintHelp(FILE *f);
+PETSC_EXTERN PetscErrorCode VfeKeysPrintMarkdown(FILE *f);
 
 /* Read the case file (NULL: the built-in default case) into the options database, then insert the
  * command-line options argv[firstopt..argc-1] again so that they win; checks case_version. */

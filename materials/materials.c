@@ -22,6 +22,7 @@
  * Invariant: every resolved material has E > 0 and -1 < nu < 0.5.
  */
 #include "vfematerials.h"
+#include "vfekeys.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -226,8 +227,7 @@ PetscErrorCode VfeMaterialsResolve(PetscInt nregions, const char *const names[],
 
 PetscBool VfeMaterialsKnownKey(const char *key)
 {
-  if (!strncmp(key, "material_", 9)) return PETSC_TRUE;
-  return (!strcmp(key, "cement_material") || !strcmp(key, "bone_density")) ? PETSC_TRUE : PETSC_FALSE;
+  return VfeKeyFind(&VfeMaterialsKeys, key) ? PETSC_TRUE : PETSC_FALSE;
 }
 
 PetscErrorCode VfeMaterialsCheckKey(const char *key, PetscInt nregions, const char *const names[])

@@ -35,6 +35,8 @@
  * target) is done by segment.c, which measures the ratio on the final tetrahedra.
  */
 #include "vfemesh.h"
+#include "vfekeys.h"
+#include <string.h>
 #include <math.h>
 
 #define GC(expr, what) PetscCall(VfeGmshCall((expr, ierr), what))
@@ -43,15 +45,10 @@ static const char *const cement_pattern_names[] = {"none",         "compact",   
                                                    "unipedicular", "endplate_bridging", "diffuse"};
 static const char *const cement_leak_names[]    = {"none", "intradiscal", "anterior"};
 
-static const char *const cement_keys[] = {"cement_pattern",       "cement_fill_ratio", "cement_leak",
-                                          "cement_offset_mm",     "cement_fused",      "cement_diffuse_fraction",
-                                          "cement_leak_volume_ml"};
-
+/* the cement keys of the mesh component's key table (mesh/keys.c) */
 PetscBool VfeCementKnownKey(const char *key)
 {
-  for (size_t i = 0; i < sizeof cement_keys / sizeof cement_keys[0]; i++)
-    if (!strcmp(key, cement_keys[i])) return PETSC_TRUE;
-  return PETSC_FALSE;
+  return !strncmp(key, "cement_", 7) && VfeKeyFind(&VfeMeshKeys, key) ? PETSC_TRUE : PETSC_FALSE;
 }
 
 PetscErrorCode VfeCementSpecFromOptions(VfeCementSpec *spec)

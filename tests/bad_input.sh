@@ -65,6 +65,8 @@ expect 1 "cement_pattern" -- mesh -mesh_geometry segment -cement_pattern blob
 expect 1 "load_moment_Nm = 7.5 needs a direction" -- run good.yaml -load_moment_Nm 7.5
 expect 1 "load_case: unknown value" -- run good.yaml -load_case jumping
 "$vfe" --version | grep -q "^vfe " && echo "ok: --version" || { echo "FAILED: --version"; fail=$((fail + 1)); }
-"$vfe" --help | grep -q "usage: vfe run" && echo "ok: --help" || { echo "FAILED: --help"; fail=$((fail + 1)); }
+"$vfe" --help > help.txt; grep -q "usage: vfe run" help.txt && grep -q "^  cement_fill_ratio " help.txt && echo "ok: --help (usage and every key)" || { echo "FAILED: --help"; fail=$((fail + 1)); }
+expect 1 "cement_fill_ratio = 1.5 is not allowed" -- run good.yaml -cement_fill_ratio 1.5
+expect 1 "load_axial_N = abc is not allowed" -- run good.yaml -load_axial_N abc
 echo "$((n + 2 - fail)) passed, $fail failed"
 exit $((fail > 0))

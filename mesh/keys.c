@@ -1,0 +1,61 @@
+/*
+ * keys.c - the keys the mesh component reads (segment.c, cement.c, shapes.c), declared once
+ * (util/vfekeys.h).  Checks that involve several keys or the geometry stay in segment.c and
+ * cement.c.
+ */
+#include "vfemesh.h"
+#include "vfekeys.h"
+
+#define POS  (VFE_KEY_MIN | VFE_KEY_MIN_OPEN)
+#define FRAC (VFE_KEY_MIN | VFE_KEY_MIN_OPEN | VFE_KEY_MAX | VFE_KEY_MAX_OPEN)
+
+static const VfeKey mesh_keys[] = {
+  {"mesh_size_mm", VFE_KEY_REAL, "mm", POS, 0, 0, NULL, "1.5",
+   "target element size (finer at endplates and cement); the segment allows 0.3..10 mm"},
+  {"mesh_order", VFE_KEY_INT, "", VFE_KEY_MIN | VFE_KEY_MAX, 1, 2, NULL, "1",
+   "1: P1 (4-node) tetrahedra, 2: P2 (10-node); use 2 when a region is nearly incompressible (nucleus)"},
+  {"mesh_volume_mesher", VFE_KEY_STRING, "", 0, 0, 0, "hxt|delaunay", "`hxt`",
+   "`hxt`, or `delaunay` (Gmsh's Delaunay 3D: also reproducible, slower, slightly lower minimum quality; vfe falls "
+   "back to it when HXT fails)"},
+  {"mesh_verbose", VFE_KEY_BOOL, "", 0, 0, 0, NULL, "false",
+   "print Gmsh's own messages while meshing (to diagnose a failed mesh)"},
+  {"mesh_threads", VFE_KEY_INT, "", VFE_KEY_MIN | VFE_KEY_MAX, 1, 256, NULL, "2",
+   "threads of the geometry booleans and of the HXT volume mesher (surfaces are meshed on one thread). The same case "
+   "with the same `mesh_threads` gives the same mesh (hash in the report) in every run and process, whatever the load "
+   "(for a given build and CPU type: libm and OpenCASCADE may round differently elsewhere); another thread count "
+   "gives another, equally valid mesh"},
+  {"segment_levels", VFE_KEY_STRING, "", 0, 0, 0, NULL, "`L1-L3`", "contiguous range within T12..L5"},
+  {"segment_treated", VFE_KEY_LIST, "", 0, 0, 0, NULL, "middle level", "treated level(s), comma list"},
+  {"segment_posterior_elements", VFE_KEY_BOOL, "", 0, 0, 0, NULL, "false",
+   "posterior elements (not available yet: true is an error)"},
+  {"segment_<LVL>_body_width", VFE_KEY_REAL, "mm", VFE_KEY_MIN | VFE_KEY_MIN_OPEN | VFE_KEY_MAX, 0, 100, NULL, "42", "per-level body width (Lavecchia 2018)"},
+  {"segment_<LVL>_body_depth", VFE_KEY_REAL, "mm", VFE_KEY_MIN | VFE_KEY_MAX, 10, 80, NULL, "33.5", "per-level body depth (Lavecchia 2018)"},
+  {"segment_<LVL>_body_height", VFE_KEY_REAL, "mm", VFE_KEY_MIN | VFE_KEY_MAX, 8, 60, NULL, "25", "per-level body height (Lavecchia 2018)"},
+  {"segment_<LVL>_disc_height", VFE_KEY_REAL, "mm", VFE_KEY_MIN | VFE_KEY_MAX, 2, 30, NULL, "T12L1 8, L1L2 9, L2L3 11, L3L4 13, L4L5 13",
+   "height of the disc *below* the level"},
+  {"segment_<LVL>_nucleus_fraction", VFE_KEY_REAL, "", VFE_KEY_MIN | VFE_KEY_MAX, 0.1, 0.7, NULL, "0.45", "nucleus area / disc area"},
+  {"segment_<LVL>_shell_thickness", VFE_KEY_REAL, "mm", POS, 0, 0, NULL, "0.8",
+   "cortical shell thickness (FE models use 0.5–1 mm)"},
+  {"segment_<LVL>_endplate_thickness", VFE_KEY_REAL, "mm", POS, 0, 0, NULL, "0.8",
+   "endplate thickness (FE models use 0.5–1 mm)"},
+  {"segment_<LVL>_endplate_concavity", VFE_KEY_REAL, "mm", 0, 0, 0, NULL, "0.7 / 1.5",
+   "endplate dome depth of both endplates (Wang 2012)"},
+  {"segment_<LVL>_endplate_concavity_sup", VFE_KEY_REAL, "mm", 0, 0, 0, NULL, "0.7",
+   "superior endplate dome depth (Wang 2012)"},
+  {"segment_<LVL>_endplate_concavity_inf", VFE_KEY_REAL, "mm", 0, 0, 0, NULL, "1.5",
+   "inferior endplate dome depth (Wang 2012)"},
+  {"fracture_wedge", VFE_KEY_REAL, "", VFE_KEY_MIN | VFE_KEY_MAX, 0, 0.5, NULL, "0", "anterior height loss of the treated body, 0..0.5"},
+  {"cement_pattern", VFE_KEY_STRING, "", 0, 0, 0, "none|compact|bipedicular|unipedicular|endplate_bridging|diffuse",
+   "`bipedicular`", "cement distribution in the treated body (table below)"},
+  {"cement_fill_ratio", VFE_KEY_REAL, "", FRAC, 0, 1, NULL, "0.25",
+   "cement volume / vertebral body volume, measured on the final mesh (±0.5 pt)"},
+  {"cement_fused", VFE_KEY_BOOL, "", 0, 0, 0, NULL, "false", "bipedicular boluses fused into an H"},
+  {"cement_offset_mm", VFE_KEY_REAL, "mm", VFE_KEY_MIN, 0, 0, NULL, "—", "lateral offset of the unipedicular bolus"},
+  {"cement_diffuse_fraction", VFE_KEY_REAL, "", VFE_KEY_MIN | VFE_KEY_MIN_OPEN | VFE_KEY_MAX, 0, 1, NULL, "0.8",
+   "cement volume fraction of the diffuse composite region"},
+  {"cement_leak", VFE_KEY_STRING, "", 0, 0, 0, "none|intradiscal|anterior", "`none`",
+   "`intradiscal`, `anterior` (region `<lvl>.cement_leak`)"},
+  {"cement_leak_volume_ml", VFE_KEY_REAL, "ml", VFE_KEY_MIN | VFE_KEY_MIN_OPEN | VFE_KEY_MAX, 0, 3, NULL, "0.3", "leak volume"},
+};
+
+const VfeKeyTable VfeMeshKeys = {"mesh", mesh_keys, sizeof mesh_keys / sizeof mesh_keys[0]};
