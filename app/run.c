@@ -12,6 +12,7 @@
 #include "vfeapp.h"
 #include "vfepost.h"
 #include "vfeoutput.h"
+#include "vferegion.h"
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -76,13 +77,25 @@ static PetscErrorCode VfeBuildSegmentMesh(MPI_Comm comm, const char *meshfile, V
   PetscFunctionReturn(0);
 }
 
-static PetscInt rec_fractured_region = -1;
+/* The bone of a level: <lvl>.cancellous, or the homogenised <lvl>.body of the simple geometry; -1. */
+static PetscErrorCode VfeLevelBone(const VfeMeshInfo *info, const char *lvl, PetscInt *r, char *name, size_t len)
+{
+  PetscFunctionBeginUser;
+  PetscCall(VfeRegionFormat(name, len, lvl, "cancellous"));
+  *r = VfeMeshInfoFindRegion(info, name);
+  if (*r < 0) {
+    PetscCall(VfeRegionFormat(name, len, lvl, "body"));
+    *r = VfeMeshInfoFindRegion(info, name);
+  }
+  PetscFunctionReturn(0);
+}
 
 /* A fractured, untreated (or not yet treated) vertebra: -fracture_cancellous_factor f scales the
  * cancellous modulus and strength of the treated level by f (0 < f <= 1).  Returns the intact E
- * (0 when no factor is set) so the baseline can restore it. */
-static PetscErrorCode VfeFracturedLevel(const VfeMeshInfo *info, VfeSegmentReport seg, VfeMaterial *mats,
-                                        PetscReal *intactE)
+ * (0 when no factor is set) so the baseline can restore it.  treated: the first level of
+ * segment_treated ("" when not set). */
+static PetscErrorCode VfeFracturedLevel(const VfeMeshInfo *info, VfeSegmentReport seg, const char *treated,
+                                        VfeMaterial *mats, PetscInt *fractured, PetscReal *intactE)
 {
   PetscReal f = 1;
   PetscBool set;
@@ -90,30 +103,21 @@ static PetscErrorCode VfeFracturedLevel(const VfeMeshInfo *info, VfeSegmentRepor
 
   PetscFunctionBeginUser;
   *intactE             = 0;
-  rec_fractured_region = -1;
+  *fractured = -1;
   PetscCall(PetscOptionsGetReal(NULL, NULL, "-fracture_cancellous_factor", &f, &set));
   if (!set) PetscFunctionReturn(0);
   PetscCheck(f > 0 && f <= 1, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
              "fracture_cancellous_factor = %g must lie in (0, 1]", (double)f);
-  if (seg && seg->treated[0])
-    PetscCall(PetscStrncpy(lvl, seg->treated, sizeof lvl));
-  else
-    PetscCall(PetscOptionsGetString(NULL, NULL, "-segment_treated", lvl, sizeof lvl, NULL));
+  PetscCall(PetscStrncpy(lvl, seg && seg->treated[0] ? seg->treated : treated, sizeof lvl));
   PetscCheck(lvl[0], PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
              "fracture_cancellous_factor: set segment_treated to the fractured level");
-  if (strchr(lvl, ',')) *strchr(lvl, ',') = 0;
-  PetscCall(PetscSNPrintf(name, sizeof name, "%s.cancellous", lvl));
-  rec_fractured_region = VfeMeshInfoFindRegion(info, name);
-  if (rec_fractured_region < 0) { /* a homogenised body (simple geometry) */
-    PetscCall(PetscSNPrintf(name, sizeof name, "%s.body", lvl));
-    rec_fractured_region = VfeMeshInfoFindRegion(info, name);
-  }
-  PetscCheck(rec_fractured_region >= 0, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
+  PetscCall(VfeLevelBone(info, lvl, fractured, name, sizeof name));
+  PetscCheck(*fractured >= 0, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
              "fracture_cancellous_factor: the mesh has no region '%s' (set segment_treated to the fractured level)",
              name);
-  *intactE = mats[rec_fractured_region].E;
-  mats[rec_fractured_region].E *= f;
-  mats[rec_fractured_region].strength *= f;
+  *intactE = mats[*fractured].E;
+  mats[*fractured].E *= f;
+  mats[*fractured].strength *= f;
   PetscFunctionReturn(0);
 }
 
@@ -122,17 +126,13 @@ static PetscErrorCode VfeBaselineMaterials(const VfeMeshInfo *info, const VfeMat
 {
   PetscFunctionBeginUser;
   for (PetscInt r = 0; r < info->nregions; ++r) {
-    const char *name = info->regions[r].name, *dot = strrchr(name, '.');
+    const char *name = info->regions[r].name, *tissue;
+    char lvl[VFE_NAME_LEN];
     base[r] = mats[r];
-    if (dot && !strncmp(dot + 1, "cement", 6)) {
+    if (VfeRegionSplit(name, lvl, sizeof lvl, &tissue) && !strncmp(tissue, "cement", 6)) {
       char bone[VFE_NAME_LEN];
       PetscInt b;
-      PetscCall(PetscSNPrintf(bone, sizeof bone, "%.*s.cancellous", (int)(dot - name), name));
-      b = VfeMeshInfoFindRegion(info, bone);
-      if (b < 0) {
-        PetscCall(PetscSNPrintf(bone, sizeof bone, "%.*s.body", (int)(dot - name), name));
-        b = VfeMeshInfoFindRegion(info, bone);
-      }
+      PetscCall(VfeLevelBone(info, lvl, &b, bone, sizeof bone));
       PetscCheck(b >= 0, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
                  "baseline: no bone region next to '%s' to replace the cement with", name);
       base[r] = mats[b];
@@ -143,8 +143,8 @@ static PetscErrorCode VfeBaselineMaterials(const VfeMeshInfo *info, const VfeMat
 
 /* Solve one load case with the given materials; statistics, indices, plate displacement. */
 static PetscErrorCode VfeSolveCase(VfeSpace sp, const VfeMeshInfo *info, const VfeMaterial *mats, PetscInt sfix,
-                                   PetscInt sload, VfeLoad *load, VfeRunRecord *rec, PetscBool baseline, Vec *ulocal,
-                                   VfeCellFields *cf)
+                                   PetscInt sload, VfeLoad *load, const char *treated, VfeRunRecord *rec,
+                                   PetscBool baseline, Vec *ulocal, VfeCellFields *cf)
 {
   MPI_Comm comm = PetscObjectComm((PetscObject)sp->dm);
   VfeProblem prob;
@@ -199,10 +199,10 @@ static PetscErrorCode VfeSolveCase(VfeSpace sp, const VfeMeshInfo *info, const V
   PetscCall(PetscFree(ys));
   if (baseline) {
     rec->base_stats = stats;
-    PetscCall(VfeComputeIndices(info, mats, stats, &rec->base_ix));
+    PetscCall(VfeComputeIndices(info, mats, stats, treated, &rec->base_ix));
   } else {
     rec->stats = stats;
-    PetscCall(VfeComputeIndices(info, mats, stats, &rec->ix));
+    PetscCall(VfeComputeIndices(info, mats, stats, treated, &rec->ix));
   }
   PetscCall(PetscLogEventEnd(VfeEv.post, 0, 0, 0, 0));
   PetscCall(VecDestroy(&u));
@@ -211,185 +211,304 @@ static PetscErrorCode VfeSolveCase(VfeSpace sp, const VfeMeshInfo *info, const V
   PetscFunctionReturn(0);
 }
 
-/* One case from the current options database, writing into outdir (NULL: -output_dir); mesh_only:
- * stop after the mesh checks and write the mesh outputs. */
-static PetscErrorCode VfeRunCaseInternal(MPI_Comm comm, const char *casefile, const char *outdir_in, PetscBool mesh_only)
-{
-  char outdir[PETSC_MAX_PATH_LEN] = "out/default", meshfile[PETSC_MAX_PATH_LEN] = "",
-       fixed[VFE_NAME_LEN] = "fixed_bottom", load[VFE_NAME_LEN] = "load_top", path[PETSC_MAX_PATH_LEN];
-  PetscBool set, writefields = PETSC_TRUE, baseline = PETSC_FALSE;
-  PetscInt order = 1, nmat = 0, sfix, sload;
-  char **matkeys = NULL;
+/* Everything one case needs between its steps. */
+typedef struct {
+  MPI_Comm comm;
+  const char *casefile;
+  PetscBool mesh_only;
+  PetscLogDouble t0;
+  /* options */
+  char outdir[PETSC_MAX_PATH_LEN], meshfile[PETSC_MAX_PATH_LEN], fixed[VFE_NAME_LEN], load[VFE_NAME_LEN];
+  char treated[32]; /* first level of segment_treated, "" when not set */
+  PetscBool writefields, baseline;
+  PetscInt order, nmat;
+  char **matkeys; /* the material_* keys, checked against the mesh's regions */
+  /* mesh, materials, boundaries */
   DM dm;
+  PetscBool have_info;
   VfeMeshInfo info;
-  VfeMaterial *mats, *bmats = NULL;
+  VfeMaterial *mats, *bmats;
+  PetscInt sfix, sload, fractured;
+  PetscReal intactE; /* cancellous E of the fractured level before softening (0: no fracture) */
+  /* discretisation and results */
   VfeSpace sp;
-  Vec ul, bul;
+  Vec ul;
+  PetscBool have_cf;
+  VfeCellFields cf;
   VfeRunRecord rec;
-  VfeCellFields cf, bcf;
-  PetscLogDouble t0, t1;
-  const char **names;
-  PetscReal intact_cancellous_E = 0;
+} VfeRun;
+
+/* The keys the run reads itself; every key is checked first. */
+static PetscErrorCode VfeRunReadOptions(VfeRun *run, const char *outdir)
+{
+  MPI_Comm comm = run->comm;
+  char *comma;
 
   PetscFunctionBeginUser;
-  PetscCall(PetscTime(&t0));
-  PetscCall(PetscMemzero(&rec, sizeof rec));
-  PetscCallMPI(MPI_Comm_size(comm, &rec.size));
-  PetscCall(VfeRegisterEvents());
-  PetscCall(VfeCheckKeys(comm, &nmat, &matkeys));
-  if (outdir_in)
-    PetscCall(PetscStrncpy(outdir, outdir_in, sizeof outdir));
+  PetscCall(VfeCheckKeys(comm, &run->nmat, &run->matkeys));
+  PetscCall(PetscStrncpy(run->outdir, "out/default", sizeof run->outdir));
+  if (outdir)
+    PetscCall(PetscStrncpy(run->outdir, outdir, sizeof run->outdir));
   else
-    PetscCall(PetscOptionsGetString(NULL, NULL, "-output_dir", outdir, sizeof outdir, NULL));
-  PetscCall(PetscOptionsGetString(NULL, NULL, "-mesh_file", meshfile, sizeof meshfile, &set));
-  PetscCall(PetscOptionsGetInt(NULL, NULL, "-mesh_order", &order, NULL));
-  PetscCheck(order == 1 || order == 2, comm, PETSC_ERR_USER_INPUT,
-             "mesh_order = %" PetscInt_FMT ": allowed values are 1 and 2", order);
-  PetscCall(PetscOptionsGetString(NULL, NULL, "-bc_fixed", fixed, sizeof fixed, NULL));
-  PetscCall(PetscOptionsGetString(NULL, NULL, "-bc_load", load, sizeof load, NULL));
-  PetscCall(PetscOptionsGetBool(NULL, NULL, "-vfe_write_fields", &writefields, NULL));
-  PetscCall(PetscOptionsGetBool(NULL, NULL, "-baseline", &baseline, NULL));
-  PetscCall(PetscStrncpy(rec.cement_material, "pmma", sizeof rec.cement_material));
+    PetscCall(PetscOptionsGetString(NULL, NULL, "-output_dir", run->outdir, sizeof run->outdir, NULL));
+  PetscCall(PetscOptionsGetString(NULL, NULL, "-mesh_file", run->meshfile, sizeof run->meshfile, NULL));
+  run->order = 1;
+  PetscCall(PetscOptionsGetInt(NULL, NULL, "-mesh_order", &run->order, NULL));
+  PetscCheck(run->order == 1 || run->order == 2, comm, PETSC_ERR_USER_INPUT,
+             "mesh_order = %" PetscInt_FMT ": allowed values are 1 and 2", run->order);
+  PetscCall(PetscStrncpy(run->fixed, "fixed_bottom", sizeof run->fixed));
+  PetscCall(PetscStrncpy(run->load, "load_top", sizeof run->load));
+  PetscCall(PetscOptionsGetString(NULL, NULL, "-bc_fixed", run->fixed, sizeof run->fixed, NULL));
+  PetscCall(PetscOptionsGetString(NULL, NULL, "-bc_load", run->load, sizeof run->load, NULL));
+  run->writefields = PETSC_TRUE;
+  PetscCall(PetscOptionsGetBool(NULL, NULL, "-vfe_write_fields", &run->writefields, NULL));
+  PetscCall(PetscOptionsGetBool(NULL, NULL, "-baseline", &run->baseline, NULL));
+  PetscCall(PetscStrncpy(run->rec.cement_material, "pmma", sizeof run->rec.cement_material));
+  PetscCall(PetscOptionsGetString(NULL, NULL, "-cement_material", run->rec.cement_material,
+                                  sizeof run->rec.cement_material, NULL));
+  PetscCall(PetscStrncpy(run->rec.bone_density, "normal", sizeof run->rec.bone_density));
   PetscCall(
-      PetscOptionsGetString(NULL, NULL, "-cement_material", rec.cement_material, sizeof rec.cement_material, NULL));
-  PetscCall(PetscStrncpy(rec.bone_density, "normal", sizeof rec.bone_density));
-  PetscCall(PetscOptionsGetString(NULL, NULL, "-bone_density", rec.bone_density, sizeof rec.bone_density, NULL));
-  PetscCall(VfeLoadFromOptions(comm, &rec.load));
-  PetscCall(VfeMkdirP(comm, outdir));
+      PetscOptionsGetString(NULL, NULL, "-bone_density", run->rec.bone_density, sizeof run->rec.bone_density, NULL));
+  PetscCall(PetscOptionsGetString(NULL, NULL, "-segment_treated", run->treated, sizeof run->treated, NULL));
+  if ((comma = strchr(run->treated, ','))) *comma = 0;
+  PetscCall(VfeLoadFromOptions(comm, &run->rec.load));
+  PetscFunctionReturn(0);
+}
 
-  /* mesh: from a file, or built from the case keys */
+/* The mesh: from -mesh_file, or built from the case keys into outdir/mesh.msh; then loaded,
+ * checked and distributed. */
+static PetscErrorCode VfeRunMesh(VfeRun *run)
+{
+  MPI_Comm comm = run->comm;
+  PetscInt cStart, cEnd, nc;
+
+  PetscFunctionBeginUser;
+  PetscCall(VfeMkdirP(comm, run->outdir));
   PetscCall(PetscLogEventBegin(VfeEv.mesh, 0, 0, 0, 0));
-  if (!meshfile[0]) {
-    PetscCall(PetscSNPrintf(meshfile, sizeof meshfile, "%s/mesh.msh", outdir));
-    PetscCall(VfeBuildSegmentMesh(comm, meshfile, &rec.seg));
-    if (rec.seg) PetscCall(VfeSegmentReportView(rec.seg, PETSC_VIEWER_STDOUT_(comm)));
+  if (!run->meshfile[0]) {
+    PetscCall(PetscSNPrintf(run->meshfile, sizeof run->meshfile, "%s/mesh.msh", run->outdir));
+    PetscCall(VfeBuildSegmentMesh(comm, run->meshfile, &run->rec.seg));
+    if (run->rec.seg) PetscCall(VfeSegmentReportView(run->rec.seg, PETSC_VIEWER_STDOUT_(comm)));
   }
-  PetscCall(VfeMeshLoad(comm, meshfile, &dm, &info));
-  PetscCall(DMSetFromOptions(dm));
+  PetscCall(VfeMeshLoad(comm, run->meshfile, &run->dm, &run->info));
+  run->have_info = PETSC_TRUE;
+  PetscCall(DMSetFromOptions(run->dm));
   PetscCall(PetscLogEventEnd(VfeEv.mesh, 0, 0, 0, 0));
-  {
-    PetscInt cStart, cEnd, nc;
-    PetscCall(DMPlexGetHeightStratum(dm, 0, &cStart, &cEnd));
-    nc = cEnd - cStart;
-    PetscCallMPI(MPI_Allreduce(&nc, &rec.ncells, 1, MPIU_INT, MPI_SUM, comm));
-  }
+  PetscCall(DMPlexGetHeightStratum(run->dm, 0, &cStart, &cEnd));
+  nc = cEnd - cStart;
+  PetscCallMPI(MPI_Allreduce(&nc, &run->rec.ncells, 1, MPIU_INT, MPI_SUM, comm));
   PetscCall(PetscPrintf(
       comm, "vfe: mesh %s: %" PetscInt_FMT " tetrahedra, %" PetscInt_FMT " regions, %" PetscInt_FMT " boundaries\n",
-      meshfile, rec.ncells, info.nregions, info.nsurfaces));
+      run->meshfile, run->rec.ncells, run->info.nregions, run->info.nsurfaces));
+  PetscFunctionReturn(0);
+}
 
-  /* materials */
-  PetscCall(PetscMalloc1(info.nregions, &mats));
-  PetscCall(PetscMalloc1(info.nregions, &names));
-  for (PetscInt r = 0; r < info.nregions; ++r) names[r] = info.regions[r].name;
-  for (PetscInt k = 0; k < nmat; ++k) PetscCall(VfeMaterialsCheckKey(matkeys[k], info.nregions, names));
-  PetscCall(VfeMaterialsResolve(info.nregions, names, mats));
+/* Materials of the mesh's regions (material_* keys checked against them), a fractured level, and
+ * the warning for nearly incompressible regions on P1. */
+static PetscErrorCode VfeRunMaterials(VfeRun *run)
+{
+  const VfeMeshInfo *info = &run->info;
+  const char **names;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscMalloc1(info->nregions, &run->mats));
+  PetscCall(PetscMalloc1(info->nregions, &names));
+  for (PetscInt r = 0; r < info->nregions; ++r) names[r] = info->regions[r].name;
+  for (PetscInt k = 0; k < run->nmat; ++k) PetscCall(VfeMaterialsCheckKey(run->matkeys[k], info->nregions, names));
+  PetscCall(VfeMaterialsResolve(info->nregions, names, run->mats));
   PetscCall(PetscFree(names));
-  PetscCall(VfeFracturedLevel(&info, rec.seg, mats, &intact_cancellous_E));
-  for (PetscInt k = 0; k < nmat; ++k) PetscCall(PetscFree(matkeys[k]));
-  PetscCall(PetscFree(matkeys));
-  if (order == 1)
-    for (PetscInt r = 0; r < info.nregions; ++r)
-      if (mats[r].nu >= 0.49)
-        PetscCall(PetscPrintf(comm,
+  PetscCall(VfeFracturedLevel(info, run->rec.seg, run->treated, run->mats, &run->fractured, &run->intactE));
+  if (run->order == 1)
+    for (PetscInt r = 0; r < info->nregions; ++r)
+      if (run->mats[r].nu >= 0.49)
+        PetscCall(PetscPrintf(run->comm,
                               "vfe: warning: region %s has nu = %g: P1 tetrahedra lock for nearly incompressible "
                               "material; use mesh_order 2 "
                               "for locking-free results there\n",
-                              info.regions[r].name, (double)mats[r].nu));
+                              info->regions[r].name, (double)run->mats[r].nu));
+  PetscFunctionReturn(0);
+}
 
-  sfix  = VfeMeshInfoFindSurface(&info, fixed);
-  sload = VfeMeshInfoFindSurface(&info, load);
-  PetscCheck(sfix >= 0, comm, PETSC_ERR_USER_INPUT, "bc_fixed = '%s' matches no boundary surface of the mesh", fixed);
-  PetscCheck(sload >= 0, comm, PETSC_ERR_USER_INPUT, "bc_load = '%s' matches no boundary surface of the mesh", load);
-  if (mesh_only) {
-    PetscCall(PetscPrintf(comm, "vfe: mesh checked: %" PetscInt_FMT " regions:", info.nregions));
-    for (PetscInt r = 0; r < info.nregions; ++r) PetscCall(PetscPrintf(comm, " %s", info.regions[r].name));
-    PetscCall(PetscPrintf(comm, "\n"));
-    PetscCall(VfeSpaceCreate(dm, 1, &sp));
-    PetscCall(VfeWriteMeshOutputs(comm, outdir, sp, &info, rec.seg, meshfile));
-    PetscCall(VfeSpaceDestroy(&sp));
-    PetscCall(
-        PetscPrintf(comm, "vfe: wrote %s/mesh.hdf (ParaView, cell data region) and %s/mesh.json\n", outdir, outdir));
-    PetscCall(DMDestroy(&dm));
-    PetscCall(VfeMeshInfoDestroy(&info));
-    PetscCall(PetscFree(mats));
-    if (rec.seg) PetscCall(VfeSegmentReportDestroy(&rec.seg));
-    PetscFunctionReturn(0);
-  }
+/* The clamped and the loaded boundary surfaces by name. */
+static PetscErrorCode VfeRunBoundaries(VfeRun *run)
+{
+  PetscFunctionBeginUser;
+  run->sfix  = VfeMeshInfoFindSurface(&run->info, run->fixed);
+  run->sload = VfeMeshInfoFindSurface(&run->info, run->load);
+  PetscCheck(run->sfix >= 0, run->comm, PETSC_ERR_USER_INPUT,
+             "bc_fixed = '%s' matches no boundary surface of the mesh", run->fixed);
+  PetscCheck(run->sload >= 0, run->comm, PETSC_ERR_USER_INPUT,
+             "bc_load = '%s' matches no boundary surface of the mesh", run->load);
+  PetscFunctionReturn(0);
+}
 
-  /* discretisation, loads, solve(s) */
+/* vfe mesh: the region list, mesh.hdf and mesh.json. */
+static PetscErrorCode VfeRunWriteMeshOutputs(VfeRun *run)
+{
+  MPI_Comm comm = run->comm;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscPrintf(comm, "vfe: mesh checked: %" PetscInt_FMT " regions:", run->info.nregions));
+  for (PetscInt r = 0; r < run->info.nregions; ++r) PetscCall(PetscPrintf(comm, " %s", run->info.regions[r].name));
+  PetscCall(PetscPrintf(comm, "\n"));
+  PetscCall(VfeSpaceCreate(run->dm, 1, &run->sp));
+  PetscCall(VfeWriteMeshOutputs(comm, run->outdir, run->sp, &run->info, run->rec.seg, run->meshfile));
+  PetscCall(PetscPrintf(comm, "vfe: wrote %s/mesh.hdf (ParaView, cell data region) and %s/mesh.json\n", run->outdir,
+                        run->outdir));
+  PetscFunctionReturn(0);
+}
+
+/* Discretisation, load set-up and the solve of the case; the equilibrium and stiffness report. */
+static PetscErrorCode VfeRunSolve(VfeRun *run)
+{
+  MPI_Comm comm     = run->comm;
+  VfeRunRecord *rec = &run->rec;
+
+  PetscFunctionBeginUser;
   PetscCall(PetscLogEventBegin(VfeEv.setup, 0, 0, 0, 0));
-  PetscCall(VfeSpaceCreate(dm, order, &sp));
-  PetscCall(VfeLoadSetUp(sp, sload, &rec.load));
+  PetscCall(VfeSpaceCreate(run->dm, run->order, &run->sp));
+  PetscCall(VfeLoadSetUp(run->sp, run->sload, &rec->load));
   PetscCall(PetscLogEventEnd(VfeEv.setup, 0, 0, 0, 0));
-  rec.ndofs = 3 * sp->nglobal;
-  rec.order = order;
+  rec->ndofs = 3 * run->sp->nglobal;
+  rec->order = run->order;
   PetscCall(PetscPrintf(
-      comm, "vfe: P%" PetscInt_FMT ", %" PetscInt_FMT " dofs on %d ranks; load %s: %.6g N axial, %.6g N m %s\n", order,
-      rec.ndofs, rec.size, rec.load.preset, (double)rec.load.force, (double)(rec.load.moment / 1000), rec.load.mode));
-  PetscCall(VfeSolveCase(sp, &info, mats, sfix, sload, &rec.load, &rec, PETSC_FALSE, &ul, &cf));
+      comm, "vfe: P%" PetscInt_FMT ", %" PetscInt_FMT " dofs on %d ranks; load %s: %.6g N axial, %.6g N m %s\n",
+      run->order, rec->ndofs, rec->size, rec->load.preset, (double)rec->load.force, (double)(rec->load.moment / 1000),
+      rec->load.mode));
+  PetscCall(VfeSolveCase(run->sp, &run->info, run->mats, run->sfix, run->sload, &rec->load, run->treated, rec,
+                         PETSC_FALSE, &run->ul, &run->cf));
+  run->have_cf = PETSC_TRUE;
   PetscCall(PetscPrintf(
       comm,
       "vfe: applied force (%.4g, %.4g, %.4g) N, reaction (%.4g, %.4g, %.4g) N; applied moment (%.4g, %.4g, %.4g) N mm, "
       "reaction (%.4g, %.4g, %.4g) N mm\n",
-      (double)rec.Fapp[0], (double)rec.Fapp[1], (double)rec.Fapp[2], (double)rec.Freac[0], (double)rec.Freac[1],
-      (double)rec.Freac[2], (double)rec.Mapp[0], (double)rec.Mapp[1], (double)rec.Mapp[2], (double)rec.Mreac[0],
-      (double)rec.Mreac[1], (double)rec.Mreac[2]));
+      (double)rec->Fapp[0], (double)rec->Fapp[1], (double)rec->Fapp[2], (double)rec->Freac[0], (double)rec->Freac[1],
+      (double)rec->Freac[2], (double)rec->Mapp[0], (double)rec->Mapp[1], (double)rec->Mapp[2], (double)rec->Mreac[0],
+      (double)rec->Mreac[1], (double)rec->Mreac[2]));
   PetscCall(PetscPrintf(comm, "vfe: load-plate displacement %.6g mm, segment stiffness %.6g N/mm\n",
-                        (double)rec.plate_uz, (double)rec.stiffness));
-  if (baseline) {
-    PetscCall(PetscMalloc1(info.nregions, &bmats));
-    PetscCall(VfeBaselineMaterials(&info, mats, bmats));
-    if (intact_cancellous_E > 0) /* the intact baseline has no fracture: restore the treated level's bone */
-      for (PetscInt r = 0; r < info.nregions; ++r)
-        if (bmats[r].E == mats[r].E && !strcmp(mats[r].name, "cancellous") && r == rec_fractured_region)
-          bmats[r].E = intact_cancellous_E;
-    PetscCall(VfeSolveCase(sp, &info, bmats, sfix, sload, &rec.load, &rec, PETSC_TRUE, &bul, &bcf));
-    PetscCall(VecDestroy(&bul));
-    PetscCall(VfeCellFieldsDestroy(&bcf));
-  }
-  if (rec.ix.treated[0])
-    PetscCall(PetscPrintf(comm,
+                        (double)rec->plate_uz, (double)rec->stiffness));
+  PetscFunctionReturn(0);
+}
+
+/* The intact baseline: the same mesh and load, cement replaced by its level's bone, no fracture. */
+static PetscErrorCode VfeRunBaseline(VfeRun *run)
+{
+  const VfeMeshInfo *info = &run->info;
+  Vec bul;
+  VfeCellFields bcf;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscMalloc1(info->nregions, &run->bmats));
+  PetscCall(VfeBaselineMaterials(info, run->mats, run->bmats));
+  if (run->intactE > 0) /* the intact baseline has no fracture: restore the treated level's bone */
+    for (PetscInt r = 0; r < info->nregions; ++r)
+      if (run->bmats[r].E == run->mats[r].E && !strcmp(run->mats[r].name, "cancellous") && r == run->fractured)
+        run->bmats[r].E = run->intactE;
+  PetscCall(VfeSolveCase(run->sp, info, run->bmats, run->sfix, run->sload, &run->rec.load, run->treated, &run->rec,
+                         PETSC_TRUE, &bul, &bcf));
+  PetscCall(VecDestroy(&bul));
+  PetscCall(VfeCellFieldsDestroy(&bcf));
+  PetscFunctionReturn(0);
+}
+
+/* The headline indices on the terminal (relative ones with the baseline). */
+static PetscErrorCode VfeRunPrintIndices(VfeRun *run)
+{
+  const VfeRunRecord *rec = &run->rec;
+
+  PetscFunctionBeginUser;
+  if (rec->ix.treated[0])
+    PetscCall(PetscPrintf(run->comm,
                           "vfe: treated %s: factor of risk %.3g; adjacent endplates (%s inferior, %s superior): von "
                           "Mises mean %.4g, %.4g MPa\n",
-                          rec.ix.treated, (double)rec.ix.treated_risk, rec.ix.above, rec.ix.below,
-                          (double)rec.ix.adj_above_vm_mean, (double)rec.ix.adj_below_vm_mean));
-  if (baseline && rec.ix.treated[0])
-    PetscCall(PetscPrintf(comm,
+                          rec->ix.treated, (double)rec->ix.treated_risk, rec->ix.above, rec->ix.below,
+                          (double)rec->ix.adj_above_vm_mean, (double)rec->ix.adj_below_vm_mean));
+  if (run->baseline && rec->ix.treated[0])
+    PetscCall(PetscPrintf(run->comm,
                           "vfe: relative to the intact baseline: stiffness %.3g, treated risk %.3g, adjacent risk %.3g "
                           "(above), %.3g (below)\n",
-                          (double)(rec.stiffness / rec.base_stiffness),
-                          (double)(rec.ix.treated_risk / rec.base_ix.treated_risk),
-                          (double)(rec.ix.adj_above_risk / rec.base_ix.adj_above_risk),
-                          (double)(rec.ix.adj_below_risk / rec.base_ix.adj_below_risk)));
+                          (double)(rec->stiffness / rec->base_stiffness),
+                          (double)(rec->ix.treated_risk / rec->base_ix.treated_risk),
+                          (double)(rec->ix.adj_above_risk / rec->base_ix.adj_above_risk),
+                          (double)(rec->ix.adj_below_risk / rec->base_ix.adj_below_risk)));
+  PetscFunctionReturn(0);
+}
 
+/* fields.hdf, then metrics.csv and summary.json (last: it marks a finished case) with the timings. */
+static PetscErrorCode VfeRunWriteOutputs(VfeRun *run)
+{
+  MPI_Comm comm     = run->comm;
+  VfeRunRecord *rec = &run->rec;
+  char path[PETSC_MAX_PATH_LEN];
+  PetscLogDouble t1;
+
+  PetscFunctionBeginUser;
   PetscCall(PetscLogEventBegin(VfeEv.output, 0, 0, 0, 0));
-  if (writefields) {
-    PetscCall(PetscSNPrintf(path, sizeof path, "%s/fields.hdf", outdir));
-    PetscCall(VfeWriteFields(comm, path, sp, ul, &cf, &info, &rec.ix));
+  if (run->writefields) {
+    PetscCall(PetscSNPrintf(path, sizeof path, "%s/fields.hdf", run->outdir));
+    PetscCall(VfeWriteFields(comm, path, run->sp, run->ul, &run->cf, &run->info, &rec->ix));
   }
   PetscCall(PetscLogEventEnd(VfeEv.output, 0, 0, 0, 0));
   PetscCall(PetscTime(&t1));
-  rec.casefile = casefile, rec.meshfile = meshfile, rec.outdir = outdir, rec.info = &info, rec.mats = mats;
-  rec.t_mesh = VfeEventTime(comm, VfeEv.mesh), rec.t_setup = VfeEventTime(comm, VfeEv.setup);
-  rec.t_asm = VfeEventTime(comm, VfeEv.assembly), rec.t_pc = VfeEventTime(comm, VfeEv.pcsetup);
-  rec.t_solve = VfeEventTime(comm, VfeEv.solve), rec.t_post = VfeEventTime(comm, VfeEv.post);
-  rec.t_out = VfeEventTime(comm, VfeEv.output), rec.t_total = (PetscReal)(t1 - t0);
-  PetscCall(VfeWriteRunOutputs(comm, &rec));
+  rec->casefile = run->casefile, rec->meshfile = run->meshfile, rec->outdir = run->outdir, rec->info = &run->info;
+  rec->mats    = run->mats;
+  rec->t_mesh = VfeEventTime(comm, VfeEv.mesh), rec->t_setup = VfeEventTime(comm, VfeEv.setup);
+  rec->t_asm = VfeEventTime(comm, VfeEv.assembly), rec->t_pc = VfeEventTime(comm, VfeEv.pcsetup);
+  rec->t_solve = VfeEventTime(comm, VfeEv.solve), rec->t_post = VfeEventTime(comm, VfeEv.post);
+  rec->t_out = VfeEventTime(comm, VfeEv.output), rec->t_total = (PetscReal)(t1 - run->t0);
+  PetscCall(VfeWriteRunOutputs(comm, rec));
   PetscCall(PetscPrintf(
       comm,
       "vfe: wrote %s/summary.json%s (mesh %.2f s, assembly %.2f s, solver set-up %.2f s, solve %.2f s, total %.2f s)\n",
-      outdir, writefields ? " and fields.hdf" : "", (double)rec.t_mesh, (double)rec.t_asm, (double)rec.t_pc,
-      (double)rec.t_solve, (double)rec.t_total));
-  PetscCall(VfeCellFieldsDestroy(&cf));
-  PetscCall(PetscFree(rec.stats));
-  PetscCall(PetscFree(rec.base_stats));
-  PetscCall(PetscFree(bmats));
-  if (rec.seg) PetscCall(VfeSegmentReportDestroy(&rec.seg));
-  PetscCall(VecDestroy(&ul));
-  PetscCall(VfeSpaceDestroy(&sp));
-  PetscCall(DMDestroy(&dm));
-  PetscCall(VfeMeshInfoDestroy(&info));
-  PetscCall(PetscFree(mats));
+      run->outdir, run->writefields ? " and fields.hdf" : "", (double)rec->t_mesh, (double)rec->t_asm,
+      (double)rec->t_pc, (double)rec->t_solve, (double)rec->t_total));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode VfeRunDestroy(VfeRun *run)
+{
+  PetscFunctionBeginUser;
+  for (PetscInt k = 0; k < run->nmat; ++k) PetscCall(PetscFree(run->matkeys[k]));
+  PetscCall(PetscFree(run->matkeys));
+  if (run->have_cf) PetscCall(VfeCellFieldsDestroy(&run->cf));
+  PetscCall(PetscFree(run->rec.stats));
+  PetscCall(PetscFree(run->rec.base_stats));
+  PetscCall(PetscFree(run->bmats));
+  if (run->rec.seg) PetscCall(VfeSegmentReportDestroy(&run->rec.seg));
+  PetscCall(VecDestroy(&run->ul));
+  if (run->sp) PetscCall(VfeSpaceDestroy(&run->sp));
+  PetscCall(DMDestroy(&run->dm));
+  if (run->have_info) PetscCall(VfeMeshInfoDestroy(&run->info));
+  PetscCall(PetscFree(run->mats));
+  PetscFunctionReturn(0);
+}
+
+/* One case from the current options database, writing into outdir (NULL: -output_dir); mesh_only:
+ * stop after the mesh checks and write the mesh outputs.  On an error the steps' resources are
+ * left to the process exit, as before (a sweep goes on with the next case). */
+static PetscErrorCode VfeRunCaseInternal(MPI_Comm comm, const char *casefile, const char *outdir, PetscBool mesh_only)
+{
+  VfeRun run;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscMemzero(&run, sizeof run));
+  run.comm = comm, run.casefile = casefile, run.mesh_only = mesh_only, run.fractured = -1;
+  PetscCall(PetscTime(&run.t0));
+  PetscCallMPI(MPI_Comm_size(comm, &run.rec.size));
+  PetscCall(VfeRegisterEvents());
+  PetscCall(VfeRunReadOptions(&run, outdir));
+  PetscCall(VfeRunMesh(&run));
+  PetscCall(VfeRunMaterials(&run));
+  PetscCall(VfeRunBoundaries(&run));
+  if (mesh_only) {
+    PetscCall(VfeRunWriteMeshOutputs(&run));
+  } else {
+    PetscCall(VfeRunSolve(&run));
+    if (run.baseline) PetscCall(VfeRunBaseline(&run));
+    PetscCall(VfeRunPrintIndices(&run));
+    PetscCall(VfeRunWriteOutputs(&run));
+  }
+  PetscCall(VfeRunDestroy(&run));
   PetscFunctionReturn(0);
 }
 

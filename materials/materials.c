@@ -23,6 +23,7 @@
  */
 #include "vfematerials.h"
 #include "vfekeys.h"
+#include "vferegion.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -52,8 +53,9 @@ static PetscErrorCode VfeLibraryGet(PetscOptions *lib)
 /* Material name of a region: tissue after the last '.', endplate_* -> endplate, cement* -> the cement. */
 static PetscErrorCode VfeRegionMaterialName(const char *region, char *name, size_t len)
 {
-  const char *dot    = strrchr(region, '.');
-  const char *tissue = dot ? dot + 1 : region;
+  const char *tissue;
+  char level[VFE_REGION_LEN];
+  const PetscBool dot = VfeRegionSplit(region, level, sizeof level, &tissue);
 
   PetscFunctionBeginUser;
   if (dot && !strncmp(tissue, "endplate", 8)) {
@@ -207,14 +209,11 @@ PetscErrorCode VfeMaterialsResolve(PetscInt nregions, const char *const names[],
     PetscCheck(frac > 0 && frac <= 1, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
                "cement_diffuse_fraction = %g must lie in (0, 1]", (double)frac);
     for (PetscInt r = 0; r < nregions; ++r) {
-      const char *dot = strrchr(names[r], '.');
-      if (!dot || strcmp(dot + 1, "cement")) continue;
+      if (!strchr(names[r], '.') || strcmp(VfeRegionTissue(names[r]), "cement")) continue;
       for (PetscInt b = 0; b < nregions; ++b) {
-        const char *bd = strrchr(names[b], '.');
+        const char *bt = VfeRegionTissue(names[b]);
         char cement[64];
-        if (!bd || (strcmp(bd + 1, "cancellous") && strcmp(bd + 1, "body")) || bd - names[b] != dot - names[r] ||
-            strncmp(names[b], names[r], (size_t)(dot - names[r])))
-          continue;
+        if ((strcmp(bt, "cancellous") && strcmp(bt, "body")) || !VfeRegionSameLevel(names[b], names[r])) continue;
         VfeHashinShtrikman(mats[b].E, mats[b].nu, mats[r].E, mats[r].nu, frac, &mats[r].E, &mats[r].nu);
         mats[r].strength = frac * mats[r].strength + (1 - frac) * mats[b].strength;
         PetscCall(PetscStrncpy(cement, mats[r].name, sizeof cement));

@@ -2,8 +2,9 @@
  * risk.c - headline indices of a segment run: adjacent endplate stress, intradiscal pressure and
  * the risk indices of the treated and the adjacent vertebrae.
  *
- * Levels are read from the region names (<lvl>.<tissue>).  The treated level is the first of
- * -segment_treated, else the level that holds a <lvl>.cement region.  Its neighbours are the
+ * Levels are read from the region names (<lvl>.<tissue>, util/vferegion.h).  The treated level is
+ * the one the caller names (the first of segment_treated), else the level that holds a <lvl>.cement
+ * region.  Its neighbours are the
  * previous (cranial, "above") and next (caudal, "below") levels in T12, L1, ..., L5 order that
  * exist in the mesh.
  *
@@ -20,17 +21,18 @@
  * Relative risk (run with -baseline) is the same index divided by the intact baseline's.
  */
 #include "vfepost.h"
+#include "vferegion.h"
 #include <math.h>
 #include <string.h>
 
 #define VFE_NAN ((PetscReal)NAN)
 
-static const char *vfe_levels[] = {"T12", "L1", "L2", "L3", "L4", "L5"};
+#define vfe_levels VfeLevelNames
 
 static PetscInt VfeFind(const VfeMeshInfo *info, const char *lvl, const char *tissue)
 {
   char name[VFE_NAME_LEN];
-  PetscSNPrintf(name, sizeof name, "%s.%s", lvl, tissue);
+  if (VfeRegionFormat(name, sizeof name, lvl, tissue)) return -1;
   return VfeMeshInfoFindRegion(info, name);
 }
 
@@ -60,21 +62,14 @@ static PetscReal VfeYield(const VfeMeshInfo *info, const VfeRegionStats *st, con
 }
 
 PetscErrorCode VfeComputeIndices(const VfeMeshInfo *info, const VfeMaterial *mats, const VfeRegionStats *st,
-                                 VfeIndices *ix)
+                                 const char *treated, VfeIndices *ix)
 {
-  char buf[64];
-  PetscBool set;
-  PetscInt t = -1;
+  const char *buf = treated ? treated : "";
+  PetscInt t      = -1;
 
   PetscFunctionBeginUser;
   PetscCall(PetscMemzero(ix, sizeof *ix));
-  buf[0] = 0;
-  PetscCall(PetscOptionsGetString(NULL, NULL, "-segment_treated", buf, sizeof buf, &set));
-  if (set) {
-    char *comma = strchr(buf, ',');
-    if (comma) *comma = 0;
-  }
-  for (PetscInt i = 0; i < 6; ++i) {
+  for (PetscInt i = 0; i < VFE_NLEVELS; ++i) {
     if (buf[0] && !strcmp(buf, vfe_levels[i]) && VfeLevelPresent(info, vfe_levels[i])) t = i;
     if (!buf[0] && t < 0 && VfeFind(info, vfe_levels[i], "cement") >= 0) t = i;
   }
@@ -85,7 +80,7 @@ PetscErrorCode VfeComputeIndices(const VfeMeshInfo *info, const VfeMaterial *mat
     PetscCall(PetscStrncpy(ix->treated, vfe_levels[t], sizeof ix->treated));
     for (PetscInt i = t - 1; i >= 0 && !ix->above[0]; --i)
       if (VfeLevelPresent(info, vfe_levels[i])) PetscCall(PetscStrncpy(ix->above, vfe_levels[i], sizeof ix->above));
-    for (PetscInt i = t + 1; i < 6 && !ix->below[0]; ++i)
+    for (PetscInt i = t + 1; i < VFE_NLEVELS && !ix->below[0]; ++i)
       if (VfeLevelPresent(info, vfe_levels[i])) PetscCall(PetscStrncpy(ix->below, vfe_levels[i], sizeof ix->below));
     ix->treated_risk = VfeLevelRisk(info, mats, st, ix->treated);
     {
@@ -107,10 +102,10 @@ PetscErrorCode VfeComputeIndices(const VfeMeshInfo *info, const VfeMaterial *mat
     }
   }
   for (PetscInt r = 0; r < info->nregions && ix->ndiscs < VFE_MAX_DISCS; ++r) {
-    const char *dot = strrchr(info->regions[r].name, '.');
-    if (!dot || strcmp(dot + 1, "nucleus")) continue;
-    PetscCall(PetscStrncpy(ix->disc[ix->ndiscs], info->regions[r].name,
-                           PetscMin((size_t)(dot - info->regions[r].name + 1), sizeof ix->disc[0])));
+    const char *tissue;
+    if (!VfeRegionSplit(info->regions[r].name, ix->disc[ix->ndiscs], sizeof ix->disc[0], &tissue) ||
+        strcmp(tissue, "nucleus"))
+      continue;
     ix->idp[ix->ndiscs++] = st[r].pressure_mean;
   }
   PetscFunctionReturn(0);

@@ -51,8 +51,9 @@ typedef struct {
   PetscReal idp[VFE_MAX_DISCS]; /* intradiscal pressure of each nucleus (MPa) */
 } VfeIndices;
 
+/* treated: the treated level (e.g. "L2"; NULL or "": the level that holds a <lvl>.cement region). */
 PETSC_EXTERN PetscErrorCode VfeComputeIndices(const VfeMeshInfo *info, const VfeMaterial *mats,
-                                              const VfeRegionStats *stats, VfeIndices *ix);
+                                              const VfeRegionStats *stats, const char *treated, VfeIndices *ix);
 
 /* Everything a run reports (postproc/summary.c writes it). */
 typedef struct {

@@ -7,12 +7,11 @@
  * more than one key or the mesh stay with the component that reads the key.
  */
 #include "vfekeys.h"
+#include "vferegion.h"
 #include <ctype.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-
-static const char *const vfe_levels[] = {"T12", "L1", "L2", "L3", "L4", "L5"};
 
 /* placeholder match: <LVL> one level name, <...> one or more [A-Za-z0-9_] (shortest first) */
 static PetscBool Match(const char *p, const char *s)
@@ -22,9 +21,9 @@ static PetscBool Match(const char *p, const char *s)
     const char *close = strchr(p, '>');
     if (!close) return PETSC_FALSE;
     if (!strncmp(p, "<LVL>", 5)) {
-      for (size_t i = 0; i < sizeof vfe_levels / sizeof vfe_levels[0]; ++i) {
-        size_t n = strlen(vfe_levels[i]);
-        if (!strncmp(s, vfe_levels[i], n) && Match(close + 1, s + n)) return PETSC_TRUE;
+      for (PetscInt i = 0; i < VFE_NLEVELS; ++i) {
+        size_t n = strlen(VfeLevelNames[i]);
+        if (!strncmp(s, VfeLevelNames[i], n) && Match(close + 1, s + n)) return PETSC_TRUE;
       }
       return PETSC_FALSE;
     }
