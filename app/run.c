@@ -13,33 +13,10 @@
 #include "vfepost.h"
 #include "vfeoutput.h"
 #include "vferegion.h"
+#include "vfefile.h"
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
-
-static PetscErrorCode VfeMkdirP(MPI_Comm comm, const char *dir)
-{
-  PetscMPIInt rank;
-  int err = 0;
-
-  PetscFunctionBeginUser;
-  PetscCallMPI(MPI_Comm_rank(comm, &rank));
-  if (!rank) {
-    char tmp[PETSC_MAX_PATH_LEN];
-    PetscCall(PetscStrncpy(tmp, dir, sizeof tmp));
-    for (char *p = tmp + 1; *p && !err; ++p)
-      if (*p == '/') {
-        *p = 0;
-        if (mkdir(tmp, 0777) && errno != EEXIST) err = errno;
-        *p = '/';
-      }
-    if (!err && mkdir(tmp, 0777) && errno != EEXIST) err = errno;
-  }
-  PetscCallMPI(MPI_Bcast(&err, 1, MPI_INT, 0, comm));
-  PetscCheck(!err, comm, PETSC_ERR_FILE_WRITE, "output_dir '%s' cannot be created: %s", dir, strerror(err));
-  PetscFunctionReturn(0);
-}
 
 static PetscReal VfeEventTime(MPI_Comm comm, PetscLogEvent ev)
 {
@@ -283,7 +260,7 @@ static PetscErrorCode VfeRunMesh(VfeRun *run)
   PetscInt cStart, cEnd, nc;
 
   PetscFunctionBeginUser;
-  PetscCall(VfeMkdirP(comm, run->outdir));
+  PetscCall(VfeMkdirPCollective(comm, run->outdir, "output_dir"));
   PetscCall(PetscLogEventBegin(VfeEv.mesh, 0, 0, 0, 0));
   if (!run->meshfile[0]) {
     PetscCall(PetscSNPrintf(run->meshfile, sizeof run->meshfile, "%s/mesh.msh", run->outdir));

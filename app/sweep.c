@@ -15,12 +15,12 @@
  */
 #include "vfeapp.h"
 #include "vfesweeptable.h"
+#include "vfefile.h"
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #define VFE_SWEEP_MAX_VALUES 4096
@@ -44,14 +44,6 @@ enum { VFE_CASE_OK, VFE_CASE_RESUMED, VFE_CASE_FAILED };
 
 /* ---------------------------------------------------------------- small helpers (any rank) */
 
-static PetscBool VfeFileReadable(const char *path)
-{
-  FILE *f = fopen(path, "r");
-  if (!f) return PETSC_FALSE;
-  fclose(f);
-  return PETSC_TRUE;
-}
-
 /* Collective: whether path can be read on rank 0. */
 static PetscErrorCode VfeSweepReadable(MPI_Comm comm, const char *path, PetscBool *ok)
 {
@@ -64,22 +56,6 @@ static PetscErrorCode VfeSweepReadable(MPI_Comm comm, const char *path, PetscBoo
   PetscCallMPI(MPI_Bcast(&r, 1, MPI_INT, 0, comm));
   *ok = r ? PETSC_TRUE : PETSC_FALSE;
   PetscFunctionReturn(0);
-}
-
-/* mkdir -p on the calling rank; returns errno or 0 */
-static int VfeMkdirs(const char *dir)
-{
-  char tmp[PETSC_MAX_PATH_LEN];
-  if (strlen(dir) >= sizeof tmp) return ENAMETOOLONG;
-  strcpy(tmp, dir);
-  for (char *p = tmp + 1; *p; ++p)
-    if (*p == '/') {
-      *p = 0;
-      if (mkdir(tmp, 0777) && errno != EEXIST) return errno;
-      *p = '/';
-    }
-  if (mkdir(tmp, 0777) && errno != EEXIST) return errno;
-  return 0;
 }
 
 /* characters that may appear in a case directory name; others become '-' */
@@ -559,7 +535,7 @@ PetscErrorCode VfeSweep(MPI_Comm comm, const char *studyfile, VfeRunCaseFn run)
   if (!rank) {
     char cases[PETSC_MAX_PATH_LEN];
     PetscCall(PetscSNPrintf(cases, sizeof cases, "%s/cases", s.outdir));
-    err = VfeMkdirs(cases);
+    err = VfeMkdirP(cases);
   }
   PetscCallMPI(MPI_Bcast(&err, 1, MPI_INT, 0, comm));
   PetscCheck(!err, comm, PETSC_ERR_FILE_WRITE, "output directory '%s/cases' cannot be created: %s", s.outdir,

@@ -6,6 +6,7 @@
  * or mesher call reads like any other vfe error.
  */
 #include "vfemesh.h"
+#include "vfefile.h"
 #include <stdio.h>
 
 PetscErrorCode VfeGmshCheck(int ierr, const char *what, const char *file, int line)
@@ -28,12 +29,12 @@ PetscErrorCode VfeGmshWriteMesh(const char *path)
 
   PetscFunctionBeginUser;
   /* the temp name keeps the .msh extension: Gmsh picks the format from it */
-  PetscCall(PetscSNPrintf(tmp, sizeof tmp, "%s.part.msh", path));
+  PetscCall(VfeFilePartName(path, ".msh", tmp, sizeof tmp));
   PetscCall(VfeGmshCall((gmshOptionSetNumber("Mesh.MshFileVersion", 4.1, &ierr), ierr), "set MSH version"));
   PetscCall(VfeGmshCall((gmshOptionSetNumber("Mesh.Binary", 1, &ierr), ierr), "set MSH binary"));
   PetscCall(VfeGmshCall((gmshOptionSetNumber("Mesh.SaveAll", 0, &ierr), ierr), "set SaveAll"));
   PetscCall(VfeGmshCall((gmshWrite(tmp, &ierr), ierr), tmp));
-  PetscCheck(rename(tmp, path) == 0, PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "cannot rename %s to %s", tmp, path);
+  PetscCall(VfeFilePublish(tmp, path));
   PetscFunctionReturn(0);
 }
 

@@ -11,12 +11,12 @@
  * Rank 0 only.  Every file is written as <name>.part and renamed when complete.
  */
 #include "vfesweeptable.h"
+#include "vfefile.h"
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 /* one case as handed over, before the columns are known */
 typedef struct {
@@ -53,30 +53,6 @@ static double VfeNum(const char *s)
   return *end ? NAN : v;
 }
 
-/* mkdir -p on the calling rank; returns errno or 0 */
-static int VfeMkdirs(const char *dir)
-{
-  char tmp[PETSC_MAX_PATH_LEN];
-  if (strlen(dir) >= sizeof tmp) return ENAMETOOLONG;
-  strcpy(tmp, dir);
-  for (char *p = tmp + 1; *p; ++p)
-    if (*p == '/') {
-      *p = 0;
-      if (mkdir(tmp, 0777) && errno != EEXIST) return errno;
-      *p = '/';
-    }
-  if (mkdir(tmp, 0777) && errno != EEXIST) return errno;
-  return 0;
-}
-
-static PetscBool VfeFileReadable(const char *path)
-{
-  FILE *f = fopen(path, "r");
-  if (!f) return PETSC_FALSE;
-  fclose(f);
-  return PETSC_TRUE;
-}
-
 static PetscInt VfeTableCol(const VfeTable *t, const char *name)
 {
   for (PetscInt c = 0; c < t->ncol; ++c)
@@ -107,33 +83,6 @@ static void VfeCSVWriteField(FILE *f, const char *s)
     fputc('"', f);
   } else
     fputs(s, f);
-}
-
-static PetscErrorCode VfeRenamePart(const char *part, const char *path)
-{
-  PetscFunctionBeginUser;
-  PetscCheck(!rename(part, path), PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "cannot rename '%s' to '%s': %s", part, path,
-             strerror(errno));
-  PetscFunctionReturn(0);
-}
-
-static PetscErrorCode VfeOpenPart(const char *path, char *part, size_t len, FILE **f)
-{
-  PetscFunctionBeginUser;
-  PetscCall(PetscSNPrintf(part, len, "%s.part", path));
-  *f = fopen(part, "w");
-  PetscCheck(*f, PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "cannot write '%s': %s", part, strerror(errno));
-  PetscFunctionReturn(0);
-}
-
-static PetscErrorCode VfeClosePart(FILE *f, const char *part, const char *path)
-{
-  int bad = ferror(f);
-  PetscFunctionBeginUser;
-  bad = fclose(f) || bad;
-  PetscCheck(!bad, PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "write error on '%s'", part);
-  PetscCall(VfeRenamePart(part, path));
-  PetscFunctionReturn(0);
 }
 
 PetscErrorCode VfeSweepTableCreate(const char *study, PetscReal threshold, PetscInt nvary, const char *const keys[],
@@ -251,11 +200,12 @@ PetscErrorCode VfeSweepTableDestroy(VfeSweepTable *table)
 
 static PetscErrorCode VfeTableWrite(const VfeTable *t, const char *path)
 {
-  char part[PETSC_MAX_PATH_LEN];
+  VfeAtomicFile af;
   FILE *f;
 
   PetscFunctionBeginUser;
-  PetscCall(VfeOpenPart(path, part, sizeof part, &f));
+  PetscCall(VfeAtomicOpen(path, &af));
+  f = af.f;
   for (PetscInt c = 0; c < t->ncol; ++c) {
     if (c) fputc(',', f);
     VfeCSVWriteField(f, t->col[c]);
@@ -268,7 +218,7 @@ static PetscErrorCode VfeTableWrite(const VfeTable *t, const char *path)
     }
     fputc('\n', f);
   }
-  PetscCall(VfeClosePart(f, part, path));
+  PetscCall(VfeAtomicCommit(&af));
   PetscFunctionReturn(0);
 }
 
@@ -384,7 +334,8 @@ static PetscErrorCode VfeWindows(const VfeTable *t, const VfeGroups *g, const ch
 {
   const char *rr[3]   = {"treated_relative_risk", "adj_above_relative_risk", "adj_below_relative_risk"};
   const char *fillcol = VfeFillColumn(t);
-  char path[PETSC_MAX_PATH_LEN], part[PETSC_MAX_PATH_LEN], cpath[PETSC_MAX_PATH_LEN], cpart[PETSC_MAX_PATH_LEN];
+  char path[PETSC_MAX_PATH_LEN], cpath[PETSC_MAX_PATH_LEN];
+  VfeAtomicFile amd, acsv;
   FILE *md, *csv;
   PetscBool havecols = PETSC_TRUE;
 
@@ -392,8 +343,9 @@ static PetscErrorCode VfeWindows(const VfeTable *t, const VfeGroups *g, const ch
   for (int i = 0; i < 3; ++i) havecols = havecols && VfeTableCol(t, rr[i]) >= 0 ? PETSC_TRUE : PETSC_FALSE;
   PetscCall(PetscSNPrintf(path, sizeof path, "%s/windows.md", outdir));
   PetscCall(PetscSNPrintf(cpath, sizeof cpath, "%s/windows.csv", outdir));
-  PetscCall(VfeOpenPart(path, part, sizeof part, &md));
-  PetscCall(VfeOpenPart(cpath, cpart, sizeof cpart, &csv));
+  PetscCall(VfeAtomicOpen(path, &amd));
+  PetscCall(VfeAtomicOpen(cpath, &acsv));
+  md = amd.f, csv = acsv.f;
   fprintf(md, "# Fill-ratio windows: %s\n\n", t->study);
   fprintf(md,
           "A window is a range of sampled fill ratios in which the treated vertebra's relative risk is <= 1 and the\n"
@@ -500,8 +452,8 @@ static PetscErrorCode VfeWindows(const VfeTable *t, const VfeGroups *g, const ch
       PetscCall(PetscPrintf(PETSC_COMM_SELF, "  %s: %s%s%s\n", g->label[k], win, detail[0] ? " -- " : "", detail));
     }
   }
-  PetscCall(VfeClosePart(md, part, path));
-  PetscCall(VfeClosePart(csv, cpart, cpath));
+  PetscCall(VfeAtomicCommit(&amd));
+  PetscCall(VfeAtomicCommit(&acsv));
   PetscFunctionReturn(0);
 }
 
@@ -595,12 +547,15 @@ static PetscErrorCode VfePlots(const VfeTable *t, const VfeGroups *g, const char
     PetscFunctionReturn(0);
   }
   PetscCall(PetscSNPrintf(dir, sizeof dir, "%s/plots", outdir));
-  PetscCheck(!VfeMkdirs(dir), PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "cannot create '%s': %s", dir, strerror(errno));
+  {
+    int err = VfeMkdirP(dir);
+    PetscCheck(!err, PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "cannot create '%s': %s", dir, strerror(err));
+  }
   VfeGnuplotTerminal(term, sizeof term);
   for (int p = 0; p < 3; ++p) {
     const VfePlot *pl = &plots[p];
-    char dat[PETSC_MAX_PATH_LEN], gp[PETSC_MAX_PATH_LEN], png[PETSC_MAX_PATH_LEN], part[PETSC_MAX_PATH_LEN],
-        gpart[PETSC_MAX_PATH_LEN];
+    char dat[PETSC_MAX_PATH_LEN], gp[PETSC_MAX_PATH_LEN], png[PETSC_MAX_PATH_LEN];
+    VfeAtomicFile afd, afg;
     FILE *fd, *fg;
     int ncol = pl->col[1] ? 2 : 1, nblock = 0, first = 1;
     PetscBool have = PETSC_FALSE;
@@ -614,8 +569,9 @@ static PetscErrorCode VfePlots(const VfeTable *t, const VfeGroups *g, const char
     PetscCall(PetscSNPrintf(dat, sizeof dat, "%s/%s.dat", dir, pl->name));
     PetscCall(PetscSNPrintf(gp, sizeof gp, "%s/%s.gp", dir, pl->name));
     PetscCall(PetscSNPrintf(png, sizeof png, "%s/%s.png", dir, pl->name));
-    PetscCall(VfeOpenPart(dat, part, sizeof part, &fd));
-    PetscCall(VfeOpenPart(gp, gpart, sizeof gpart, &fg));
+    PetscCall(VfeAtomicOpen(dat, &afd));
+    PetscCall(VfeAtomicOpen(gp, &afg));
+    fd = afd.f, fg = afg.f;
     fprintf(fg, "# %s: generated by vfe sweep from %s/sweep.csv; run from this directory: gnuplot %s.gp\n", pl->name,
             outdir, pl->name);
     fprintf(fg, "set terminal %s size 1000,650\nset termoption noenhanced\nset output \"%s.png.part\"\n",
@@ -661,8 +617,8 @@ static PetscErrorCode VfePlots(const VfeTable *t, const VfeGroups *g, const char
       VfeGnuplotString(fg, pl->reftitle);
     }
     fprintf(fg, "\nunset output\n");
-    PetscCall(VfeClosePart(fd, part, dat));
-    PetscCall(VfeClosePart(fg, gpart, gp));
+    PetscCall(VfeAtomicCommit(&afd));
+    PetscCall(VfeAtomicCommit(&afg));
     if (first) {
       PetscCall(PetscPrintf(PETSC_COMM_SELF, "sweep: plot %s skipped: no finished case has a value for %s\n", pl->name,
                             pl->col[0]));
@@ -678,14 +634,14 @@ static PetscErrorCode VfePlots(const VfeTable *t, const VfeGroups *g, const char
       char qdir[2 * PETSC_MAX_PATH_LEN + 8], cmd[4 * PETSC_MAX_PATH_LEN], pngpart[PETSC_MAX_PATH_LEN];
       VfeShellQuote(dir, qdir, sizeof qdir);
       snprintf(cmd, sizeof cmd, "cd %s && gnuplot %s.gp >%s.log 2>&1", qdir, pl->name, pl->name);
-      PetscCall(PetscSNPrintf(pngpart, sizeof pngpart, "%s.part", png));
+      PetscCall(VfeFilePartName(png, NULL, pngpart, sizeof pngpart));
       if (system(cmd) || !VfeFileReadable(pngpart)) {
         PetscCall(PetscPrintf(PETSC_COMM_SELF, "sweep: plot %s failed: gnuplot reported an error (see %s/%s.log)\n",
                               pl->name, dir, pl->name));
         remove(pngpart);
         continue;
       }
-      PetscCall(VfeRenamePart(pngpart, png));
+      PetscCall(VfeFilePublish(pngpart, png));
       PetscCall(PetscSNPrintf(pngpart, sizeof pngpart, "%s/%s.log", dir, pl->name));
       remove(pngpart);
       PetscCall(PetscPrintf(PETSC_COMM_SELF, "sweep: plot %s\n", png));

@@ -39,6 +39,7 @@
 #include <stdint.h>
 #include <hdf5.h>
 #include "vfeoutput.h"
+#include "vfefile.h"
 
 #define VFE_VTK_TETRA 10
 #define VFE_VTK_QUADRATIC_TETRA 24
@@ -312,7 +313,7 @@ PetscErrorCode VfeWriteVTKHDF(MPI_Comm comm, const char *path, PetscInt npoints,
   PetscCheck(path && path[0], comm, PETSC_ERR_ARG_NULL, "VfeWriteVTKHDF: no output path");
   PetscCall(
       CheckInput(comm, npoints, xyz, ncells, nodes_per_cell, conn, npointfields, pointfields, ncellfields, cellfields));
-  PetscCall(PetscSNPrintf(part, sizeof(part), "%s.part", path));
+  PetscCall(VfeFilePartName(path, NULL, part, sizeof(part)));
   PetscCallMPI(MPI_Comm_rank(comm, &w.rank));
   PetscCallMPI(MPI_Comm_size(comm, &w.size));
   w.path = path;
@@ -346,7 +347,7 @@ PetscErrorCode VfeWriteVTKHDF(MPI_Comm comm, const char *path, PetscInt npoints,
 
   /* Every rank has closed the file (H5Fclose is collective); publish it under its final name. */
   PetscCallMPI(MPI_Barrier(comm));
-  if (!w.rank && rename(part, path)) rc = errno ? errno : -1;
+  if (!w.rank) rc = VfeFileRename(part, path);
   PetscCallMPI(MPI_Bcast(&rc, 1, MPI_INT, 0, comm));
   PetscCheck(!rc, comm, PETSC_ERR_FILE_WRITE, "Cannot rename %s to %s: %s", part, path, strerror(rc > 0 ? rc : EIO));
   PetscFunctionReturn(0);

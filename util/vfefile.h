@@ -1,0 +1,45 @@
+/*
+ * vfefile.h - file output, one way for every writer in vfe.
+ *
+ * Atomic output: a file is written under a temporary name <path>.part (the writer may need a
+ * suffix after it, e.g. Gmsh picks the format from ".msh") and renamed to <path> only when it is
+ * complete and every write and the close succeeded, so an interrupted run never leaves a
+ * complete-looking file.  Directories are created like `mkdir -p`.  Files are identified in
+ * manifests by the FNV-1a 64 hash of their bytes.
+ */
+#pragma once
+#include <petscsys.h>
+#include <stdio.h>
+
+/* A stdio file being written atomically. */
+typedef struct {
+  FILE *f; /* write here */
+  char path[PETSC_MAX_PATH_LEN], part[PETSC_MAX_PATH_LEN];
+} VfeAtomicFile;
+
+/* Open <path>.part for writing; error (PETSC_ERR_FILE_WRITE) naming it if it cannot be created. */
+PETSC_EXTERN PetscErrorCode VfeAtomicOpen(const char *path, VfeAtomicFile *af);
+/* Check every write and the close, then rename <path>.part to <path>; on failure the .part is removed. */
+PETSC_EXTERN PetscErrorCode VfeAtomicCommit(VfeAtomicFile *af);
+/* Give up: close and remove <path>.part (no error). */
+PETSC_EXTERN void VfeAtomicAbort(VfeAtomicFile *af);
+
+/* For writers that create the file themselves (HDF5, Gmsh): the temporary name <path>.part<suffix>
+ * (suffix may be NULL), and the rename into place (an error naming both). */
+PETSC_EXTERN PetscErrorCode VfeFilePartName(const char *path, const char *suffix, char *part, size_t len);
+PETSC_EXTERN PetscErrorCode VfeFilePublish(const char *part, const char *path);
+/* The rename alone, for a collective writer that renames on one rank: 0 or errno. */
+PETSC_EXTERN int VfeFileRename(const char *part, const char *path);
+
+/* mkdir -p on the calling process: 0 or the errno of the failing step. */
+PETSC_EXTERN int VfeMkdirP(const char *dir);
+/* The same on rank 0 of comm, the result on every rank: an error naming `what` and dir. */
+PETSC_EXTERN PetscErrorCode VfeMkdirPCollective(MPI_Comm comm, const char *dir, const char *what);
+/* PETSC_TRUE if path can be opened for reading. */
+PETSC_EXTERN PetscBool VfeFileReadable(const char *path);
+
+/* FNV-1a 64: start with VFE_FNV1A64_INIT, feed bytes. */
+#define VFE_FNV1A64_INIT 1469598103934665603ULL
+PETSC_EXTERN unsigned long long VfeFNV1a64(unsigned long long h, const void *buf, size_t n);
+/* FNV-1a 64 of a file as 16 hex digits, "none" if it cannot be read. */
+PETSC_EXTERN void VfeHashFile(const char *path, char out[17]);
