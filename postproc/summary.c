@@ -4,55 +4,98 @@
  *
  * Every file is written as NAME.part and renamed when complete, so an interrupted run never
  * leaves a complete-looking file; summary.json is written last and its presence marks a finished
- * case (sweeps resume on it).  JSON numbers that are undefined (NaN: an index that does not apply
- * to this mesh) are written as null; in the CSV as an empty cell.
+ * case (sweeps resume on it).  JSON is built and written with jansson (strings escaped by it); numbers
+ * that are undefined (NaN: an index that does not apply to this mesh) are written as null, in the
+ * CSV as an empty cell.
  */
 #include "vfepost.h"
 #include "vfeoutput.h"
 #include "vfeconfig.h"
+#include "vfefile.h"
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <jansson.h>
 
-/* FNV-1a 64 of a file, as 16 hex digits ("none" if unreadable). */
-static void VfeHashFile(const char *path, char out[17])
+/* A JSON number, or null when undefined (NaN, inf). */
+static json_t *VfeJNum(PetscReal v)
 {
-  FILE *f              = path ? fopen(path, "rb") : NULL;
-  unsigned long long h = 1469598103934665603ULL;
-  unsigned char buf[65536];
-  size_t n;
-  if (!f) {
-    snprintf(out, 17, "none");
-    return;
-  }
-  while ((n = fread(buf, 1, sizeof buf, f)) > 0)
-    for (size_t i = 0; i < n; ++i) h = (h ^ buf[i]) * 1099511628211ULL;
-  fclose(f);
-  snprintf(out, 17, "%016llx", h);
+  return isfinite((double)v) ? json_real((double)v) : json_null();
 }
 
-static void VfeJSONString(FILE *f, const char *s)
+static json_t *VfeJVec(const PetscReal v[3])
 {
-  fputc('"', f);
-  for (; *s; ++s) {
-    if (*s == '"' || *s == '\\')
-      fputc('\\', f), fputc(*s, f);
-    else if ((unsigned char)*s < 0x20)
-      fprintf(f, "\\u%04x", *s);
-    else
-      fputc(*s, f);
-  }
-  fputc('"', f);
+  return json_pack("[o, o, o]", VfeJNum(v[0]), VfeJNum(v[1]), VfeJNum(v[2]));
 }
 
-static void VfeJSONNumber(FILE *f, PetscReal v)
+/* Add key: value to obj (value NULL: an allocation failed, reported by the writer). */
+static void VfeJSet(json_t *obj, const char *key, json_t *value)
 {
-  if (isfinite((double)v))
-    fprintf(f, "%.6g", (double)v);
-  else
-    fprintf(f, "null");
+  if (value) json_object_set_new(obj, key, value);
+}
+
+/* Write a JSON document atomically (2-space indent, keys in insertion order). */
+static PetscErrorCode VfeJSONWrite(const char *path, json_t *root)
+{
+  VfeAtomicFile af;
+
+  PetscFunctionBeginUser;
+  PetscCheck(root, PETSC_COMM_SELF, PETSC_ERR_MEM, "cannot build the JSON document for '%s'", path);
+  PetscCall(VfeAtomicOpen(path, &af));
+  if (json_dumpf(root, af.f, JSON_INDENT(2) | JSON_REAL_PRECISION(10)) || fputc('\n', af.f) == EOF) {
+    VfeAtomicAbort(&af);
+    SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "cannot write '%s.part'", path);
+  }
+  PetscCall(VfeAtomicCommit(&af));
+  PetscFunctionReturn(0);
+}
+
+/* The segment mesher's report (vfemesh.h) as a JSON object. */
+static json_t *VfeSegmentReportJSON(VfeSegmentReport r)
+{
+  json_t *o = json_object(), *split = json_object(), *regions = json_object();
+  char hash[17];
+
+  snprintf(hash, sizeof hash, "%016llx", r->hash);
+  VfeJSet(o, "levels", json_string(r->levels));
+  VfeJSet(o, "treated", json_string(r->treated));
+  VfeJSet(o, "pattern", json_string(r->pattern));
+  VfeJSet(o, "leak", json_string(r->leak));
+  VfeJSet(o, "wedge", VfeJNum(r->wedge));
+  VfeJSet(o, "mesh_size_mm", VfeJNum(r->size_mm));
+  VfeJSet(o, "mesh_order", json_integer(r->order));
+  VfeJSet(o, "fill_requested", VfeJNum(r->fill_requested));
+  VfeJSet(o, "body_volume_mm3", VfeJNum(r->body_volume));
+  VfeJSet(o, "cement_volume_mm3", VfeJNum(r->cement_volume));
+  VfeJSet(o, "cement_region_volume_mm3", VfeJNum(r->cement_region_volume));
+  VfeJSet(o, "cement_fraction", VfeJNum(r->diffuse_fraction));
+  VfeJSet(o, "fill_ratio", VfeJNum(r->fill_ratio));
+  VfeJSet(o, "larger_side_ratio", VfeJNum(r->larger_side_ratio));
+  VfeJSet(o, "leak_volume_mm3", VfeJNum(r->leak_volume));
+  VfeJSet(o, "touches_endplate_sup", json_boolean(r->touches_endplate_sup));
+  VfeJSet(o, "touches_endplate_inf", json_boolean(r->touches_endplate_inf));
+  VfeJSet(o, "nodes", json_integer(r->nnodes));
+  VfeJSet(o, "tetrahedra", json_integer(r->ntets));
+  VfeJSet(o, "quality_min", VfeJNum(r->quality_min));
+  VfeJSet(o, "quality_p01", VfeJNum(r->quality_p01));
+  VfeJSet(o, "passes", json_integer(r->remesh_passes));
+  VfeJSet(o, "mesh_seconds", VfeJNum(r->mesh_seconds));
+  VfeJSet(split, "geometry", VfeJNum(r->t_geometry));
+  VfeJSet(split, "surfaces", VfeJNum(r->t_surface));
+  VfeJSet(split, "volumes", VfeJNum(r->t_volume));
+  VfeJSet(split, "rest", VfeJNum(r->t_rest));
+  VfeJSet(o, "mesh_seconds_split", split);
+  VfeJSet(o, "mesh_threads", json_integer(r->mesh_threads));
+  VfeJSet(o, "volume_mesher", json_string(r->volume_mesher));
+  VfeJSet(o, "mesh_hash", json_string(hash));
+  for (PetscInt i = 0; i < r->nregions; i++)
+    VfeJSet(regions, r->region[i],
+            json_pack("{s:I, s:o}", "tetrahedra", (json_int_t)r->region_tets[i], "volume_mm3",
+                      VfeJNum(r->region_volume[i])));
+  VfeJSet(o, "regions", regions);
+  return o;
 }
 
 static void VfeCSVNumber(FILE *f, PetscReal v)
@@ -66,21 +109,6 @@ static void VfeCSVNumber(FILE *f, PetscReal v)
 static PetscReal VfeRatio(PetscReal a, PetscReal b)
 {
   return (isfinite((double)a) && isfinite((double)b) && b != 0) ? a / b : (PetscReal)NAN;
-}
-
-static FILE *VfeOpenPart(const char *path, char *tmp, size_t len)
-{
-  snprintf(tmp, len, "%s.part", path);
-  return fopen(tmp, "w");
-}
-
-static PetscErrorCode VfeClosePart(FILE *f, const char *tmp, const char *path)
-{
-  PetscFunctionBeginUser;
-  PetscCheck(fclose(f) == 0, PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "cannot write '%s': %s", tmp, strerror(errno));
-  PetscCheck(rename(tmp, path) == 0, PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "cannot rename '%s' to '%s': %s", tmp, path,
-             strerror(errno));
-  PetscFunctionReturn(0);
 }
 
 /* the headline metrics, shared by the JSON and the CSV: name and value */
@@ -119,29 +147,43 @@ static int VfeHeadline(const VfeRunRecord *r, VfeMetric *m)
 
 static PetscErrorCode VfeWriteCSV(const VfeRunRecord *r)
 {
-  char path[PETSC_MAX_PATH_LEN], tmp[PETSC_MAX_PATH_LEN + 8];
+  char path[PETSC_MAX_PATH_LEN];
+  VfeAtomicFile af;
   FILE *f;
   VfeMetric m[32];
   int nm = VfeHeadline(r, m);
 
   PetscFunctionBeginUser;
   PetscCall(PetscSNPrintf(path, sizeof path, "%s/metrics.csv", r->outdir));
-  f = VfeOpenPart(path, tmp, sizeof tmp);
-  PetscCheck(f, PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "cannot write '%s': %s", tmp, strerror(errno));
+  PetscCall(VfeAtomicOpen(path, &af));
+  f = af.f;
   fprintf(f, "case,cement_material,cement_pattern,fill_ratio_requested,fill_ratio,bone_density,load_case,load_mode,"
              "dofs,iterations,force_N,"
              "moment_Nm");
   for (int i = 0; i < nm; ++i) fprintf(f, ",%s", m[i].name);
-  for (PetscInt d = 0; d < r->ix.ndiscs; ++d) fprintf(f, ",idp_%s_MPa", r->ix.disc[d]);
-  for (PetscInt i = 0; i < r->info->nregions; ++i) {
-    const char *n = r->info->regions[i].name;
-    fprintf(f, ",%s.vm_mean,%s.vm_p95,%s.vm_max,%s.comp_p95", n, n, n, n);
+  for (PetscInt d = 0; d < r->ix.ndiscs; ++d) {
+    char col[64];
+    PetscCall(PetscSNPrintf(col, sizeof col, "idp_%s_MPa", r->ix.disc[d]));
+    fputc(',', f), VfeCSVField(f, col);
   }
-  fprintf(f, "\n%s,%s,%s", r->outdir, r->cement_material, r->seg ? r->seg->pattern : "");
+  for (PetscInt i = 0; i < r->info->nregions; ++i) {
+    static const char *const stat[] = {"vm_mean", "vm_p95", "vm_max", "comp_p95"};
+    for (int s = 0; s < 4; ++s) {
+      char col[VFE_NAME_LEN + 16];
+      PetscCall(PetscSNPrintf(col, sizeof col, "%s.%s", r->info->regions[i].name, stat[s]));
+      fputc(',', f), VfeCSVField(f, col);
+    }
+  }
+  fputc('\n', f);
+  VfeCSVField(f, r->outdir);
+  fputc(',', f), VfeCSVField(f, r->cement_material);
+  fputc(',', f), VfeCSVField(f, r->seg ? r->seg->pattern : "");
   VfeCSVNumber(f, r->seg ? r->seg->fill_requested : (PetscReal)NAN);
   VfeCSVNumber(f, r->seg ? r->seg->fill_ratio : (PetscReal)NAN);
-  fprintf(f, ",%s,%s,%s,%" PetscInt_FMT ",%" PetscInt_FMT, r->bone_density, r->load.preset, r->load.mode, r->ndofs,
-          r->its);
+  fputc(',', f), VfeCSVField(f, r->bone_density);
+  fputc(',', f), VfeCSVField(f, r->load.preset);
+  fputc(',', f), VfeCSVField(f, r->load.mode);
+  fprintf(f, ",%" PetscInt_FMT ",%" PetscInt_FMT, r->ndofs, r->its);
   VfeCSVNumber(f, r->load.force);
   VfeCSVNumber(f, r->load.moment / 1000.0);
   for (int i = 0; i < nm; ++i) VfeCSVNumber(f, m[i].value);
@@ -153,146 +195,121 @@ static PetscErrorCode VfeWriteCSV(const VfeRunRecord *r)
     VfeCSVNumber(f, r->stats[i].comp_p95);
   }
   fprintf(f, "\n");
-  PetscCall(VfeClosePart(f, tmp, path));
+  PetscCall(VfeAtomicCommit(&af));
   PetscFunctionReturn(0);
 }
 
-static void VfeJSONVec(FILE *f, const PetscReal v[3])
+/* the statistics of one region, added to obj */
+static void VfeJSONRegion(json_t *o, const VfeRegionStats *s)
 {
-  fprintf(f, "[");
-  for (int d = 0; d < 3; ++d) {
-    VfeJSONNumber(f, v[d]);
-    if (d < 2) fprintf(f, ", ");
-  }
-  fprintf(f, "]");
+  VfeJSet(o, "cells", json_integer(s->ncells));
+  VfeJSet(o, "volume_mm3", VfeJNum(s->volume));
+  VfeJSet(o, "von_mises", json_pack("{s:o, s:o, s:o}", "mean", VfeJNum(s->vm_mean), "p95", VfeJNum(s->vm_p95), "max",
+                                    VfeJNum(s->vm_max)));
+  VfeJSet(o, "compression", json_pack("{s:o, s:o, s:o}", "mean", VfeJNum(s->comp_mean), "p95", VfeJNum(s->comp_p95),
+                                      "max", VfeJNum(s->comp_max)));
+  VfeJSet(o, "min_principal_min", VfeJNum(s->minp_min));
+  VfeJSet(o, "pressure_mean", VfeJNum(s->pressure_mean));
+  VfeJSet(o, "sed_mean", VfeJNum(s->sed_mean));
+  VfeJSet(o, "yield_fraction", VfeJNum(s->yield_fraction));
 }
 
-static void VfeJSONRegion(FILE *f, const VfeRegionStats *s)
+/* summary.json: manifest, segment report, mesh, solver, load and equilibrium, levels, metrics,
+ * regions. */
+static PetscErrorCode VfeWriteSummary(const VfeRunRecord *r, const char *opts)
 {
-  fprintf(f,
-          "\"cells\": %" PetscInt_FMT
-          ", \"volume_mm3\": %.6g, \"von_mises\": {\"mean\": %.6g, \"p95\": %.6g, \"max\": %.6g}, "
-          "\"compression\": {\"mean\": %.6g, \"p95\": %.6g, \"max\": %.6g}, \"min_principal_min\": %.6g, "
-          "\"pressure_mean\": %.6g, "
-          "\"sed_mean\": %.6g, \"yield_fraction\": %.6g",
-          s->ncells, (double)s->volume, (double)s->vm_mean, (double)s->vm_p95, (double)s->vm_max, (double)s->comp_mean,
-          (double)s->comp_p95, (double)s->comp_max, (double)s->minp_min, (double)s->pressure_mean, (double)s->sed_mean,
-          (double)s->yield_fraction);
+  char path[PETSC_MAX_PATH_LEN], hcase[17], hmesh[17], stamp[64];
+  time_t now = time(NULL);
+  VfeMetric m[32];
+  int nm = VfeHeadline(r, m);
+  json_t *root = json_object(), *man = json_object(), *solver, *load, *metrics = json_object(), *idp, *regions;
+  PetscReal ef = 0, em = 0, sf = PetscMax(PetscAbsReal(r->load.force), 1e-12), sm = PetscMax(r->load.moment, sf * 10.0);
+  PetscErrorCode ierr;
+
+  PetscFunctionBeginUser;
+  strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
+  VfeHashFile(r->casefile, hcase);
+  VfeHashFile(r->meshfile, hmesh);
+  VfeJSet(man, "vfe_version", json_string(VFE_VERSION_STRING));
+  VfeJSet(man, "git_hash", json_string(VFE_GIT_HASH));
+  VfeJSet(man, "date", json_string(stamp));
+  VfeJSet(man, "case_file", json_string(r->casefile));
+  VfeJSet(man, "case_hash", json_string(hcase));
+  VfeJSet(man, "mesh_file", json_string(r->meshfile));
+  VfeJSet(man, "mesh_hash", json_string(hmesh));
+  VfeJSet(man, "ranks", json_integer(r->size));
+  VfeJSet(man, "options", json_string(opts ? opts : ""));
+  VfeJSet(man, "timings_s",
+          json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "mesh", VfeJNum(r->t_mesh), "setup",
+                    VfeJNum(r->t_setup), "assembly", VfeJNum(r->t_asm), "solver_setup", VfeJNum(r->t_pc), "solve",
+                    VfeJNum(r->t_solve), "postproc", VfeJNum(r->t_post), "output", VfeJNum(r->t_out), "total",
+                    VfeJNum(r->t_total)));
+  VfeJSet(root, "manifest", man);
+  if (r->seg) VfeJSet(root, "segment", VfeSegmentReportJSON(r->seg));
+  VfeJSet(root, "mesh", json_pack("{s:I, s:I, s:I}", "cells", (json_int_t)r->ncells, "order", (json_int_t)r->order,
+                                  "dofs", (json_int_t)r->ndofs));
+  solver = json_pack("{s:s, s:s, s:I, s:s, s:o}", "ksp", "cg", "pc", "gamg", "iterations", (json_int_t)r->its,
+                     "converged_reason", r->reason ? r->reason : "", "residual_norm", VfeJNum(r->rnorm));
+  if (solver && r->base_stats) VfeJSet(solver, "baseline_iterations", json_integer(r->base_its));
+  VfeJSet(root, "solver", solver);
+  /* equilibrium: applied + reaction = 0, relative to the load's size */
+  for (int d = 0; d < 3; ++d)
+    ef = PetscMax(ef, PetscAbsReal(r->Fapp[d] + r->Freac[d])),
+    em = PetscMax(em, PetscAbsReal(r->Mapp[d] + r->Mreac[d]));
+  load = json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "case", r->load.preset, "mode",
+                   r->load.mode, "axial_N", VfeJNum(r->load.force), "moment_Nm", VfeJNum(r->load.moment / 1000.0),
+                   "load_area_mm2", VfeJNum(r->load.area), "centroid_mm", VfeJVec(r->load.c), "applied_force_N",
+                   VfeJVec(r->Fapp), "reaction_force_N", VfeJVec(r->Freac), "applied_moment_Nmm", VfeJVec(r->Mapp),
+                   "reaction_moment_Nmm", VfeJVec(r->Mreac), "equilibrium_force_error", VfeJNum(ef / sf),
+                   "equilibrium_moment_error", VfeJNum(em / sm));
+  VfeJSet(root, "load", load);
+  VfeJSet(root, "levels",
+          json_pack("{s:s, s:s, s:s}", "treated", r->ix.treated, "above", r->ix.above, "below", r->ix.below));
+  for (int i = 0; i < nm; ++i) VfeJSet(metrics, m[i].name, VfeJNum(m[i].value));
+  idp = json_object();
+  for (PetscInt d = 0; d < r->ix.ndiscs; ++d) VfeJSet(idp, r->ix.disc[d], VfeJNum(r->ix.idp[d]));
+  VfeJSet(metrics, "intradiscal_pressure_MPa", idp);
+  if (r->base_stats) {
+    idp = json_object();
+    for (PetscInt d = 0; d < r->base_ix.ndiscs; ++d) VfeJSet(idp, r->base_ix.disc[d], VfeJNum(r->base_ix.idp[d]));
+    VfeJSet(metrics, "baseline_intradiscal_pressure_MPa", idp);
+  }
+  VfeJSet(root, "metrics", metrics);
+  regions = json_object();
+  for (PetscInt i = 0; i < r->info->nregions; ++i) {
+    const VfeMaterial *mt = &r->mats[i];
+    json_t *o = json_pack("{s:I, s:s, s:o, s:o, s:o}", "index", (json_int_t)i, "material", mt->name, "E_MPa",
+                          VfeJNum(mt->E), "nu", VfeJNum(mt->nu), "strength_MPa", VfeJNum(mt->strength));
+    if (!o) continue;
+    VfeJSONRegion(o, &r->stats[i]);
+    if (r->base_stats) {
+      json_t *b = json_object();
+      VfeJSONRegion(b, &r->base_stats[i]);
+      VfeJSet(o, "baseline", b);
+    }
+    VfeJSet(regions, r->info->regions[i].name, o);
+  }
+  VfeJSet(root, "regions", regions);
+  VfeJSet(root, "note", json_string("comparative engineering indices, not clinical predictions"));
+  PetscCall(PetscSNPrintf(path, sizeof path, "%s/summary.json", r->outdir));
+  ierr = VfeJSONWrite(path, root);
+  json_decref(root);
+  PetscCall(ierr);
+  PetscFunctionReturn(0);
 }
 
 PetscErrorCode VfeWriteRunOutputs(MPI_Comm comm, const VfeRunRecord *r)
 {
   PetscMPIInt rank;
-  char path[PETSC_MAX_PATH_LEN], tmp[PETSC_MAX_PATH_LEN + 8], hcase[17], hmesh[17], *opts = NULL, stamp[64];
-  FILE *f;
-  time_t now = time(NULL);
-  VfeMetric m[32];
-  int nm = VfeHeadline(r, m);
+  char *opts = NULL;
 
   PetscFunctionBeginUser;
   PetscCallMPI(MPI_Comm_rank(comm, &rank));
   PetscCall(PetscOptionsGetAll(NULL, &opts));
-  if (rank) {
-    PetscCall(PetscFree(opts));
-    PetscFunctionReturn(0);
+  if (!rank) {
+    PetscCall(VfeWriteCSV(r));
+    PetscCall(VfeWriteSummary(r, opts));
   }
-  PetscCall(VfeWriteCSV(r));
-  strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
-  VfeHashFile(r->casefile, hcase);
-  VfeHashFile(r->meshfile, hmesh);
-  PetscCall(PetscSNPrintf(path, sizeof path, "%s/summary.json", r->outdir));
-  f = VfeOpenPart(path, tmp, sizeof tmp);
-  PetscCheck(f, PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "cannot write '%s': %s", tmp, strerror(errno));
-  fprintf(f,
-          "{\n  \"manifest\": {\n    \"vfe_version\": \"%s\",\n    \"git_hash\": \"%s\",\n    \"date\": \"%s\",\n    "
-          "\"case_file\": ",
-          VFE_VERSION_STRING, VFE_GIT_HASH, stamp);
-  VfeJSONString(f, r->casefile);
-  fprintf(f, ",\n    \"case_hash\": \"%s\",\n    \"mesh_file\": ", hcase);
-  VfeJSONString(f, r->meshfile);
-  fprintf(f, ",\n    \"mesh_hash\": \"%s\",\n    \"ranks\": %d,\n    \"options\": ", hmesh, r->size);
-  VfeJSONString(f, opts ? opts : "");
-  fprintf(f,
-          ",\n    \"timings_s\": {\"mesh\": %.4f, \"setup\": %.4f, \"assembly\": %.4f, \"solver_setup\": %.4f, "
-          "\"solve\": %.4f, "
-          "\"postproc\": %.4f, \"output\": %.4f, \"total\": %.4f}\n  },\n",
-          (double)r->t_mesh, (double)r->t_setup, (double)r->t_asm, (double)r->t_pc, (double)r->t_solve,
-          (double)r->t_post, (double)r->t_out, (double)r->t_total);
-  if (r->seg) {
-    fprintf(f, "  \"segment\": ");
-    PetscCall(VfeSegmentReportWriteJSON(r->seg, f));
-    fprintf(f, ",\n");
-  }
-  fprintf(f, "  \"mesh\": {\"cells\": %" PetscInt_FMT ", \"order\": %" PetscInt_FMT ", \"dofs\": %" PetscInt_FMT "},\n",
-          r->ncells, r->order, r->ndofs);
-  fprintf(f,
-          "  \"solver\": {\"ksp\": \"cg\", \"pc\": \"gamg\", \"iterations\": %" PetscInt_FMT
-          ", \"converged_reason\": \"%s\", \"residual_norm\": %.6e",
-          r->its, r->reason, (double)r->rnorm);
-  if (r->base_stats) fprintf(f, ", \"baseline_iterations\": %" PetscInt_FMT, r->base_its);
-  fprintf(f,
-          "},\n  \"load\": {\"case\": \"%s\", \"mode\": \"%s\", \"axial_N\": %.6g, \"moment_Nm\": %.6g, "
-          "\"load_area_mm2\": %.6g, \"centroid_mm\": ",
-          r->load.preset, r->load.mode, (double)r->load.force, (double)(r->load.moment / 1000.0), (double)r->load.area);
-  VfeJSONVec(f, r->load.c);
-  fprintf(f, ",\n    \"applied_force_N\": ");
-  VfeJSONVec(f, r->Fapp);
-  fprintf(f, ", \"reaction_force_N\": ");
-  VfeJSONVec(f, r->Freac);
-  fprintf(f, ",\n    \"applied_moment_Nmm\": ");
-  VfeJSONVec(f, r->Mapp);
-  fprintf(f, ", \"reaction_moment_Nmm\": ");
-  VfeJSONVec(f, r->Mreac);
-  {
-    /* equilibrium: applied + reaction = 0, relative to the load's size */
-    PetscReal ef = 0, em = 0, sf = PetscMax(PetscAbsReal(r->load.force), 1e-12),
-              sm = PetscMax(r->load.moment, sf * 10.0);
-    for (int d = 0; d < 3; ++d)
-      ef = PetscMax(ef, PetscAbsReal(r->Fapp[d] + r->Freac[d])),
-      em = PetscMax(em, PetscAbsReal(r->Mapp[d] + r->Mreac[d]));
-    fprintf(f, ",\n    \"equilibrium_force_error\": %.3e, \"equilibrium_moment_error\": %.3e},\n", (double)(ef / sf),
-            (double)(em / sm));
-  }
-  fprintf(f, "  \"levels\": {\"treated\": \"%s\", \"above\": \"%s\", \"below\": \"%s\"},\n", r->ix.treated, r->ix.above,
-          r->ix.below);
-  fprintf(f, "  \"metrics\": {");
-  for (int i = 0; i < nm; ++i) {
-    fprintf(f, "%s\n    \"%s\": ", i ? "," : "", m[i].name);
-    VfeJSONNumber(f, m[i].value);
-  }
-  fprintf(f, ",\n    \"intradiscal_pressure_MPa\": {");
-  for (PetscInt d = 0; d < r->ix.ndiscs; ++d) {
-    fprintf(f, "%s\"%s\": ", d ? ", " : "", r->ix.disc[d]);
-    VfeJSONNumber(f, r->ix.idp[d]);
-  }
-  fprintf(f, "}");
-  if (r->base_stats) {
-    fprintf(f, ",\n    \"baseline_intradiscal_pressure_MPa\": {");
-    for (PetscInt d = 0; d < r->base_ix.ndiscs; ++d) {
-      fprintf(f, "%s\"%s\": ", d ? ", " : "", r->base_ix.disc[d]);
-      VfeJSONNumber(f, r->base_ix.idp[d]);
-    }
-    fprintf(f, "}");
-  }
-  fprintf(f, "\n  },\n  \"regions\": {\n");
-  for (PetscInt i = 0; i < r->info->nregions; ++i) {
-    const VfeMaterial *mt = &r->mats[i];
-    fprintf(f, "    ");
-    VfeJSONString(f, r->info->regions[i].name);
-    fprintf(f,
-            ": {\"index\": %" PetscInt_FMT
-            ", \"material\": \"%s\", \"E_MPa\": %.6g, \"nu\": %.6g, \"strength_MPa\": %.6g, ",
-            i, mt->name, (double)mt->E, (double)mt->nu, (double)mt->strength);
-    VfeJSONRegion(f, &r->stats[i]);
-    if (r->base_stats) {
-      fprintf(f, ", \"baseline\": {");
-      VfeJSONRegion(f, &r->base_stats[i]);
-      fprintf(f, "}");
-    }
-    fprintf(f, "}%s\n", i + 1 < r->info->nregions ? "," : "");
-  }
-  fprintf(f, "  },\n  \"note\": \"comparative engineering indices, not clinical predictions\"\n}\n");
-  PetscCall(VfeClosePart(f, tmp, path));
   PetscCall(PetscFree(opts));
   PetscFunctionReturn(0);
 }
@@ -339,7 +356,7 @@ PetscErrorCode VfeWriteFields(MPI_Comm comm, const char *path, VfeSpace d, Vec u
 PetscErrorCode VfeWriteMeshOutputs(MPI_Comm comm, const char *outdir, VfeSpace d, const VfeMeshInfo *info,
                                    VfeSegmentReport seg, const char *meshfile)
 {
-  char path[PETSC_MAX_PATH_LEN], tmp[PETSC_MAX_PATH_LEN + 8], hash[17];
+  char path[PETSC_MAX_PATH_LEN], hash[17];
   PetscReal *reg;
   VfeField cf[1];
   PetscMPIInt rank;
@@ -353,28 +370,20 @@ PetscErrorCode VfeWriteMeshOutputs(MPI_Comm comm, const char *outdir, VfeSpace d
   PetscCall(PetscFree(reg));
   PetscCallMPI(MPI_Comm_rank(comm, &rank));
   if (!rank) {
-    FILE *f;
-    PetscCall(PetscSNPrintf(path, sizeof path, "%s/mesh.json", outdir));
-    f = VfeOpenPart(path, tmp, sizeof tmp);
-    PetscCheck(f, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "cannot create '%s': %s", tmp, strerror(errno));
+    json_t *root = json_object(), *regions = json_array();
+    PetscErrorCode ierr;
     VfeHashFile(meshfile, hash);
-    fprintf(f, "{\n  \"vfe_version\": ");
-    VfeJSONString(f, VFE_VERSION_STRING);
-    fprintf(f, ",\n  \"mesh_file\": ");
-    VfeJSONString(f, meshfile);
-    fprintf(f, ",\n  \"mesh_file_hash\": \"%s\",\n  \"regions\": [", hash);
-    for (PetscInt r = 0; r < info->nregions; ++r) {
-      fprintf(f, "%s\n    {\"index\": %d, \"name\": ", r ? "," : "", (int)r);
-      VfeJSONString(f, info->regions[r].name);
-      fprintf(f, "}");
-    }
-    fprintf(f, "\n  ]");
-    if (seg) {
-      fprintf(f, ",\n  \"segment\": ");
-      PetscCall(VfeSegmentReportWriteJSON(seg, f));
-    }
-    fprintf(f, "\n}\n");
-    PetscCall(VfeClosePart(f, tmp, path));
+    VfeJSet(root, "vfe_version", json_string(VFE_VERSION_STRING));
+    VfeJSet(root, "mesh_file", json_string(meshfile));
+    VfeJSet(root, "mesh_file_hash", json_string(hash));
+    for (PetscInt r = 0; r < info->nregions; ++r)
+      json_array_append_new(regions, json_pack("{s:I, s:s}", "index", (json_int_t)r, "name", info->regions[r].name));
+    VfeJSet(root, "regions", regions);
+    if (seg) VfeJSet(root, "segment", VfeSegmentReportJSON(seg));
+    PetscCall(PetscSNPrintf(path, sizeof path, "%s/mesh.json", outdir));
+    ierr = VfeJSONWrite(path, root);
+    json_decref(root);
+    PetscCall(ierr);
   }
   PetscFunctionReturn(0);
 }

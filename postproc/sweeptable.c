@@ -71,20 +71,6 @@ static double VfeTableNum(const VfeTable *t, PetscInt r, const char *name)
   return VfeNum(VfeTableGet(t, r, name));
 }
 
-static void VfeCSVWriteField(FILE *f, const char *s)
-{
-  if (!s) return;
-  if (strpbrk(s, ",\"\n")) {
-    fputc('"', f);
-    for (; *s; ++s) {
-      if (*s == '"') fputc('"', f);
-      fputc(*s, f);
-    }
-    fputc('"', f);
-  } else
-    fputs(s, f);
-}
-
 PetscErrorCode VfeSweepTableCreate(const char *study, PetscReal threshold, PetscInt nvary, const char *const keys[],
                                    PetscInt nrows, VfeSweepTable *table)
 {
@@ -208,13 +194,13 @@ static PetscErrorCode VfeTableWrite(const VfeTable *t, const char *path)
   f = af.f;
   for (PetscInt c = 0; c < t->ncol; ++c) {
     if (c) fputc(',', f);
-    VfeCSVWriteField(f, t->col[c]);
+    VfeCSVField(f, t->col[c]);
   }
   fputc('\n', f);
   for (PetscInt r = 0; r < t->nrow; ++r) {
     for (PetscInt c = 0; c < t->ncol; ++c) {
       if (c) fputc(',', f);
-      VfeCSVWriteField(f, t->cell[r][c]);
+      VfeCSVField(f, t->cell[r][c]);
     }
     fputc('\n', f);
   }
@@ -443,11 +429,11 @@ static PetscErrorCode VfeWindows(const VfeTable *t, const VfeGroups *g, const ch
           snprintf(num[i], sizeof num[i], "%g", nums[i]);
       }
       fprintf(md, "| %s | %" PetscInt_FMT " | %s | %s |\n", g->label[k], n, win, detail);
-      VfeCSVWriteField(csv, g->label[k]);
+      VfeCSVField(csv, g->label[k]);
       fprintf(csv, ",%" PetscInt_FMT ",%s,%s,%s,%s,", n, num[0], num[1], num[2], num[3]);
-      VfeCSVWriteField(csv, windows);
+      VfeCSVField(csv, windows);
       fputc(',', csv);
-      VfeCSVWriteField(csv, detail);
+      VfeCSVField(csv, detail);
       fputc('\n', csv);
       PetscCall(PetscPrintf(PETSC_COMM_SELF, "  %s: %s%s%s\n", g->label[k], win, detail[0] ? " -- " : "", detail));
     }

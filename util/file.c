@@ -119,3 +119,18 @@ void VfeHashFile(const char *path, char out[17])
   fclose(f);
   snprintf(out, 17, "%016llx", h);
 }
+
+void VfeCSVField(FILE *f, const char *s)
+{
+  if (!s) return;
+  if (!strpbrk(s, ",\"\r\n")) {
+    fputs(s, f);
+    return;
+  }
+  fputc('"', f);
+  for (; *s; ++s) {
+    if (*s == '"') fputc('"', f);
+    fputc(*s, f);
+  }
+  fputc('"', f);
+}

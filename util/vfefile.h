@@ -38,6 +38,10 @@ PETSC_EXTERN PetscErrorCode VfeMkdirPCollective(MPI_Comm comm, const char *dir, 
 /* PETSC_TRUE if path can be opened for reading. */
 PETSC_EXTERN PetscBool VfeFileReadable(const char *path);
 
+/* One CSV field per RFC 4180: quoted when it holds a comma, a quote, CR or LF, with quotes doubled
+ * (NULL: an empty field). */
+PETSC_EXTERN void VfeCSVField(FILE *f, const char *s);
+
 /* FNV-1a 64: start with VFE_FNV1A64_INIT, feed bytes. */
 #define VFE_FNV1A64_INIT 1469598103934665603ULL
 PETSC_EXTERN unsigned long long VfeFNV1a64(unsigned long long h, const void *buf, size_t n);
