@@ -69,7 +69,7 @@ int main(int argc, char **argv)
     ierr = VfeLoadCase(PETSC_COMM_WORLD, casefile, argc, argv, firstopt);
     if (!ierr)
       ierr = (strcmp(command, "mesh") ? VfeRunCase : VfeMeshCase)(PETSC_COMM_WORLD,
-                                                                  casefile ? casefile : "(built-in default case)", NULL);
+                                                                  casefile ? casefile : "(built-in default case)", NULL, NULL);
   }
   code = VfeExitCode(ierr);
   if (ierr) {

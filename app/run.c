@@ -213,6 +213,7 @@ typedef struct {
   PetscBool have_cf;
   VfeCellFields cf;
   VfeRunRecord rec;
+  VfeMetricsRow *row; /* where the caller wants the metrics row (may be NULL) */
 } VfeRun;
 
 /* The keys the run reads itself; every key is checked first. */
@@ -433,7 +434,7 @@ static PetscErrorCode VfeRunWriteOutputs(VfeRun *run)
   rec->t_asm = VfeEventTime(comm, VfeEv.assembly), rec->t_pc = VfeEventTime(comm, VfeEv.pcsetup);
   rec->t_solve = VfeEventTime(comm, VfeEv.solve), rec->t_post = VfeEventTime(comm, VfeEv.post);
   rec->t_out = VfeEventTime(comm, VfeEv.output), rec->t_total = (PetscReal)(t1 - run->t0);
-  PetscCall(VfeWriteRunOutputs(comm, rec));
+  PetscCall(VfeWriteRunOutputs(comm, rec, run->row));
   PetscCall(PetscPrintf(
       comm,
       "vfe: wrote %s/summary.json%s (mesh %.2f s, assembly %.2f s, solver set-up %.2f s, solve %.2f s, total %.2f s)\n",
@@ -463,13 +464,15 @@ static PetscErrorCode VfeRunDestroy(VfeRun *run)
 /* One case from the current options database, writing into outdir (NULL: -output_dir); mesh_only:
  * stop after the mesh checks and write the mesh outputs.  On an error the steps' resources are
  * left to the process exit, as before (a sweep goes on with the next case). */
-static PetscErrorCode VfeRunCaseInternal(MPI_Comm comm, const char *casefile, const char *outdir, PetscBool mesh_only)
+static PetscErrorCode VfeRunCaseInternal(MPI_Comm comm, const char *casefile, const char *outdir, PetscBool mesh_only,
+                                         VfeMetricsRow *row)
 {
   VfeRun run;
 
   PetscFunctionBeginUser;
   PetscCall(PetscMemzero(&run, sizeof run));
-  run.comm = comm, run.casefile = casefile, run.mesh_only = mesh_only, run.fractured = -1;
+  if (row) PetscCall(PetscMemzero(row, sizeof *row));
+  run.comm = comm, run.casefile = casefile, run.mesh_only = mesh_only, run.fractured = -1, run.row = row;
   PetscCall(PetscTime(&run.t0));
   PetscCallMPI(MPI_Comm_size(comm, &run.rec.size));
   PetscCall(VfeRegisterEvents());
@@ -489,16 +492,16 @@ static PetscErrorCode VfeRunCaseInternal(MPI_Comm comm, const char *casefile, co
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode VfeRunCase(MPI_Comm comm, const char *casefile, const char *outdir)
+PetscErrorCode VfeRunCase(MPI_Comm comm, const char *casefile, const char *outdir, VfeMetricsRow *row)
 {
   PetscFunctionBeginUser;
-  PetscCall(VfeRunCaseInternal(comm, casefile, outdir, PETSC_FALSE));
+  PetscCall(VfeRunCaseInternal(comm, casefile, outdir, PETSC_FALSE, row));
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode VfeMeshCase(MPI_Comm comm, const char *casefile, const char *outdir)
+PetscErrorCode VfeMeshCase(MPI_Comm comm, const char *casefile, const char *outdir, VfeMetricsRow *row)
 {
   PetscFunctionBeginUser;
-  PetscCall(VfeRunCaseInternal(comm, casefile, outdir, PETSC_TRUE));
+  PetscCall(VfeRunCaseInternal(comm, casefile, outdir, PETSC_TRUE, row));
   PetscFunctionReturn(0);
 }

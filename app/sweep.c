@@ -9,8 +9,9 @@
  * into <output.dir>/cases/<key1>=<v1>_<key2>=<v2>...  A case whose summary.json exists (written last
  * by a run) is not run again (resume).  A failing case is recorded and the sweep goes on.
  *
- * Afterwards rank 0 hands every case (varied values, status, case_dir, its metrics.csv columns) to
- * the sweep table (postproc/sweeptable.c), which writes <output.dir>/sweep.csv, the fill-ratio
+ * Each case's metrics row comes back from the runner in memory (a resumed case's from the "table"
+ * of its summary.json); no CSV is read back.  Afterwards rank 0 hands every case (varied values,
+ * status, case_dir, metrics) to the sweep table (postproc/sweeptable.c), which writes <output.dir>/sweep.csv, the fill-ratio
  * window report (windows.md, windows.csv) and the plots.
  */
 #include "vfeapp.h"
@@ -393,77 +394,9 @@ static PetscErrorCode VfeCaseOptions(MPI_Comm comm, const VfeStudy *s, const Pet
 
 /* ---------------------------------------------------------------- handing the cases to the table (rank 0) */
 
-/* Split one CSV line (RFC 4180 quotes) into at most max fields; returns the count. */
-static PetscErrorCode VfeCSVSplit(const char *line, PetscInt max, char **fields, PetscInt *n)
-{
-  const char *p = line;
-
-  PetscFunctionBeginUser;
-  *n = 0;
-  while (*n < max) {
-    char *buf;
-    size_t len = 0;
-    PetscCall(PetscMalloc1(strlen(p) + 1, &buf));
-    if (*p == '"') {
-      ++p;
-      while (*p && !(*p == '"' && p[1] != '"')) {
-        if (*p == '"') ++p;
-        buf[len++] = *p++;
-      }
-      if (*p == '"') ++p;
-      while (*p && *p != ',') ++p;
-    } else
-      while (*p && *p != ',' && *p != '\n' && *p != '\r') buf[len++] = *p++;
-    buf[len]       = 0;
-    fields[(*n)++] = buf;
-    if (*p != ',') break;
-    ++p;
-  }
-  PetscFunctionReturn(0);
-}
-
-/* Read <dir>/metrics.csv: header and the first data row.  *n = 0 if absent or unreadable. */
-static PetscErrorCode VfeReadMetrics(const char *dir, PetscInt *n, char ***names, char ***vals)
-{
-  char path[PETSC_MAX_PATH_LEN];
-  FILE *f;
-  char *line[2] = {NULL, NULL};
-  int got       = 0;
-
-  PetscFunctionBeginUser;
-  *n = 0, *names = NULL, *vals = NULL;
-  PetscCall(PetscSNPrintf(path, sizeof path, "%s/metrics.csv", dir));
-  f = fopen(path, "r");
-  if (!f) PetscFunctionReturn(0);
-  {
-    char *buf  = NULL;
-    size_t cap = 0;
-    while (got < 2 && getline(&buf, &cap, f) > 0) {
-      size_t l = strlen(buf);
-      while (l && (buf[l - 1] == '\n' || buf[l - 1] == '\r')) buf[--l] = 0;
-      if (!l) continue;
-      line[got++] = strdup(buf);
-    }
-    free(buf);
-  }
-  fclose(f);
-  if (got == 2) {
-    PetscInt nh, nv, max = 1;
-    for (const char *c = line[0]; *c; ++c) max += *c == ',';
-    PetscCall(PetscCalloc2(max, names, max, vals));
-    PetscCall(VfeCSVSplit(line[0], max, *names, &nh));
-    PetscCall(VfeCSVSplit(line[1], max, *vals, &nv));
-    for (PetscInt i = nv; i < nh; ++i) PetscCall(PetscStrallocpy("", &(*vals)[i]));
-    for (PetscInt i = nh; i < nv; ++i) PetscCall(PetscFree((*vals)[i]));
-    *n = nh;
-  }
-  free(line[0]);
-  free(line[1]);
-  PetscFunctionReturn(0);
-}
-
 /* Everything after the cases: rank 0 only; errors are returned, not raised collectively. */
-static PetscErrorCode VfeSweepReport(const VfeStudy *s, const int status[], const PetscErrorCode codes[])
+static PetscErrorCode VfeSweepReport(const VfeStudy *s, const int status[], const PetscErrorCode codes[],
+                                     const VfeMetricsRow rows[])
 {
   VfeSweepTable t;
   PetscInt *idx;
@@ -474,28 +407,20 @@ static PetscErrorCode VfeSweepReport(const VfeStudy *s, const int status[], cons
   for (PetscInt i = 0; i < s->nvary; ++i) keys[i] = s->vary[i].key;
   PetscCall(VfeSweepTableCreate(s->file, s->threshold, s->nvary, keys, s->ncases, &t));
   for (PetscInt k = 0; k < s->ncases; ++k) {
-    char dir[PETSC_MAX_PATH_LEN], name[PETSC_MAX_PATH_LEN], rel[PETSC_MAX_PATH_LEN], st[64];
-    PetscInt nm = 0;
-    char **mn = NULL, **mv = NULL;
-
+    char name[PETSC_MAX_PATH_LEN], rel[PETSC_MAX_PATH_LEN], st[64];
     VfeCaseIndex(s, k, idx);
     PetscCall(VfeCaseName(s, idx, name, sizeof name));
-    PetscCall(PetscSNPrintf(dir, sizeof dir, "%s/cases/%s", s->outdir, name));
     PetscCall(PetscSNPrintf(rel, sizeof rel, "cases/%s", name));
-    if (status[k] != VFE_CASE_FAILED) PetscCall(VfeReadMetrics(dir, &nm, &mn, &mv));
-    if (status[k] != VFE_CASE_FAILED && !nm)
-      PetscCall(PetscPrintf(PETSC_COMM_SELF, "sweep: warning: case %s has no readable metrics.csv\n", name));
+    if (status[k] != VFE_CASE_FAILED && !rows[k].n)
+      PetscCall(PetscPrintf(PETSC_COMM_SELF, "sweep: warning: case %s has no metrics (summary.json without a table)\n",
+                            name));
     if (status[k] == VFE_CASE_FAILED)
       PetscCall(PetscSNPrintf(st, sizeof st, "failed:%d", (int)codes[k]));
     else
       PetscCall(PetscStrncpy(st, status[k] == VFE_CASE_OK ? "ok" : "resumed", sizeof st));
     for (PetscInt i = 0; i < s->nvary; ++i) vals[i] = s->vary[i].vals[idx[i]];
-    PetscCall(VfeSweepTableAddRow(t, vals, st, rel, nm, (const char *const *)mn, (const char *const *)mv));
-    for (PetscInt j = 0; j < nm; ++j) {
-      PetscCall(PetscFree(mn[j]));
-      PetscCall(PetscFree(mv[j]));
-    }
-    if (mn) PetscCall(PetscFree2(mn, mv));
+    PetscCall(VfeSweepTableAddRow(t, vals, st, rel, rows[k].n, (const char *const *)rows[k].names,
+                                  (const char *const *)rows[k].values));
   }
   PetscCall(VfeSweepTableWrite(t, s->outdir));
   PetscCall(VfeSweepTableDestroy(&t));
@@ -513,6 +438,7 @@ PetscErrorCode VfeSweep(MPI_Comm comm, const char *studyfile, VfeRunCaseFn run)
   PetscInt *idx, nran = 0, nresumed = 0, nfailed = 0, firstfail = -1;
   int *status, err = 0;
   PetscErrorCode *codes, ierr, rerr = 0;
+  VfeMetricsRow *rows; /* each case's metrics, in memory (rank 0 uses them) */
 
   PetscFunctionBeginUser;
   PetscCallMPI(MPI_Comm_rank(comm, &rank));
@@ -520,6 +446,7 @@ PetscErrorCode VfeSweep(MPI_Comm comm, const char *studyfile, VfeRunCaseFn run)
   PetscCall(VfeStudyRead(comm, studyfile, cmdout, &s));
   PetscCall(PetscOptionsGetAll(NULL, &orig));
   PetscCall(PetscMalloc3(s.nvary, &idx, s.ncases, &status, s.ncases, &codes));
+  PetscCall(PetscCalloc1(s.ncases, &rows));
 
   {
     char plan[1024] = "";
@@ -566,12 +493,13 @@ PetscErrorCode VfeSweep(MPI_Comm comm, const char *studyfile, VfeRunCaseFn run)
       PetscCall(PetscPrintf(comm, "sweep: resume: case %" PetscInt_FMT "/%" PetscInt_FMT " %s already done\n", k + 1,
                             s.ncases, name));
       status[k] = VFE_CASE_RESUMED, codes[k] = 0, ++nresumed;
+      if (!rank) PetscCall(VfeMetricsRowFromSummary(dir, &rows[k]));
       continue;
     }
     PetscCall(
         PetscPrintf(comm, "sweep: case %" PetscInt_FMT "/%" PetscInt_FMT " %s: running\n", k + 1, s.ncases, name));
     PetscCall(VfeCaseOptions(comm, &s, idx, orig, dir));
-    ierr = run(comm, s.base, dir);
+    ierr = run(comm, s.base, dir, &rows[k]);
     {
       int mine = (int)ierr, any = 0;
       PetscCallMPI(MPI_Allreduce(&mine, &any, 1, MPI_INT, MPI_MAX, comm));
@@ -596,7 +524,9 @@ PetscErrorCode VfeSweep(MPI_Comm comm, const char *studyfile, VfeRunCaseFn run)
   PetscCall(PetscOptionsInsertString(NULL, orig));
   PetscCall(PetscFree(orig));
 
-  if (!rank) rerr = VfeSweepReport(&s, status, codes);
+  if (!rank) rerr = VfeSweepReport(&s, status, codes, rows);
+  for (PetscInt k = 0; k < s.ncases; ++k) PetscCall(VfeMetricsRowDestroy(&rows[k]));
+  PetscCall(PetscFree(rows));
   {
     int e = (int)rerr;
     PetscCallMPI(MPI_Bcast(&e, 1, MPI_INT, 0, comm));

@@ -31,10 +31,11 @@ PETSC_EXTERN PetscErrorCode VfeLoadCase(MPI_Comm comm, const char *casefile, int
 PETSC_EXTERN PetscErrorCode VfeCheckKeys(MPI_Comm comm, PetscInt *nmat, char ***matkeys);
 
 /* Run one case from the current options database, writing into outdir (NULL: -output_dir).
- * casefile is only recorded in the manifest.  Collective.  A VfeRunCaseFn for VfeSweep. */
-PETSC_EXTERN PetscErrorCode VfeRunCase(MPI_Comm comm, const char *casefile, const char *outdir);
+ * casefile is only recorded in the manifest; row (may be NULL) receives the metrics row.
+ * Collective.  A VfeRunCaseFn for VfeSweep. */
+PETSC_EXTERN PetscErrorCode VfeRunCase(MPI_Comm comm, const char *casefile, const char *outdir, VfeMetricsRow *row);
 /* `vfe mesh`: build (or load) and check the mesh, write mesh.hdf and mesh.json; no solve. */
-PETSC_EXTERN PetscErrorCode VfeMeshCase(MPI_Comm comm, const char *casefile, const char *outdir);
+PETSC_EXTERN PetscErrorCode VfeMeshCase(MPI_Comm comm, const char *casefile, const char *outdir, VfeMetricsRow *row);
 
 /* The process exit code of a PETSc error code (0, 1, 2 or 3, see above). */
 PETSC_EXTERN int VfeExitCode(PetscErrorCode ierr);

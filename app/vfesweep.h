@@ -6,11 +6,13 @@
 #pragma once
 
 #include <petscsys.h>
+#include "vfesweeptable.h"
 
 /* Runs one case with the CURRENT options database (the sweep has inserted the base case, the
  * study's fixed overrides, the command line and the varied values), writing into outdir.
- * casefile is the base case's path (for the manifest).  Collective on comm. */
-typedef PetscErrorCode (*VfeRunCaseFn)(MPI_Comm comm, const char *casefile, const char *outdir);
+ * casefile is the base case's path (for the manifest).  row (may be NULL) receives the case's
+ * metrics row (at least on rank 0); the caller destroys it.  Collective on comm. */
+typedef PetscErrorCode (*VfeRunCaseFn)(MPI_Comm comm, const char *casefile, const char *outdir, VfeMetricsRow *row);
 
 /* Runs the study in studyfile.  Bad studies fail before any case runs with PETSC_ERR_USER_INPUT and a
  * message naming the key or file.  A failing case is recorded (status column) and the sweep goes

@@ -1,6 +1,8 @@
 /*
  * summary.c - the files a run leaves: summary.json (all metrics and a manifest), metrics.csv (one
- * row, the columns sweeps aggregate) and fields.hdf (ParaView).
+ * row, the columns sweeps aggregate) and fields.hdf (ParaView).  The metrics row is built once in
+ * memory (VfeRunMetricsRow): metrics.csv, summary.json's "table" and a sweep's table all come
+ * from it, so nothing in vfe parses a CSV.
  *
  * Every file is written as NAME.part and renamed when complete, so an interrupted run never
  * leaves a complete-looking file; summary.json is written last and its presence marks a finished
@@ -12,6 +14,7 @@
 #include "vfeoutput.h"
 #include "vfeconfig.h"
 #include "vfefile.h"
+#include "vfesweeptable.h"
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -98,14 +101,6 @@ static json_t *VfeSegmentReportJSON(VfeSegmentReport r)
   return o;
 }
 
-static void VfeCSVNumber(FILE *f, PetscReal v)
-{
-  if (isfinite((double)v))
-    fprintf(f, ",%.10g", (double)v);
-  else
-    fprintf(f, ",");
-}
-
 static PetscReal VfeRatio(PetscReal a, PetscReal b)
 {
   return (isfinite((double)a) && isfinite((double)b) && b != 0) ? a / b : (PetscReal)NAN;
@@ -145,56 +140,82 @@ static int VfeHeadline(const VfeRunRecord *r, VfeMetric *m)
   return n;
 }
 
-static PetscErrorCode VfeWriteCSV(const VfeRunRecord *r)
+/* Append one column to a row being built (value NULL: empty). */
+static PetscErrorCode VfeRowAdd(VfeMetricsRow *row, const char *name, const char *value)
+{
+  PetscFunctionBeginUser;
+  PetscCall(PetscStrallocpy(name, &row->names[row->n]));
+  PetscCall(PetscStrallocpy(value ? value : "", &row->values[row->n]));
+  row->n++;
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode VfeRowAddNum(VfeMetricsRow *row, const char *name, PetscReal v)
+{
+  char s[32] = "";
+
+  PetscFunctionBeginUser;
+  if (isfinite((double)v)) PetscCall(PetscSNPrintf(s, sizeof s, "%.10g", (double)v));
+  PetscCall(VfeRowAdd(row, name, s));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode VfeRunMetricsRow(const VfeRunRecord *r, VfeMetricsRow *row)
+{
+  static const char *const stat[] = {"vm_mean", "vm_p95", "vm_max", "comp_p95"};
+  VfeMetric m[32];
+  int nm = VfeHeadline(r, m);
+  PetscInt cap = 12 + nm + r->ix.ndiscs + 4 * r->info->nregions;
+  char s[32], col[VFE_NAME_LEN + 16];
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscMemzero(row, sizeof *row));
+  PetscCall(PetscCalloc2(cap, &row->names, cap, &row->values));
+  PetscCall(VfeRowAdd(row, "case", r->outdir));
+  PetscCall(VfeRowAdd(row, "cement_material", r->cement_material));
+  PetscCall(VfeRowAdd(row, "cement_pattern", r->seg ? r->seg->pattern : ""));
+  PetscCall(VfeRowAddNum(row, "fill_ratio_requested", r->seg ? r->seg->fill_requested : (PetscReal)NAN));
+  PetscCall(VfeRowAddNum(row, "fill_ratio", r->seg ? r->seg->fill_ratio : (PetscReal)NAN));
+  PetscCall(VfeRowAdd(row, "bone_density", r->bone_density));
+  PetscCall(VfeRowAdd(row, "load_case", r->load.preset));
+  PetscCall(VfeRowAdd(row, "load_mode", r->load.mode));
+  PetscCall(PetscSNPrintf(s, sizeof s, "%" PetscInt_FMT, r->ndofs));
+  PetscCall(VfeRowAdd(row, "dofs", s));
+  PetscCall(PetscSNPrintf(s, sizeof s, "%" PetscInt_FMT, r->its));
+  PetscCall(VfeRowAdd(row, "iterations", s));
+  PetscCall(VfeRowAddNum(row, "force_N", r->load.force));
+  PetscCall(VfeRowAddNum(row, "moment_Nm", r->load.moment / 1000.0));
+  for (int i = 0; i < nm; ++i) PetscCall(VfeRowAddNum(row, m[i].name, m[i].value));
+  for (PetscInt d = 0; d < r->ix.ndiscs; ++d) {
+    PetscCall(PetscSNPrintf(col, sizeof col, "idp_%s_MPa", r->ix.disc[d]));
+    PetscCall(VfeRowAddNum(row, col, r->ix.idp[d]));
+  }
+  for (PetscInt i = 0; i < r->info->nregions; ++i) {
+    const PetscReal v[4] = {r->stats[i].vm_mean, r->stats[i].vm_p95, r->stats[i].vm_max, r->stats[i].comp_p95};
+    for (int k = 0; k < 4; ++k) {
+      PetscCall(PetscSNPrintf(col, sizeof col, "%s.%s", r->info->regions[i].name, stat[k]));
+      PetscCall(VfeRowAddNum(row, col, v[k]));
+    }
+  }
+  PetscFunctionReturn(0);
+}
+
+/* metrics.csv: the row's names, then its values, each field per RFC 4180. */
+static PetscErrorCode VfeWriteCSV(const char *outdir, const VfeMetricsRow *row)
 {
   char path[PETSC_MAX_PATH_LEN];
   VfeAtomicFile af;
-  FILE *f;
-  VfeMetric m[32];
-  int nm = VfeHeadline(r, m);
 
   PetscFunctionBeginUser;
-  PetscCall(PetscSNPrintf(path, sizeof path, "%s/metrics.csv", r->outdir));
+  PetscCall(PetscSNPrintf(path, sizeof path, "%s/metrics.csv", outdir));
   PetscCall(VfeAtomicOpen(path, &af));
-  f = af.f;
-  fprintf(f, "case,cement_material,cement_pattern,fill_ratio_requested,fill_ratio,bone_density,load_case,load_mode,"
-             "dofs,iterations,force_N,"
-             "moment_Nm");
-  for (int i = 0; i < nm; ++i) fprintf(f, ",%s", m[i].name);
-  for (PetscInt d = 0; d < r->ix.ndiscs; ++d) {
-    char col[64];
-    PetscCall(PetscSNPrintf(col, sizeof col, "idp_%s_MPa", r->ix.disc[d]));
-    fputc(',', f), VfeCSVField(f, col);
-  }
-  for (PetscInt i = 0; i < r->info->nregions; ++i) {
-    static const char *const stat[] = {"vm_mean", "vm_p95", "vm_max", "comp_p95"};
-    for (int s = 0; s < 4; ++s) {
-      char col[VFE_NAME_LEN + 16];
-      PetscCall(PetscSNPrintf(col, sizeof col, "%s.%s", r->info->regions[i].name, stat[s]));
-      fputc(',', f), VfeCSVField(f, col);
+  for (int pass = 0; pass < 2; ++pass) {
+    for (PetscInt i = 0; i < row->n; ++i) {
+      if (i) fputc(',', af.f);
+      VfeCSVField(af.f, pass ? row->values[i] : row->names[i]);
     }
+    fputc('\n', af.f);
   }
-  fputc('\n', f);
-  VfeCSVField(f, r->outdir);
-  fputc(',', f), VfeCSVField(f, r->cement_material);
-  fputc(',', f), VfeCSVField(f, r->seg ? r->seg->pattern : "");
-  VfeCSVNumber(f, r->seg ? r->seg->fill_requested : (PetscReal)NAN);
-  VfeCSVNumber(f, r->seg ? r->seg->fill_ratio : (PetscReal)NAN);
-  fputc(',', f), VfeCSVField(f, r->bone_density);
-  fputc(',', f), VfeCSVField(f, r->load.preset);
-  fputc(',', f), VfeCSVField(f, r->load.mode);
-  fprintf(f, ",%" PetscInt_FMT ",%" PetscInt_FMT, r->ndofs, r->its);
-  VfeCSVNumber(f, r->load.force);
-  VfeCSVNumber(f, r->load.moment / 1000.0);
-  for (int i = 0; i < nm; ++i) VfeCSVNumber(f, m[i].value);
-  for (PetscInt d = 0; d < r->ix.ndiscs; ++d) VfeCSVNumber(f, r->ix.idp[d]);
-  for (PetscInt i = 0; i < r->info->nregions; ++i) {
-    VfeCSVNumber(f, r->stats[i].vm_mean);
-    VfeCSVNumber(f, r->stats[i].vm_p95);
-    VfeCSVNumber(f, r->stats[i].vm_max);
-    VfeCSVNumber(f, r->stats[i].comp_p95);
-  }
-  fprintf(f, "\n");
   PetscCall(VfeAtomicCommit(&af));
   PetscFunctionReturn(0);
 }
@@ -216,7 +237,7 @@ static void VfeJSONRegion(json_t *o, const VfeRegionStats *s)
 
 /* summary.json: manifest, segment report, mesh, solver, load and equilibrium, levels, metrics,
  * regions. */
-static PetscErrorCode VfeWriteSummary(const VfeRunRecord *r, const char *opts)
+static PetscErrorCode VfeWriteSummary(const VfeRunRecord *r, const VfeMetricsRow *row, const char *opts)
 {
   char path[PETSC_MAX_PATH_LEN], hcase[17], hmesh[17], stamp[64];
   time_t now = time(NULL);
@@ -290,6 +311,11 @@ static PetscErrorCode VfeWriteSummary(const VfeRunRecord *r, const char *opts)
     VfeJSet(regions, r->info->regions[i].name, o);
   }
   VfeJSet(root, "regions", regions);
+  {
+    json_t *table = json_object(); /* metrics.csv's row, for the sweep to resume from (keys in column order) */
+    for (PetscInt i = 0; i < row->n; ++i) VfeJSet(table, row->names[i], json_string(row->values[i]));
+    VfeJSet(root, "table", table);
+  }
   VfeJSet(root, "note", json_string("comparative engineering indices, not clinical predictions"));
   PetscCall(PetscSNPrintf(path, sizeof path, "%s/summary.json", r->outdir));
   ierr = VfeJSONWrite(path, root);
@@ -298,19 +324,23 @@ static PetscErrorCode VfeWriteSummary(const VfeRunRecord *r, const char *opts)
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode VfeWriteRunOutputs(MPI_Comm comm, const VfeRunRecord *r)
+PetscErrorCode VfeWriteRunOutputs(MPI_Comm comm, const VfeRunRecord *r, VfeMetricsRow *rowout)
 {
   PetscMPIInt rank;
   char *opts = NULL;
+  VfeMetricsRow row;
 
   PetscFunctionBeginUser;
   PetscCallMPI(MPI_Comm_rank(comm, &rank));
   PetscCall(PetscOptionsGetAll(NULL, &opts));
+  PetscCall(VfeRunMetricsRow(r, &row));
   if (!rank) {
-    PetscCall(VfeWriteCSV(r));
-    PetscCall(VfeWriteSummary(r, opts));
+    PetscCall(VfeWriteCSV(r->outdir, &row));
+    PetscCall(VfeWriteSummary(r, &row, opts));
   }
   PetscCall(PetscFree(opts));
+  if (rowout) *rowout = row;
+  else PetscCall(VfeMetricsRowDestroy(&row));
   PetscFunctionReturn(0);
 }
 

@@ -12,6 +12,7 @@
  */
 #include "vfesweeptable.h"
 #include "vfefile.h"
+#include <jansson.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -69,6 +70,46 @@ static const char *VfeTableGet(const VfeTable *t, PetscInt r, const char *name)
 static double VfeTableNum(const VfeTable *t, PetscInt r, const char *name)
 {
   return VfeNum(VfeTableGet(t, r, name));
+}
+
+PetscErrorCode VfeMetricsRowDestroy(VfeMetricsRow *row)
+{
+  PetscFunctionBeginUser;
+  for (PetscInt i = 0; i < row->n; ++i) {
+    PetscCall(PetscFree(row->names[i]));
+    PetscCall(PetscFree(row->values[i]));
+  }
+  if (row->names || row->values) PetscCall(PetscFree2(row->names, row->values));
+  PetscCall(PetscMemzero(row, sizeof *row));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode VfeMetricsRowFromSummary(const char *dir, VfeMetricsRow *row)
+{
+  char path[PETSC_MAX_PATH_LEN];
+  json_t *root, *table, *value;
+  const char *key;
+  PetscInt n;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscMemzero(row, sizeof *row));
+  PetscCall(PetscSNPrintf(path, sizeof path, "%s/summary.json", dir));
+  root  = json_load_file(path, 0, NULL);
+  table = root ? json_object_get(root, "table") : NULL;
+  if (!json_is_object(table)) {
+    json_decref(root);
+    PetscFunctionReturn(0);
+  }
+  n = (PetscInt)json_object_size(table);
+  PetscCall(PetscCalloc2(n, &row->names, n, &row->values));
+  json_object_foreach(table, key, value)
+  {
+    PetscCall(PetscStrallocpy(key, &row->names[row->n]));
+    PetscCall(PetscStrallocpy(json_is_string(value) ? json_string_value(value) : "", &row->values[row->n]));
+    row->n++;
+  }
+  json_decref(root);
+  PetscFunctionReturn(0);
 }
 
 PetscErrorCode VfeSweepTableCreate(const char *study, PetscReal threshold, PetscInt nvary, const char *const keys[],

@@ -6,6 +6,7 @@
 #include "vfesolver.h"
 #include "vfemesh.h"
 #include "vfematerials.h"
+#include "vfesweeptable.h"
 
 /* Cell-wise fields at the cell centroid (P1: constant per cell; P2: the centroid value). */
 typedef struct {
@@ -74,8 +75,11 @@ typedef struct {
   PetscReal t_mesh, t_setup, t_asm, t_pc, t_solve, t_post, t_out, t_total;
 } VfeRunRecord;
 
-/* summary.json and metrics.csv (rank 0), atomically; summary.json last. */
-PETSC_EXTERN PetscErrorCode VfeWriteRunOutputs(MPI_Comm comm, const VfeRunRecord *r);
+/* The metrics row of a run (metrics.csv's columns, values as written there; same on every rank). */
+PETSC_EXTERN PetscErrorCode VfeRunMetricsRow(const VfeRunRecord *r, VfeMetricsRow *row);
+/* summary.json and metrics.csv (rank 0), atomically; summary.json last.  row (may be NULL) receives
+ * the metrics row on every rank; the caller destroys it. */
+PETSC_EXTERN PetscErrorCode VfeWriteRunOutputs(MPI_Comm comm, const VfeRunRecord *r, VfeMetricsRow *row);
 /* vfe mesh: mesh.hdf (ParaView: the tetrahedra with cell data `region`, the index into the region
  * list) and mesh.json (that list, the MSH file and its hash, the segment report when vfe meshed). */
 PETSC_EXTERN PetscErrorCode VfeWriteMeshOutputs(MPI_Comm comm, const char *outdir, VfeSpace d, const VfeMeshInfo *info,

@@ -7,6 +7,17 @@
 #pragma once
 #include <petscsys.h>
 
+/* One case's metrics in memory: column names and values, as in its metrics.csv. */
+typedef struct {
+  PetscInt n;
+  char **names, **values;
+} VfeMetricsRow;
+
+PETSC_EXTERN PetscErrorCode VfeMetricsRowDestroy(VfeMetricsRow *row);
+/* The row a finished run recorded in <dir>/summary.json ("table"); n = 0 if it has none or the
+ * file cannot be read (no error: the case then shows only its varied values). */
+PETSC_EXTERN PetscErrorCode VfeMetricsRowFromSummary(const char *dir, VfeMetricsRow *row);
+
 typedef struct _n_VfeSweepTable *VfeSweepTable;
 
 /* A table for nrows cases whose first columns are the nvary varied keys (study order).  study is

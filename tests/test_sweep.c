@@ -5,22 +5,29 @@
  *
  *   test_sweep sweep STUDY.yaml [-key value ...]      (same command line and exit codes as vfe)
  *
- * The fake run writes metrics.csv and then summary.json like vfe run, from closed-form numbers:
+ * The fake run hands its metrics row back in memory and writes summary.json (with the row as
+ * "table", which a resumed sweep reads) like vfe run, from closed-form numbers:
  * stiffness = 10 E (1 + f), plate_uz = F / stiffness, and relative risks that give known windows
  * (pmma [0.10, 0.20], pmma_low_modulus [0.20, 0.40] at threshold 1.10, cpc none).
  */
 #include "vfeapp.h"
+#include "vfefile.h"
+#include <jansson.h>
 #include <stdio.h>
 #include <string.h>
 
-static PetscErrorCode FakeRun(MPI_Comm comm, const char *casefile, const char *outdir)
+static PetscErrorCode FakeRun(MPI_Comm comm, const char *casefile, const char *outdir, VfeMetricsRow *row)
 {
   PetscReal E = 100, F = 500, f = 0.25, k, tr, adj;
   char mat[64] = "pmma", pat[64] = "bipedicular", path[PETSC_MAX_PATH_LEN], od[PETSC_MAX_PATH_LEN] = "";
   PetscBool baseline = PETSC_FALSE, set;
   PetscInt version   = 0;
   PetscMPIInt rank;
-  FILE *fp;
+  char v[16][64];
+  const char *names[16] = {"case", "cement_material", "cement_pattern", "fill_ratio_requested", "fill_ratio", "dofs",
+                           "iterations", "force_N", "plate_uz_mm", "stiffness_N_per_mm", "adj_above_endplate_vm_mean",
+                           "adj_below_endplate_vm_mean", "treated_relative_risk", "adj_above_relative_risk",
+                           "adj_below_relative_risk", "note"};
 
   PetscFunctionBeginUser;
   PetscCallMPI(MPI_Comm_rank(comm, &rank));
@@ -43,27 +50,41 @@ static PetscErrorCode FakeRun(MPI_Comm comm, const char *casefile, const char *o
   k   = 10 * E * (1 + f);
   tr  = !strcmp(mat, "pmma") ? 1.2 - 2 * f : !strcmp(mat, "pmma_low_modulus") ? 1.2 - 1.5 * f : 1.5;
   adj = !strcmp(mat, "pmma") ? 1 + 0.4 * f : 1 + 0.15 * f;
-  if (!rank) { /* like vfe run: directory, metrics.csv, then summary.json last */
-    char cmd[PETSC_MAX_PATH_LEN + 16];
-    PetscCall(PetscSNPrintf(cmd, sizeof cmd, "mkdir -p '%s'", outdir));
-    PetscCheck(!system(cmd), PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "cannot create %s", outdir);
-    PetscCall(PetscSNPrintf(path, sizeof path, "%s/metrics.csv", outdir));
-    fp = fopen(path, "w");
-    PetscCheck(fp, PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "cannot write %s", path);
-    fprintf(fp, "case,cement_material,cement_pattern,fill_ratio_requested,fill_ratio,dofs,iterations,force_N,plate_uz_"
-                "mm,stiffness_N_per_mm,"
-                "adj_above_endplate_vm_mean,adj_below_endplate_vm_mean,treated_relative_risk,adj_above_relative_risk,"
-                "adj_below_relative_risk,"
-                "note\n");
-    fprintf(fp, "%s,%s,%s,%g,%.6f,1234,17,%.17g,%.17g,%.17g,%g,%g,%.6f,%.6f,%.6f,\"a, quoted\"\"cell\"\n", casefile,
-            mat, pat, (double)f, (double)(f + 0.001), (double)F, (double)(F / k), (double)k, (double)(0.5 + f),
-            (double)(0.4 + f), (double)tr, (double)adj, (double)(adj - 0.01));
-    fclose(fp);
+  snprintf(v[0], sizeof v[0], "%s", casefile);
+  snprintf(v[1], sizeof v[1], "%s", mat);
+  snprintf(v[2], sizeof v[2], "%s", pat);
+  snprintf(v[3], sizeof v[3], "%g", (double)f);
+  snprintf(v[4], sizeof v[4], "%.6f", (double)(f + 0.001));
+  snprintf(v[5], sizeof v[5], "1234");
+  snprintf(v[6], sizeof v[6], "17");
+  snprintf(v[7], sizeof v[7], "%.17g", (double)F);
+  snprintf(v[8], sizeof v[8], "%.17g", (double)(F / k));
+  snprintf(v[9], sizeof v[9], "%.17g", (double)k);
+  snprintf(v[10], sizeof v[10], "%g", (double)(0.5 + f));
+  snprintf(v[11], sizeof v[11], "%g", (double)(0.4 + f));
+  snprintf(v[12], sizeof v[12], "%.6f", (double)tr);
+  snprintf(v[13], sizeof v[13], "%.6f", (double)adj);
+  snprintf(v[14], sizeof v[14], "%.6f", (double)(adj - 0.01));
+  snprintf(v[15], sizeof v[15], "a, quoted\"cell");
+  if (row) { /* in memory, like vfe run */
+    row->n = 16;
+    PetscCall(PetscMalloc2(16, &row->names, 16, &row->values));
+    for (int i = 0; i < 16; ++i) {
+      PetscCall(PetscStrallocpy(names[i], &row->names[i]));
+      PetscCall(PetscStrallocpy(v[i], &row->values[i]));
+    }
+  }
+  if (!rank) { /* like vfe run: the directory, then summary.json (with the row as "table") last */
+    json_t *root = json_object(), *table = json_object();
+    int err = VfeMkdirP(outdir);
+    PetscCheck(!err, PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "cannot create %s", outdir);
+    for (int i = 0; i < 16; ++i) json_object_set_new(table, names[i], json_string(v[i]));
+    json_object_set_new(root, "fake", json_true());
+    json_object_set_new(root, "table", table);
     PetscCall(PetscSNPrintf(path, sizeof path, "%s/summary.json", outdir));
-    fp = fopen(path, "w");
-    PetscCheck(fp, PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "cannot write %s", path);
-    fprintf(fp, "{\"fake\": true}\n");
-    fclose(fp);
+    err = json_dump_file(root, path, JSON_INDENT(2));
+    json_decref(root);
+    PetscCheck(!err, PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "cannot write %s", path);
   }
   PetscCallMPI(MPI_Barrier(comm));
   PetscFunctionReturn(0);
