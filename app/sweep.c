@@ -2,8 +2,9 @@
  * sweep.c - `vfe sweep STUDY.yaml` (docs/sweeps.md).
  *
  * A study names a base case, lists of values for any case keys (vary: every combination runs, the
- * first key slowest, the last fastest) and fixed overrides (set:).  The study is read into a scratch
- * PETSc options database and checked completely before any case runs.  Each case runs in-process
+ * first key slowest, the last fastest, in the order the file lists them) and fixed overrides
+ * (set:).  The study is read with libyaml (nested maps join with '_' as in case files) and checked
+ * completely before any case runs.  Each case runs in-process
  * through the driver's VfeRunCaseFn on every rank, with the global options database rebuilt as
  *   base case YAML < set overrides < the original command line < the varied values < -output_dir,
  * into <output.dir>/cases/<key1>=<v1>_<key2>=<v2>...  A case whose summary.json exists (written last
@@ -22,7 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
+#include <yaml.h>
 
 #define VFE_SWEEP_MAX_VALUES 4096
 
@@ -30,7 +31,6 @@ typedef struct {
   char *key;     /* case key without '-', e.g. cement_fill_ratio */
   PetscInt n;    /* number of values */
   char **vals;   /* values as written in the study */
-  long long pos; /* where the key appears in the study file (ordering) */
 } VfeVary;
 
 typedef struct {
@@ -80,97 +80,7 @@ static double VfeNum(const char *s)
   return *end ? NAN : v;
 }
 
-/* ---------------------------------------------------------------- reading the study */
-
-/* Blank out YAML comments ('#' at line start or after white space) so that key positions are found in data only. */
-static void VfeStripComments(char *t)
-{
-  for (char *p = t; *p; ++p)
-    if (*p == '#' && (p == t || p[-1] == ' ' || p[-1] == '\t' || p[-1] == '\n'))
-      while (*p && *p != '\n') *p++ = ' ';
-}
-
-/* Position of "name:" (name preceded by a non-key character) at or after from; -1 if absent. */
-static long long VfeFindKey(const char *t, size_t from, const char *name)
-{
-  size_t len    = strlen(name);
-  const char *p = t + from;
-  while ((p = strstr(p, name))) {
-    const char *q = p + len;
-    char b        = p > t ? p[-1] : ' ';
-    while (*q == ' ' || *q == '\t') ++q;
-    if (*q == ':' && !(b == '_' || (b >= 'a' && b <= 'z') || (b >= 'A' && b <= 'Z') || (b >= '0' && b <= '9')))
-      return (long long)(p - t);
-    p += len;
-  }
-  return -1;
-}
-
-/* PETSc's YAML reader hands the keys over sorted by name; recover the order written in the file
- * (nested maps such as vary: {cement: {material: [...]}} are found by the key's tail). */
-static void VfeVaryPositions(const char *text, PetscInt n, VfeVary *v)
-{
-  char *t = strdup(text);
-  long long at;
-  if (!t) return;
-  VfeStripComments(t);
-  at = VfeFindKey(t, 0, "vary");
-  for (PetscInt i = 0; i < n; ++i) {
-    const char *k = v[i].key;
-    v[i].pos      = -1;
-    if (at < 0) continue;
-    while (k && v[i].pos < 0) {
-      v[i].pos = VfeFindKey(t, (size_t)at, k);
-      k        = strchr(k, '_');
-      if (k) ++k;
-    }
-  }
-  free(t);
-}
-
-static PetscErrorCode VfeStudyOrderVary(MPI_Comm comm, VfeStudy *s)
-{
-  PetscMPIInt rank;
-  long long *pos;
-
-  PetscFunctionBeginUser;
-  PetscCallMPI(MPI_Comm_rank(comm, &rank));
-  PetscCall(PetscMalloc1(s->nvary, &pos));
-  if (!rank) {
-    FILE *f = fopen(s->file, "rb");
-    char *text;
-    size_t len = 0;
-    for (PetscInt i = 0; i < s->nvary; ++i) pos[i] = -1;
-    if (f) {
-      fseek(f, 0, SEEK_END);
-      len = (size_t)ftell(f);
-      fseek(f, 0, SEEK_SET);
-      text = (char *)malloc(len + 1);
-      if (text) {
-        len       = fread(text, 1, len, f);
-        text[len] = 0;
-        VfeVaryPositions(text, s->nvary, s->vary);
-        for (PetscInt i = 0; i < s->nvary; ++i) pos[i] = s->vary[i].pos;
-        free(text);
-      }
-      fclose(f);
-    }
-  }
-  PetscCallMPI(MPI_Bcast(pos, (PetscMPIInt)s->nvary, MPI_LONG_LONG, 0, comm));
-  for (PetscInt i = 0; i < s->nvary; ++i) s->vary[i].pos = pos[i] < 0 ? (long long)1 << 60 : pos[i];
-  PetscCall(PetscFree(pos));
-  /* stable insertion sort by position (keys PETSc gave in name order break ties) */
-  for (PetscInt i = 1; i < s->nvary; ++i) {
-    VfeVary x  = s->vary[i];
-    PetscInt j = i - 1;
-    while (j >= 0 && s->vary[j].pos > x.pos) {
-      s->vary[j + 1] = s->vary[j];
-      --j;
-    }
-    s->vary[j + 1] = x;
-  }
-  PetscFunctionReturn(0);
-}
+/* ---------------------------------------------------------------- reading the study (libyaml) */
 
 static PetscErrorCode VfeStudyDestroy(VfeStudy *s)
 {
@@ -189,112 +99,204 @@ static PetscErrorCode VfeStudyDestroy(VfeStudy *s)
   PetscFunctionReturn(0);
 }
 
-/* Read and check the study; nothing is written.  cmdline_outdir (may be empty) overrides output.dir. */
-static PetscErrorCode VfeStudyRead(MPI_Comm comm, const char *file, const char *cmdline_outdir, VfeStudy *s)
+/* The study file's bytes, read on rank 0 and broadcast (every rank parses the same text). */
+static PetscErrorCode VfeStudyLoadText(MPI_Comm comm, const char *file, char **text, PetscInt *len)
 {
-  PetscOptions opts;
-  PetscErrorCode ierr;
-  PetscInt n, version = -1;
-  char **names, **values;
-  PetscBool ok, hasversion = PETSC_FALSE, hasbase = PETSC_FALSE;
-  char base[PETSC_MAX_PATH_LEN] = "";
+  PetscMPIInt rank;
+  long n = -1;
 
   PetscFunctionBeginUser;
-  PetscCall(PetscMemzero(s, sizeof *s));
-  s->threshold = 1.10;
-  PetscCheck(file && file[0], comm, PETSC_ERR_USER_INPUT,
-             "vfe sweep needs a study file: vfe sweep STUDY.yaml (format: docs/sweeps.md)");
-  PetscCall(PetscStrncpy(s->file, file, sizeof s->file));
-  PetscCall(VfeSweepReadable(comm, file, &ok));
-  PetscCheck(ok, comm, PETSC_ERR_USER_INPUT, "study file '%s' cannot be opened: %s", file, strerror(ENOENT));
-  PetscCall(PetscOptionsCreate(&opts));
-  ierr = PetscOptionsInsertFileYAML(comm, opts, file, PETSC_TRUE);
-  if (ierr) PetscCall(PetscOptionsDestroy(&opts));
-  PetscCheck(!ierr, comm, PETSC_ERR_USER_INPUT, "study file '%s' is not valid YAML (or not a map of keys to values)",
-             file);
-  PetscCall(PetscOptionsLeftGet(opts, &n, &names, &values));
-  PetscCall(PetscMalloc1(n, &s->vary));
-  PetscCall(PetscMalloc2(n, &s->setkeys, n, &s->setvals));
-  for (PetscInt i = 0; i < n; ++i) {
-    const char *k = names[i], *v = values[i];
-    if (!strcmp(k, "study_version")) {
-      char *end;
-      hasversion = PETSC_TRUE;
-      version    = v ? strtol(v, &end, 10) : -1;
-      if (!v || *end) version = -1;
-    } else if (!strcmp(k, "base")) {
-      PetscCheck(v && v[0], comm, PETSC_ERR_USER_INPUT,
-                 "study file '%s': base is empty (the base case file, relative to the study file)", file);
-      PetscCall(PetscStrncpy(base, v, sizeof base));
-      hasbase = PETSC_TRUE;
-    } else if (!strcmp(k, "threshold")) {
-      double t = VfeNum(v);
-      PetscCheck(t > 0, comm, PETSC_ERR_USER_INPUT,
-                 "study file '%s': threshold = '%s' must be a number > 0 (default 1.10)", file, v ? v : "");
-      s->threshold = t;
-    } else if (!strcmp(k, "output_dir")) {
-      PetscCheck(v && v[0], comm, PETSC_ERR_USER_INPUT, "study file '%s': output.dir is empty", file);
-      PetscCall(PetscStrncpy(s->outdir, v, sizeof s->outdir));
-    } else if (!strcmp(k, "vary") || !strcmp(k, "set")) {
-      PetscCheck(!v || !v[0], comm, PETSC_ERR_USER_INPUT, "study file '%s': %s must be a map of key: value%s", file, k,
-                 k[0] == 'v' ? " list" : "");
-    } else if (!strncmp(k, "vary_", 5)) {
-      VfeVary *w = &s->vary[s->nvary];
-      PetscInt m;
-      PetscCheck(VfeKnownKey(k + 5), comm, PETSC_ERR_USER_INPUT,
-                 "study file '%s': vary key '%s' is not a key vfe knows (case keys: docs/user-guide.md)", file, k + 5);
-      PetscCheck(strcmp(k + 5, "output_dir"), comm, PETSC_ERR_USER_INPUT,
-                 "study file '%s': output_dir cannot be varied (the sweep sets it per case)", file);
-      PetscCheck(v && v[0], comm, PETSC_ERR_USER_INPUT,
-                 "study file '%s': vary key '%s' has an empty list (give at least one value)", file, k + 5);
-      m = 1;
-      for (const char *c = v; *c; ++c) m += *c == ',';
-      PetscCheck(m <= VFE_SWEEP_MAX_VALUES, comm, PETSC_ERR_USER_INPUT,
-                 "study file '%s': vary key '%s' has %" PetscInt_FMT " values (at most %d)", file, k + 5, m,
-                 VFE_SWEEP_MAX_VALUES);
-      PetscCall(PetscMalloc1(m, &w->vals));
-      w->n = m;
-      {
-        char opt[512];
-        PetscCall(PetscSNPrintf(opt, sizeof opt, "-%s", k));
-        PetscCall(PetscOptionsGetStringArray(opts, NULL, opt, w->vals, &w->n, &ok));
+  PetscCallMPI(MPI_Comm_rank(comm, &rank));
+  *text = NULL;
+  if (!rank) {
+    FILE *f = fopen(file, "rb");
+    if (f && !fseek(f, 0, SEEK_END)) n = ftell(f);
+    if (f && n >= 0 && n <= (1L << 24)) {
+      PetscCall(PetscMalloc1(n + 1, text));
+      rewind(f);
+      if (fread(*text, 1, (size_t)n, f) != (size_t)n) n = -1;
+    } else n = -1;
+    if (f) fclose(f);
+  }
+  PetscCallMPI(MPI_Bcast(&n, 1, MPI_LONG, 0, comm));
+  PetscCheck(n >= 0, comm, PETSC_ERR_USER_INPUT, "study file '%s' cannot be read (or is larger than 16 MB)", file);
+  if (rank) PetscCall(PetscMalloc1(n + 1, text));
+  PetscCallMPI(MPI_Bcast(*text, (PetscMPIInt)n, MPI_CHAR, 0, comm));
+  (*text)[n] = 0;
+  *len       = (PetscInt)n;
+  PetscFunctionReturn(0);
+}
+
+/* What the walk of the YAML document found besides vary and set. */
+typedef struct {
+  PetscBool hasversion, hasbase;
+  PetscInt version;
+  char base[PETSC_MAX_PATH_LEN];
+} VfeStudyHead;
+
+static const char *VfeScalar(yaml_node_t *n)
+{
+  return n && n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar.value : NULL;
+}
+
+/* One flattened entry of the study: key (nested maps joined with '_', as in case files) and its
+ * values (a scalar is one value; a list gives its items; nvals 0 with vals NULL: an empty map). */
+static PetscErrorCode VfeStudyEntry(MPI_Comm comm, VfeStudy *s, VfeStudyHead *h, const char *k, PetscInt nv,
+                                    const char *const vals[], PetscBool list)
+{
+  const char *file = s->file, *v = nv ? vals[0] : NULL;
+
+  PetscFunctionBeginUser;
+  if (!strcmp(k, "study_version")) {
+    char *end;
+    h->hasversion = PETSC_TRUE;
+    h->version    = v && v[0] && !list ? strtol(v, &end, 10) : -1;
+    if (v && v[0] && *end) h->version = -1;
+  } else if (!strcmp(k, "base")) {
+    PetscCheck(v && v[0] && !list, comm, PETSC_ERR_USER_INPUT,
+               "study file '%s': base is empty (the base case file, relative to the study file)", file);
+    PetscCall(PetscStrncpy(h->base, v, sizeof h->base));
+    h->hasbase = PETSC_TRUE;
+  } else if (!strcmp(k, "threshold")) {
+    double x = list ? NAN : VfeNum(v);
+    PetscCheck(x > 0, comm, PETSC_ERR_USER_INPUT, "study file '%s': threshold = '%s' must be a number > 0 (default 1.10)",
+               file, v ? v : "");
+    s->threshold = x;
+  } else if (!strcmp(k, "output_dir")) {
+    PetscCheck(v && v[0] && !list, comm, PETSC_ERR_USER_INPUT, "study file '%s': output.dir is empty", file);
+    PetscCall(PetscStrncpy(s->outdir, v, sizeof s->outdir));
+  } else if (!strcmp(k, "vary") || !strcmp(k, "set")) {
+    PetscCheck(!nv || !v || !v[0], comm, PETSC_ERR_USER_INPUT, "study file '%s': %s must be a map of key: value%s", file,
+               k, k[0] == 'v' ? " list" : "");
+  } else if (!strncmp(k, "vary_", 5)) {
+    VfeVary *w = &s->vary[s->nvary];
+    PetscCheck(VfeKnownKey(k + 5), comm, PETSC_ERR_USER_INPUT,
+               "study file '%s': vary key '%s' is not a key vfe knows (case keys: vfe help, docs/user-guide.md)", file,
+               k + 5);
+    PetscCheck(strcmp(k + 5, "output_dir"), comm, PETSC_ERR_USER_INPUT,
+               "study file '%s': output_dir cannot be varied (the sweep sets it per case)", file);
+    PetscCheck(nv > 0 && v && v[0], comm, PETSC_ERR_USER_INPUT,
+               "study file '%s': vary key '%s' has an empty list (give at least one value)", file, k + 5);
+    PetscCheck(nv <= VFE_SWEEP_MAX_VALUES, comm, PETSC_ERR_USER_INPUT,
+               "study file '%s': vary key '%s' has %" PetscInt_FMT " values (at most %d)", file, k + 5, nv,
+               VFE_SWEEP_MAX_VALUES);
+    PetscCall(PetscStrallocpy(k + 5, &w->key));
+    PetscCall(PetscCalloc1(nv, &w->vals));
+    w->n = nv;
+    s->nvary++;
+    for (PetscInt a = 0; a < nv; ++a) {
+      PetscCheck(vals[a] && vals[a][0], comm, PETSC_ERR_USER_INPUT,
+                 "study file '%s': vary key '%s' has an empty value (entry %" PetscInt_FMT ")", file, k + 5, a + 1);
+      for (PetscInt b = 0; b < a; ++b)
+        PetscCheck(strcmp(vals[a], vals[b]), comm, PETSC_ERR_USER_INPUT,
+                   "study file '%s': vary key '%s' lists '%s' twice", file, k + 5, vals[a]);
+      PetscCall(PetscStrallocpy(vals[a], &w->vals[a]));
+    }
+  } else if (!strncmp(k, "set_", 4)) {
+    char joined[4096] = "";
+    PetscCheck(VfeKnownKey(k + 4), comm, PETSC_ERR_USER_INPUT,
+               "study file '%s': set key '%s' is not a key vfe knows (case keys: vfe help, docs/user-guide.md)", file,
+               k + 4);
+    PetscCheck(strcmp(k + 4, "output_dir"), comm, PETSC_ERR_USER_INPUT,
+               "study file '%s': set key output_dir is not allowed (the sweep writes each case into output.dir/cases/)",
+               file);
+    for (PetscInt a = 0; a < nv; ++a) { /* a list becomes PETSc's comma-separated array */
+      if (a) PetscCall(PetscStrlcat(joined, ",", sizeof joined));
+      PetscCall(PetscStrlcat(joined, vals[a] ? vals[a] : "", sizeof joined));
+    }
+    PetscCall(PetscStrallocpy(k + 4, &s->setkeys[s->nset]));
+    PetscCall(PetscStrallocpy(joined[0] ? joined : NULL, &s->setvals[s->nset]));
+    s->nset++;
+  } else {
+    SETERRQ(comm, PETSC_ERR_USER_INPUT,
+            "study file '%s': unknown key '%s' (allowed: study_version, base, vary, set, threshold, output.dir; see "
+            "docs/sweeps.md)",
+            file, k);
+  }
+  PetscFunctionReturn(0);
+}
+
+/* Walk a mapping in file order, flattening nested maps into prefix_key. */
+static PetscErrorCode VfeStudyWalk(MPI_Comm comm, VfeStudy *s, VfeStudyHead *h, yaml_document_t *d, yaml_node_t *map,
+                                   const char *prefix, int depth)
+{
+  PetscFunctionBeginUser;
+  PetscCheck(depth < 8, comm, PETSC_ERR_USER_INPUT, "study file '%s': maps nested deeper than 8 levels", s->file);
+  for (yaml_node_pair_t *pr = map->data.mapping.pairs.start; pr < map->data.mapping.pairs.top; ++pr) {
+    yaml_node_t *kn = yaml_document_get_node(d, pr->key), *vn = yaml_document_get_node(d, pr->value);
+    const char *k = VfeScalar(kn);
+    char key[512];
+
+    PetscCheck(k && vn, comm, PETSC_ERR_USER_INPUT, "study file '%s': a key that is not text", s->file);
+    PetscCall(PetscSNPrintf(key, sizeof key, "%s%s%s", prefix, prefix[0] ? "_" : "", k));
+    if (vn->type == YAML_MAPPING_NODE) {
+      if (vn->data.mapping.pairs.start == vn->data.mapping.pairs.top)
+        PetscCall(VfeStudyEntry(comm, s, h, key, 0, NULL, PETSC_FALSE));
+      else PetscCall(VfeStudyWalk(comm, s, h, d, vn, key, depth + 1));
+    } else if (vn->type == YAML_SEQUENCE_NODE) {
+      PetscInt n = (PetscInt)(vn->data.sequence.items.top - vn->data.sequence.items.start);
+      const char **vals;
+      PetscCall(PetscMalloc1(n + 1, &vals));
+      for (PetscInt i = 0; i < n; ++i) {
+        vals[i] = VfeScalar(yaml_document_get_node(d, vn->data.sequence.items.start[i]));
+        PetscCheck(vals[i], comm, PETSC_ERR_USER_INPUT, "study file '%s': %s: list entries must be plain values",
+                   s->file, key);
       }
-      PetscCall(PetscStrallocpy(k + 5, &w->key));
-      s->nvary++;
-      PetscCheck(ok && w->n > 0, comm, PETSC_ERR_USER_INPUT,
-                 "study file '%s': vary key '%s' has an empty list (give at least one value)", file, k + 5);
-      for (PetscInt a = 0; a < w->n; ++a) {
-        PetscCheck(w->vals[a] && w->vals[a][0], comm, PETSC_ERR_USER_INPUT,
-                   "study file '%s': vary key '%s' has an empty value (entry %" PetscInt_FMT ")", file, k + 5, a + 1);
-        for (PetscInt b = 0; b < a; ++b)
-          PetscCheck(strcmp(w->vals[a], w->vals[b]), comm, PETSC_ERR_USER_INPUT,
-                     "study file '%s': vary key '%s' lists '%s' twice", file, k + 5, w->vals[a]);
-      }
-    } else if (!strncmp(k, "set_", 4)) {
-      PetscCheck(VfeKnownKey(k + 4), comm, PETSC_ERR_USER_INPUT,
-                 "study file '%s': set key '%s' is not a key vfe knows (case keys: docs/user-guide.md)", file, k + 4);
-      PetscCheck(
-          strcmp(k + 4, "output_dir"), comm, PETSC_ERR_USER_INPUT,
-          "study file '%s': set key output_dir is not allowed (the sweep writes each case into output.dir/cases/)",
-          file);
-      PetscCall(PetscStrallocpy(k + 4, &s->setkeys[s->nset]));
-      PetscCall(PetscStrallocpy(v, &s->setvals[s->nset]));
-      s->nset++;
+      PetscCall(VfeStudyEntry(comm, s, h, key, n, vals, PETSC_TRUE));
+      PetscCall(PetscFree(vals));
     } else {
-      SETERRQ(comm, PETSC_ERR_USER_INPUT,
-              "study file '%s': unknown key '%s' (allowed: study_version, base, vary, set, threshold, output.dir; see "
-              "docs/sweeps.md)",
-              file, k);
+      const char *v = VfeScalar(vn);
+      PetscCall(VfeStudyEntry(comm, s, h, key, 1, &v, PETSC_FALSE));
     }
   }
-  PetscCall(PetscOptionsLeftRestore(opts, &n, &names, &values));
-  PetscCall(PetscOptionsDestroy(&opts));
+  PetscFunctionReturn(0);
+}
 
-  PetscCheck(hasversion, comm, PETSC_ERR_USER_INPUT,
+/* Parse the study text with libyaml into s (vary keys in file order). */
+static PetscErrorCode VfeStudyParse(MPI_Comm comm, VfeStudy *s, VfeStudyHead *h, const char *text, PetscInt len)
+{
+  yaml_parser_t parser;
+  yaml_document_t doc;
+  yaml_node_t *root;
+  PetscInt nnodes;
+  PetscErrorCode ierr;
+
+  PetscFunctionBeginUser;
+  PetscCheck(yaml_parser_initialize(&parser), comm, PETSC_ERR_MEM, "libyaml: cannot create a parser");
+  yaml_parser_set_input_string(&parser, (const unsigned char *)text, (size_t)len);
+  if (!yaml_parser_load(&parser, &doc)) {
+    char msg[256];
+    PetscCall(PetscSNPrintf(msg, sizeof msg, "line %d: %s", (int)parser.problem_mark.line + 1,
+                            parser.problem ? parser.problem : "syntax error"));
+    yaml_parser_delete(&parser);
+    SETERRQ(comm, PETSC_ERR_USER_INPUT, "study file '%s' is not valid YAML (%s)", s->file, msg);
+  }
+  yaml_parser_delete(&parser);
+  root = yaml_document_get_root_node(&doc);
+  if (!root || root->type != YAML_MAPPING_NODE) {
+    yaml_document_delete(&doc);
+    SETERRQ(comm, PETSC_ERR_USER_INPUT, "study file '%s' is not valid YAML (or not a map of keys to values)", s->file);
+  }
+  nnodes = (PetscInt)(doc.nodes.top - doc.nodes.start); /* bounds the number of entries */
+  PetscCall(PetscCalloc1(nnodes, &s->vary));
+  PetscCall(PetscCalloc2(nnodes, &s->setkeys, nnodes, &s->setvals));
+  ierr = VfeStudyWalk(comm, s, h, &doc, root, "", 0);
+  yaml_document_delete(&doc);
+  PetscCall(ierr);
+  PetscFunctionReturn(0);
+}
+
+/* The checks that need the whole study. */
+static PetscErrorCode VfeStudyCheck(MPI_Comm comm, const VfeStudy *s, const VfeStudyHead *h)
+{
+  const char *file = s->file;
+
+  PetscFunctionBeginUser;
+  PetscCheck(h->hasversion, comm, PETSC_ERR_USER_INPUT,
              "study file '%s' has no study_version key (this vfe reads study_version: 1)", file);
-  PetscCheck(version == 1, comm, PETSC_ERR_USER_INPUT,
+  PetscCheck(h->version == 1, comm, PETSC_ERR_USER_INPUT,
              "study file '%s': study_version is not supported (this vfe reads study_version: 1)", file);
-  PetscCheck(hasbase, comm, PETSC_ERR_USER_INPUT,
+  PetscCheck(h->hasbase, comm, PETSC_ERR_USER_INPUT,
              "study file '%s' has no base key (the base case file, relative to the study file's directory)", file);
   PetscCheck(s->nvary > 0, comm, PETSC_ERR_USER_INPUT,
              "study file '%s' varies no keys (add vary: {key: [value, ...]}; see docs/sweeps.md)", file);
@@ -302,8 +304,22 @@ static PetscErrorCode VfeStudyRead(MPI_Comm comm, const char *file, const char *
     for (PetscInt j = 0; j < s->nset; ++j)
       PetscCheck(strcmp(s->vary[i].key, s->setkeys[j]), comm, PETSC_ERR_USER_INPUT,
                  "study file '%s': key '%s' is both varied and set", file, s->setkeys[j]);
+  for (PetscInt i = 0; i < s->nvary; ++i)
+    for (PetscInt j = 0; j < i; ++j)
+      PetscCheck(strcmp(s->vary[i].key, s->vary[j].key), comm, PETSC_ERR_USER_INPUT,
+                 "study file '%s': vary key '%s' is given twice", file, s->vary[i].key);
+  PetscFunctionReturn(0);
+}
 
-  /* base case: relative to the study file's directory */
+/* The base case, relative to the study file's directory; it must open and be valid YAML. */
+static PetscErrorCode VfeStudyResolveBase(MPI_Comm comm, VfeStudy *s, const char *base)
+{
+  PetscOptions opts;
+  PetscErrorCode ierr;
+  PetscBool ok;
+  const char *file = s->file;
+
+  PetscFunctionBeginUser;
   if (base[0] == '/')
     PetscCall(PetscStrncpy(s->base, base, sizeof s->base));
   else {
@@ -320,21 +336,53 @@ static PetscErrorCode VfeStudyRead(MPI_Comm comm, const char *file, const char *
   ierr = PetscOptionsInsertFileYAML(comm, opts, s->base, PETSC_TRUE);
   PetscCall(PetscOptionsDestroy(&opts));
   PetscCheck(!ierr, comm, PETSC_ERR_USER_INPUT, "study file '%s': base case '%s' is not valid YAML", file, s->base);
+  PetscFunctionReturn(0);
+}
 
-  /* output directory: command line -output_dir, else output.dir, else out/<study name> */
+/* Output directory: command line -output_dir, else output.dir, else out/<study name>. */
+static PetscErrorCode VfeStudyOutputDir(VfeStudy *s, const char *cmdline_outdir)
+{
+  size_t l;
+
+  PetscFunctionBeginUser;
   if (cmdline_outdir && cmdline_outdir[0]) PetscCall(PetscStrncpy(s->outdir, cmdline_outdir, sizeof s->outdir));
   if (!s->outdir[0]) {
-    const char *b   = strrchr(file, '/') ? strrchr(file, '/') + 1 : file;
+    const char *b   = strrchr(s->file, '/') ? strrchr(s->file, '/') + 1 : s->file;
     const char *dot = strrchr(b, '.');
     PetscCall(
         PetscSNPrintf(s->outdir, sizeof s->outdir, "out/%.*s", (int)(dot && dot > b ? dot - b : (long)strlen(b)), b));
   }
-  {
-    size_t l = strlen(s->outdir);
-    while (l > 1 && s->outdir[l - 1] == '/') s->outdir[--l] = 0;
-  }
+  l = strlen(s->outdir);
+  while (l > 1 && s->outdir[l - 1] == '/') s->outdir[--l] = 0;
+  PetscFunctionReturn(0);
+}
 
-  PetscCall(VfeStudyOrderVary(comm, s));
+/* Read and check the study; nothing is written.  cmdline_outdir (may be empty) overrides output.dir. */
+static PetscErrorCode VfeStudyRead(MPI_Comm comm, const char *file, const char *cmdline_outdir, VfeStudy *s)
+{
+  VfeStudyHead h;
+  PetscBool ok;
+  char *text = NULL;
+  PetscInt len = 0;
+  PetscErrorCode ierr;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscMemzero(s, sizeof *s));
+  PetscCall(PetscMemzero(&h, sizeof h));
+  s->threshold = 1.10;
+  h.version    = -1;
+  PetscCheck(file && file[0], comm, PETSC_ERR_USER_INPUT,
+             "vfe sweep needs a study file: vfe sweep STUDY.yaml (format: docs/sweeps.md)");
+  PetscCall(PetscStrncpy(s->file, file, sizeof s->file));
+  PetscCall(VfeSweepReadable(comm, file, &ok));
+  PetscCheck(ok, comm, PETSC_ERR_USER_INPUT, "study file '%s' cannot be opened: %s", file, strerror(ENOENT));
+  PetscCall(VfeStudyLoadText(comm, file, &text, &len));
+  ierr = VfeStudyParse(comm, s, &h, text, len);
+  PetscCall(PetscFree(text));
+  PetscCall(ierr);
+  PetscCall(VfeStudyCheck(comm, s, &h));
+  PetscCall(VfeStudyResolveBase(comm, s, h.base));
+  PetscCall(VfeStudyOutputDir(s, cmdline_outdir));
   s->ncases = 1;
   for (PetscInt i = 0; i < s->nvary; ++i) {
     PetscCheck(s->ncases <= 1000000 / s->vary[i].n, comm, PETSC_ERR_USER_INPUT,
