@@ -6,16 +6,8 @@
 #include "vfeapp.h"
 #include "vfekeys.h"
 #include "vfemesh.h"
+#include "vfetest.h"
 #include <string.h>
-
-static int nfail = 0, npass = 0;
-
-static void Expect(PetscBool ok, const char *what)
-{
-  printf("%s: %s\n", ok ? "ok" : "FAILED", what);
-  if (ok) ++npass;
-  else ++nfail;
-}
 
 /* PETSC_TRUE if the registry accepts key = value */
 static PetscBool Accepts(const char *key, const char *value)
@@ -31,30 +23,30 @@ int main(int argc, char **argv)
   if (PetscInitialize(&argc, &argv, NULL, NULL)) return 1;
   PetscPushErrorHandler(PetscReturnErrorHandler, NULL);
 
-  Expect(VfeKeyMatch("segment_<LVL>_body_width", "segment_T12_body_width"), "<LVL> matches T12");
-  Expect(!VfeKeyMatch("segment_<LVL>_body_width", "segment_L9_body_width"), "<LVL> does not match L9");
-  Expect(VfeKeyMatch("material_<name>_E", "material_pmma_low_modulus_E"), "<name> spans underscores");
-  Expect(!VfeKeyMatch("material_<name>_E", "material__E"), "<name> is not empty");
-  Expect(VfeKeyMatch("material_<name>_yield_strain", "material_bone_yield_strain"), "material_<name>_yield_strain");
+  VfeTestCheck(VfeKeyMatch("segment_<LVL>_body_width", "segment_T12_body_width"), "<LVL> matches T12");
+  VfeTestCheck(!VfeKeyMatch("segment_<LVL>_body_width", "segment_L9_body_width"), "<LVL> does not match L9");
+  VfeTestCheck(VfeKeyMatch("material_<name>_E", "material_pmma_low_modulus_E"), "<name> spans underscores");
+  VfeTestCheck(!VfeKeyMatch("material_<name>_E", "material__E"), "<name> is not empty");
+  VfeTestCheck(VfeKeyMatch("material_<name>_yield_strain", "material_bone_yield_strain"), "material_<name>_yield_strain");
 
-  Expect(VfeKnownKey("cement_fill_ratio") && VfeKnownKey("load_axial_N") && VfeKnownKey("bone_density") &&
+  VfeTestCheck(VfeKnownKey("cement_fill_ratio") && VfeKnownKey("load_axial_N") && VfeKnownKey("bone_density") &&
              VfeKnownKey("output_dir") && VfeKnownKey("ksp_rtol"),
          "one key of each component and a PETSc option are known");
-  Expect(!VfeKnownKey("cement_colour") && !VfeKnownKey("segment_L9_body_width") && !VfeKnownKey("material_x_colour"),
+  VfeTestCheck(!VfeKnownKey("cement_colour") && !VfeKnownKey("segment_L9_body_width") && !VfeKnownKey("material_x_colour"),
          "unknown keys are unknown");
 
-  Expect(Accepts("cement_fill_ratio", "0.25") && !Accepts("cement_fill_ratio", "1") &&
+  VfeTestCheck(Accepts("cement_fill_ratio", "0.25") && !Accepts("cement_fill_ratio", "1") &&
              !Accepts("cement_fill_ratio", "0") && !Accepts("cement_fill_ratio", "abc"),
          "cement_fill_ratio in (0, 1)");
-  Expect(Accepts("mesh_order", "2") && !Accepts("mesh_order", "3") && !Accepts("mesh_order", "1.5"),
+  VfeTestCheck(Accepts("mesh_order", "2") && !Accepts("mesh_order", "3") && !Accepts("mesh_order", "1.5"),
          "mesh_order an integer in [1, 2]");
-  Expect(!Accepts("load_axial_N", "nan") && !Accepts("load_axial_N", "inf") && Accepts("load_axial_N", "-100"),
+  VfeTestCheck(!Accepts("load_axial_N", "nan") && !Accepts("load_axial_N", "inf") && Accepts("load_axial_N", "-100"),
          "load_axial_N finite");
-  Expect(Accepts("baseline", NULL) && Accepts("baseline", "FALSE") && !Accepts("baseline", "maybe"),
+  VfeTestCheck(Accepts("baseline", NULL) && Accepts("baseline", "FALSE") && !Accepts("baseline", "maybe"),
          "bool spellings of PETSc");
-  Expect(Accepts("cement_pattern", "diffuse") && !Accepts("cement_pattern", "blob"), "cement_pattern choices");
-  Expect(!Accepts("material_annulus_nu", "0.5") && Accepts("material_annulus_nu", "0.45"), "nu in (-1, 0.5)");
-  Expect(Accepts("ksp_rtol", "whatever"), "PETSc options are PETSc's to check");
+  VfeTestCheck(Accepts("cement_pattern", "diffuse") && !Accepts("cement_pattern", "blob"), "cement_pattern choices");
+  VfeTestCheck(!Accepts("material_annulus_nu", "0.5") && Accepts("material_annulus_nu", "0.45"), "nu in (-1, 0.5)");
+  VfeTestCheck(Accepts("ksp_rtol", "whatever"), "PETSc options are PETSc's to check");
 
   /* every key of the mesh table is one the segment mesher (or the simple geometry) reads */
   for (PetscInt i = 0; i < VfeMeshKeys.n; ++i) {
@@ -64,15 +56,17 @@ int main(int argc, char **argv)
     if (lvl) snprintf(inst, sizeof inst, "%.*sL2%s", (int)(lvl - name), name, lvl + 5);
     else snprintf(inst, sizeof inst, "%s", name);
     snprintf(what, sizeof what, "mesh registry key %s is read by the segment mesher", inst);
-    Expect(VfeSegmentKnownKey(inst), what);
+    VfeTestCheck(VfeSegmentKnownKey(inst), what);
   }
   for (size_t l = 0; l < sizeof levels / sizeof levels[0]; ++l) {
     char key[64];
     snprintf(key, sizeof key, "segment_%s_endplate_concavity_inf", levels[l]);
-    Expect(VfeKnownKey(key), key);
+    VfeTestCheck(VfeKnownKey(key), key);
   }
-  printf("%d passed, %d failed\n", npass, nfail);
-  PetscPopErrorHandler();
-  PetscFinalize();
-  return nfail ? 1 : 0;
+  {
+    int code = VfeTestSummary();
+    PetscPopErrorHandler();
+    PetscFinalize();
+    return code;
+  }
 }

@@ -2,8 +2,25 @@
 # mesh generation or solve unless the unit is the solve.  Each asserts numbers or messages.
 #   unit_keys       the key registry: patterns, type / choice / range checks, agreement with mesh/
 #   docs_keys       docs/user-guide.md's key table equals `vfe help --markdown`
+#   unit_risk       postproc/risk.c and the region statistics on a constructed stress field, every
+#                   index against a hand-computed value
+#   unit_materials  materials/: region -> material, library, bone quality, overrides, composite
+#   unit_loads      solver/loads.c: presets, traction per moment direction, moment vector, bad input
 add_executable(test_keys ${CMAKE_CURRENT_SOURCE_DIR}/test_keys.c)
 target_link_libraries(test_keys PRIVATE vfe_app)
 add_test(NAME unit_keys COMMAND test_keys)
 add_test(NAME docs_keys COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/docs_keys.sh $<TARGET_FILE:vfe> ${CMAKE_SOURCE_DIR}/docs/user-guide.md)
 set_tests_properties(unit_keys docs_keys PROPERTIES LABELS unit ENVIRONMENT "${VFE_TEST_ENV}")
+
+add_executable(test_risk ${CMAKE_CURRENT_SOURCE_DIR}/test_risk.c)
+target_link_libraries(test_risk PRIVATE vfe_postproc)
+add_test(NAME unit_risk COMMAND test_risk)
+set_tests_properties(unit_risk PROPERTIES LABELS unit ENVIRONMENT "${VFE_TEST_ENV}")
+
+add_executable(test_materials ${CMAKE_CURRENT_SOURCE_DIR}/test_materials.c)
+target_link_libraries(test_materials PRIVATE vfe_materials)
+add_executable(test_loads ${CMAKE_CURRENT_SOURCE_DIR}/test_loads.c)
+target_link_libraries(test_loads PRIVATE vfe_solver)
+add_test(NAME unit_materials COMMAND test_materials)
+add_test(NAME unit_loads COMMAND test_loads)
+set_tests_properties(unit_materials unit_loads PROPERTIES LABELS unit ENVIRONMENT "${VFE_TEST_ENV}")
