@@ -14,22 +14,22 @@
 
 /* keys the application reads itself (case.c, run.c) */
 static const VfeKey app_keys[] = {
-  {"case_version", VFE_KEY_INT, "", 0, 0, 0, NULL, "—", "must be 1"},
-  {"output_dir", VFE_KEY_STRING, "", 0, 0, 0, NULL, "`out/default`", "output directory (created)"},
-  {"mesh_geometry", VFE_KEY_STRING, "", 0, 0, 0, "segment|simple", "`segment`",
-   "`segment`: the parametric anatomy below; `simple`: three elliptic cylinders and two discs with an ellipsoidal "
-   "cement bolus in L2 (the peers' benchmark geometry)"},
-  {"mesh_file", VFE_KEY_STRING, "", 0, 0, 0, NULL, "—",
-   "solve this MSH file instead of meshing (volume physical groups = regions, surface groups = boundaries)"},
-  {"fracture_cancellous_factor", VFE_KEY_REAL, "", VFE_KEY_MIN | VFE_KEY_MIN_OPEN | VFE_KEY_MAX, 0, 1, NULL, "—",
-   "fractured, untreated level: scales the treated level's cancellous E and strength; the baseline restores it"},
-  {"baseline", VFE_KEY_BOOL, "", 0, 0, 0, NULL, "false",
-   "also solve the intact baseline (same mesh and load, cement replaced by the level's cancellous bone, no fracture "
-   "softening) and report relative indices"},
-  {"bc_fixed", VFE_KEY_STRING, "", 0, 0, 0, NULL, "`fixed_bottom`",
-   "boundary surface clamped (all displacement components zero)"},
-  {"bc_load", VFE_KEY_STRING, "", 0, 0, 0, NULL, "`load_top`", "boundary surface loaded"},
-  {"vfe_write_fields", VFE_KEY_BOOL, "", 0, 0, 0, NULL, "true", "write `fields.hdf`"},
+    {"case_version", VFE_KEY_INT, "", 0, 0, 0, NULL, "—", "must be 1"},
+    {"output_dir", VFE_KEY_STRING, "", 0, 0, 0, NULL, "`out/default`", "output directory (created)"},
+    {"mesh_geometry", VFE_KEY_STRING, "", 0, 0, 0, "segment|simple", "`segment`",
+     "`segment`: the parametric anatomy below; `simple`: three elliptic cylinders and two discs with an ellipsoidal "
+     "cement bolus in L2 (the peers' benchmark geometry)"},
+    {"mesh_file", VFE_KEY_STRING, "", 0, 0, 0, NULL, "—",
+     "solve this MSH file instead of meshing (volume physical groups = regions, surface groups = boundaries)"},
+    {"fracture_cancellous_factor", VFE_KEY_REAL, "", VFE_KEY_MIN | VFE_KEY_MIN_OPEN | VFE_KEY_MAX, 0, 1, NULL, "—",
+     "fractured, untreated level: scales the treated level's cancellous E and strength; the baseline restores it"},
+    {"baseline", VFE_KEY_BOOL, "", 0, 0, 0, NULL, "false",
+     "also solve the intact baseline (same mesh and load, cement replaced by the level's cancellous bone, no fracture "
+     "softening) and report relative indices"},
+    {"bc_fixed", VFE_KEY_STRING, "", 0, 0, 0, NULL, "`fixed_bottom`",
+     "boundary surface clamped (all displacement components zero)"},
+    {"bc_load", VFE_KEY_STRING, "", 0, 0, 0, NULL, "`load_top`", "boundary surface loaded"},
+    {"vfe_write_fields", VFE_KEY_BOOL, "", 0, 0, 0, NULL, "true", "write `fields.hdf`"},
 };
 static const VfeKeyTable app_table = {"app", app_keys, sizeof app_keys / sizeof app_keys[0]};
 

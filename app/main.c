@@ -68,8 +68,8 @@ int main(int argc, char **argv)
   else {
     ierr = VfeLoadCase(PETSC_COMM_WORLD, casefile, argc, argv, firstopt);
     if (!ierr)
-      ierr = (strcmp(command, "mesh") ? VfeRunCase : VfeMeshCase)(PETSC_COMM_WORLD,
-                                                                  casefile ? casefile : "(built-in default case)", NULL, NULL);
+      ierr = (strcmp(command, "mesh") ? VfeRunCase : VfeMeshCase)(
+          PETSC_COMM_WORLD, casefile ? casefile : "(built-in default case)", NULL, NULL);
   }
   code = VfeExitCode(ierr);
   if (ierr) {

@@ -79,7 +79,7 @@ static PetscErrorCode VfeFracturedLevel(const VfeMeshInfo *info, VfeSegmentRepor
   char lvl[32] = "", name[VFE_NAME_LEN];
 
   PetscFunctionBeginUser;
-  *intactE             = 0;
+  *intactE   = 0;
   *fractured = -1;
   PetscCall(PetscOptionsGetReal(NULL, NULL, "-fracture_cancellous_factor", &f, &set));
   if (!set) PetscFunctionReturn(0);
@@ -313,10 +313,10 @@ static PetscErrorCode VfeRunBoundaries(VfeRun *run)
   PetscFunctionBeginUser;
   run->sfix  = VfeMeshInfoFindSurface(&run->info, run->fixed);
   run->sload = VfeMeshInfoFindSurface(&run->info, run->load);
-  PetscCheck(run->sfix >= 0, run->comm, PETSC_ERR_USER_INPUT,
-             "bc_fixed = '%s' matches no boundary surface of the mesh", run->fixed);
-  PetscCheck(run->sload >= 0, run->comm, PETSC_ERR_USER_INPUT,
-             "bc_load = '%s' matches no boundary surface of the mesh", run->load);
+  PetscCheck(run->sfix >= 0, run->comm, PETSC_ERR_USER_INPUT, "bc_fixed = '%s' matches no boundary surface of the mesh",
+             run->fixed);
+  PetscCheck(run->sload >= 0, run->comm, PETSC_ERR_USER_INPUT, "bc_load = '%s' matches no boundary surface of the mesh",
+             run->load);
   PetscFunctionReturn(0);
 }
 
@@ -429,7 +429,7 @@ static PetscErrorCode VfeRunWriteOutputs(VfeRun *run)
   PetscCall(PetscLogEventEnd(VfeEv.output, 0, 0, 0, 0));
   PetscCall(PetscTime(&t1));
   rec->casefile = run->casefile, rec->meshfile = run->meshfile, rec->outdir = run->outdir, rec->info = &run->info;
-  rec->mats    = run->mats;
+  rec->mats   = run->mats;
   rec->t_mesh = VfeEventTime(comm, VfeEv.mesh), rec->t_setup = VfeEventTime(comm, VfeEv.setup);
   rec->t_asm = VfeEventTime(comm, VfeEv.assembly), rec->t_pc = VfeEventTime(comm, VfeEv.pcsetup);
   rec->t_solve = VfeEventTime(comm, VfeEv.solve), rec->t_post = VfeEventTime(comm, VfeEv.post);

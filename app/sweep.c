@@ -12,8 +12,8 @@
  *
  * Each case's metrics row comes back from the runner in memory (a resumed case's from the "table"
  * of its summary.json); no CSV is read back.  Afterwards rank 0 hands every case (varied values,
- * status, case_dir, metrics) to the sweep table (postproc/sweeptable.c), which writes <output.dir>/sweep.csv, the fill-ratio
- * window report (windows.md, windows.csv) and the plots.
+ * status, case_dir, metrics) to the sweep table (postproc/sweeptable.c), which writes <output.dir>/sweep.csv, the
+ * fill-ratio window report (windows.md, windows.csv) and the plots.
  */
 #include "vfeapp.h"
 #include "vfesweeptable.h"
@@ -28,9 +28,9 @@
 #define VFE_SWEEP_MAX_VALUES 4096
 
 typedef struct {
-  char *key;     /* case key without '-', e.g. cement_fill_ratio */
-  PetscInt n;    /* number of values */
-  char **vals;   /* values as written in the study */
+  char *key;   /* case key without '-', e.g. cement_fill_ratio */
+  PetscInt n;  /* number of values */
+  char **vals; /* values as written in the study */
 } VfeVary;
 
 typedef struct {
@@ -115,7 +115,8 @@ static PetscErrorCode VfeStudyLoadText(MPI_Comm comm, const char *file, char **t
       PetscCall(PetscMalloc1(n + 1, text));
       rewind(f);
       if (fread(*text, 1, (size_t)n, f) != (size_t)n) n = -1;
-    } else n = -1;
+    } else
+      n = -1;
     if (f) fclose(f);
   }
   PetscCallMPI(MPI_Bcast(&n, 1, MPI_LONG, 0, comm));
@@ -159,15 +160,15 @@ static PetscErrorCode VfeStudyEntry(MPI_Comm comm, VfeStudy *s, VfeStudyHead *h,
     h->hasbase = PETSC_TRUE;
   } else if (!strcmp(k, "threshold")) {
     double x = list ? NAN : VfeNum(v);
-    PetscCheck(x > 0, comm, PETSC_ERR_USER_INPUT, "study file '%s': threshold = '%s' must be a number > 0 (default 1.10)",
-               file, v ? v : "");
+    PetscCheck(x > 0, comm, PETSC_ERR_USER_INPUT,
+               "study file '%s': threshold = '%s' must be a number > 0 (default 1.10)", file, v ? v : "");
     s->threshold = x;
   } else if (!strcmp(k, "output_dir")) {
     PetscCheck(v && v[0] && !list, comm, PETSC_ERR_USER_INPUT, "study file '%s': output.dir is empty", file);
     PetscCall(PetscStrncpy(s->outdir, v, sizeof s->outdir));
   } else if (!strcmp(k, "vary") || !strcmp(k, "set")) {
-    PetscCheck(!nv || !v || !v[0], comm, PETSC_ERR_USER_INPUT, "study file '%s': %s must be a map of key: value%s", file,
-               k, k[0] == 'v' ? " list" : "");
+    PetscCheck(!nv || !v || !v[0], comm, PETSC_ERR_USER_INPUT, "study file '%s': %s must be a map of key: value%s",
+               file, k, k[0] == 'v' ? " list" : "");
   } else if (!strncmp(k, "vary_", 5)) {
     VfeVary *w = &s->vary[s->nvary];
     PetscCheck(VfeKnownKey(k + 5), comm, PETSC_ERR_USER_INPUT,
@@ -232,7 +233,8 @@ static PetscErrorCode VfeStudyWalk(MPI_Comm comm, VfeStudy *s, VfeStudyHead *h, 
     if (vn->type == YAML_MAPPING_NODE) {
       if (vn->data.mapping.pairs.start == vn->data.mapping.pairs.top)
         PetscCall(VfeStudyEntry(comm, s, h, key, 0, NULL, PETSC_FALSE));
-      else PetscCall(VfeStudyWalk(comm, s, h, d, vn, key, depth + 1));
+      else
+        PetscCall(VfeStudyWalk(comm, s, h, d, vn, key, depth + 1));
     } else if (vn->type == YAML_SEQUENCE_NODE) {
       PetscInt n = (PetscInt)(vn->data.sequence.items.top - vn->data.sequence.items.start);
       const char **vals;
@@ -362,7 +364,7 @@ static PetscErrorCode VfeStudyRead(MPI_Comm comm, const char *file, const char *
 {
   VfeStudyHead h;
   PetscBool ok;
-  char *text = NULL;
+  char *text   = NULL;
   PetscInt len = 0;
   PetscErrorCode ierr;
 

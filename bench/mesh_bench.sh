@@ -41,8 +41,8 @@ export OMPI_ALLOW_RUN_AS_ROOT=${OMPI_ALLOW_RUN_AS_ROOT:-1}
 export OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=${OMPI_ALLOW_RUN_AS_ROOT_CONFIRM:-1}
 if [ -z "${VFE:-}" ]; then
   cmake -S "$REPO" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release > /dev/null
-  cmake --build "$BUILD_DIR" -j2 --target vfe > /dev/null || [ -x "$BUILD_DIR/solver/vfe" ]
-  VFE=$BUILD_DIR/solver/vfe
+  cmake --build "$BUILD_DIR" -j2 --target vfe > /dev/null || [ -x "$BUILD_DIR/app/vfe" ]
+  VFE=$BUILD_DIR/app/vfe
 fi
 mkdir -p "$WORK"
 

@@ -70,7 +70,7 @@ CONTRAST_E=$($PY -c "print('%g' % (1000 * $BONE_E))")
 if [ "$REPORT_ONLY" = 0 ]; then
 # ---- 1. vfe binary ----------------------------------------------------------
 if [ -z "${VFE:-}" ]; then
-  VFE=$BUILD_DIR/solver/vfe
+  VFE=$BUILD_DIR/app/vfe
   log "building vfe in $BUILD_DIR"
   ok=0
   for attempt in 1 2 3; do
@@ -235,7 +235,7 @@ EOF
 fi
 
 fi  # REPORT_ONLY
-[ -n "${VFE:-}" ] || VFE=$BUILD_DIR/solver/vfe
+[ -n "${VFE:-}" ] || VFE=$BUILD_DIR/app/vfe
 [ -s "$RES" ] || { echo "run_bench.sh: no results in $RES" >&2; exit 1; }
 CMDLINE=$(cat "$WORK/cmdline.txt" 2>/dev/null || echo "$CMDLINE")
 

@@ -164,7 +164,7 @@ PetscErrorCode VfeRunMetricsRow(const VfeRunRecord *r, VfeMetricsRow *row)
 {
   static const char *const stat[] = {"vm_mean", "vm_p95", "vm_max", "comp_p95"};
   VfeMetric m[32];
-  int nm = VfeHeadline(r, m);
+  int nm       = VfeHeadline(r, m);
   PetscInt cap = 12 + nm + r->ix.ndiscs + 4 * r->info->nregions;
   char s[32], col[VFE_NAME_LEN + 16];
 
@@ -225,10 +225,12 @@ static void VfeJSONRegion(json_t *o, const VfeRegionStats *s)
 {
   VfeJSet(o, "cells", json_integer(s->ncells));
   VfeJSet(o, "volume_mm3", VfeJNum(s->volume));
-  VfeJSet(o, "von_mises", json_pack("{s:o, s:o, s:o}", "mean", VfeJNum(s->vm_mean), "p95", VfeJNum(s->vm_p95), "max",
-                                    VfeJNum(s->vm_max)));
-  VfeJSet(o, "compression", json_pack("{s:o, s:o, s:o}", "mean", VfeJNum(s->comp_mean), "p95", VfeJNum(s->comp_p95),
-                                      "max", VfeJNum(s->comp_max)));
+  VfeJSet(
+      o, "von_mises",
+      json_pack("{s:o, s:o, s:o}", "mean", VfeJNum(s->vm_mean), "p95", VfeJNum(s->vm_p95), "max", VfeJNum(s->vm_max)));
+  VfeJSet(o, "compression",
+          json_pack("{s:o, s:o, s:o}", "mean", VfeJNum(s->comp_mean), "p95", VfeJNum(s->comp_p95), "max",
+                    VfeJNum(s->comp_max)));
   VfeJSet(o, "min_principal_min", VfeJNum(s->minp_min));
   VfeJSet(o, "pressure_mean", VfeJNum(s->pressure_mean));
   VfeJSet(o, "sed_mean", VfeJNum(s->sed_mean));
@@ -242,7 +244,7 @@ static PetscErrorCode VfeWriteSummary(const VfeRunRecord *r, const VfeMetricsRow
   char path[PETSC_MAX_PATH_LEN], hcase[17], hmesh[17], stamp[64];
   time_t now = time(NULL);
   VfeMetric m[32];
-  int nm = VfeHeadline(r, m);
+  int nm       = VfeHeadline(r, m);
   json_t *root = json_object(), *man = json_object(), *solver, *load, *metrics = json_object(), *idp, *regions;
   PetscReal ef = 0, em = 0, sf = PetscMax(PetscAbsReal(r->load.force), 1e-12), sm = PetscMax(r->load.moment, sf * 10.0);
   PetscErrorCode ierr;
@@ -267,8 +269,9 @@ static PetscErrorCode VfeWriteSummary(const VfeRunRecord *r, const VfeMetricsRow
                     VfeJNum(r->t_total)));
   VfeJSet(root, "manifest", man);
   if (r->seg) VfeJSet(root, "segment", VfeSegmentReportJSON(r->seg));
-  VfeJSet(root, "mesh", json_pack("{s:I, s:I, s:I}", "cells", (json_int_t)r->ncells, "order", (json_int_t)r->order,
-                                  "dofs", (json_int_t)r->ndofs));
+  VfeJSet(root, "mesh",
+          json_pack("{s:I, s:I, s:I}", "cells", (json_int_t)r->ncells, "order", (json_int_t)r->order, "dofs",
+                    (json_int_t)r->ndofs));
   solver = json_pack("{s:s, s:s, s:I, s:s, s:o}", "ksp", "cg", "pc", "gamg", "iterations", (json_int_t)r->its,
                      "converged_reason", r->reason ? r->reason : "", "residual_norm", VfeJNum(r->rnorm));
   if (solver && r->base_stats) VfeJSet(solver, "baseline_iterations", json_integer(r->base_its));
@@ -339,8 +342,10 @@ PetscErrorCode VfeWriteRunOutputs(MPI_Comm comm, const VfeRunRecord *r, VfeMetri
     PetscCall(VfeWriteSummary(r, &row, opts));
   }
   PetscCall(PetscFree(opts));
-  if (rowout) *rowout = row;
-  else PetscCall(VfeMetricsRowDestroy(&row));
+  if (rowout)
+    *rowout = row;
+  else
+    PetscCall(VfeMetricsRowDestroy(&row));
   PetscFunctionReturn(0);
 }
 

@@ -5,17 +5,20 @@
 #include "vfekeys.h"
 
 static const VfeKey solver_keys[] = {
-  {"load_case", VFE_KEY_STRING, "", 0, 0, 0, "none|standing|flexion|extension|lateral_bending|axial_rotation", "`none`",
-   "preset: `standing` (500 N), `flexion`, `extension`, `lateral_bending`, `axial_rotation` (500 N + 7.5 N·m)"},
-  {"load_axial_N", VFE_KEY_REAL, "N", 0, 0, 0, NULL, "500",
-   "axial compression on `bc_load`, as a uniform traction (N, downward)"},
-  {"load_moment_Nm", VFE_KEY_REAL, "N·m", VFE_KEY_MIN, 0, 0, NULL, "0 (7.5 with a moment preset)",
-   "pure moment on `bc_load` (N·m), needs `load_mode`"},
-  {"load_mode", VFE_KEY_STRING, "", 0, 0, 0, "none|flexion|extension|lateral_left|lateral_right|torsion_left|torsion_right",
-   "`none`", "direction of the moment (frame: +x left, +y anterior, +z cranial)"},
-  {"vfe_assembly", VFE_KEY_STRING, "", 0, 0, 0, "coo|blocked", "`coo`",
-   "`coo` (node-pair COO pattern) or `blocked` (DMPlex preallocation, `MatSetValuesBlocked`)"},
-  {"vfe_backend", VFE_KEY_STRING, "", 0, 0, 0, "cpu|cuda", "`cpu`", "element-kernel backend; `cuda` needs a CUDA build"},
+    {"load_case", VFE_KEY_STRING, "", 0, 0, 0, "none|standing|flexion|extension|lateral_bending|axial_rotation",
+     "`none`",
+     "preset: `standing` (500 N), `flexion`, `extension`, `lateral_bending`, `axial_rotation` (500 N + 7.5 N·m)"},
+    {"load_axial_N", VFE_KEY_REAL, "N", 0, 0, 0, NULL, "500",
+     "axial compression on `bc_load`, as a uniform traction (N, downward)"},
+    {"load_moment_Nm", VFE_KEY_REAL, "N·m", VFE_KEY_MIN, 0, 0, NULL, "0 (7.5 with a moment preset)",
+     "pure moment on `bc_load` (N·m), needs `load_mode`"},
+    {"load_mode", VFE_KEY_STRING, "", 0, 0, 0,
+     "none|flexion|extension|lateral_left|lateral_right|torsion_left|torsion_right", "`none`",
+     "direction of the moment (frame: +x left, +y anterior, +z cranial)"},
+    {"vfe_assembly", VFE_KEY_STRING, "", 0, 0, 0, "coo|blocked", "`coo`",
+     "`coo` (node-pair COO pattern) or `blocked` (DMPlex preallocation, `MatSetValuesBlocked`)"},
+    {"vfe_backend", VFE_KEY_STRING, "", 0, 0, 0, "cpu|cuda", "`cpu`",
+     "element-kernel backend; `cuda` needs a CUDA build"},
 };
 
 const VfeKeyTable VfeSolverKeys = {"solver", solver_keys, sizeof solver_keys / sizeof solver_keys[0]};

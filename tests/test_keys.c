@@ -27,23 +27,25 @@ int main(int argc, char **argv)
   VfeTestCheck(!VfeKeyMatch("segment_<LVL>_body_width", "segment_L9_body_width"), "<LVL> does not match L9");
   VfeTestCheck(VfeKeyMatch("material_<name>_E", "material_pmma_low_modulus_E"), "<name> spans underscores");
   VfeTestCheck(!VfeKeyMatch("material_<name>_E", "material__E"), "<name> is not empty");
-  VfeTestCheck(VfeKeyMatch("material_<name>_yield_strain", "material_bone_yield_strain"), "material_<name>_yield_strain");
+  VfeTestCheck(VfeKeyMatch("material_<name>_yield_strain", "material_bone_yield_strain"),
+               "material_<name>_yield_strain");
 
   VfeTestCheck(VfeKnownKey("cement_fill_ratio") && VfeKnownKey("load_axial_N") && VfeKnownKey("bone_density") &&
-             VfeKnownKey("output_dir") && VfeKnownKey("ksp_rtol"),
-         "one key of each component and a PETSc option are known");
-  VfeTestCheck(!VfeKnownKey("cement_colour") && !VfeKnownKey("segment_L9_body_width") && !VfeKnownKey("material_x_colour"),
-         "unknown keys are unknown");
+                   VfeKnownKey("output_dir") && VfeKnownKey("ksp_rtol"),
+               "one key of each component and a PETSc option are known");
+  VfeTestCheck(!VfeKnownKey("cement_colour") && !VfeKnownKey("segment_L9_body_width") &&
+                   !VfeKnownKey("material_x_colour"),
+               "unknown keys are unknown");
 
   VfeTestCheck(Accepts("cement_fill_ratio", "0.25") && !Accepts("cement_fill_ratio", "1") &&
-             !Accepts("cement_fill_ratio", "0") && !Accepts("cement_fill_ratio", "abc"),
-         "cement_fill_ratio in (0, 1)");
+                   !Accepts("cement_fill_ratio", "0") && !Accepts("cement_fill_ratio", "abc"),
+               "cement_fill_ratio in (0, 1)");
   VfeTestCheck(Accepts("mesh_order", "2") && !Accepts("mesh_order", "3") && !Accepts("mesh_order", "1.5"),
-         "mesh_order an integer in [1, 2]");
+               "mesh_order an integer in [1, 2]");
   VfeTestCheck(!Accepts("load_axial_N", "nan") && !Accepts("load_axial_N", "inf") && Accepts("load_axial_N", "-100"),
-         "load_axial_N finite");
+               "load_axial_N finite");
   VfeTestCheck(Accepts("baseline", NULL) && Accepts("baseline", "FALSE") && !Accepts("baseline", "maybe"),
-         "bool spellings of PETSc");
+               "bool spellings of PETSc");
   VfeTestCheck(Accepts("cement_pattern", "diffuse") && !Accepts("cement_pattern", "blob"), "cement_pattern choices");
   VfeTestCheck(!Accepts("material_annulus_nu", "0.5") && Accepts("material_annulus_nu", "0.45"), "nu in (-1, 0.5)");
   VfeTestCheck(Accepts("ksp_rtol", "whatever"), "PETSc options are PETSc's to check");
@@ -53,8 +55,10 @@ int main(int argc, char **argv)
     const char *name = VfeMeshKeys.keys[i].name;
     char inst[128], what[256];
     const char *lvl = strstr(name, "<LVL>");
-    if (lvl) snprintf(inst, sizeof inst, "%.*sL2%s", (int)(lvl - name), name, lvl + 5);
-    else snprintf(inst, sizeof inst, "%s", name);
+    if (lvl)
+      snprintf(inst, sizeof inst, "%.*sL2%s", (int)(lvl - name), name, lvl + 5);
+    else
+      snprintf(inst, sizeof inst, "%s", name);
     snprintf(what, sizeof what, "mesh registry key %s is read by the segment mesher", inst);
     VfeTestCheck(VfeSegmentKnownKey(inst), what);
   }

@@ -8,7 +8,7 @@
 #include "vfetest.h"
 #include <string.h>
 
-static const char *const names[] = {"L2.cortical", "L2.cancellous", "L2.endplate_sup", "L2.cement",
+static const char *const names[] = {"L2.cortical",  "L2.cancellous", "L2.endplate_sup", "L2.cement",
                                     "L1L2.nucleus", "L1L2.annulus",  "L3.body",         "L2L3.disc"};
 #define NREG 8
 
@@ -76,7 +76,7 @@ int main(int argc, char **argv)
 
   {
     const char *used[] = {"L2.cancellous", "L2.cement"};
-    ierr = VfeMaterialsCheckKey("material_cancellous_E", 2, used);
+    ierr               = VfeMaterialsCheckKey("material_cancellous_E", 2, used);
     VfeTestCheck(!ierr, "material_cancellous_E: a material of the mesh");
     ierr = VfeMaterialsCheckKey("material_steel_E", 2, used);
     VfeTestCheck(ierr != 0, "material_steel_E: no region uses it and it is not in the library: error");

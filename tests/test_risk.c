@@ -23,19 +23,19 @@ typedef struct {
 } Region;
 
 static const Region R[] = {
-  {"L1.cancellous", 0.1, 0, 4, 0},       /* risk 2.9 / 4 = 0.725 */
-  {"L1.endplate_sup", 0.05, 0, 4, 0},    /* 1.45 / 4 = 0.3625 */
-  {"L1.endplate_inf", 0.2, 0.001, 4, 0.008}, /* p95 5.8 -> 1.45 (L1's risk); mean 3.1; yield 22/30 */
-  {"L1L2.nucleus", 0.3, 0, 0, 0},        /* pressure 1.55 */
-  {"L1L2.annulus", 0.5, 0, 0, 0},        /* no strength: no ratio */
-  {"L2.cancellous", 0.1, 0, 1, 0},       /* 2.9 / 1 = 2.9: the treated level's risk */
-  {"L2.cement", 1.0, 0, 1, 0},           /* 29 / 1 = 29, but cement is not bone */
-  {"L2.endplate_sup", 0.1, 0.0005, 4, 0.008}, /* yield 14/30 */
-  {"L2.endplate_inf", 0.1, 0.001, 4, 0.008},  /* yield 22/30: the treated yield (the larger) */
-  {"L2L3.nucleus", 0.6, 0, 0, 0},        /* pressure 3.1 */
-  {"L3.cancellous", 0.05, 0, 1, 0},      /* 1.45 */
-  {"L3.endplate_sup", 0.3, 0.0002, 5, 0.008}, /* p95 8.7 -> 1.74 (L3's risk); mean 4.65; yield 0 */
-  {"L3.endplate_inf", 0.01, 0, 5, 0},    /* 0.058 */
+    {"L1.cancellous", 0.1, 0, 4, 0},            /* risk 2.9 / 4 = 0.725 */
+    {"L1.endplate_sup", 0.05, 0, 4, 0},         /* 1.45 / 4 = 0.3625 */
+    {"L1.endplate_inf", 0.2, 0.001, 4, 0.008},  /* p95 5.8 -> 1.45 (L1's risk); mean 3.1; yield 22/30 */
+    {"L1L2.nucleus", 0.3, 0, 0, 0},             /* pressure 1.55 */
+    {"L1L2.annulus", 0.5, 0, 0, 0},             /* no strength: no ratio */
+    {"L2.cancellous", 0.1, 0, 1, 0},            /* 2.9 / 1 = 2.9: the treated level's risk */
+    {"L2.cement", 1.0, 0, 1, 0},                /* 29 / 1 = 29, but cement is not bone */
+    {"L2.endplate_sup", 0.1, 0.0005, 4, 0.008}, /* yield 14/30 */
+    {"L2.endplate_inf", 0.1, 0.001, 4, 0.008},  /* yield 22/30: the treated yield (the larger) */
+    {"L2L3.nucleus", 0.6, 0, 0, 0},             /* pressure 3.1 */
+    {"L3.cancellous", 0.05, 0, 1, 0},           /* 1.45 */
+    {"L3.endplate_sup", 0.3, 0.0002, 5, 0.008}, /* p95 8.7 -> 1.74 (L3's risk); mean 4.65; yield 0 */
+    {"L3.endplate_inf", 0.01, 0, 5, 0},         /* 0.058 */
 };
 #define NR ((PetscInt)(sizeof R / sizeof R[0]))
 
@@ -61,12 +61,12 @@ int main(int argc, char **argv)
   cf.ncells = nc;
   for (PetscInt r = 0, c = 0; r < NR; ++r)
     for (int k = 1; k <= N; ++k, ++c) {
-      sp.cell_region[c]     = r;
-      cf.stress[6 * c + 2]  = -R[r].b * k;
-      cf.vm[c]              = R[r].b * k; /* von Mises of uniaxial stress */
-      cf.minp[c]            = -R[r].b * k;
-      cf.strain[6 * c + 2]  = -R[r].g * k;
-      cf.vol[c]             = 1;
+      sp.cell_region[c]    = r;
+      cf.stress[6 * c + 2] = -R[r].b * k;
+      cf.vm[c]             = R[r].b * k; /* von Mises of uniaxial stress */
+      cf.minp[c]           = -R[r].b * k;
+      cf.strain[6 * c + 2] = -R[r].g * k;
+      cf.vol[c]            = 1;
     }
   /* regions and materials */
   PetscCall(PetscMemzero(&info, sizeof info));
@@ -101,7 +101,8 @@ int main(int argc, char **argv)
   VfeTestClose(ix.treated_yield, 22.0 / 30, 1e-12, "treated yield fraction (larger endplate)");
   VfeTestClose(ix.adj_above_yield, 22.0 / 30, 1e-12, "adjacent-above yield fraction");
   VfeTestClose(ix.adj_below_yield, 0.0, 1e-12, "adjacent-below yield fraction");
-  VfeTestCheck(ix.ndiscs == 2 && !strcmp(ix.disc[0], "L1L2") && !strcmp(ix.disc[1], "L2L3"), "two discs, L1L2 and L2L3");
+  VfeTestCheck(ix.ndiscs == 2 && !strcmp(ix.disc[0], "L1L2") && !strcmp(ix.disc[1], "L2L3"),
+               "two discs, L1L2 and L2L3");
   VfeTestClose(ix.idp[0], 1.55, 1e-12, "intradiscal pressure L1L2");
   VfeTestClose(ix.idp[1], 3.1, 1e-12, "intradiscal pressure L2L3");
 

@@ -1,7 +1,7 @@
 /*
- * test_sweep.c - VfeSweep (app/sweep.c, with the real key registry) behind a stand-in for `vfe sweep`, with a fake case runner
- * instead of the solver, so that the sweep's logic (study checks, combinations, option layering,
- * resume, failures, table, windows, plots) is tested in seconds and on any rank count.
+ * test_sweep.c - VfeSweep (app/sweep.c, with the real key registry) behind a stand-in for `vfe sweep`, with a fake case
+ * runner instead of the solver, so that the sweep's logic (study checks, combinations, option layering, resume,
+ * failures, table, windows, plots) is tested in seconds and on any rank count.
  *
  *   test_sweep sweep STUDY.yaml [-key value ...]      (same command line and exit codes as vfe)
  *
@@ -24,10 +24,22 @@ static PetscErrorCode FakeRun(MPI_Comm comm, const char *casefile, const char *o
   PetscInt version   = 0;
   PetscMPIInt rank;
   char v[16][64];
-  const char *names[16] = {"case", "cement_material", "cement_pattern", "fill_ratio_requested", "fill_ratio", "dofs",
-                           "iterations", "force_N", "plate_uz_mm", "stiffness_N_per_mm", "adj_above_endplate_vm_mean",
-                           "adj_below_endplate_vm_mean", "treated_relative_risk", "adj_above_relative_risk",
-                           "adj_below_relative_risk", "note"};
+  const char *names[16] = {"case",
+                           "cement_material",
+                           "cement_pattern",
+                           "fill_ratio_requested",
+                           "fill_ratio",
+                           "dofs",
+                           "iterations",
+                           "force_N",
+                           "plate_uz_mm",
+                           "stiffness_N_per_mm",
+                           "adj_above_endplate_vm_mean",
+                           "adj_below_endplate_vm_mean",
+                           "treated_relative_risk",
+                           "adj_above_relative_risk",
+                           "adj_below_relative_risk",
+                           "note"};
 
   PetscFunctionBeginUser;
   PetscCallMPI(MPI_Comm_rank(comm, &rank));

@@ -11,8 +11,10 @@ static int vfe_test_pass = 0, vfe_test_fail = 0;
 static inline void VfeTestCheck(int ok, const char *what)
 {
   printf("%s: %s\n", ok ? "ok" : "FAILED", what);
-  if (ok) ++vfe_test_pass;
-  else ++vfe_test_fail;
+  if (ok)
+    ++vfe_test_pass;
+  else
+    ++vfe_test_fail;
 }
 
 /* |got - want| <= tol (relative to max(|want|, 1)); NaN wants NaN. */

@@ -82,8 +82,10 @@ PetscErrorCode VfeKeyAllowed(const VfeKey *k, char *buf, size_t len)
     if (k->choices) {
       size_t o = 0;
       for (const char *c = k->choices; *c && o + 3 < len; ++c) {
-        if (*c == '|') buf[o++] = ',', buf[o++] = ' ';
-        else buf[o++] = *c;
+        if (*c == '|')
+          buf[o++] = ',', buf[o++] = ' ';
+        else
+          buf[o++] = *c;
       }
       buf[o] = 0;
     } else
@@ -129,7 +131,7 @@ PetscErrorCode VfeKeyCheckValue(const VfeKey *k, const char *name, const char *v
   }
   case VFE_KEY_BOOL: {
     static const char *const spell[] = {"", "true", "false", "yes", "no", "1", "0", "on", "off"};
-    ok = PETSC_FALSE;
+    ok                               = PETSC_FALSE;
     for (size_t i = 0; i < sizeof spell / sizeof spell[0] && !ok; ++i) {
       PetscBool eq;
       PetscCall(PetscStrcasecmp(v, spell[i], &eq));

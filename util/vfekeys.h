@@ -15,8 +15,8 @@
 typedef enum { VFE_KEY_STRING, VFE_KEY_INT, VFE_KEY_REAL, VFE_KEY_BOOL, VFE_KEY_LIST } VfeKeyType;
 
 /* range flags: which bounds apply and whether they are open */
-#define VFE_KEY_MIN      1 /* value >= min */
-#define VFE_KEY_MAX      2 /* value <= max */
+#define VFE_KEY_MIN 1      /* value >= min */
+#define VFE_KEY_MAX 2      /* value <= max */
 #define VFE_KEY_MIN_OPEN 4 /* value > min (with VFE_KEY_MIN) */
 #define VFE_KEY_MAX_OPEN 8 /* value < max (with VFE_KEY_MAX) */
 

@@ -10,7 +10,7 @@
 #pragma once
 #include <petscsys.h>
 
-#define VFE_NLEVELS    6
+#define VFE_NLEVELS 6
 #define VFE_REGION_LEN 64 /* a region name and its terminating zero (VFE_NAME_LEN of vfemesh.h) */
 PETSC_EXTERN const char *const VfeLevelNames[VFE_NLEVELS]; /* T12, L1, ..., L5 */
 

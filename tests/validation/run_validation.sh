@@ -10,7 +10,7 @@
 set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/../.." && pwd)
-vfe=${1:-$root/build/solver/vfe}
+vfe=${1:-$root/build/app/vfe}
 work=${2:-$root/build/validation}
 case_file=$root/cases/l2-pmma-25.yaml
 export OMPI_ALLOW_RUN_AS_ROOT=${OMPI_ALLOW_RUN_AS_ROOT:-1} OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=${OMPI_ALLOW_RUN_AS_ROOT_CONFIRM:-1}
