@@ -135,16 +135,234 @@ static PetscBool GmshIs48(void)
   return is48;
 }
 
+/* The surfaces of every volume: per-volume counts nsv and the concatenated lists (HXT's BRep). */
+static PetscErrorCode HxtVolumeSurfaces(int nvol, const int *vt, size_t *nsv, size_t *nsurf, size_t **surf)
+{
+  size_t cap = 64;
+  int ierr;
+
+  PetscFunctionBeginUser;
+  *nsurf = 0;
+  PetscCall(PetscMalloc1(cap, surf));
+  for (int v = 0; v < nvol; v++) {
+    int *up = NULL, *down = NULL;
+    size_t nup = 0, ndown = 0;
+    PetscCall(VfeGmshCall((gmshModelGetAdjacencies(3, vt[2 * v + 1], &up, &nup, &down, &ndown, &ierr), ierr),
+                          "volume faces"));
+    nsv[v] = ndown;
+    if (*nsurf + ndown > cap) {
+      size_t *s2;
+      cap = 2 * (*nsurf + ndown);
+      PetscCall(PetscMalloc1(cap, &s2));
+      PetscCall(PetscArraycpy(s2, *surf, *nsurf));
+      PetscCall(PetscFree(*surf));
+      *surf = s2;
+    }
+    for (size_t k = 0; k < ndown; k++) (*surf)[(*nsurf)++] = (size_t)PetscAbsInt(down[k]);
+    gmshFree(up);
+    gmshFree(down);
+  }
+  PetscFunctionReturn(0);
+}
+
+/* Hand HXT the BRep (surfaces per volume), then reduce surf to the sorted set of surfaces. */
+static PetscErrorCode HxtSetBRep(HXTMesh *m, int nvol, const size_t *nsv, size_t *nsurf, size_t *surf)
+{
+  size_t u = 0;
+
+  PetscFunctionBeginUser;
+  m->brep.numVolumes           = (uint32_t)nvol;
+  m->brep.numSurfacesPerVolume = malloc(nvol * sizeof(uint32_t));
+  m->brep.surfacesPerVolume    = malloc(*nsurf * sizeof(uint32_t));
+  PetscCheck(m->brep.numSurfacesPerVolume && m->brep.surfacesPerVolume, PETSC_COMM_SELF, PETSC_ERR_MEM, "HXT BRep");
+  for (int v = 0; v < nvol; v++) m->brep.numSurfacesPerVolume[v] = (uint32_t)nsv[v];
+  for (size_t k = 0; k < *nsurf; k++) m->brep.surfacesPerVolume[k] = (uint32_t)surf[k];
+  qsort(surf, *nsurf, sizeof surf[0], CmpSizeT);
+  for (size_t k = 0; k < *nsurf; k++)
+    if (!u || surf[k] != surf[u - 1]) surf[u++] = surf[k];
+  *nsurf = u;
+  PetscFunctionReturn(0);
+}
+
+/* HXT's input: the triangles of the surfaces and their nodes, numbered in ascending Gmsh tag order
+ * (what makes the result independent of heap layout).  Returns the number of surface nodes nv0
+ * and triangles ntri, the largest node tag and the map tag -> HXT vertex (UINT32_MAX: not used). */
+static PetscErrorCode HxtSetSurfaceMesh(HXTMesh *m, size_t nsurf, const size_t *surf, size_t *nv0, size_t *ntri,
+                                        size_t *maxtag, uint32_t **index_of_tag)
+{
+  size_t **tri_nodes, *tri_n, nnode = 0, nxyz = 0, npar = 0, *ntag = NULL;
+  double *xyz = NULL, *par = NULL;
+  int ierr;
+
+  PetscFunctionBeginUser;
+  *ntri = 0, *maxtag = 0, *nv0 = 0;
+  PetscCall(PetscMalloc2(nsurf, &tri_nodes, nsurf, &tri_n));
+  for (size_t s = 0; s < nsurf; s++) {
+    size_t *et = NULL, net = 0;
+    PetscCall(VfeGmshCall(
+        (gmshModelMeshGetElementsByType(2, &et, &net, &tri_nodes[s], &tri_n[s], (int)surf[s], 0, 1, &ierr), ierr),
+        "surface triangles"));
+    gmshFree(et);
+    *ntri += tri_n[s] / 3;
+  }
+  PetscCall(VfeGmshCall((gmshModelMeshGetNodes(&ntag, &nnode, &xyz, &nxyz, &par, &npar, -1, -1, 0, 0, &ierr), ierr),
+                        "nodes"));
+  for (size_t i = 0; i < nnode; i++) *maxtag = PetscMax(*maxtag, ntag[i]);
+  PetscCall(PetscMalloc1(*maxtag + 1, index_of_tag));
+  for (size_t i = 0; i <= *maxtag; i++) (*index_of_tag)[i] = UINT32_MAX;
+  for (size_t s = 0; s < nsurf; s++)
+    for (size_t k = 0; k < tri_n[s]; k++) (*index_of_tag)[tri_nodes[s][k]] = 0;
+  for (size_t t = 1; t <= *maxtag; t++)
+    if (!(*index_of_tag)[t]) (*index_of_tag)[t] = (uint32_t)(*nv0)++;
+  m->vertices.num = m->vertices.size = (uint32_t)*nv0;
+  m->vertices.coord                  = malloc(4 * *nv0 * sizeof(double));
+  m->triangles.num = m->triangles.size = *ntri;
+  m->triangles.node                    = malloc(3 * *ntri * sizeof(uint32_t));
+  m->triangles.color                   = malloc(*ntri * sizeof(uint32_t));
+  PetscCheck(m->vertices.coord && m->triangles.node && m->triangles.color, PETSC_COMM_SELF, PETSC_ERR_MEM,
+             "HXT input mesh");
+  for (size_t i = 0; i < nnode; i++) {
+    uint32_t j = (*index_of_tag)[ntag[i]];
+    if (j == UINT32_MAX) continue;
+    for (int d = 0; d < 3; d++) m->vertices.coord[4 * j + d] = xyz[3 * i + d];
+    m->vertices.coord[4 * j + 3] = 0;
+  }
+  {
+    size_t t = 0;
+    for (size_t s = 0; s < nsurf; s++) {
+      for (size_t k = 0; k < tri_n[s] / 3; k++, t++) {
+        for (int d = 0; d < 3; d++) m->triangles.node[3 * t + d] = (*index_of_tag)[tri_nodes[s][3 * k + d]];
+        m->triangles.color[t] = (uint32_t)surf[s];
+      }
+      gmshFree(tri_nodes[s]);
+    }
+  }
+  PetscCall(PetscFree2(tri_nodes, tri_n));
+  gmshFree(xyz);
+  gmshFree(par);
+  gmshFree(ntag);
+  PetscFunctionReturn(0);
+}
+
+/* Run HXT with Gmsh's size and quality options, reproducibly, on nthreads; Gmsh's own thread
+ * count is put back afterwards.  lcmax must outlive the call (the size callback reads it). */
+static PetscErrorCode HxtRun(HXTMesh *m, int nthreads, double *lcmax, HXTStatus *st)
+{
+  HXTTetMeshOptions opt;
+  double lcmin = 0, factor = 1, qmin = 0.3, nt = 1;
+  int ierr;
+
+  PetscFunctionBeginUser;
+  PetscCall(VfeGmshCall((gmshOptionGetNumber("Mesh.MeshSizeMax", lcmax, &ierr), ierr), "option"));
+  PetscCall(VfeGmshCall((gmshOptionGetNumber("Mesh.MeshSizeMin", &lcmin, &ierr), ierr), "option"));
+  PetscCall(VfeGmshCall((gmshOptionGetNumber("Mesh.MeshSizeFactor", &factor, &ierr), ierr), "option"));
+  PetscCall(VfeGmshCall((gmshOptionGetNumber("Mesh.OptimizeThreshold", &qmin, &ierr), ierr), "option"));
+  PetscCall(PetscMemzero(&opt, sizeof opt));
+  opt.defaultThreads      = nthreads;
+  opt.reproducible        = 1;
+  opt.refine              = 1;
+  opt.optimize            = 1;
+  opt.quality.min         = qmin;
+  opt.nodalSizes.callback = SizeCallback;
+  opt.nodalSizes.userData = lcmax;
+  opt.nodalSizes.min      = lcmin;
+  opt.nodalSizes.max      = *lcmax;
+  opt.nodalSizes.factor   = factor;
+  PetscCall(VfeGmshCall((gmshOptionGetNumber("General.NumThreads", &nt, &ierr), ierr), "option"));
+  *st = hxtTetMesh(m, &opt);
+  /* HXT leaves omp_set_num_threads(nthreads) behind; Gmsh's option setter puts Gmsh's own back */
+  PetscCall(VfeGmshCall((gmshOptionSetNumber("General.NumThreads", nt, &ierr), ierr), "option"));
+  PetscFunctionReturn(0);
+}
+
+/* Hand HXT's tetrahedra to Gmsh: new nodes get tags maxtag+1+(i-nv0) and are classified on the
+ * volume of the first tetrahedron that uses them; tetrahedra are oriented positively. */
+static PetscErrorCode HxtAddToGmsh(const HXTMesh *m, int nvol, const int *vt, size_t nv0, size_t maxtag,
+                                   const uint32_t *index_of_tag)
+{
+  size_t nnew = m->vertices.num - nv0, *cnt, *nnv, **vtags, **vnodes, *tag_of_new;
+  double **vxyz;
+  int *owner, ierr;
+  uint32_t *tag_of_index;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscMalloc1(nnew, &tag_of_new));
+  PetscCall(PetscMalloc1(nnew, &owner));
+  PetscCall(PetscMalloc1(nv0, &tag_of_index));
+  for (size_t t = 1; t <= maxtag; t++)
+    if (index_of_tag[t] != UINT32_MAX) tag_of_index[index_of_tag[t]] = (uint32_t)t;
+  for (size_t i = 0; i < nnew; i++) owner[i] = -1, tag_of_new[i] = maxtag + 1 + i;
+  PetscCall(PetscCalloc2(nvol, &cnt, nvol, &nnv));
+  for (uint64_t e = 0; e < m->tetrahedra.num; e++) {
+    uint32_t c = m->tetrahedra.color[e], *n = m->tetrahedra.node + 4 * e;
+    if (c >= (uint32_t)nvol || n[3] == UINT32_MAX) continue;
+    cnt[c]++;
+    for (int j = 0; j < 4; j++)
+      if (n[j] >= nv0 && owner[n[j] - nv0] < 0) owner[n[j] - nv0] = (int)c, nnv[c]++;
+  }
+  PetscCall(PetscMalloc3(nvol, &vtags, nvol, &vnodes, nvol, &vxyz));
+  for (int v = 0; v < nvol; v++) {
+    PetscCall(PetscMalloc1(nnv[v], &vtags[v]));
+    PetscCall(PetscMalloc1(3 * nnv[v], &vxyz[v]));
+    PetscCall(PetscMalloc1(4 * cnt[v], &vnodes[v]));
+    nnv[v] = cnt[v] = 0;
+  }
+  for (size_t i = 0; i < nnew; i++) {
+    int v = owner[i];
+    if (v < 0) continue; /* a Steiner point used by no kept tetrahedron */
+    vtags[v][nnv[v]] = tag_of_new[i];
+    for (int d = 0; d < 3; d++) vxyz[v][3 * nnv[v] + d] = m->vertices.coord[4 * (nv0 + i) + d];
+    nnv[v]++;
+  }
+  for (uint64_t e = 0; e < m->tetrahedra.num; e++) {
+    uint32_t c = m->tetrahedra.color[e], *n = m->tetrahedra.node + 4 * e;
+    size_t *o;
+    const double *p[4];
+    double a[3], b[3], d3[3], vol;
+    if (c >= (uint32_t)nvol || n[3] == UINT32_MAX) continue;
+    o = vnodes[c] + 4 * cnt[c]++;
+    for (int j = 0; j < 4; j++) {
+      o[j] = n[j] < nv0 ? tag_of_index[n[j]] : tag_of_new[n[j] - nv0];
+      p[j] = m->vertices.coord + 4 * n[j];
+    }
+    for (int d = 0; d < 3; d++) a[d] = p[1][d] - p[0][d], b[d] = p[2][d] - p[0][d], d3[d] = p[3][d] - p[0][d];
+    vol = a[0] * (b[1] * d3[2] - b[2] * d3[1]) - a[1] * (b[0] * d3[2] - b[2] * d3[0]) +
+          a[2] * (b[0] * d3[1] - b[1] * d3[0]);
+    if (vol < 0) {
+      size_t tmp = o[2];
+      o[2]       = o[3];
+      o[3]       = tmp;
+    }
+  }
+  for (int v = 0; v < nvol; v++) {
+    PetscCheck(cnt[v] > 0, PETSC_COMM_SELF, PETSC_ERR_LIB, "HXT produced no tetrahedron in volume %d", vt[2 * v + 1]);
+    if (nnv[v])
+      PetscCall(VfeGmshCall(
+          (gmshModelMeshAddNodes(3, vt[2 * v + 1], vtags[v], nnv[v], vxyz[v], 3 * nnv[v], NULL, 0, &ierr), ierr),
+          "add volume nodes"));
+    PetscCall(
+        VfeGmshCall((gmshModelMeshAddElementsByType(vt[2 * v + 1], 4, NULL, 0, vnodes[v], 4 * cnt[v], &ierr), ierr),
+                    "add tetrahedra"));
+    PetscCall(PetscFree(vtags[v]));
+    PetscCall(PetscFree(vxyz[v]));
+    PetscCall(PetscFree(vnodes[v]));
+  }
+  PetscCall(PetscFree3(vtags, vnodes, vxyz));
+  PetscCall(PetscFree2(cnt, nnv));
+  PetscCall(PetscFree(owner));
+  PetscCall(PetscFree(tag_of_index));
+  PetscCall(PetscFree(tag_of_new));
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode VfeHxtMeshVolumes(int nthreads, char *method, size_t len)
 {
   int ierr, *vt = NULL, nvol;
-  size_t nvt = 0, nsurf = 0, *surf = NULL, ntri = 0, nnode = 0, maxtag = 0, *ntag = NULL;
-  size_t **tri_nodes, *tri_n, nxyz = 0, npar = 0, *nsv, nv0, *tag_of_new;
-  double *xyz = NULL, *par = NULL, lcmax = 0, lcmin = 0, factor = 1, qmin = 0.3;
+  size_t nvt = 0, nsurf = 0, *surf = NULL, ntri = 0, maxtag = 0, *nsv, nv0;
+  double lcmax = 0;
   uint32_t *index_of_tag;
   HXTMesh *m = NULL;
-  HXTTetMeshOptions opt;
-  HXTStatus st;
+  HXTStatus st = -1; /* set by HxtRun */
   PetscBool same;
 
   PetscFunctionBeginUser;
@@ -159,113 +377,12 @@ PetscErrorCode VfeHxtMeshVolumes(int nthreads, char *method, size_t len)
   PetscCall(VfeGmshCall((gmshModelGetEntities(&vt, &nvt, 3, &ierr), ierr), "volumes"));
   nvol = (int)(nvt / 2);
   PetscCheck(nvol > 0, PETSC_COMM_SELF, PETSC_ERR_LIB, "no volume to mesh");
-  /* surfaces of every volume: per-volume lists (for HXT's BRep) and the sorted union */
   PetscCall(PetscMalloc1(nvol, &nsv));
-  {
-    size_t cap = 64;
-    PetscCall(PetscMalloc1(cap, &surf));
-    for (int v = 0; v < nvol; v++) {
-      int *up = NULL, *down = NULL;
-      size_t nup = 0, ndown = 0;
-      PetscCall(VfeGmshCall((gmshModelGetAdjacencies(3, vt[2 * v + 1], &up, &nup, &down, &ndown, &ierr), ierr),
-                            "volume faces"));
-      nsv[v] = ndown;
-      if (nsurf + ndown > cap) {
-        size_t *s2;
-        cap = 2 * (nsurf + ndown);
-        PetscCall(PetscMalloc1(cap, &s2));
-        PetscCall(PetscArraycpy(s2, surf, nsurf));
-        PetscCall(PetscFree(surf));
-        surf = s2;
-      }
-      for (size_t k = 0; k < ndown; k++) surf[nsurf++] = (size_t)PetscAbsInt(down[k]);
-      gmshFree(up);
-      gmshFree(down);
-    }
-  }
+  PetscCall(HxtVolumeSurfaces(nvol, vt, nsv, &nsurf, &surf));
   PetscCheck(hxtMeshCreate(&m) == 0, PETSC_COMM_SELF, PETSC_ERR_MEM, "HXT mesh");
-  m->brep.numVolumes           = (uint32_t)nvol;
-  m->brep.numSurfacesPerVolume = malloc(nvol * sizeof(uint32_t));
-  m->brep.surfacesPerVolume    = malloc(nsurf * sizeof(uint32_t));
-  PetscCheck(m->brep.numSurfacesPerVolume && m->brep.surfacesPerVolume, PETSC_COMM_SELF, PETSC_ERR_MEM, "HXT BRep");
-  for (int v = 0; v < nvol; v++) m->brep.numSurfacesPerVolume[v] = (uint32_t)nsv[v];
-  for (size_t k = 0; k < nsurf; k++) m->brep.surfacesPerVolume[k] = (uint32_t)surf[k];
-  qsort(surf, nsurf, sizeof surf[0], CmpSizeT);
-  {
-    size_t u = 0;
-    for (size_t k = 0; k < nsurf; k++)
-      if (!u || surf[k] != surf[u - 1]) surf[u++] = surf[k];
-    nsurf = u;
-  }
-  /* triangles of those surfaces; nodes numbered in ascending tag order */
-  PetscCall(PetscMalloc2(nsurf, &tri_nodes, nsurf, &tri_n));
-  for (size_t s = 0; s < nsurf; s++) {
-    size_t *et = NULL, net = 0;
-    PetscCall(VfeGmshCall(
-        (gmshModelMeshGetElementsByType(2, &et, &net, &tri_nodes[s], &tri_n[s], (int)surf[s], 0, 1, &ierr), ierr),
-        "surface triangles"));
-    gmshFree(et);
-    ntri += tri_n[s] / 3;
-  }
-  PetscCall(VfeGmshCall((gmshModelMeshGetNodes(&ntag, &nnode, &xyz, &nxyz, &par, &npar, -1, -1, 0, 0, &ierr), ierr),
-                        "nodes"));
-  for (size_t i = 0; i < nnode; i++) maxtag = PetscMax(maxtag, ntag[i]);
-  PetscCall(PetscMalloc1(maxtag + 1, &index_of_tag));
-  for (size_t i = 0; i <= maxtag; i++) index_of_tag[i] = UINT32_MAX;
-  for (size_t s = 0; s < nsurf; s++)
-    for (size_t k = 0; k < tri_n[s]; k++) index_of_tag[tri_nodes[s][k]] = 0;
-  nv0 = 0;
-  for (size_t t = 1; t <= maxtag; t++)
-    if (!index_of_tag[t]) index_of_tag[t] = (uint32_t)nv0++;
-  m->vertices.num = m->vertices.size = (uint32_t)nv0;
-  m->vertices.coord                  = malloc(4 * nv0 * sizeof(double));
-  m->triangles.num = m->triangles.size = ntri;
-  m->triangles.node                    = malloc(3 * ntri * sizeof(uint32_t));
-  m->triangles.color                   = malloc(ntri * sizeof(uint32_t));
-  PetscCheck(m->vertices.coord && m->triangles.node && m->triangles.color, PETSC_COMM_SELF, PETSC_ERR_MEM,
-             "HXT input mesh");
-  for (size_t i = 0; i < nnode; i++) {
-    uint32_t j = index_of_tag[ntag[i]];
-    if (j == UINT32_MAX) continue;
-    for (int d = 0; d < 3; d++) m->vertices.coord[4 * j + d] = xyz[3 * i + d];
-    m->vertices.coord[4 * j + 3] = 0;
-  }
-  {
-    size_t t = 0;
-    for (size_t s = 0; s < nsurf; s++) {
-      for (size_t k = 0; k < tri_n[s] / 3; k++, t++) {
-        for (int d = 0; d < 3; d++) m->triangles.node[3 * t + d] = index_of_tag[tri_nodes[s][3 * k + d]];
-        m->triangles.color[t] = (uint32_t)surf[s];
-      }
-      gmshFree(tri_nodes[s]);
-    }
-  }
-  PetscCall(PetscFree2(tri_nodes, tri_n));
-  gmshFree(xyz);
-  gmshFree(par);
-
-  PetscCall(VfeGmshCall((gmshOptionGetNumber("Mesh.MeshSizeMax", &lcmax, &ierr), ierr), "option"));
-  PetscCall(VfeGmshCall((gmshOptionGetNumber("Mesh.MeshSizeMin", &lcmin, &ierr), ierr), "option"));
-  PetscCall(VfeGmshCall((gmshOptionGetNumber("Mesh.MeshSizeFactor", &factor, &ierr), ierr), "option"));
-  PetscCall(VfeGmshCall((gmshOptionGetNumber("Mesh.OptimizeThreshold", &qmin, &ierr), ierr), "option"));
-  PetscCall(PetscMemzero(&opt, sizeof opt));
-  opt.defaultThreads      = nthreads;
-  opt.reproducible        = 1;
-  opt.refine              = 1;
-  opt.optimize            = 1;
-  opt.quality.min         = qmin;
-  opt.nodalSizes.callback = SizeCallback;
-  opt.nodalSizes.userData = &lcmax;
-  opt.nodalSizes.min      = lcmin;
-  opt.nodalSizes.max      = lcmax;
-  opt.nodalSizes.factor   = factor;
-  {
-    double nt = 1;
-    PetscCall(VfeGmshCall((gmshOptionGetNumber("General.NumThreads", &nt, &ierr), ierr), "option"));
-    st = hxtTetMesh(m, &opt);
-    /* HXT leaves omp_set_num_threads(nthreads) behind; Gmsh's option setter puts Gmsh's own back */
-    PetscCall(VfeGmshCall((gmshOptionSetNumber("General.NumThreads", nt, &ierr), ierr), "option"));
-  }
+  PetscCall(HxtSetBRep(m, nvol, nsv, &nsurf, surf));
+  PetscCall(HxtSetSurfaceMesh(m, nsurf, surf, &nv0, &ntri, &maxtag, &index_of_tag));
+  PetscCall(HxtRun(m, nthreads, &lcmax, &st));
   /* failed, or boundary recovery split surface triangles (Steiner points): Gmsh's Delaunay instead */
   same = (PetscBool)(st == 0 && m->triangles.num == ntri);
   for (size_t t = 0; same && t < 3 * m->triangles.num; t++) same = (PetscBool)(m->triangles.node[t] < nv0);
@@ -273,85 +390,12 @@ PetscErrorCode VfeHxtMeshVolumes(int nthreads, char *method, size_t len)
     PetscCall(PetscInfo(NULL, "HXT %s; meshing the volumes with Gmsh's Delaunay 3D\n",
                         st ? hxt_error : "changed the surface mesh"));
     PetscCall(PetscSNPrintf(method, len, "delaunay (HXT: %s)", st ? hxt_error : "surface changed"));
-  }
-  /* new nodes: tag maxtag+1+(i-nv0), classified on the volume of the first tetrahedron using them */
-  if (same) {
-    size_t nnew = m->vertices.num - nv0, *cnt, *nnv, **vtags, **vnodes;
-    double **vxyz;
-    int *owner;
-    uint32_t *tag_of_index;
-    PetscCall(PetscMalloc1(nnew, &tag_of_new));
-    PetscCall(PetscMalloc1(nnew, &owner));
-    PetscCall(PetscMalloc1(nv0, &tag_of_index));
-    for (size_t t = 1; t <= maxtag; t++)
-      if (index_of_tag[t] != UINT32_MAX) tag_of_index[index_of_tag[t]] = (uint32_t)t;
-    for (size_t i = 0; i < nnew; i++) owner[i] = -1, tag_of_new[i] = maxtag + 1 + i;
-    PetscCall(PetscCalloc2(nvol, &cnt, nvol, &nnv));
-    for (uint64_t e = 0; e < m->tetrahedra.num; e++) {
-      uint32_t c = m->tetrahedra.color[e], *n = m->tetrahedra.node + 4 * e;
-      if (c >= (uint32_t)nvol || n[3] == UINT32_MAX) continue;
-      cnt[c]++;
-      for (int j = 0; j < 4; j++)
-        if (n[j] >= nv0 && owner[n[j] - nv0] < 0) owner[n[j] - nv0] = (int)c, nnv[c]++;
-    }
-    PetscCall(PetscMalloc3(nvol, &vtags, nvol, &vnodes, nvol, &vxyz));
-    for (int v = 0; v < nvol; v++) {
-      PetscCall(PetscMalloc1(nnv[v], &vtags[v]));
-      PetscCall(PetscMalloc1(3 * nnv[v], &vxyz[v]));
-      PetscCall(PetscMalloc1(4 * cnt[v], &vnodes[v]));
-      nnv[v] = cnt[v] = 0;
-    }
-    for (size_t i = 0; i < nnew; i++) {
-      int v = owner[i];
-      if (v < 0) continue; /* a Steiner point used by no kept tetrahedron */
-      vtags[v][nnv[v]] = tag_of_new[i];
-      for (int d = 0; d < 3; d++) vxyz[v][3 * nnv[v] + d] = m->vertices.coord[4 * (nv0 + i) + d];
-      nnv[v]++;
-    }
-    for (uint64_t e = 0; e < m->tetrahedra.num; e++) {
-      uint32_t c = m->tetrahedra.color[e], *n = m->tetrahedra.node + 4 * e;
-      size_t *o;
-      const double *p[4];
-      double a[3], b[3], d3[3], vol;
-      if (c >= (uint32_t)nvol || n[3] == UINT32_MAX) continue;
-      o = vnodes[c] + 4 * cnt[c]++;
-      for (int j = 0; j < 4; j++) {
-        o[j] = n[j] < nv0 ? tag_of_index[n[j]] : tag_of_new[n[j] - nv0];
-        p[j] = m->vertices.coord + 4 * n[j];
-      }
-      for (int d = 0; d < 3; d++) a[d] = p[1][d] - p[0][d], b[d] = p[2][d] - p[0][d], d3[d] = p[3][d] - p[0][d];
-      vol = a[0] * (b[1] * d3[2] - b[2] * d3[1]) - a[1] * (b[0] * d3[2] - b[2] * d3[0]) +
-            a[2] * (b[0] * d3[1] - b[1] * d3[0]);
-      if (vol < 0) {
-        size_t tmp = o[2];
-        o[2]       = o[3];
-        o[3]       = tmp;
-      }
-    }
-    for (int v = 0; v < nvol; v++) {
-      PetscCheck(cnt[v] > 0, PETSC_COMM_SELF, PETSC_ERR_LIB, "HXT produced no tetrahedron in volume %d", vt[2 * v + 1]);
-      if (nnv[v])
-        PetscCall(VfeGmshCall(
-            (gmshModelMeshAddNodes(3, vt[2 * v + 1], vtags[v], nnv[v], vxyz[v], 3 * nnv[v], NULL, 0, &ierr), ierr),
-            "add volume nodes"));
-      PetscCall(
-          VfeGmshCall((gmshModelMeshAddElementsByType(vt[2 * v + 1], 4, NULL, 0, vnodes[v], 4 * cnt[v], &ierr), ierr),
-                      "add tetrahedra"));
-      PetscCall(PetscFree(vtags[v]));
-      PetscCall(PetscFree(vxyz[v]));
-      PetscCall(PetscFree(vnodes[v]));
-    }
-    PetscCall(PetscFree3(vtags, vnodes, vxyz));
-    PetscCall(PetscFree2(cnt, nnv));
-    PetscCall(PetscFree(owner));
-    PetscCall(PetscFree(tag_of_index));
-    PetscCall(PetscFree(tag_of_new));
-  }
+  } else
+    PetscCall(HxtAddToGmsh(m, nvol, vt, nv0, maxtag, index_of_tag));
   hxtMeshDelete(&m);
   PetscCall(PetscFree(index_of_tag));
   PetscCall(PetscFree(surf));
   PetscCall(PetscFree(nsv));
-  gmshFree(ntag);
   gmshFree(vt);
   if (!same) PetscCall(VfeDelaunayMeshVolumes());
   PetscFunctionReturn(0);
