@@ -6,6 +6,7 @@
 #                   index against a hand-computed value
 #   unit_materials  materials/: region -> material, library, bone quality, overrides, composite
 #   unit_loads      solver/loads.c: presets, traction per moment direction, moment vector, bad input
+#   structure_layers  the layering: solver/ headers, library symbols only from below, no private key list
 add_executable(test_keys ${CMAKE_CURRENT_SOURCE_DIR}/test_keys.c)
 target_link_libraries(test_keys PRIVATE vfe_app)
 add_test(NAME unit_keys COMMAND test_keys)
@@ -24,3 +25,7 @@ target_link_libraries(test_loads PRIVATE vfe_solver)
 add_test(NAME unit_materials COMMAND test_materials)
 add_test(NAME unit_loads COMMAND test_loads)
 set_tests_properties(unit_materials unit_loads PROPERTIES LABELS unit ENVIRONMENT "${VFE_TEST_ENV}")
+
+# the layering: solver/ without mesh, materials or Gmsh headers; library symbols only from below
+add_test(NAME structure_layers COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/structure.sh ${CMAKE_SOURCE_DIR} ${CMAKE_BINARY_DIR})
+set_tests_properties(structure_layers PROPERTIES LABELS unit)
