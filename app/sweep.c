@@ -4,16 +4,16 @@
  * A study names a base case, lists of values for any case keys (vary: every combination runs, the
  * first key slowest, the last fastest, in the order the file lists them) and fixed overrides
  * (set:).  The study is read with libyaml (nested maps join with '_' as in case files) and checked
- * completely before any case runs.  Each case runs in-process
- * through the driver's VfeRunCaseFn on every rank, with the global options database rebuilt as
+ * completely before any case runs.  Each case runs in-process through the application's
+ * VfeRunCaseFn (app/run.c) on every rank, with the global options database rebuilt as
  *   base case YAML < set overrides < the original command line < the varied values < -output_dir,
  * into <output.dir>/cases/<key1>=<v1>_<key2>=<v2>...  A case whose summary.json exists (written last
  * by a run) is not run again (resume).  A failing case is recorded and the sweep goes on.
  *
  * Each case's metrics row comes back from the runner in memory (a resumed case's from the "table"
  * of its summary.json); no CSV is read back.  Afterwards rank 0 hands every case (varied values,
- * status, case_dir, metrics) to the sweep table (postproc/sweeptable.c), which writes <output.dir>/sweep.csv, the
- * fill-ratio window report (windows.md, windows.csv) and the plots.
+ * status, case_dir, metrics) to the sweep table (postproc/sweeptable.c), which writes
+ * <output.dir>/sweep.csv, the fill-ratio window report (windows.md, windows.csv) and the plots.
  */
 #include "vfeapp.h"
 #include "vfesweeptable.h"
@@ -478,7 +478,7 @@ static PetscErrorCode VfeSweepReport(const VfeStudy *s, const int status[], cons
   PetscFunctionReturn(0);
 }
 
-/* ---------------------------------------------------------------- the driver entry point */
+/* ---------------------------------------------------------------- the entry point */
 
 PetscErrorCode VfeSweep(MPI_Comm comm, const char *studyfile, VfeRunCaseFn run)
 {
