@@ -118,10 +118,12 @@ static PetscErrorCode VfeBaselineMaterials(const VfeMeshInfo *info, const VfeMat
   PetscFunctionReturn(0);
 }
 
-/* Solve one load case with the given materials; statistics, indices, plate displacement. */
+/* Solve one load case with the given materials; statistics, indices, plate displacement.  The
+ * problem *probp is created by the first call and kept: the baseline solve on the same mesh
+ * only changes the materials and reuses the preconditioner hierarchy. */
 static PetscErrorCode VfeSolveCase(VfeSpace sp, const VfeMeshInfo *info, const VfeMaterial *mats, PetscInt sfix,
                                    PetscInt sload, VfeLoad *load, const char *treated, VfeRunRecord *rec,
-                                   PetscBool baseline, Vec *ulocal, VfeCellFields *cf)
+                                   PetscBool baseline, Vec *ulocal, VfeCellFields *cf, VfeProblem *probp)
 {
   MPI_Comm comm = PetscObjectComm((PetscObject)sp->dm);
   VfeProblem prob;
@@ -130,17 +132,24 @@ static PetscErrorCode VfeSolveCase(VfeSpace sp, const VfeMeshInfo *info, const V
   PetscReal *ys, usum[3], cnt[3];
 
   PetscFunctionBeginUser;
-  PetscCall(VfeProblemCreate(sp, info->nregions, &prob));
+  if (!*probp) {
+    PetscCall(VfeProblemCreate(sp, info->nregions, probp));
+    PetscCall(VfeProblemSetFromOptions(*probp));
+    PetscCall(VfeProblemAddDirichlet(*probp, sfix, NULL, NULL, NULL));
+    PetscCall(VfeProblemAddTraction(*probp, sload, VfeLoadTraction, load));
+  }
+  prob = *probp;
   for (PetscInt r = 0; r < info->nregions; ++r) PetscCall(VfeProblemSetMaterial(prob, r, mats[r].E, mats[r].nu));
-  PetscCall(VfeProblemSetFromOptions(prob));
-  PetscCall(VfeProblemAddDirichlet(prob, sfix, NULL, NULL, NULL));
-  PetscCall(VfeProblemAddTraction(prob, sload, VfeLoadTraction, load));
   PetscCall(VfeProblemAssemble(prob));
   PetscCall(VfeSpaceCreateGlobalVector(sp, &u));
   PetscCall(VfeProblemSolve(prob, u));
-  PetscCall(PetscPrintf(comm, "vfe: %ssolver converged (%s) in %" PetscInt_FMT " CG iterations, residual norm %.3e\n",
-                        baseline ? "baseline " : "", KSPConvergedReasons[prob->reason], prob->its,
-                        (double)prob->rnorm));
+  if (prob->nsolves == 1) PetscCall(PetscPrintf(comm, "vfe: formulation: %s\n", VfeProblemDescribe(prob)));
+  PetscCall(PetscPrintf(comm,
+                        "vfe: %ssolver converged (%s) in %" PetscInt_FMT
+                        " iterations, residual norm %.3e; set-up %.2f s%s, solve %.2f s\n",
+                        baseline ? "baseline " : "", KSPConvergedReasons[prob->reason], prob->its, (double)prob->rnorm,
+                        (double)prob->t_pcsetup, prob->nsolves > 1 ? " (hierarchy reused)" : "",
+                        (double)prob->t_solve));
   PetscCall(PetscLogEventBegin(VfeEv.post, 0, 0, 0, 0));
   PetscCall(VfeSpaceCreateLocalVector(sp, &ul));
   PetscCall(VfeSpaceGlobalToLocal(sp, u, ul));
@@ -162,11 +171,14 @@ static PetscErrorCode VfeSolveCase(VfeSpace sp, const VfeMeshInfo *info, const V
     rec->stiffness = rec->plate_uz != 0 ? load->force / PetscAbsReal(rec->plate_uz) : 0;
     rec->its       = prob->its;
     rec->reason    = KSPConvergedReasons[prob->reason];
-    rec->rnorm     = prob->rnorm;
+    rec->rnorm       = prob->rnorm;
+    rec->formulation = VfeProblemDescribe(prob);
+    rec->t_pc1       = prob->t_pcsetup;
   } else {
     rec->base_plate_uz  = usum[2] / cnt[2];
     rec->base_stiffness = rec->base_plate_uz != 0 ? load->force / PetscAbsReal(rec->base_plate_uz) : 0;
     rec->base_its       = prob->its;
+    rec->base_t_pc      = prob->t_pcsetup;
   }
   PetscCall(VfeComputeCellFields(prob, ul, cf));
   PetscCall(PetscMalloc1(info->nregions, &stats));
@@ -183,7 +195,6 @@ static PetscErrorCode VfeSolveCase(VfeSpace sp, const VfeMeshInfo *info, const V
   }
   PetscCall(PetscLogEventEnd(VfeEv.post, 0, 0, 0, 0));
   PetscCall(VecDestroy(&u));
-  PetscCall(VfeProblemDestroy(&prob));
   *ulocal = ul;
   PetscFunctionReturn(0);
 }
@@ -209,6 +220,7 @@ typedef struct {
   PetscReal intactE; /* cancellous E of the fractured level before softening (0: no fracture) */
   /* discretisation and results */
   VfeSpace sp;
+  VfeProblem prob; /* kept for the baseline: same mesh, new materials, reused hierarchy */
   Vec ul;
   PetscBool have_cf;
   VfeCellFields cf;
@@ -354,7 +366,7 @@ static PetscErrorCode VfeRunSolve(VfeRun *run)
       run->order, rec->ndofs, rec->size, rec->load.preset, (double)rec->load.force, (double)(rec->load.moment / 1000),
       rec->load.mode));
   PetscCall(VfeSolveCase(run->sp, &run->info, run->mats, run->sfix, run->sload, &rec->load, run->treated, rec,
-                         PETSC_FALSE, &run->ul, &run->cf));
+                         PETSC_FALSE, &run->ul, &run->cf, &run->prob));
   run->have_cf = PETSC_TRUE;
   PetscCall(PetscPrintf(
       comm,
@@ -383,7 +395,7 @@ static PetscErrorCode VfeRunBaseline(VfeRun *run)
       if (run->bmats[r].E == run->mats[r].E && !strcmp(run->mats[r].name, "cancellous") && r == run->fractured)
         run->bmats[r].E = run->intactE;
   PetscCall(VfeSolveCase(run->sp, info, run->bmats, run->sfix, run->sload, &run->rec.load, run->treated, &run->rec,
-                         PETSC_TRUE, &bul, &bcf));
+                         PETSC_TRUE, &bul, &bcf, &run->prob));
   PetscCall(VecDestroy(&bul));
   PetscCall(VfeCellFieldsDestroy(&bcf));
   PetscFunctionReturn(0);
@@ -454,6 +466,7 @@ static PetscErrorCode VfeRunDestroy(VfeRun *run)
   PetscCall(PetscFree(run->bmats));
   if (run->rec.seg) PetscCall(VfeSegmentReportDestroy(&run->rec.seg));
   PetscCall(VecDestroy(&run->ul));
+  if (run->prob) PetscCall(VfeProblemDestroy(&run->prob));
   if (run->sp) PetscCall(VfeSpaceDestroy(&run->sp));
   PetscCall(DMDestroy(&run->dm));
   if (run->have_info) PetscCall(VfeMeshInfoDestroy(&run->info));

@@ -1,8 +1,9 @@
 /*
  * fields.c - stresses per cell and their per-region statistics.
  *
- * Stress is evaluated at the cell centroid with the element's own kernel (vfe_element_stress).
- * In nearly incompressible P2 regions (B-bar, nu >= VFE_BBAR_NU) the element pressure is constant
+ * Stress is evaluated at the cell centroid consistently with the element's formulation
+ * (VfeProblemCellStress: in mixed regions with the solved P1 pressure at the centroid).
+ * In nearly incompressible P2 regions solved with -vfe_formulation bbar the element pressure is constant
  * per element and, as in any P2-P0 pair, noisy from element to element; the reported pressure is
  * recovered by averaging it (volume-weighted) to the vertices of the region and back to the cell
  * (mean of its four vertices).  On the Lame sphere at nu = 0.4999 this takes the hoop-stress error
@@ -69,19 +70,18 @@ PetscErrorCode VfeComputeCellFields(VfeProblem prob, Vec ulocal, VfeCellFields *
   PetscCall(VecGetArrayRead(ulocal, &u));
   for (PetscInt c = 0; c < d->ncells; ++c) {
     const PetscInt *cn = &d->cell_nodes[c * d->npc];
-    const PetscInt r   = d->cell_region[c];
     PetscReal X[30], G[4][3], ue[30], *s = &cf->stress[6 * c], *e = &cf->strain[6 * c];
     VfeSpaceCellCoordinates(d, c, X);
     cf->vol[c] = PetscAbsReal(vfe_tet_gradients(X, G)) / 6.0;
     for (PetscInt a = 0; a < d->npc; ++a)
       for (int i = 0; i < 3; ++i) ue[3 * a + i] = PetscRealPart(u[3 * cn[a] + i]);
-    vfe_element_stress((int)d->order, G, L, ue, prob->E[r], prob->nu[r], e, s);
+    VfeProblemCellStress(prob, c, L, ue, e, s);
     cf->sed[c] = 0.5 * (s[0] * e[0] + s[1] * e[1] + s[2] * e[2] + 2.0 * (s[3] * e[3] + s[4] * e[4] + s[5] * e[5]));
   }
   PetscCall(VecRestoreArrayRead(ulocal, &u));
   if (d->order == 2)
     for (PetscInt r = 0; r < prob->nregions; ++r)
-      if (prob->nu[r] >= VFE_BBAR_NU) PetscCall(VfeRecoverPressure(d, r, cf));
+      if (VfeProblemRegionIsBbar(prob, r)) PetscCall(VfeRecoverPressure(d, r, cf));
   for (PetscInt c = 0; c < d->ncells; ++c) {
     PetscReal p[3];
     cf->vm[c] = vfe_von_mises(&cf->stress[6 * c]);

@@ -272,9 +272,13 @@ static PetscErrorCode VfeWriteSummary(const VfeRunRecord *r, const VfeMetricsRow
   VfeJSet(root, "mesh",
           json_pack("{s:I, s:I, s:I}", "cells", (json_int_t)r->ncells, "order", (json_int_t)r->order, "dofs",
                     (json_int_t)r->ndofs));
-  solver = json_pack("{s:s, s:s, s:I, s:s, s:o}", "ksp", "cg", "pc", "gamg", "iterations", (json_int_t)r->its,
-                     "converged_reason", r->reason ? r->reason : "", "residual_norm", VfeJNum(r->rnorm));
-  if (solver && r->base_stats) VfeJSet(solver, "baseline_iterations", json_integer(r->base_its));
+  solver = json_pack("{s:s, s:I, s:s, s:o, s:o}", "formulation", r->formulation ? r->formulation : "", "iterations",
+                     (json_int_t)r->its, "converged_reason", r->reason ? r->reason : "", "residual_norm",
+                     VfeJNum(r->rnorm), "pc_setup_s", VfeJNum(r->t_pc1));
+  if (solver && r->base_stats) {
+    VfeJSet(solver, "baseline_iterations", json_integer(r->base_its));
+    VfeJSet(solver, "baseline_pc_setup_s", VfeJNum(r->base_t_pc));
+  }
   VfeJSet(root, "solver", solver);
   /* equilibrium: applied + reaction = 0, relative to the load's size */
   for (int d = 0; d < 3; ++d)

@@ -10,6 +10,15 @@
  * rows are routed to their owners by PETSc.  The alternative path (-vfe_assembly blocked) uses the
  * DMPlex-preallocated matrix and MatSetValuesBlocked per cell.
  *
+ * Formulation (per region, fixed at the first assembly): pure displacement; or, on P2 and in
+ * regions with nu >= VFE_BBAR_NU, the mean-dilatation B-bar form (default: -vfe_formulation auto
+ * or bbar) or the mixed Taylor-Hood u-p form of solver/mixed.c (-vfe_formulation mixed, whose
+ * iteration count does not grow as nu -> 0.5; on the anatomical segment its block preconditioner
+ * still needs more iterations than B-bar with p-multigrid, docs/performance.md).  Solver: P1 CG + GAMG; P2 CG + p-multigrid
+ * (solver/pmg.c); mixed FGMRES + block-triangular Schur preconditioner (solver/mixed.c).  The
+ * preconditioner objects live as long as the problem, so a second solve after new materials
+ * (the intact baseline) reuses the hierarchy and only recomputes values.
+ *
  * Dirichlet conditions are imposed by MatZeroRowsColumns (keeps K symmetric for CG, moves the
  * known values to the right-hand side).  Which owned dofs are constrained is found with a marker
  * vector summed over ranks (DMLocalToGlobal with ADD), because the face that constrains a node may
@@ -29,6 +38,11 @@ PetscErrorCode VfeProblemCreate(VfeSpace sp, PetscInt nregions, VfeProblem *prob
   p->nregions = nregions;
   PetscCall(PetscCalloc2(nregions, &p->E, nregions, &p->nu));
   for (PetscInt r = 0; r < nregions; ++r) p->E[r] = -1; /* unset */
+  PetscCall(PetscCalloc1(nregions, &p->form));
+  for (PetscInt r = 0; r < nregions; ++r) p->form[r] = -1; /* not yet chosen */
+  PetscCall(PetscStrncpy(p->formulation, "auto", sizeof p->formulation));
+  p->pmg    = sp->order == 2 ? PETSC_TRUE : PETSC_FALSE;
+  p->inc_nu = VFE_BBAR_NU;
   PetscCall(PetscStrncpy(p->assembly, "coo", sizeof p->assembly));
   PetscCall(PetscStrncpy(p->backend, "cpu", sizeof p->backend));
   *prob = p;
@@ -42,6 +56,10 @@ PetscErrorCode VfeProblemDestroy(VfeProblem *prob)
   PetscFunctionBeginUser;
   if (!p) PetscFunctionReturn(0);
   PetscCall(PetscFree2(p->E, p->nu));
+  PetscCall(PetscFree(p->form));
+  PetscCall(VfeMixedDestroy(&p->mx));
+  PetscCall(VfePMGDestroy(&p->mg));
+  PetscCall(PCDestroy(&p->pcu));
   PetscCall(MatDestroy(&p->K));
   PetscCall(VecDestroy(&p->f));
   PetscCall(VecDestroy(&p->ubc));
@@ -105,13 +123,39 @@ PetscErrorCode VfeProblemSetBodyForce(VfeProblem prob, VfeVectorFn fn, void *ctx
 
 PetscErrorCode VfeProblemSetFromOptions(VfeProblem prob)
 {
+  MPI_Comm comm     = PetscObjectComm((PetscObject)prob->space->dm);
+  PetscBool pmgset = PETSC_FALSE;
+
   PetscFunctionBeginUser;
   PetscOptionsBegin(PetscObjectComm((PetscObject)prob->space->dm), NULL, "vfe solver options", "VfeProblem");
   PetscCall(PetscOptionsString("-vfe_assembly", "assembly path: coo or blocked", "VfeProblemAssemble", prob->assembly,
                                prob->assembly, sizeof prob->assembly, NULL));
   PetscCall(PetscOptionsString("-vfe_backend", "element-kernel backend: cpu or cuda", "VfeProblemAssemble",
                                prob->backend, prob->backend, sizeof prob->backend, NULL));
+  PetscCall(PetscOptionsString("-vfe_formulation",
+                               "nearly incompressible regions on P2: auto (= bbar), mixed (Taylor-Hood u-p), bbar or displacement",
+                               "VfeProblemAssemble", prob->formulation, prob->formulation, sizeof prob->formulation,
+                               NULL));
+  PetscCall(PetscOptionsReal("-vfe_incompressible_nu", "regions with nu at least this get the B-bar or mixed form (P2)",
+                             "VfeProblemAssemble", prob->inc_nu, &prob->inc_nu, NULL));
+  PetscCall(PetscOptionsBool("-vfe_pmg", "P2: p-multigrid (P2 -> P1 -> GAMG) for the displacement block",
+                             "VfeProblemSolve", prob->pmg, &prob->pmg, &pmgset));
   PetscOptionsEnd();
+  PetscCheck(prob->inc_nu >= 0 && prob->inc_nu <= 0.5, comm, PETSC_ERR_USER_INPUT,
+             "vfe_incompressible_nu = %g is not allowed: 0 <= value <= 0.5", (double)prob->inc_nu);
+  PetscCheck(!strcmp(prob->formulation, "auto") || !strcmp(prob->formulation, "mixed") ||
+                 !strcmp(prob->formulation, "bbar") || !strcmp(prob->formulation, "displacement"),
+             comm, PETSC_ERR_USER_INPUT,
+             "vfe_formulation: unknown value '%s' (allowed: auto, mixed, bbar, displacement)", prob->formulation);
+  PetscCheck(prob->space->order == 2 || (strcmp(prob->formulation, "mixed") && strcmp(prob->formulation, "bbar")),
+             comm, PETSC_ERR_USER_INPUT,
+             "vfe_formulation %s needs mesh_order 2 (P1 keeps the pure displacement form; use mesh_order 2 for "
+             "locking-free results)",
+             prob->formulation);
+  if (pmgset && prob->pmg && prob->space->order == 1) {
+    PetscCall(PetscPrintf(comm, "vfe: warning: vfe_pmg applies to mesh_order 2 only (P2 -> P1 -> GAMG); ignored on P1\n"));
+    prob->pmg = PETSC_FALSE;
+  }
   PetscCheck(!strcmp(prob->assembly, "coo") || !strcmp(prob->assembly, "blocked"), PETSC_COMM_SELF,
              PETSC_ERR_USER_INPUT, "vfe_assembly: unknown value '%s' (allowed: coo, blocked)", prob->assembly);
   PetscCheck(!strcmp(prob->backend, "cpu") || !strcmp(prob->backend, "cuda"), PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
@@ -292,7 +336,7 @@ PetscErrorCode VfeAssembleCOO_CPU(VfeProblem prob)
     const PetscInt *cn = &d->cell_nodes[c * npc];
     const PetscInt r   = d->cell_region[c];
     VfeSpaceCellCoordinates(d, c, X);
-    vfe_element_stiffness((int)d->order, X, prob->E[r], prob->nu[r], Ke);
+    vfe_element_stiffness_form((int)d->order, (int)prob->form[r], X, prob->E[r], prob->nu[r], Ke);
     for (PetscInt a = 0; a < npc; ++a) {
       const PetscInt rs = prob->row_start[cn[a]], rl = prob->row_start[cn[a] + 1] - rs;
       const PetscInt *rc = &prob->row_cols[rs];
@@ -365,7 +409,7 @@ static PetscErrorCode VfeAssembleMatrix(VfeProblem prob)
       const PetscInt r   = d->cell_region[c];
       for (PetscInt a = 0; a < npc; ++a) gidx[a] = d->gnode[cn[a]];
       VfeSpaceCellCoordinates(d, c, X);
-      vfe_element_stiffness((int)d->order, X, prob->E[r], prob->nu[r], Ke);
+      vfe_element_stiffness_form((int)d->order, (int)prob->form[r], X, prob->E[r], prob->nu[r], Ke);
       PetscCall(MatSetValuesBlocked(prob->K, npc, gidx, npc, gidx, Ke, ADD_VALUES));
     }
     PetscCall(MatAssemblyBegin(prob->K, MAT_FINAL_ASSEMBLY));
@@ -503,26 +547,167 @@ static PetscErrorCode VfeDirichletRows(VfeProblem prob)
   PetscFunctionReturn(0);
 }
 
+/* Formulation of each region from its material and -vfe_formulation (see the file head).
+ * Returns PETSC_TRUE in *changed when it differs from the one the preconditioner was built for. */
+static PetscErrorCode VfeChooseForms(VfeProblem prob, PetscBool *changed)
+{
+  const PetscInt order = prob->space->order;
+  PetscBool mixed      = PETSC_FALSE, anyinc = PETSC_FALSE;
+
+  PetscFunctionBeginUser;
+  *changed = PETSC_FALSE;
+  for (PetscInt r = 0; r < prob->nregions; ++r) {
+    const PetscBool inc = order == 2 && prob->nu[r] >= prob->inc_nu ? PETSC_TRUE : PETSC_FALSE;
+    PetscInt f          = VFE_FORM_FULL;
+    if (inc && !strcmp(prob->formulation, "mixed")) f = VFE_FORM_DEV;
+    if (inc && (!strcmp(prob->formulation, "auto") || !strcmp(prob->formulation, "bbar"))) f = VFE_FORM_BBAR;
+    if (prob->form[r] != f) *changed = PETSC_TRUE;
+    prob->form[r] = f;
+    if (f == VFE_FORM_DEV) mixed = PETSC_TRUE;
+    if (inc) anyinc = PETSC_TRUE;
+  }
+  if (!anyinc && !strcmp(prob->formulation, "mixed") && !prob->nsolves)
+    PetscCall(PetscPrintf(PetscObjectComm((PetscObject)prob->space->dm),
+                          "vfe: warning: vfe_formulation mixed: no region has nu >= %g, so there is no pressure "
+                          "unknown; solving the pure displacement form\n",
+                          (double)VFE_BBAR_NU));
+  prob->mixed = mixed;
+  PetscFunctionReturn(0);
+}
+
+const char *VfeProblemDescribe(VfeProblem prob)
+{
+  if (prob->mixed)
+    return prob->pmg ? "mixed u-p (Taylor-Hood P2/P1 where nu >= 0.45), FGMRES + block Schur (p-multigrid P2->P1->GAMG, "
+                       "scaled pressure mass)"
+                     : "mixed u-p (Taylor-Hood P2/P1 where nu >= 0.45), FGMRES + block Schur (GAMG, scaled pressure "
+                       "mass)";
+  if (prob->space->order == 1) return "displacement P1, CG + GAMG";
+  for (PetscInt r = 0; r < prob->nregions; ++r)
+    if (prob->form[r] == VFE_FORM_BBAR)
+      return prob->pmg ? "displacement P2 with B-bar where nu >= 0.45, CG + p-multigrid (P2->P1->GAMG)"
+                       : "displacement P2 with B-bar where nu >= 0.45, CG + GAMG";
+  return prob->pmg ? "displacement P2, CG + p-multigrid (P2->P1->GAMG)" : "displacement P2, CG + GAMG";
+}
+
+PetscBool VfeProblemRegionIsBbar(VfeProblem prob, PetscInt r)
+{
+  return prob->form[r] == VFE_FORM_BBAR ? PETSC_TRUE : PETSC_FALSE;
+}
+
 PetscErrorCode VfeProblemAssemble(VfeProblem prob)
 {
+  PetscBool changed;
+
   PetscFunctionBeginUser;
   PetscCall(PetscLogEventBegin(VfeEv.assembly, 0, 0, 0, 0));
+  for (PetscInt r = 0; r < prob->nregions; ++r)
+    PetscCheck(prob->E[r] > 0, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONGSTATE, "region %" PetscInt_FMT " has no material",
+               r);
+  PetscCall(VfeChooseForms(prob, &changed));
+  if (changed && prob->nsolves) { /* another set of pressure regions: build the solver anew */
+    PetscCall(VfeMixedDestroy(&prob->mx));
+    PetscCall(VfePMGDestroy(&prob->mg));
+    PetscCall(PCDestroy(&prob->pcu));
+    PetscCall(KSPDestroy(&prob->ksp));
+    prob->nsolves = 0;
+  }
+  PetscCheck(!prob->mixed || strcmp(prob->backend, "cuda"), PetscObjectComm((PetscObject)prob->space->dm),
+             PETSC_ERR_USER_INPUT,
+             "vfe_backend cuda computes the displacement and B-bar forms only: add -vfe_formulation bbar or use "
+             "vfe_backend cpu");
   PetscCall(VfeAssembleMatrix(prob));
   PetscCall(VfeAssembleLoad(prob));
   PetscCall(VfeDirichletRows(prob));
+  if (prob->mixed) PetscCall(VfeMixedAssemble(prob));
+  if (prob->space->order == 2 && prob->pmg) PetscCall(VfePMGAssemble(prob));
   PetscCall(PetscLogEventEnd(VfeEv.assembly, 0, 0, 0, 0));
   PetscFunctionReturn(0);
 }
 
+/* Matrix only (no load, no Dirichlet values): the P1 level of the p-multigrid. */
+PetscErrorCode VfeProblemAssembleMatrixInto(VfeProblem prob)
+{
+  PetscFunctionBeginUser;
+  PetscCall(VfeAssembleMatrix(prob));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode VfeProblemDirichletRowsOnly(VfeProblem prob)
+{
+  PetscFunctionBeginUser;
+  PetscCall(VfeDirichletRows(prob));
+  PetscFunctionReturn(0);
+}
+
+/* Rigid-body near-null space (from the node coordinates) attached to A for GAMG. */
+PetscErrorCode VfeSpaceRigidBodyModes(VfeSpace d, Mat A)
+{
+  Vec coords, cl;
+  MatNullSpace nsp;
+  PetscScalar *c;
+
+  PetscFunctionBeginUser;
+  PetscCall(DMCreateGlobalVector(d->dm, &coords));
+  PetscCall(DMGetLocalVector(d->dm, &cl));
+  PetscCall(VecGetArray(cl, &c));
+  for (PetscInt i = 0; i < 3 * d->nnodes; ++i) c[i] = d->xyz[i];
+  PetscCall(VecRestoreArray(cl, &c));
+  PetscCall(DMLocalToGlobal(d->dm, cl, INSERT_VALUES, coords));
+  PetscCall(DMRestoreLocalVector(d->dm, &cl));
+  PetscCall(VecSetBlockSize(coords, 3));
+  PetscCall(MatNullSpaceCreateRigidBody(coords, &nsp));
+  PetscCall(MatSetNearNullSpace(A, nsp));
+  PetscCall(MatNullSpaceDestroy(&nsp));
+  PetscCall(VecDestroy(&coords));
+  PetscFunctionReturn(0);
+}
+
+/* GAMG as vfe sets it up: aggregation threshold 0.01 (drop weak couplings: on the peers' segment
+ * 75 -> 40 CG iterations, on the anatomical segment 252 -> 168, docs/performance.md) and, for
+ * later solves with new values, the same interpolation with a new Galerkin product. */
+static PetscErrorCode VfeGAMGDefaults(PC pc)
+{
+  PetscReal thr[1] = {0.01};
+
+  PetscFunctionBeginUser;
+  PetscCall(PCSetType(pc, PCGAMG));
+  PetscCall(PCGAMGSetThreshold(pc, thr, 1));
+  PetscCall(PCGAMGSetReuseInterpolation(pc, PETSC_TRUE));
+  PetscFunctionReturn(0);
+}
+
+/* The displacement-block preconditioner: p-multigrid on P2 (solver/pmg.c) or GAMG. */
+static PetscErrorCode VfeDisplacementPC(VfeProblem prob)
+{
+  MPI_Comm comm = PetscObjectComm((PetscObject)prob->space->dm);
+
+  PetscFunctionBeginUser;
+  if (prob->pcu) PetscFunctionReturn(0);
+  PetscCall(PCCreate(comm, &prob->pcu));
+  PetscCall(PCSetOperators(prob->pcu, prob->K, prob->K));
+  if (prob->space->order == 2 && prob->pmg) {
+    PetscCall(PCSetOptionsPrefix(prob->pcu, "vfe_pmg_"));
+    PetscCall(VfePMGSetUpPC(prob, prob->pcu));
+  } else {
+    PetscCall(VfeGAMGDefaults(prob->pcu));
+  }
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode VfeGAMGSetDefaults(PC pc)
+{
+  return VfeGAMGDefaults(pc);
+}
+
 PetscErrorCode VfeProblemSolve(VfeProblem prob, Vec u)
 {
-  VfeSpace d     = prob->space;
+  VfeSpace d    = prob->space;
   MPI_Comm comm = PetscObjectComm((PetscObject)d->dm);
-  Vec b, coords, cl;
-  MatNullSpace nsp;
-  PC pc;
+  Vec b;
   const PetscInt *rows;
   PetscInt nrows;
+  PetscLogDouble t0, t1, t2;
 
   PetscFunctionBeginUser;
   PetscCall(ISGetLocalSize(prob->bcrows, &nrows));
@@ -532,48 +717,43 @@ PetscErrorCode VfeProblemSolve(VfeProblem prob, Vec u)
   PetscCall(ISGetIndices(prob->bcrows, &rows));
   PetscCall(MatZeroRowsColumns(prob->K, nrows, rows, 1.0, u, b));
   PetscCall(ISRestoreIndices(prob->bcrows, &rows));
-
-  /* rigid-body near-null space from the node coordinates */
-  PetscCall(DMCreateGlobalVector(d->dm, &coords));
-  PetscCall(DMGetLocalVector(d->dm, &cl));
-  {
-    PetscScalar *c;
-    PetscCall(VecGetArray(cl, &c));
-    for (PetscInt i = 0; i < 3 * d->nnodes; ++i) c[i] = d->xyz[i];
-    PetscCall(VecRestoreArray(cl, &c));
-  }
-  PetscCall(DMLocalToGlobal(d->dm, cl, INSERT_VALUES, coords));
-  PetscCall(DMRestoreLocalVector(d->dm, &cl));
-  PetscCall(VecSetBlockSize(coords, 3));
-  PetscCall(MatNullSpaceCreateRigidBody(coords, &nsp));
-  PetscCall(MatSetNearNullSpace(prob->K, nsp));
-  PetscCall(MatNullSpaceDestroy(&nsp));
-  PetscCall(VecDestroy(&coords));
+  if (!(d->order == 2 && prob->pmg) && !prob->nsolves) PetscCall(VfeSpaceRigidBodyModes(d, prob->K));
 
   PetscCall(PetscLogEventBegin(VfeEv.pcsetup, 0, 0, 0, 0));
-  if (!prob->ksp) PetscCall(KSPCreate(comm, &prob->ksp));
-  PetscCall(KSPSetOperators(prob->ksp, prob->K, prob->K));
-  PetscCall(KSPSetType(prob->ksp, KSPCG));
-  PetscCall(KSPGetPC(prob->ksp, &pc));
-  PetscCall(PCSetType(pc, PCGAMG));
-  {
-    /* drop weak couplings (relative 0.01) when aggregating: on the peers' segment 75 -> 40 CG
-     * iterations, on the anatomical segment 252 -> 168, at a slightly higher set-up cost
-     * (docs/performance.md); -pc_gamg_threshold overrides */
-    PetscReal thr[1] = {0.01};
-    PetscCall(PCGAMGSetThreshold(pc, thr, 1));
+  PetscCall(PetscTime(&t0));
+  PetscCall(VfeDisplacementPC(prob));
+  if (!prob->mixed) {
+    PC pc;
+    if (!prob->ksp) {
+      PetscCall(KSPCreate(comm, &prob->ksp));
+      PetscCall(KSPSetType(prob->ksp, KSPCG));
+      PetscCall(KSPSetPC(prob->ksp, prob->pcu));
+      PetscCall(KSPSetTolerances(prob->ksp, 1e-8, 1e-50, PETSC_DEFAULT, 2000));
+    }
+    PetscCall(KSPSetOperators(prob->ksp, prob->K, prob->K));
+    if (!prob->nsolves) PetscCall(KSPSetFromOptions(prob->ksp));
+    PetscCall(KSPGetPC(prob->ksp, &pc));
+    PetscCall(KSPSetUp(prob->ksp));
+  } else {
+    PetscCall(PCSetUp(prob->pcu));
   }
-  PetscCall(KSPSetTolerances(prob->ksp, 1e-8, 1e-50, PETSC_DEFAULT, 2000));
-  PetscCall(KSPSetFromOptions(prob->ksp));
-  PetscCall(KSPSetUp(prob->ksp));
+  PetscCall(PetscTime(&t1));
   PetscCall(PetscLogEventEnd(VfeEv.pcsetup, 0, 0, 0, 0));
 
   PetscCall(PetscLogEventBegin(VfeEv.solve, 0, 0, 0, 0));
-  PetscCall(KSPSolve(prob->ksp, b, u));
+  if (prob->mixed)
+    PetscCall(VfeMixedSolve(prob, b, u)); /* sets up its own outer KSP (within the solve event) */
+  else {
+    PetscCall(KSPSolve(prob->ksp, b, u));
+    PetscCall(KSPGetIterationNumber(prob->ksp, &prob->its));
+    PetscCall(KSPGetConvergedReason(prob->ksp, &prob->reason));
+    PetscCall(KSPGetResidualNorm(prob->ksp, &prob->rnorm));
+  }
+  PetscCall(PetscTime(&t2));
   PetscCall(PetscLogEventEnd(VfeEv.solve, 0, 0, 0, 0));
-  PetscCall(KSPGetIterationNumber(prob->ksp, &prob->its));
-  PetscCall(KSPGetConvergedReason(prob->ksp, &prob->reason));
-  PetscCall(KSPGetResidualNorm(prob->ksp, &prob->rnorm));
+  prob->t_pcsetup = (PetscReal)(t1 - t0);
+  prob->t_solve   = (PetscReal)(t2 - t1);
+  prob->nsolves++;
   PetscCall(VecDestroy(&b));
   PetscCall(PetscInfo(prob->ksp, "solve: %s after %" PetscInt_FMT " iterations\n", KSPConvergedReasons[prob->reason],
                       prob->its));
@@ -583,6 +763,26 @@ PetscErrorCode VfeProblemSolve(VfeProblem prob, Vec u)
       " iterations (residual norm %g); check the boundary conditions (a free body is singular) or raise -ksp_max_it",
       KSPConvergedReasons[prob->reason], prob->its, (double)prob->rnorm);
   PetscFunctionReturn(0);
+}
+
+void VfeProblemCellStress(VfeProblem prob, PetscInt c, const PetscReal L[4], const PetscReal *ue, PetscReal eps[6],
+                          PetscReal sig[6])
+{
+  VfeSpace d = prob->space;
+  PetscReal X[30], G[4][3];
+  const PetscInt r = d->cell_region[c];
+
+  VfeSpaceCellCoordinates(d, c, X);
+  (void)vfe_tet_gradients(X, G);
+  if (prob->form[r] == VFE_FORM_DEV)
+    vfe_element_stress_mixed(G, L, ue, prob->E[r], prob->nu[r], VfeMixedCellPressure(prob, c, L), eps, sig);
+  else if (prob->form[r] == VFE_FORM_BBAR)
+    vfe_element_stress((int)d->order, G, L, ue, prob->E[r], prob->nu[r], eps, sig);
+  else {
+    double lam, mu;
+    vfe_lame(prob->E[r], prob->nu[r], &lam, &mu);
+    vfe_strain_stress((int)d->order, G, L, ue, lam, mu, eps, sig);
+  }
 }
 
 PetscErrorCode VfeProblemInternalForce(VfeProblem prob, Vec ulocal, Vec flocal)
@@ -602,7 +802,7 @@ PetscErrorCode VfeProblemInternalForce(VfeProblem prob, Vec ulocal, Vec flocal)
     const PetscInt *cn = &d->cell_nodes[c * npc];
     const PetscInt r   = d->cell_region[c];
     VfeSpaceCellCoordinates(d, c, X);
-    vfe_element_stiffness((int)d->order, X, prob->E[r], prob->nu[r], Ke);
+    vfe_element_stiffness_form((int)d->order, (int)prob->form[r], X, prob->E[r], prob->nu[r], Ke);
     for (PetscInt a = 0; a < npc; ++a)
       for (int i = 0; i < 3; ++i) ue[3 * a + i] = PetscRealPart(u[3 * cn[a] + i]);
     for (PetscInt a = 0; a < npc; ++a)
@@ -612,6 +812,7 @@ PetscErrorCode VfeProblemInternalForce(VfeProblem prob, Vec ulocal, Vec flocal)
         f[3 * cn[a] + i] += s;
       }
   }
+  if (prob->mixed) PetscCall(VfeMixedAddInternalForce(prob, f));
   PetscCall(VecRestoreArray(flocal, &f));
   PetscCall(VecRestoreArrayRead(ulocal, &u));
   PetscCall(DMGetGlobalVector(d->dm, &g));

@@ -83,6 +83,7 @@ PetscErrorCode VfeSpaceCreate(DM dm, PetscInt order, VfeSpace *sp)
   d->nnodes = n / 3;
   PetscCall(PetscMalloc5(d->nnodes * 3, &d->xyz, d->nnodes, &d->gnode, d->nnodes, &d->owned, d->pEnd - d->pStart,
                          &d->point_node, d->nnodes, &d->is_vertex));
+  PetscCall(PetscMalloc1(d->nnodes, &d->node_point));
   for (PetscInt p = d->pStart; p < d->pEnd; ++p) d->point_node[p - d->pStart] = -1;
   PetscCall(DMGetCoordinatesLocal(dm, &coords));
   PetscCall(DMGetCoordinateSection(dm, &csec));
@@ -96,6 +97,7 @@ PetscErrorCode VfeSpaceCreate(DM dm, PetscInt order, VfeSpace *sp)
     PetscCall(PetscSectionGetOffset(gs, p, &goff));
     node                         = off / 3;
     d->point_node[p - d->pStart] = node;
+    d->node_point[node]          = p;
     d->owned[node]               = goff >= 0 ? PETSC_TRUE : PETSC_FALSE;
     d->gnode[node]               = (goff >= 0 ? goff : -(goff + 1)) / 3;
     d->is_vertex[node]           = (p >= vStart && p < vEnd) ? PETSC_TRUE : PETSC_FALSE;
@@ -167,6 +169,7 @@ PetscErrorCode VfeSpaceDestroy(VfeSpace *sp)
   if (!d) PetscFunctionReturn(0);
   PetscCall(PetscFree2(d->cell_nodes, d->cell_region));
   PetscCall(PetscFree5(d->xyz, d->gnode, d->owned, d->point_node, d->is_vertex));
+  PetscCall(PetscFree(d->node_point));
   PetscCall(DMDestroy(&d->dm));
   PetscCall(PetscFree(d));
   *sp = NULL;

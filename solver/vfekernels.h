@@ -119,15 +119,27 @@ VFE_HD static inline void vfe_add_stiffness(int n, const double dN[][3], double 
     }
 }
 
+/* Element formulations (per region):
+ *   VFE_FORM_FULL   pure displacement: the whole energy lambda (tr eps)^2 + 2 mu eps:eps;
+ *   VFE_FORM_BBAR   P2 mean dilatation (B-bar), see the file head;
+ *   VFE_FORM_DEV    the displacement block of the mixed u-p form: only the deviatoric energy
+ *                   2 mu dev eps : dev eps (lambda replaced by -2 mu / 3); the volumetric part is
+ *                   carried by the pressure unknowns (vfe_element_mixed). */
+#define VFE_FORM_FULL 0
+#define VFE_FORM_BBAR 1
+#define VFE_FORM_DEV 2
+
 /* Element stiffness matrix of a P1 (order 1, X: 4 nodes, Ke 12x12) or P2 (order 2, X: 10 nodes,
- * Ke 30x30) tetrahedron; only the vertices X[0..11] define the (straight-sided) geometry.
- * Returns the element volume. */
-VFE_HD static inline double vfe_element_stiffness(int order, const double *X, double E, double nu, double *Ke)
+ * Ke 30x30) tetrahedron in formulation `form`; only the vertices X[0..11] define the
+ * (straight-sided) geometry.  Returns the element volume. */
+VFE_HD static inline double vfe_element_stiffness_form(int order, int form, const double *X, double E, double nu,
+                                                       double *Ke)
 {
   double G[4][3], lam, mu, vol, dN[10][3];
   const int n = order == 1 ? 4 : 10;
 
   vfe_lame(E, nu, &lam, &mu);
+  if (form == VFE_FORM_DEV) lam = -2.0 * mu / 3.0;
   vol = fabs(vfe_tet_gradients(X, G)) / 6.0;
   for (int k = 0; k < 9 * n * n; ++k) Ke[k] = 0.0;
   if (order == 1) {
@@ -135,7 +147,7 @@ VFE_HD static inline double vfe_element_stiffness(int order, const double *X, do
     vfe_shape_gradients(1, G, L, dN);
     vfe_add_stiffness(4, dN, lam, mu, vol, Ke);
   } else {
-    const int bbar   = nu >= VFE_BBAR_NU;
+    const int bbar   = form == VFE_FORM_BBAR;
     double db[10][3] = {{0}};
     for (int q = 0; q < 4; ++q) {
       double L[4];
@@ -153,6 +165,47 @@ VFE_HD static inline double vfe_element_stiffness(int order, const double *X, do
             for (int j = 0; j < 3; ++j) Ke[(3 * a + i) * 30 + 3 * b + j] += kappa * vol * db[a][i] * db[b][j];
     }
   }
+  return vol;
+}
+
+/* The formulation vfe chose before the mixed form existed: B-bar for P2 at nu >= VFE_BBAR_NU,
+ * pure displacement otherwise (the CUDA backend and -vfe_formulation bbar). */
+VFE_HD static inline double vfe_element_stiffness(int order, const double *X, double E, double nu, double *Ke)
+{
+  return vfe_element_stiffness_form(order, order == 2 && nu >= VFE_BBAR_NU ? VFE_FORM_BBAR : VFE_FORM_FULL, X, E, nu,
+                                    Ke);
+}
+
+/* Coupling and pressure blocks of the Taylor-Hood P2/P1 mixed element (nearly incompressible
+ * regions).  With p the pressure (positive in compression), sigma = 2 mu dev eps(u) - p I and the
+ * constraint div u + p / kappa = 0, kappa = lambda + 2 mu / 3:
+ *   Bt[3a+i][b] = - int dN_a/dx_i  L_b dx      (30 x 4: u dofs x vertex pressures)
+ *   C[a][b]     =   int L_a L_b / kappa dx = V (1 + delta_ab) / (20 kappa)
+ *   Mw[a][b]    =   int L_a L_b (1/kappa + 1/mu) dx   (the scaled pressure mass matrix that
+ *                                                     approximates the Schur complement)
+ * The integrands are quadratic: the 4-point rule is exact.  Returns the element volume. */
+VFE_HD static inline double vfe_element_mixed(const double *X, double E, double nu, double *Bt, double *C, double *Mw)
+{
+  double G[4][3], lam, mu, kappa, vol, dN[10][3];
+
+  vfe_lame(E, nu, &lam, &mu);
+  kappa = lam + 2.0 * mu / 3.0;
+  vol   = fabs(vfe_tet_gradients(X, G)) / 6.0;
+  for (int k = 0; k < 120; ++k) Bt[k] = 0.0;
+  for (int q = 0; q < 4; ++q) {
+    double L[4];
+    for (int a = 0; a < 4; ++a) L[a] = a == q ? VFE_QP2_A : VFE_QP2_B;
+    vfe_shape_gradients(2, G, L, dN);
+    for (int a = 0; a < 10; ++a)
+      for (int i = 0; i < 3; ++i)
+        for (int b = 0; b < 4; ++b) Bt[(3 * a + i) * 4 + b] -= 0.25 * vol * dN[a][i] * L[b];
+  }
+  for (int a = 0; a < 4; ++a)
+    for (int b = 0; b < 4; ++b) {
+      const double m = vol * (a == b ? 2.0 : 1.0) / 20.0;
+      C[4 * a + b]   = m / kappa;
+      Mw[4 * a + b]  = m * (1.0 / kappa + 1.0 / mu);
+    }
   return vol;
 }
 
@@ -202,6 +255,19 @@ VFE_HD static inline void vfe_element_stress(int order, const double G[4][3], co
   if (order == 2 && nu >= VFE_BBAR_NU) {
     const double tr = eps[0] + eps[1] + eps[2], trbar = vfe_mean_dilatation(G, u), kappa = lam + 2.0 * mu / 3.0;
     for (int k = 0; k < 3; ++k) sig[k] = 2.0 * mu * (eps[k] - tr / 3.0) + kappa * trbar;
+  }
+}
+
+/* Stress of the mixed form at L: sigma = 2 mu dev eps(u) - p I, p the pressure there. */
+VFE_HD static inline void vfe_element_stress_mixed(const double G[4][3], const double L[4], const double *u, double E,
+                                                   double nu, double p, double eps[6], double sig[6])
+{
+  double lam, mu;
+  vfe_lame(E, nu, &lam, &mu);
+  vfe_strain_stress(2, G, L, u, lam, mu, eps, sig);
+  {
+    const double tr = eps[0] + eps[1] + eps[2];
+    for (int k = 0; k < 3; ++k) sig[k] = 2.0 * mu * (eps[k] - tr / 3.0) - p;
   }
 }
 

@@ -17,6 +17,8 @@
 
 typedef struct _n_VfeSpace *VfeSpace;
 typedef struct _n_VfeProblem *VfeProblem;
+typedef struct _n_VfeMixed *VfeMixed; /* private to solver/mixed.c */
+typedef struct _n_VfePMG *VfePMG;     /* private to solver/pmg.c */
 
 /* The discretisation: a DMPlex with a 3-dof-per-node section, and flat tables of the local nodes
  * (vertices, and edge midpoints for P2) and cells that the kernels work on. */
@@ -36,6 +38,7 @@ struct _n_VfeSpace {
   PetscInt pStart, pEnd;
   PetscInt *point_node; /* plex point -> local node, -1 for points without dofs */
   PetscBool *is_vertex; /* node is a mesh vertex (not an edge midpoint) */
+  PetscInt *node_point; /* local node -> plex point (vertex or edge) */
 };
 
 PETSC_EXTERN PetscErrorCode VfeSpaceCreate(DM dm, PetscInt order, VfeSpace *sp);
@@ -86,10 +89,21 @@ struct _n_VfeProblem {
   /* backend data (the CUDA backend's device arrays), freed by backend_destroy */
   void *backend_data;
   PetscErrorCode (*backend_destroy)(void *);
+  /* formulation (solver/mixed.c): -vfe_formulation auto | mixed | bbar | displacement */
+  char formulation[16];
+  PetscReal inc_nu;  /* regions with nu >= inc_nu are "nearly incompressible" (default 0.45) */
+  PetscInt *form;    /* per region: VFE_FORM_FULL, VFE_FORM_BBAR or VFE_FORM_DEV (vfekernels.h) */
+  PetscBool mixed;   /* some region carries pressure unknowns (Taylor-Hood P2/P1 there) */
+  VfeMixed mx;       /* pressure space, coupling blocks, block preconditioner; NULL unless mixed */
+  PetscBool pmg;     /* P2: p-multigrid (P2 -> P1 on the same mesh -> GAMG) for the displacement block */
+  VfePMG mg;         /* the P1 level of the p-multigrid; NULL unless pmg */
+  PC pcu;            /* preconditioner of the displacement block: PCMG (P2, pmg) or GAMG */
+  PetscInt nsolves;  /* solves so far with this problem (1 and later: the hierarchy is reused) */
   /* results of the last solve */
   PetscInt its;
   KSPConvergedReason reason;
   PetscReal rnorm;
+  PetscReal t_pcsetup, t_solve; /* seconds of the last solve's preconditioner set-up and solve */
 };
 
 /* Position of node `key` in a sorted row of the node-pair pattern (row_cols of one node), or -1. */
@@ -117,7 +131,34 @@ PETSC_EXTERN PetscErrorCode VfeProblemAddTraction(VfeProblem prob, PetscInt surf
 PETSC_EXTERN PetscErrorCode VfeProblemSetBodyForce(VfeProblem prob, VfeVectorFn fn, void *ctx);
 PETSC_EXTERN PetscErrorCode VfeProblemSetFromOptions(VfeProblem prob);
 PETSC_EXTERN PetscErrorCode VfeProblemAssemble(VfeProblem prob);
+/* Solve K u = f.  A second call after new materials (VfeProblemSetMaterial + VfeProblemAssemble)
+ * reuses the preconditioner hierarchy: the same aggregates and interpolations, new values. */
 PETSC_EXTERN PetscErrorCode VfeProblemSolve(VfeProblem prob, Vec u);
+/* Strain and stress of local cell c at barycentric point L, consistent with its formulation
+ * (mixed regions: sigma = 2 mu dev eps - p I with the solved pressure).  ue: the cell's nodal
+ * displacements (3 per node). */
+PETSC_EXTERN void VfeProblemCellStress(VfeProblem prob, PetscInt c, const PetscReal L[4], const PetscReal *ue,
+                                       PetscReal eps[6], PetscReal sig[6]);
+/* PETSC_TRUE where region r's reported pressure needs the B-bar vertex recovery (postproc). */
+PETSC_EXTERN PetscBool VfeProblemRegionIsBbar(VfeProblem prob, PetscInt r);
+/* One line naming the formulation and preconditioner actually used (for logs and the manifest). */
+PETSC_EXTERN const char *VfeProblemDescribe(VfeProblem prob);
+
+/* ---- private to the solver (problem.c, mixed.c, pmg.c) ---- */
+PETSC_EXTERN PetscErrorCode VfeProblemAssembleMatrixInto(VfeProblem prob);
+PETSC_EXTERN PetscErrorCode VfeProblemDirichletRowsOnly(VfeProblem prob);
+PETSC_EXTERN PetscErrorCode VfeSpaceRigidBodyModes(VfeSpace sp, Mat A);
+PETSC_EXTERN PetscErrorCode VfeGAMGSetDefaults(PC pc);
+PETSC_EXTERN PetscErrorCode VfeMixedCreate(VfeProblem prob);
+PETSC_EXTERN PetscErrorCode VfeMixedDestroy(VfeMixed *mx);
+PETSC_EXTERN PetscErrorCode VfeMixedAssemble(VfeProblem prob);
+PETSC_EXTERN PetscErrorCode VfeMixedSolve(VfeProblem prob, Vec b, Vec u);
+PETSC_EXTERN PetscErrorCode VfeMixedAddInternalForce(VfeProblem prob, PetscScalar *f);
+PETSC_EXTERN PetscReal VfeMixedCellPressure(VfeProblem prob, PetscInt c, const PetscReal L[4]);
+PETSC_EXTERN PetscErrorCode VfePMGCreate(VfeProblem prob);
+PETSC_EXTERN PetscErrorCode VfePMGDestroy(VfePMG *mg);
+PETSC_EXTERN PetscErrorCode VfePMGAssemble(VfeProblem prob);
+PETSC_EXTERN PetscErrorCode VfePMGSetUpPC(VfeProblem prob, PC pc);
 /* Internal force K u, assembled element by element into a local vector (no matrix needed): at the
  * fixed nodes it is the reaction. */
 PETSC_EXTERN PetscErrorCode VfeProblemInternalForce(VfeProblem prob, Vec ulocal, Vec flocal);

@@ -335,7 +335,7 @@ static PetscErrorCode MakeSphere(const char *path, void *ctx)
   return VfeShapeSphereOctant(path, L->a, L->b, L->b / 20.0);
 }
 
-static PetscErrorCode TestLame(MPI_Comm comm, PetscReal nu)
+static PetscErrorCode TestLame(MPI_Comm comm, PetscReal nu, PetscInt *its)
 {
   DM dm;
   VfeMeshInfo info;
@@ -402,12 +402,86 @@ static PetscErrorCode TestLame(MPI_Comm comm, PetscReal nu)
   }
   PetscCall(VfeCellFieldsDestroy(&cf));
   PetscCallMPI(MPI_Allreduce(loc, glob, 2, MPIU_REAL, MPIU_SUM, comm));
-  PetscCall(PetscPrintf(comm, "lame nu=%g: %" PetscInt_FMT " dofs, %" PetscInt_FMT " CG its\n", (double)nu,
-                        3 * sp->nglobal, prob->its));
+  PetscCall(PetscPrintf(comm, "lame nu=%g: %" PetscInt_FMT " dofs, %" PetscInt_FMT " iterations (%s)\n", (double)nu,
+                        3 * sp->nglobal, prob->its, VfeProblemDescribe(prob)));
+  if (its) *its = prob->its;
   PetscCall(PetscSNPrintf(what, sizeof what, "lame P2 nu=%g: rel. L2 error of u", (double)nu));
   check(comm, what, err[0] / err[2], 0, 1e-2);
   PetscCall(PetscSNPrintf(what, sizeof what, "lame P2 nu=%g: rel. L2 error of hoop stress", (double)nu));
   check(comm, what, PetscSqrtReal(glob[0] / glob[1]), 0, 1e-2);
+  PetscCall(VecDestroy(&u));
+  PetscCall(VecDestroy(&ul));
+  PetscCall(Teardown(&dm, &info, &sp, &prob));
+  PetscFunctionReturn(0);
+}
+
+/* The mixed form's iteration count must not grow as nu -> 0.5: the Lame sphere at nu = 0.3, 0.49,
+ * 0.4999 and 0.49999 in one process, each within 1 % (TestLame), and the count at 0.49999 at most
+ * 1.5x that at 0.3. */
+static PetscErrorCode TestLameRobust(MPI_Comm comm)
+{
+  const PetscReal nus[4] = {0.3, 0.49, 0.4999, 0.49999};
+  PetscInt its[4];
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscOptionsSetValue(NULL, "-vfe_formulation", "mixed"));
+  PetscCall(PetscOptionsSetValue(NULL, "-vfe_incompressible_nu", "0")); /* the same mixed method at every nu */
+  for (int k = 0; k < 4; ++k) PetscCall(TestLame(comm, nus[k], &its[k]));
+  PetscCall(PetscPrintf(comm, "lame mixed: iterations %" PetscInt_FMT " / %" PetscInt_FMT " / %" PetscInt_FMT
+                              " / %" PetscInt_FMT " at nu = 0.3 / 0.49 / 0.4999 / 0.49999\n",
+                        its[0], its[1], its[2], its[3]));
+  check(comm, "lame mixed: iterations(0.49999) / iterations(0.3)", (PetscReal)its[3] / (PetscReal)its[0], 0, 1.5);
+  PetscFunctionReturn(0);
+}
+
+/* Confined compression (oedometer): a nearly incompressible block in a rigid box (rollers on the
+ * four sides and the bottom), pressure q on the top.  Exact: eps_zz = -q / (lambda + 2 mu),
+ * sigma_xx = sigma_yy = lambda eps_zz, so the pressure -tr(sigma)/3 = q (1 + 2 nu / (1 - nu)) / 3
+ * (q within 0.04 % at nu = 0.4999).  Asserted: the volume mean of the cell pressure within 1 %, and
+ * every cell within 1 % of it (a checkerboard would show as a cell-to-cell spread). */
+static PetscErrorCode TestConfined(MPI_Comm comm, PetscReal nu)
+{
+  DM dm;
+  VfeMeshInfo info;
+  VfeSpace sp;
+  VfeProblem prob;
+  Vec u, ul;
+  VfeCellFields cf;
+  PetscReal q = 1.0, pex = q * (1 + 2 * nu / (1 - nu)) / 3.0, loc[3] = {0, 0, 0}, glob[3], spread;
+  const PetscBool zonly[3] = {PETSC_FALSE, PETSC_FALSE, PETSC_TRUE}, xonly[3] = {PETSC_TRUE, PETSC_FALSE, PETSC_FALSE},
+                  yonly[3] = {PETSC_FALSE, PETSC_TRUE, PETSC_FALSE};
+  const char *sx[2] = {"xmin", "xmax"}, *sy[2] = {"ymin", "ymax"};
+
+  PetscFunctionBeginUser;
+  PetscCall(MakeMesh(comm, "verify_column.msh", MakeColumn, NULL));
+  PetscCall(Setup(comm, "verify_column.msh", 2, &dm, &info, &sp, &prob));
+  PetscCall(VfeProblemSetMaterial(prob, VfeMeshInfoFindRegion(&info, "lower"), 1.0, nu));
+  PetscCall(VfeProblemSetMaterial(prob, VfeMeshInfoFindRegion(&info, "upper"), 1.0, nu));
+  PetscCall(VfeProblemAddDirichlet(prob, VfeMeshInfoFindSurface(&info, "zmin"), zonly, NULL, NULL));
+  for (int k = 0; k < 2; ++k) {
+    PetscCall(VfeProblemAddDirichlet(prob, VfeMeshInfoFindSurface(&info, sx[k]), xonly, NULL, NULL));
+    PetscCall(VfeProblemAddDirichlet(prob, VfeMeshInfoFindSurface(&info, sy[k]), yonly, NULL, NULL));
+  }
+  PetscCall(VfeProblemAddTraction(prob, VfeMeshInfoFindSurface(&info, "zmax"), ColumnPressure, &q));
+  PetscCall(VfeProblemAssemble(prob));
+  PetscCall(VfeSpaceCreateGlobalVector(sp, &u));
+  PetscCall(VfeProblemSolve(prob, u));
+  PetscCall(VfeSpaceCreateLocalVector(sp, &ul));
+  PetscCall(VfeSpaceGlobalToLocal(sp, u, ul));
+  PetscCall(VfeComputeCellFields(prob, ul, &cf));
+  for (PetscInt c = 0; c < sp->ncells; ++c) {
+    const PetscReal pc = -(cf.stress[6 * c] + cf.stress[6 * c + 1] + cf.stress[6 * c + 2]) / 3.0;
+    loc[0] += cf.vol[c] * pc;
+    loc[1] += cf.vol[c];
+    loc[2] = PetscMax(loc[2], PetscAbsReal(pc - pex) / pex);
+  }
+  PetscCallMPI(MPI_Allreduce(loc, glob, 2, MPIU_REAL, MPIU_SUM, comm));
+  PetscCallMPI(MPI_Allreduce(&loc[2], &spread, 1, MPIU_REAL, MPIU_MAX, comm));
+  PetscCall(PetscPrintf(comm, "confined nu=%g: mean pressure %.6g (exact %.6g), %" PetscInt_FMT " iterations (%s)\n",
+                        (double)nu, (double)(glob[0] / glob[1]), (double)pex, prob->its, VfeProblemDescribe(prob)));
+  check(comm, "confined: |mean pressure - exact| / exact", PetscAbsReal(glob[0] / glob[1] - pex) / pex, 0, 1e-2);
+  check(comm, "confined: max cell |pressure - exact| / exact", spread, 0, 1e-2);
+  PetscCall(VfeCellFieldsDestroy(&cf));
   PetscCall(VecDestroy(&u));
   PetscCall(VecDestroy(&ul));
   PetscCall(Teardown(&dm, &info, &sp, &prob));
@@ -432,7 +506,11 @@ int main(int argc, char **argv)
   else if (!strcmp(argv[1], "column"))
     PetscCall(TestColumn(comm, order));
   else if (!strcmp(argv[1], "lame"))
-    PetscCall(TestLame(comm, nu));
+    PetscCall(TestLame(comm, nu, NULL));
+  else if (!strcmp(argv[1], "lame_robust"))
+    PetscCall(TestLameRobust(comm));
+  else if (!strcmp(argv[1], "confined"))
+    PetscCall(TestConfined(comm, nu));
   else
     SETERRQ(comm, PETSC_ERR_USER_INPUT, "unknown test '%s'", argv[1]);
   PetscCall(PetscFinalize());
