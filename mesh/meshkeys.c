@@ -159,8 +159,8 @@ PetscErrorCode VfeMeshCheckGeometryKeys(MPI_Comm comm, const char *geometry)
     PetscCheck(!nbad, comm, PETSC_ERR_USER_INPUT,
                "%s%s: %s with mesh_geometry simple (these keys are read by the segment geometry only)", bad,
                nbad > 4 ? ", ..." : "", nbad > 1 ? "do not apply" : "does not apply");
-    PetscCall(VfeMeshOptionReal("mesh_size_mm", "allowed 0.3..50 mm", &h, NULL));
-    PetscCheck(h >= 0.3 && h <= 50, comm, PETSC_ERR_USER_INPUT, "mesh_size_mm = %g is out of range: allowed 0.3..50 mm",
+    PetscCall(VfeMeshOptionReal("mesh_size_mm", "allowed (0, 50] mm", &h, NULL));
+    PetscCheck(h > 0 && h <= 50, comm, PETSC_ERR_USER_INPUT, "mesh_size_mm = %g is out of range: allowed (0, 50] mm",
                (double)h);
     /* three elliptic cylinders (22.5 x 17 mm, 26 mm) and two discs (10 mm); Gmsh makes about
        4.5 V / h^3 tetrahedra there */

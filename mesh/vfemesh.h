@@ -148,7 +148,7 @@ PETSC_EXTERN PetscErrorCode VfeMeshCheckElementCount(PetscReal volume, PetscReal
  * one line) for: an unknown geometry; mesh_file given with an empty value; with "simple", keys of
  * the segment mesher that it does not read (segment_*, cement_* but cement_pattern,
  * cement_diffuse_fraction and cement_material; fracture_wedge, mesh_threads, mesh_volume_mesher,
- * mesh_verbose), a malformed or out-of-range mesh_size_mm (0.3..50 mm) and a predicted element
+ * mesh_verbose), a malformed or out-of-range mesh_size_mm ((0, 50] mm) and a predicted element
  * count above mesh_max_elements.  VfeSegmentMesh() calls it with "segment" itself. */
 PETSC_EXTERN PetscErrorCode VfeMeshCheckGeometryKeys(MPI_Comm comm, const char *geometry);
 
