@@ -7,6 +7,7 @@
  */
 #include "vfemesh.h"
 #include <stdio.h>
+#include <string.h>
 
 PetscErrorCode VfeGmshCheck(int ierr, const char *what, const char *file, int line)
 {
@@ -28,6 +29,9 @@ PetscErrorCode VfeGmshWriteMesh(const char *path)
 
   PetscFunctionBeginUser;
   /* the temp name keeps the .msh extension: Gmsh picks the format from it */
+  PetscCheck(strlen(path) + sizeof ".part.msh" <= sizeof tmp, PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE,
+             "mesh file path '%.64s...' is too long (%d characters; allowed %d)", path, (int)strlen(path),
+             (int)(sizeof tmp - sizeof ".part.msh"));
   PetscCall(PetscSNPrintf(tmp, sizeof tmp, "%s.part.msh", path));
   PetscCall(VfeGmshCall((gmshOptionSetNumber("Mesh.MshFileVersion", 4.1, &ierr), ierr), "set MSH version"));
   PetscCall(VfeGmshCall((gmshOptionSetNumber("Mesh.Binary", 1, &ierr), ierr), "set MSH binary"));

@@ -296,6 +296,8 @@ def build_entries(base_msh):
                    files={"case.yaml": yaml_case("")}))
     E.append(Entry("outdir_under_file", ["run", "case.yaml", "-output_dir", "afile/sub"], "afile", 3,
                    files={"case.yaml": yaml_case(""), "afile": b"x"}))
+    E.append(Entry("outdir_long_path", ["run", "case.yaml", "-output_dir", "/".join(["o" * 250] * 17)], "ooo", 3,
+                   files={"case.yaml": yaml_case("")}))
     E.append(Entry("viewer_log_view", ["run", "case.yaml"], "log_view",
                    files={"case.yaml": yaml_case("log_view: ':../stolen.txt'\n")}))
 
