@@ -24,8 +24,27 @@
 #include "vfematerials.h"
 #include "vfekeys.h"
 #include "vferegion.h"
+#include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* What a user may set for each field of a material: a finite number in [lo, hi] (open ends where
+ * the flag says so).  The upper bounds are far above any tissue or implant (steel: E = 210 GPa)
+ * and exist to catch typos and overflowed values. */
+static const struct {
+  const char *suffix;
+  PetscReal lo, hi;
+  PetscBool lo_open, hi_open;
+  const char *allowed;
+} vfe_fields[] = {
+    {"_yield_strain", 0, 1, PETSC_TRUE, PETSC_FALSE, "allowed (0, 1] (dimensionless)"},
+    {"_strength", 0, 1e4, PETSC_TRUE, PETSC_FALSE, "allowed (0, 1e4] MPa"},
+    {"_nu", -1, 0.5, PETSC_TRUE, PETSC_TRUE, "Poisson's ratio must lie in (-1, 0.5)"},
+    {"_E", 0, 1e6, PETSC_TRUE, PETSC_FALSE, "allowed (0, 1e6] MPa"},
+};
+#define VFE_NFIELDS (sizeof vfe_fields / sizeof vfe_fields[0])
+#define VFE_MATERIAL_NAME_MAX 63 /* VfeMaterial.name holds 63 characters and the terminator */
 
 extern const char VfeMaterialLibraryYAML[];
 
@@ -64,6 +83,9 @@ static PetscErrorCode VfeRegionMaterialName(const char *region, char *name, size
     PetscBool set;
     PetscCall(PetscStrncpy(name, "pmma", len));
     PetscCall(PetscOptionsGetString(NULL, NULL, "-cement_material", name, len, &set));
+    PetscCheck(!set || name[0], PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
+               "cement_material has an empty value: allowed a material of the library (pmma, cpc, ...) or one "
+               "defined with material_<name>_E and material_<name>_nu");
   } else if (dot && !strcmp(tissue, "body")) {
     PetscCall(PetscStrncpy(name, "cancellous", len)); /* homogenised body of the simple segment */
   } else if (dot && !strcmp(tissue, "disc")) {
@@ -72,6 +94,40 @@ static PetscErrorCode VfeRegionMaterialName(const char *region, char *name, size
     PetscCall(PetscStrncpy(name, tissue, len));
   }
   PetscFunctionReturn(0);
+}
+
+/* The user's value of option `key` (-material_<name>_<field>), checked: set but empty, not a
+ * number, not finite or outside the field's range is an error naming the key and the range. */
+static PetscErrorCode VfeMaterialUserReal(const char *key, PetscReal *v, PetscBool *set)
+{
+  const char *value;
+  char *end;
+  size_t klen = strlen(key);
+  double x;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscOptionsFindPair(NULL, NULL, key, &value, set));
+  if (!*set) PetscFunctionReturn(0);
+  for (size_t f = 0; f < VFE_NFIELDS; ++f) {
+    size_t flen = strlen(vfe_fields[f].suffix);
+    if (klen <= flen || strcmp(key + klen - flen, vfe_fields[f].suffix)) continue;
+    PetscCheck(value && value[0], PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "%s has an empty value: %s", key + 1,
+               vfe_fields[f].allowed);
+    errno = 0;
+    x     = strtod(value, &end);
+    while (*end == ' ' || *end == '\t') ++end;
+    PetscCheck(end != value && !*end, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "%s = '%s' is not a number: %s", key + 1,
+               value, vfe_fields[f].allowed);
+    PetscCheck(isfinite(x) && errno != ERANGE, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
+               "%s = %s is not a finite number: %s", key + 1, value, vfe_fields[f].allowed);
+    PetscCheck((vfe_fields[f].lo_open ? x > vfe_fields[f].lo : x >= vfe_fields[f].lo) &&
+                   (vfe_fields[f].hi_open ? x < vfe_fields[f].hi : x <= vfe_fields[f].hi),
+               PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "%s = %g is out of range: %s", key + 1, x, vfe_fields[f].allowed);
+    *v = (PetscReal)x;
+    PetscFunctionReturn(0);
+  }
+  SETERRQ(PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
+          "unknown key '%s': material keys are material_<name>_E, _nu, _strength or _yield_strain", key + 1);
 }
 
 /* Value of one field: user option -material_<name>_<field>, else the library (osteoporotic variant
@@ -84,7 +140,7 @@ static PetscErrorCode VfeMaterialField(const char *name, const char *field, Pets
 
   PetscFunctionBeginUser;
   PetscCall(PetscSNPrintf(key, sizeof key, "-material_%s_%s", name, field));
-  PetscCall(PetscOptionsGetReal(NULL, NULL, key, v, found));
+  PetscCall(VfeMaterialUserReal(key, v, found));
   if (*found) PetscFunctionReturn(0);
   PetscCall(VfeLibraryGet(&lib));
   if (osteo) {
@@ -103,10 +159,14 @@ static PetscErrorCode VfeBoneQuality(PetscReal *w, PetscBool *qct, PetscReal *Ec
 {
   char density[64] = "normal", *end;
   PetscReal bmd;
+  PetscBool set;
 
   PetscFunctionBeginUser;
   *qct = PETSC_FALSE;
-  PetscCall(PetscOptionsGetString(NULL, NULL, "-bone_density", density, sizeof density, NULL));
+  PetscCall(PetscOptionsGetString(NULL, NULL, "-bone_density", density, sizeof density, &set));
+  PetscCheck(!set || density[0], PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
+             "bone_density has an empty value: allowed normal, osteopenic, osteoporotic, or a QCT BMD in mg/cm^3 "
+             "(20..300)");
   if (!strcmp(density, "normal"))
     *w = 0;
   else if (!strcmp(density, "osteopenic"))
@@ -139,7 +199,7 @@ static PetscErrorCode VfeMaterialValue(const char *name, const char *field, Pets
 
   PetscFunctionBeginUser;
   PetscCall(PetscSNPrintf(key, sizeof key, "-material_%s_%s", name, field));
-  PetscCall(PetscOptionsGetReal(NULL, NULL, key, v, &user));
+  PetscCall(VfeMaterialUserReal(key, v, &user));
   *found = user;
   if (user) PetscFunctionReturn(0);
   PetscCall(VfeMaterialField(name, field, PETSC_FALSE, v, found));
@@ -200,8 +260,8 @@ PetscErrorCode VfeMaterialsResolve(PetscInt nregions, const char *const names[],
       PetscCall(PetscOptionsHasName(NULL, NULL, "-material_cancellous_strength", &user));
       if (!user) m->strength = Sc;
     }
-    PetscCheck(m->E > 0, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "material_%s_E = %g: Young's modulus must be > 0 (MPa)",
-               m->name, (double)m->E);
+    PetscCheck(m->E > 0 && PetscIsNormalReal(m->E), PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
+               "material_%s_E = %g: Young's modulus must be finite and > 0 (MPa)", m->name, (double)m->E);
     PetscCheck(m->nu > -1.0 && m->nu < 0.5, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
                "material_%s_nu = %g: Poisson's ratio must lie in (-1, 0.5)", m->name, (double)m->nu);
   }
@@ -231,23 +291,27 @@ PetscBool VfeMaterialsKnownKey(const char *key)
 
 PetscErrorCode VfeMaterialsCheckKey(const char *key, PetscInt nregions, const char *const names[])
 {
-  static const char *fields[] = {"_yield_strain", "_strength", "_nu", "_E"};
-  char name[128]              = "", libkey[160];
-  size_t klen                 = strlen(key);
-  PetscBool used = PETSC_FALSE, inlib = PETSC_FALSE;
+  char name[VFE_MATERIAL_NAME_MAX + 1] = "", libkey[VFE_MATERIAL_NAME_MAX + 8], opt[VFE_MATERIAL_NAME_MAX + 32];
+  size_t klen = strlen(key), nlen = 0;
+  PetscBool used = PETSC_FALSE, inlib = PETSC_FALSE, set;
   PetscOptions lib;
+  PetscReal v;
 
   PetscFunctionBeginUser;
   if (strncmp(key, "material_", 9)) PetscFunctionReturn(0);
-  for (size_t f = 0; f < sizeof fields / sizeof fields[0] && !name[0]; ++f) {
-    size_t flen = strlen(fields[f]);
-    if (klen > 9 + flen && !strcmp(key + klen - flen, fields[f]))
-      PetscCall(PetscStrncpy(name, key + 9, klen - 9 - flen + 1));
+  for (size_t f = 0; f < VFE_NFIELDS && !nlen; ++f) {
+    size_t flen = strlen(vfe_fields[f].suffix);
+    if (klen > 9 + flen && !strcmp(key + klen - flen, vfe_fields[f].suffix)) nlen = klen - 9 - flen;
   }
-  PetscCheck(name[0], PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
+  PetscCheck(nlen, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
              "unknown key '%s': material keys are material_<name>_E, _nu, _strength or _yield_strain", key);
+  PetscCheck(nlen <= VFE_MATERIAL_NAME_MAX, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
+             "material key '%.60s...' is too long: its material name has %d characters (allowed 1..%d)", key, (int)nlen,
+             VFE_MATERIAL_NAME_MAX);
+  memcpy(name, key + 9, nlen);
+  name[nlen] = 0;
   for (PetscInt r = 0; r < nregions && !used; ++r) {
-    char m[64];
+    char m[VFE_MATERIAL_NAME_MAX + 1];
     PetscCall(VfeRegionMaterialName(names[r], m, sizeof m));
     used = strcmp(m, name) ? PETSC_FALSE : PETSC_TRUE;
   }
@@ -256,5 +320,7 @@ PetscErrorCode VfeMaterialsCheckKey(const char *key, PetscInt nregions, const ch
   PetscCall(PetscOptionsHasName(lib, NULL, libkey, &inlib));
   PetscCheck(used || inlib, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
              "unknown key '%s': no region uses a material '%s' and the library has none by that name", key, name);
+  PetscCall(PetscSNPrintf(opt, sizeof opt, "-%s", key));
+  PetscCall(VfeMaterialUserReal(opt, &v, &set));
   PetscFunctionReturn(0);
 }

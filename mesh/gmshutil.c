@@ -8,6 +8,7 @@
 #include "vfemesh.h"
 #include "vfefile.h"
 #include <stdio.h>
+#include <string.h>
 
 PetscErrorCode VfeGmshCheck(int ierr, const char *what, const char *file, int line)
 {

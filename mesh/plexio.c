@@ -1,6 +1,8 @@
 /*
  * plexio.c - MSH file -> checked, distributed DMPlex with region and boundary labels.
  *
+ * First rank 0 checks the file's structure (VfeMshCheck, mesh/mshcheck.c): PETSc's reader trusts
+ * counts and tags and crashes on a corrupted file, so it only ever sees files that passed.
  * PETSc's Gmsh reader (DMPlexCreateGmshFromFile, with -dm_plex_gmsh_use_regions) reads the file on
  * rank 0 and makes one label per physical name, whose value is the physical tag.  On rank 0 we then
  *   1. list the physical groups (label name, tag, dimension of its points),
@@ -12,7 +14,6 @@
  * Errors found on rank 0 are broadcast so every rank fails with the same code and message.
  */
 #include "vfemesh.h"
-#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -174,25 +175,43 @@ static PetscErrorCode VfeMeshSerialSetUp(DM dm, const char *path, VfeMeshInfo *i
   PetscFunctionReturn(0);
 }
 
+/* Collective: raise rank 0's error `err` (0: none) on every rank, with its message on rank 0. */
+static PetscErrorCode VfeMeshRaiseRank0(MPI_Comm comm, PetscMPIInt rank, int err)
+{
+  PetscFunctionBeginUser;
+  PetscCallMPI(MPI_Bcast(&err, 1, MPI_INT, 0, comm));
+  if (err) {
+    const char *text;
+    char *msg = NULL;
+
+    PetscCall(PetscErrorMessage(err, &text, &msg));
+    if (rank == 0) SETERRQ(PETSC_COMM_SELF, err, "%s", msg ? msg : text);
+    SETERRQ(PETSC_COMM_SELF, err, "mesh check failed on rank 0 (see its message)");
+  }
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode VfeMeshLoad(MPI_Comm comm, const char *path, DM *dm, VfeMeshInfo *info)
 {
   PetscMPIInt rank;
-  int err = 0, open_errno = 0;
+  int err   = 0;
   DM serial = NULL, dist = NULL;
   PetscInt n[2];
 
   PetscFunctionBeginUser;
   PetscCall(PetscMemzero(info, sizeof *info));
   PetscCallMPI(MPI_Comm_rank(comm, &rank));
+  PetscCheck(path && path[0], comm, PETSC_ERR_USER_INPUT, "mesh_file is empty: give the path of an MSH file");
+  PetscCheck(strlen(path) < PETSC_MAX_PATH_LEN - 1, comm, PETSC_ERR_USER_INPUT,
+             "mesh file '%.64s...' has a path of %d characters (allowed < %d)", path, (int)strlen(path),
+             PETSC_MAX_PATH_LEN - 1);
+  /* rank 0 checks the file's structure before PETSc's reader trusts its counts and tags */
   if (rank == 0) {
-    FILE *f = fopen(path, "r");
-    if (!f)
-      open_errno = errno;
-    else
-      fclose(f);
+    PetscCall(PetscPushErrorHandler(PetscReturnErrorHandler, NULL));
+    err = VfeMshCheck(path);
+    PetscCall(PetscPopErrorHandler());
   }
-  PetscCallMPI(MPI_Bcast(&open_errno, 1, MPI_INT, 0, comm));
-  PetscCheck(!open_errno, comm, PETSC_ERR_FILE_OPEN, "mesh file '%s' cannot be opened: %s", path, strerror(open_errno));
+  PetscCall(VfeMeshRaiseRank0(comm, rank, err));
 
   PetscCall(PetscOptionsSetValue(NULL, "-dm_plex_gmsh_use_regions", "true"));
   PetscCall(DMPlexCreateGmshFromFile(comm, path, PETSC_TRUE, &serial));
@@ -204,16 +223,8 @@ PetscErrorCode VfeMeshLoad(MPI_Comm comm, const char *path, DM *dm, VfeMeshInfo 
     PetscCall(DMCreateLabel(serial, "vfe_region"));
     PetscCall(DMCreateLabel(serial, "vfe_boundary"));
   }
-  PetscCallMPI(MPI_Bcast(&err, 1, MPI_INT, 0, comm));
-  if (err) {
-    const char *text;
-    char *msg = NULL;
-
-    PetscCall(DMDestroy(&serial));
-    PetscCall(PetscErrorMessage(err, &text, &msg));
-    if (rank == 0) SETERRQ(PETSC_COMM_SELF, err, "%s", msg ? msg : text);
-    SETERRQ(PETSC_COMM_SELF, err, "mesh check failed on rank 0 (see its message)");
-  }
+  if (err) PetscCall(DMDestroy(&serial));
+  PetscCall(VfeMeshRaiseRank0(comm, rank, err));
   n[0] = info->nregions;
   n[1] = info->nsurfaces;
   PetscCallMPI(MPI_Bcast(n, 2, MPIU_INT, 0, comm));

@@ -74,9 +74,9 @@ static const char *const lvl_keys[]        = {"body_width",
                                               "endplate_concavity",
                                               "endplate_concavity_sup",
                                               "endplate_concavity_inf"};
-static const char *const seg_keys[]        = {"segment_levels", "segment_treated", "segment_posterior_elements",
-                                              "fracture_wedge", "mesh_size_mm",    "mesh_order",
-                                              "mesh_threads",   "mesh_verbose",    "mesh_volume_mesher"};
+static const char *const seg_keys[]        = {
+           "segment_levels", "segment_treated", "segment_posterior_elements", "fracture_wedge",   "mesh_size_mm", "mesh_order",
+           "mesh_threads",   "mesh_verbose",    "mesh_volume_mesher",         "mesh_max_elements"};
 
 typedef struct {
   PetscReal a, be, ye, yflat; /* ellipse semi-axes, centre y, flat wall */
@@ -152,12 +152,28 @@ static PetscBool EllipseInside(const Section *s, PetscReal ra, PetscReal rb, Pet
   return PETSC_TRUE;
 }
 
+/* what each per-level key allows (in lvl_keys order), for the messages of a malformed value; the
+ * ranges are checked in SegmentFromOptions, where the other keys they depend on are known */
+static const char *const lvl_allowed[] = {"allowed: > 1.15 x body_depth and <= 100 mm",
+                                          "allowed 10..80 mm",
+                                          "allowed 8..60 mm",
+                                          "allowed 2..30 mm",
+                                          "allowed 0.1..0.7 of the disc area",
+                                          "allowed 0.2 mm .. 0.15 x body_depth",
+                                          "allowed >= 0.2 mm, leaving >= 4 mm of cancellous core",
+                                          "allowed 0.2 mm .. 0.2 x body_height",
+                                          "allowed 0.2 mm .. 0.2 x body_height",
+                                          "allowed 0.2 mm .. 0.2 x body_height"};
+
 static PetscErrorCode GetLevelReal(const char *lvl, const char *key, PetscReal *v, PetscBool *set)
 {
   char opt[96];
+  const char *allowed = "";
   PetscFunctionBeginUser;
-  PetscCall(PetscSNPrintf(opt, sizeof opt, "-segment_%s_%s", lvl, key));
-  PetscCall(PetscOptionsGetReal(NULL, NULL, opt, v, set));
+  for (size_t k = 0; k < sizeof lvl_keys / sizeof lvl_keys[0]; k++)
+    if (!strcmp(key, lvl_keys[k])) allowed = lvl_allowed[k];
+  PetscCall(PetscSNPrintf(opt, sizeof opt, "segment_%s_%s", lvl, key));
+  PetscCall(VfeMeshOptionReal(opt, allowed, v, set));
   PetscFunctionReturn(0);
 }
 
@@ -264,6 +280,12 @@ static PetscErrorCode SegmentFromOptions(Segment *S)
       z          = S->L[i].z1 + (i > 0 ? S->L[i - 1].disc_h : 0);
     }
   }
+  {
+    const char *tv;
+    PetscCall(PetscOptionsFindPair(NULL, NULL, "-segment_treated", &tv, &set));
+    PetscCheck(!set || (tv && tv[0]), PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
+               "segment_treated has an empty value: allowed one or more levels of segment_levels (e.g. L2)");
+  }
   PetscCall(PetscOptionsGetStringArray(NULL, NULL, "-segment_treated", treated, &nt, &set));
   if (!set) {
     S->L[(S->nl - 1) / 2].treated = PETSC_TRUE;
@@ -273,29 +295,40 @@ static PetscErrorCode SegmentFromOptions(Segment *S)
       for (int i = 0; i < S->nl; i++)
         if (!strcmp(treated[k], S->L[i].name)) found = i;
       PetscCheck(found >= 0, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
-                 "segment_treated = '%s' is not one of the levels of segment_levels", treated[k]);
+                 "segment_treated = '%.64s' is not one of the levels of segment_levels", treated[k]);
       S->L[found].treated = PETSC_TRUE;
       PetscCall(PetscFree(treated[k]));
     }
   }
-  PetscCall(PetscOptionsGetBool(NULL, NULL, "-segment_posterior_elements", &post, NULL));
+  PetscCall(VfeMeshOptionBool("segment_posterior_elements", &post, NULL));
   PetscCheck(!post, PETSC_COMM_SELF, PETSC_ERR_SUP,
              "segment_posterior_elements = true is not implemented yet: the segment mesher builds vertebral bodies and "
              "discs only (use false)");
-  PetscCall(PetscOptionsGetReal(NULL, NULL, "-fracture_wedge", &S->wedge, NULL));
+  PetscCall(VfeMeshOptionReal("fracture_wedge", "allowed 0..0.5 (anterior height loss)", &S->wedge, NULL));
   PetscCheck(S->wedge >= 0 && S->wedge <= 0.5, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
              "fracture_wedge = %g is invalid: the anterior height loss must be in [0, 0.5]", (double)S->wedge);
   S->h = 1.5;
-  PetscCall(PetscOptionsGetReal(NULL, NULL, "-mesh_size_mm", &S->h, NULL));
+  PetscCall(VfeMeshOptionReal("mesh_size_mm", "allowed 0.3..10 mm", &S->h, NULL));
   PetscCheck(S->h >= 0.3 && S->h <= 10, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
              "mesh_size_mm = %g is invalid: allowed 0.3..10 mm", (double)S->h);
+  {
+    /* bodies and discs as prisms of their D-shaped sections; the cement sizing field refines the
+       treated level, so Gmsh makes about 10 V / h^3 tetrahedra here (1.06M at h = 1.02, L1-L3) */
+    PetscReal V = 0;
+    for (int i = 0; i < S->nl; i++) {
+      PetscReal W = S->L[i].W, D = S->L[i].D;
+      V += SectionArea(S->L[i].W, S->L[i].D) * S->L[i].H;
+      if (i < S->nl - 1) DiscSize(&S->L[i], &S->L[i + 1], &W, &D), V += SectionArea(W, D) * S->L[i].disc_h;
+    }
+    PetscCall(VfeMeshCheckElementCount(V, S->h, 10.0, "segment"));
+  }
   S->order = 1;
-  PetscCall(PetscOptionsGetInt(NULL, NULL, "-mesh_order", &S->order, NULL));
+  PetscCall(VfeMeshOptionInt("mesh_order", "allowed 1 or 2", &S->order, NULL));
   PetscCheck(S->order == 1 || S->order == 2, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
              "mesh_order = %" PetscInt_FMT " is invalid: allowed 1 or 2", S->order);
   S->threads = 2;
-  PetscCall(PetscOptionsGetInt(NULL, NULL, "-mesh_threads", &S->threads, NULL));
-  PetscCall(PetscOptionsGetBool(NULL, NULL, "-mesh_verbose", &S->verbose, NULL));
+  PetscCall(VfeMeshOptionInt("mesh_threads", "allowed 1..256", &S->threads, NULL));
+  PetscCall(VfeMeshOptionBool("mesh_verbose", &S->verbose, NULL));
   {
     char vm[32] = "hxt";
     PetscCall(PetscOptionsGetString(NULL, NULL, "-mesh_volume_mesher", vm, sizeof vm, NULL));
@@ -977,6 +1010,7 @@ PetscErrorCode VfeSegmentMesh(MPI_Comm comm, const char *msh_path, VfeSegmentRep
   int ierr, gerr = 0;
 
   PetscFunctionBeginUser;
+  PetscCall(VfeMeshCheckGeometryKeys(comm, "segment"));
   PetscCallMPI(MPI_Comm_rank(comm, &rank));
   PetscCall(PetscCalloc1(1, rep));
   if (!rank) {

@@ -41,9 +41,14 @@ typedef struct {
 PETSC_EXTERN PetscErrorCode VfeGmshCheck(int ierr, const char *what, const char *file, int line);
 #define VfeGmshCall(expr, what) VfeGmshCheck((expr), (what), __FILE__, __LINE__)
 
-/* Load an MSH file (any Gmsh-readable version with physical names), check and distribute it. */
+/* Load an MSH file (2.2 or 4.1, ASCII or binary, with physical names), check and distribute it.
+ * The file is checked with VfeMshCheck() first, so a corrupted or truncated file is an error
+ * naming it (never a crash in PETSc's reader); an empty path is an error. */
 PETSC_EXTERN PetscErrorCode VfeMeshLoad(MPI_Comm comm, const char *path, DM *dm, VfeMeshInfo *info);
 PETSC_EXTERN PetscErrorCode VfeMeshInfoDestroy(VfeMeshInfo *info);
+/* Not collective. Structural check of an MSH 2.2 / 4.1 file (mesh/mshcheck.c): sections, counts
+ * against the file length, node tags, element types and node references.  Errors name the file. */
+PETSC_EXTERN PetscErrorCode VfeMshCheck(const char *path);
 /* Index of a region / boundary by name, or -1. */
 PETSC_EXTERN PetscInt VfeMeshInfoFindRegion(const VfeMeshInfo *info, const char *name);
 PETSC_EXTERN PetscInt VfeMeshInfoFindSurface(const VfeMeshInfo *info, const char *name);
@@ -128,6 +133,25 @@ PETSC_EXTERN PetscErrorCode VfeSegmentReportView(VfeSegmentReport rep, PetscView
 /* The report as one JSON object, no trailing newline. */
 PETSC_EXTERN PetscErrorCode VfeSegmentReportWriteJSON(VfeSegmentReport rep, FILE *f);
 PETSC_EXTERN PetscErrorCode VfeSegmentReportDestroy(VfeSegmentReport *rep);
+/* ---- checked keys (mesh/meshkeys.c) ---- */
+
+/* Read option -key (key without '-'): unset leaves *v and sets *set FALSE; an empty value, a value
+ * that is not a finite number (an integer, a boolean) is an error naming the key and `allowed`. */
+PETSC_EXTERN PetscErrorCode VfeMeshOptionReal(const char *key, const char *allowed, PetscReal *v, PetscBool *set);
+PETSC_EXTERN PetscErrorCode VfeMeshOptionInt(const char *key, const char *allowed, PetscInt *v, PetscBool *set);
+PETSC_EXTERN PetscErrorCode VfeMeshOptionBool(const char *key, PetscBool *v, PetscBool *set);
+/* Refuse a mesh of about per_h3 * volume / h^3 tetrahedra above mesh_max_elements (default 5e6),
+ * saying how many it would make. */
+PETSC_EXTERN PetscErrorCode VfeMeshCheckElementCount(PetscReal volume, PetscReal h, PetscReal per_h3,
+                                                     const char *geometry);
+/* Collective; the driver calls it before meshing with the value of mesh_geometry.  Errors (exit 1,
+ * one line) for: an unknown geometry; mesh_file given with an empty value; with "simple", keys of
+ * the segment mesher that it does not read (segment_*, cement_* but cement_pattern,
+ * cement_diffuse_fraction and cement_material; fracture_wedge, mesh_threads, mesh_volume_mesher,
+ * mesh_verbose), a malformed or out-of-range mesh_size_mm ((0, 50] mm) and a predicted element
+ * count above mesh_max_elements.  VfeSegmentMesh() calls it with "segment" itself. */
+PETSC_EXTERN PetscErrorCode VfeMeshCheckGeometryKeys(MPI_Comm comm, const char *geometry);
+
 /* PETSC_TRUE if `key` (option name without '-') is read by the segment mesher. */
 PETSC_EXTERN PetscBool VfeSegmentKnownKey(const char *key);
 

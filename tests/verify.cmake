@@ -8,13 +8,23 @@ add_test(NAME verify_mms_p1 COMMAND test_verify mms -order 1 ${VFE_TIGHT})
 add_test(NAME verify_mms_p2 COMMAND test_verify mms -order 2 ${VFE_TIGHT})
 add_test(NAME verify_column_p1 COMMAND test_verify column -order 1 ${VFE_TIGHT})
 add_test(NAME verify_lame_nu03 COMMAND test_verify lame -nu 0.3 -ksp_rtol 1e-10)
-# nu = 0.4999: kappa/mu = 5000 makes GAMG slow (~800 iterations); rtol 1e-6 is plenty for 1 % here
+# nu = 0.4999, the default P2 form (B-bar, CG + p-multigrid): kappa/mu = 5000 still costs iterations; rtol 1e-6 is plenty for 1 %
 add_test(NAME verify_lame_nu04999 COMMAND test_verify lame -nu 0.4999 -ksp_rtol 1e-6)
+# the mixed u-p form: nu = 0.3, 0.49, 0.4999, 0.49999 within 1 %, iterations at 0.49999 <= 1.5x those at 0.3
+add_test(NAME verify_lame_mixed_robust COMMAND test_verify lame_robust -ksp_rtol 1e-8)
+# confined compression of a nearly incompressible block: pressure = applied stress, no checkerboard
+add_test(NAME verify_confined_mixed COMMAND test_verify confined -nu 0.4999 -vfe_formulation mixed -ksp_rtol 1e-10)
+add_test(NAME verify_confined_bbar COMMAND test_verify confined -nu 0.4999 -ksp_rtol 1e-10)
 add_test(NAME verify_patch_p2_mpi COMMAND ${VFE_MPIEXEC} -n 2 $<TARGET_FILE:test_verify> patch -order 2 ${VFE_TIGHT})
 set_tests_properties(verify_patch_p1 verify_patch_p2 verify_mms_p1 verify_mms_p2 verify_column_p1 verify_lame_nu03 verify_lame_nu04999
-                     PROPERTIES LABELS verify ENVIRONMENT "${VFE_TEST_ENV}")
+                     verify_lame_mixed_robust verify_confined_mixed verify_confined_bbar PROPERTIES LABELS verify ENVIRONMENT "${VFE_TEST_ENV}")
 set_tests_properties(verify_patch_p2_mpi PROPERTIES LABELS "verify;mpi" ENVIRONMENT "${VFE_TEST_ENV}")
-foreach(t verify_patch_p1 verify_patch_p2 verify_mms_p1 verify_mms_p2 verify_column_p1 verify_lame_nu03 verify_lame_nu04999 verify_patch_p2_mpi)
+foreach(t verify_patch_p1 verify_patch_p2 verify_mms_p1 verify_mms_p2 verify_column_p1 verify_lame_nu03 verify_lame_nu04999 verify_patch_p2_mpi
+          verify_lame_mixed_robust verify_confined_mixed verify_confined_bbar)
   set_tests_properties(${t} PROPERTIES WORKING_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR}/${t})
   file(MAKE_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR}/${t})
 endforeach()
+
+# the same answer by every path: p-multigrid and plain GAMG, B-bar and mixed, baseline on the reused hierarchy
+add_test(NAME verify_paths_agree COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/paths_agree.sh $<TARGET_FILE:vfe> ${CMAKE_CURRENT_BINARY_DIR}/verify_paths_agree)
+set_tests_properties(verify_paths_agree PROPERTIES LABELS verify ENVIRONMENT "${VFE_TEST_ENV}")
