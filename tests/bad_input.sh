@@ -49,6 +49,9 @@ expect 1 "case file 'missing.yaml' cannot be opened" -- run missing.yaml
 expect 1 "not valid YAML" -- run broken.yaml
 expect 1 "unknown key 'cement_colour'" -- run unknown.yaml
 expect 1 "unknown key 'no_such_key'" -- run good.yaml -no_such_key 3
+# solver options that do not apply: the mixed or B-bar form on P1, an unknown formulation
+expect 1 "vfe_formulation mixed needs mesh_order 2" -- run good.yaml -mesh_order 1 -vfe_formulation mixed
+expect 1 "vfe_formulation" -- run good.yaml -mesh_order 2 -vfe_formulation hybrid
 expect 1 "has no case_version" -- run noversion.yaml
 expect 1 "case_version 7 is not supported" -- run version7.yaml
 expect 1 "material_cancellous_E = -5" -- run good.yaml -material_cancellous_E -5
@@ -61,6 +64,7 @@ expect 1 "mesh_order = 3" -- run good.yaml -mesh_order 3
 expect 1 "mesh_geometry: unknown value 'cube'" -- run good.yaml -mesh_geometry cube
 expect 1 "unknown command 'walk'" -- walk
 expect 2 "did not converge" -- run good.yaml -ksp_max_it 2
+expect 2 "did not converge" -- run good.yaml -mesh_order 2 -vfe_formulation mixed -ksp_max_it 2
 expect 1 "cement_pattern" -- mesh -mesh_geometry segment -cement_pattern blob
 expect 1 "load_moment_Nm = 7.5 needs a direction" -- run good.yaml -load_moment_Nm 7.5
 expect 1 "load_case: unknown value" -- run good.yaml -load_case jumping
