@@ -509,7 +509,7 @@ PetscErrorCode VfeSweep(MPI_Comm comm, const char *studyfile, VfeRunCaseFn run)
   char *orig = NULL, cmdout[PETSC_MAX_PATH_LEN] = "";
   PetscMPIInt rank;
   PetscInt *idx, nran = 0, nresumed = 0, nfailed = 0, firstfail = -1;
-  int *status, err = 0;
+  int *status, err = 0, lock        = -1;
   PetscErrorCode *codes, ierr, rerr = 0;
   VfeMetricsRow *rows; /* each case's metrics, in memory (rank 0 uses them) */
 
@@ -540,6 +540,9 @@ PetscErrorCode VfeSweep(MPI_Comm comm, const char *studyfile, VfeRunCaseFn run)
   PetscCallMPI(MPI_Bcast(&err, 1, MPI_INT, 0, comm));
   PetscCheck(!err, comm, PETSC_ERR_FILE_WRITE, "output directory '%s/cases' cannot be created: %s", s.outdir,
              strerror(err));
+  /* one sweep at a time in an output directory (each case's run locks its own directory too); on an
+   * error return below the lock goes with the process */
+  PetscCall(VfeDirLock(comm, s.outdir, &lock));
 
   for (PetscInt k = 0; k < s.ncases; ++k) {
     char name[PETSC_MAX_PATH_LEN], dir[PETSC_MAX_PATH_LEN], summary[PETSC_MAX_PATH_LEN];
@@ -598,6 +601,7 @@ PetscErrorCode VfeSweep(MPI_Comm comm, const char *studyfile, VfeRunCaseFn run)
   PetscCall(PetscFree(orig));
 
   if (!rank) rerr = VfeSweepReport(&s, status, codes, rows);
+  VfeDirUnlock(&lock);
   for (PetscInt k = 0; k < s.ncases; ++k) PetscCall(VfeMetricsRowDestroy(&rows[k]));
   PetscCall(PetscFree(rows));
   {
