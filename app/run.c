@@ -51,7 +51,8 @@ static PetscErrorCode VfeBuildSegmentMesh(MPI_Comm comm, const char *meshfile, V
   PetscCallMPI(MPI_Comm_rank(comm, &rank));
   if (!rank) err = VfeShapeSimpleSegment(meshfile, h);
   PetscCallMPI(MPI_Bcast(&err, 1, MPI_INT, 0, comm));
-  PetscCheck(!err, comm, err, "%s", rank ? "meshing failed on rank 0" : "meshing failed");
+  if (err && !rank) PetscCall(err); /* rank 0 keeps the mesher's own message (e.g. the file it could not write) */
+  PetscCheck(!err, comm, err, "meshing failed on rank 0");
   PetscFunctionReturn(0);
 }
 

@@ -773,6 +773,12 @@ static PetscErrorCode VfePlots(const VfeTable *t, const VfeGroups *g, const char
     {
       char pngpart[PETSC_MAX_PATH_LEN];
       PetscCall(VfeFilePartName(png, NULL, pngpart, sizeof pngpart));
+      int err = VfeFilePartClaim(pngpart); /* gnuplot writes into it, never through a planted link */
+      if (err) {
+        PetscCall(PetscPrintf(PETSC_COMM_SELF, "sweep: plot %s failed: cannot write '%s': %s\n", pl->name, pngpart,
+                              strerror(err)));
+        continue;
+      }
       if (VfeGnuplotRun(dir, pl->name) || !VfeFileReadable(pngpart)) {
         PetscCall(PetscPrintf(PETSC_COMM_SELF, "sweep: plot %s failed: gnuplot reported an error (see %s/%s.log)\n",
                               pl->name, dir, pl->name));

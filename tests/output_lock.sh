@@ -45,6 +45,18 @@ check "the link's target is unchanged" test "$(cat victim.txt)" = original
 check "the link is still a link" test -L out2/mesh.json.part
 check "no mesh.json published" test ! -e out2/mesh.json
 
+# the same for the writers that open the .part by name: Gmsh (mesh.msh) and HDF5 (mesh.hdf)
+for part in mesh.msh.part.msh mesh.hdf.part; do
+  d=out_${part//./_}
+  mkdir -p $d && echo original > victim_$d.txt && ln -s ../victim_$d.txt $d/$part
+  "$vfe" mesh case.yaml -output_dir $d >$d.log 2>&1
+  rc=$?
+  check "a planted link at $part: exit 3 (got $rc), named: $(grep -m1 'vfe: error' $d.log | cut -c1-100)" \
+    grep -q "vfe: error: .*$part" $d.log
+  check "a planted link at $part: its target is unchanged, the link still a link" \
+    test "$(cat victim_$d.txt)" = original -a -L $d/$part
+done
+
 # a stale regular .part (from a killed run) is replaced
 mkdir -p out3 && echo "stale junk" > out3/mesh.json.part
 "$vfe" mesh case.yaml -output_dir out3 >stale.log 2>&1

@@ -48,5 +48,16 @@ check "no raw '\$(' or '@' in plots/*.gp" test -z "$(find out -name '*.gp' -prin
 check "the hostile material still names its line (as text)" \
   test -n "$(find out -name 'adjacent_relative_risk.gp' -print0 | xargs -0 grep -F 'touch PWNED_bq')"
 check "no process started through a shell (log)" test -z "$(grep -i 'sh: ' hostile.log)"
+
+# a link planted at a plot's .png.part is not written through by gnuplot
+if command -v gnuplot >/dev/null; then
+  printf 'study_version: 1\nbase: base.yaml\nvary: {cement_fill_ratio: [0.1, 0.2]}\noutput: {dir: out/link}\n' > link.yaml
+  mkdir -p out/link/plots && echo original > victim.txt && ln -s ../../../victim.txt out/link/plots/treated_relative_risk.png.part
+  "$vfe" sweep link.yaml >link.log 2>&1
+  check "a planted link at treated_relative_risk.png.part: the plot fails naming it" \
+    grep -q "plot treated_relative_risk failed: cannot write .*treated_relative_risk.png.part" link.log
+  check "the link's target is unchanged" test "$(cat victim.txt)" = original
+  check "the other plots are drawn" test -s out/link/plots/adjacent_relative_risk.png
+fi
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]
