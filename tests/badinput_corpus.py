@@ -35,7 +35,7 @@ PENDING = {
     "nul_": DRIVER + ": NUL bytes in a case file",
     "nest_": DRIVER + ": nesting depth of a case file",
     "dashdash": DRIVER + ": '--' before the case file",
-    "outdir_": "output writers (B.1): output dir problems exit 3 naming the directory",
+    "outdir_long_path": "output writers (B.1/B.6): a ~4 KB output path",
     "simple_geomkey_": DRIVER + ": call VfeMeshCheckGeometryKeys(comm, geometry) before meshing",
     "simple_size_": DRIVER + ": call VfeMeshCheckGeometryKeys(comm, geometry) before meshing",
     "meshfile_empty": DRIVER + ": call VfeMeshCheckGeometryKeys(comm, geometry) before meshing",
