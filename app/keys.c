@@ -94,6 +94,35 @@ PetscBool VfeKnownKey(const char *key)
   return VfeKeyLookup(key) || VfePetscKey(key) ? PETSC_TRUE : PETSC_FALSE;
 }
 
+/* PETSc options that write or read a file, or start a program, named by their value or by themselves:
+ * refused in case and study files (VfeFileOptionKey), allowed on the command line. */
+static const char *file_prefixes[] = {"log_trace",
+                                      "options_file",
+                                      "history",
+                                      "viewer_",
+                                      "malloc_dump",
+                                      "objects_dump",
+                                      "on_error_attach_debugger",
+                                      "start_in_debugger",
+                                      "debugger",
+                                      NULL};
+
+PetscBool VfeFileOptionKey(const char *key, const char *value)
+{
+  size_t n           = strlen(key);
+  PetscBool hasvalue = value && value[0] ? PETSC_TRUE : PETSC_FALSE;
+
+  if (VfeKeyLookup(key)) return PETSC_FALSE; /* vfe's own keys (output_dir, mesh_file) are vfe's to check */
+  if (strstr(key, "_view") || (n >= 4 && !strcmp(key + n - 4, "view"))) return PETSC_TRUE;
+  for (int i = 0; file_prefixes[i]; ++i)
+    if (!strncmp(key, file_prefixes[i], strlen(file_prefixes[i]))) return PETSC_TRUE;
+  /* monitors and converged-reason reports take a viewer (ascii:FILE, binary:FILE, ...) as their value;
+   * -info takes a file name */
+  if (hasvalue && (strstr(key, "monitor") || strstr(key, "converged_reason") || !strncmp(key, "info", 4)))
+    return PETSC_TRUE;
+  return PETSC_FALSE;
+}
+
 PetscErrorCode VfeKeysCheckValue(const char *key, const char *value)
 {
   const VfeKey *k = VfeKeyLookup(key);

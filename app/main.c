@@ -14,6 +14,7 @@
 #include "vfeapp.h"
 #include "vfeconfig.h"
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const char usage[] =
@@ -30,7 +31,8 @@ int main(int argc, char **argv)
 {
   PetscErrorCode ierr;
   const char *command, *casefile = NULL;
-  int firstopt = 2, code;
+  int firstopt = 2, code, pargc = 0;
+  char **pargv;
 
   if (argc < 2) {
     fputs(usage, stderr);
@@ -56,16 +58,28 @@ int main(int argc, char **argv)
     fprintf(stderr, "vfe: error: vfe sweep needs a study file: vfe sweep STUDY.yaml (see docs/sweeps.md)\n");
     return 1;
   }
-  ierr = PetscInitialize(&argc, &argv, NULL, NULL);
+  /* PetscInitialize sees the command line without -options_file(_yaml) F: VfeInsertCommandLine reads
+   * those itself, so that a file that is not an options file is not quoted in the error */
+  pargv = (char **)calloc((size_t)argc + 1, sizeof *pargv);
+  if (!pargv) return 1;
+  for (int i = 0; i < argc; ++i) {
+    if (i >= firstopt && VfeOptionsFileArg(argv[i])) {
+      ++i;
+      continue;
+    }
+    pargv[pargc++] = argv[i];
+  }
+  ierr = PetscInitialize(&pargc, &pargv, NULL, NULL);
   if (ierr) {
     fprintf(stderr, "vfe: error: PETSc initialisation failed (%d)\n", (int)ierr);
     return 1;
   }
   PetscPushErrorHandler(PetscReturnErrorHandler, NULL);
   PetscLogDefaultBegin(); /* per-stage timings for the manifest */
-  if (!strcmp(command, "sweep"))
-    ierr = VfeSweep(PETSC_COMM_WORLD, casefile, VfeRunCase);
-  else {
+  if (!strcmp(command, "sweep")) {
+    ierr = VfeInsertCommandLine(PETSC_COMM_WORLD, argc, argv, firstopt);
+    if (!ierr) ierr = VfeSweep(PETSC_COMM_WORLD, casefile, VfeRunCase);
+  } else {
     ierr = VfeLoadCase(PETSC_COMM_WORLD, casefile, argc, argv, firstopt);
     if (!ierr)
       ierr = (strcmp(command, "mesh") ? VfeRunCase : VfeMeshCase)(
@@ -84,5 +98,6 @@ int main(int argc, char **argv)
   }
   PetscPopErrorHandler();
   PetscFinalize();
+  free(pargv);
   return code;
 }

@@ -7,7 +7,8 @@
  *   post       region statistics, risk indices, fields.hdf, metrics.csv, summary.json (written last)
  *
  * Outputs are written under temporary names and renamed when complete; summary.json is written
- * last, so its presence marks a finished case.
+ * last, so its presence marks a finished case.  The output directory is locked for the run
+ * (<dir>/.vfe.lock, flock on rank 0): a second run into it exits 3 naming the directory.
  */
 #include "vfeapp.h"
 #include "vfepost.h"
@@ -50,7 +51,8 @@ static PetscErrorCode VfeBuildSegmentMesh(MPI_Comm comm, const char *meshfile, V
   PetscCallMPI(MPI_Comm_rank(comm, &rank));
   if (!rank) err = VfeShapeSimpleSegment(meshfile, h);
   PetscCallMPI(MPI_Bcast(&err, 1, MPI_INT, 0, comm));
-  PetscCheck(!err, comm, err, "%s", rank ? "meshing failed on rank 0" : "meshing failed");
+  if (err && !rank) PetscCall(err); /* rank 0 keeps the mesher's own message (e.g. the file it could not write) */
+  PetscCheck(!err, comm, err, "meshing failed on rank 0");
   PetscFunctionReturn(0);
 }
 
@@ -167,10 +169,10 @@ static PetscErrorCode VfeSolveCase(VfeSpace sp, const VfeMeshInfo *info, const V
     PetscCall(VfeSpaceResultant(sp, sfix, fl, load->c, rec->Freac, rec->Mreac));
     /* K u = f + R: at the fixed nodes (no load there) K u is the support reaction R on the segment */
     PetscCall(VecDestroy(&fl));
-    rec->plate_uz  = usum[2] / cnt[2];
-    rec->stiffness = rec->plate_uz != 0 ? load->force / PetscAbsReal(rec->plate_uz) : 0;
-    rec->its       = prob->its;
-    rec->reason    = KSPConvergedReasons[prob->reason];
+    rec->plate_uz    = usum[2] / cnt[2];
+    rec->stiffness   = rec->plate_uz != 0 ? load->force / PetscAbsReal(rec->plate_uz) : 0;
+    rec->its         = prob->its;
+    rec->reason      = KSPConvergedReasons[prob->reason];
     rec->rnorm       = prob->rnorm;
     rec->formulation = VfeProblemDescribe(prob);
     rec->t_pc1       = prob->t_pcsetup;
@@ -273,7 +275,6 @@ static PetscErrorCode VfeRunMesh(VfeRun *run)
   PetscInt cStart, cEnd, nc;
 
   PetscFunctionBeginUser;
-  PetscCall(VfeMkdirPCollective(comm, run->outdir, "output_dir"));
   PetscCall(PetscLogEventBegin(VfeEv.mesh, 0, 0, 0, 0));
   if (!run->meshfile[0]) {
     PetscCall(PetscSNPrintf(run->meshfile, sizeof run->meshfile, "%s/mesh.msh", run->outdir));
@@ -474,13 +475,35 @@ static PetscErrorCode VfeRunDestroy(VfeRun *run)
   PetscFunctionReturn(0);
 }
 
+/* The steps of a case, in its locked output directory. */
+static PetscErrorCode VfeRunSteps(VfeRun *run)
+{
+  PetscFunctionBeginUser;
+  PetscCall(VfeRunMesh(run));
+  PetscCall(VfeRunMaterials(run));
+  PetscCall(VfeRunBoundaries(run));
+  if (run->mesh_only) {
+    PetscCall(VfeRunWriteMeshOutputs(run));
+  } else {
+    PetscCall(VfeRunSolve(run));
+    if (run->baseline) PetscCall(VfeRunBaseline(run));
+    PetscCall(VfeRunPrintIndices(run));
+    PetscCall(VfeRunWriteOutputs(run));
+  }
+  PetscFunctionReturn(0);
+}
+
 /* One case from the current options database, writing into outdir (NULL: -output_dir); mesh_only:
- * stop after the mesh checks and write the mesh outputs.  On an error the steps' resources are
- * left to the process exit, as before (a sweep goes on with the next case). */
+ * stop after the mesh checks and write the mesh outputs.  The output directory is locked for the
+ * run (VfeDirLock): a second run into it exits 3 before writing anything.  On an error the lock is
+ * released and the steps' resources are left to the process exit, as before (a sweep goes on with
+ * the next case). */
 static PetscErrorCode VfeRunCaseInternal(MPI_Comm comm, const char *casefile, const char *outdir, PetscBool mesh_only,
                                          VfeMetricsRow *row)
 {
   VfeRun run;
+  PetscErrorCode ierr;
+  int lock = -1;
 
   PetscFunctionBeginUser;
   PetscCall(PetscMemzero(&run, sizeof run));
@@ -490,17 +513,11 @@ static PetscErrorCode VfeRunCaseInternal(MPI_Comm comm, const char *casefile, co
   PetscCallMPI(MPI_Comm_size(comm, &run.rec.size));
   PetscCall(VfeRegisterEvents());
   PetscCall(VfeRunReadOptions(&run, outdir));
-  PetscCall(VfeRunMesh(&run));
-  PetscCall(VfeRunMaterials(&run));
-  PetscCall(VfeRunBoundaries(&run));
-  if (mesh_only) {
-    PetscCall(VfeRunWriteMeshOutputs(&run));
-  } else {
-    PetscCall(VfeRunSolve(&run));
-    if (run.baseline) PetscCall(VfeRunBaseline(&run));
-    PetscCall(VfeRunPrintIndices(&run));
-    PetscCall(VfeRunWriteOutputs(&run));
-  }
+  PetscCall(VfeMkdirPCollective(comm, run.outdir, "output_dir"));
+  PetscCall(VfeDirLock(comm, run.outdir, &lock));
+  ierr = VfeRunSteps(&run);
+  VfeDirUnlock(&lock);
+  PetscCall(ierr);
   PetscCall(VfeRunDestroy(&run));
   PetscFunctionReturn(0);
 }

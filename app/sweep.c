@@ -176,6 +176,11 @@ static PetscErrorCode VfeStudyEntry(MPI_Comm comm, VfeStudy *s, VfeStudyHead *h,
                k + 5);
     PetscCheck(strcmp(k + 5, "output_dir"), comm, PETSC_ERR_USER_INPUT,
                "study file '%s': output_dir cannot be varied (the sweep sets it per case)", file);
+    for (PetscInt a = 0; a < nv; ++a)
+      PetscCheck(!VfeFileOptionKey(k + 5, vals[a]), comm, PETSC_ERR_USER_INPUT,
+                 "study file '%s': vary key '%s' names a file or viewer; PETSc output and file options are allowed "
+                 "only on the command line",
+                 file, k + 5);
     PetscCheck(nv > 0 && v && v[0], comm, PETSC_ERR_USER_INPUT,
                "study file '%s': vary key '%s' has an empty list (give at least one value)", file, k + 5);
     PetscCheck(nv <= VFE_SWEEP_MAX_VALUES, comm, PETSC_ERR_USER_INPUT,
@@ -205,6 +210,10 @@ static PetscErrorCode VfeStudyEntry(MPI_Comm comm, VfeStudy *s, VfeStudyHead *h,
       if (a) PetscCall(PetscStrlcat(joined, ",", sizeof joined));
       PetscCall(PetscStrlcat(joined, vals[a] ? vals[a] : "", sizeof joined));
     }
+    PetscCheck(!VfeFileOptionKey(k + 4, joined), comm, PETSC_ERR_USER_INPUT,
+               "study file '%s': set key '%s' names a file or viewer; PETSc output and file options are allowed only "
+               "on the command line",
+               file, k + 4);
     PetscCall(PetscStrallocpy(k + 4, &s->setkeys[s->nset]));
     PetscCall(PetscStrallocpy(joined[0] ? joined : NULL, &s->setvals[s->nset]));
     s->nset++;
@@ -313,13 +322,15 @@ static PetscErrorCode VfeStudyCheck(MPI_Comm comm, const VfeStudy *s, const VfeS
   PetscFunctionReturn(0);
 }
 
-/* The base case, relative to the study file's directory; it must open and be valid YAML. */
+/* The base case, relative to the study file's directory; it must open, be valid YAML and name no
+ * file or viewer (VfeFileOptionKey). */
 static PetscErrorCode VfeStudyResolveBase(MPI_Comm comm, VfeStudy *s, const char *base)
 {
   PetscOptions opts;
   PetscErrorCode ierr;
   PetscBool ok;
   const char *file = s->file;
+  char bad[256]    = "";
 
   PetscFunctionBeginUser;
   if (base[0] == '/')
@@ -336,8 +347,20 @@ static PetscErrorCode VfeStudyResolveBase(MPI_Comm comm, VfeStudy *s, const char
              file, base, s->base);
   PetscCall(PetscOptionsCreate(&opts));
   ierr = PetscOptionsInsertFileYAML(comm, opts, s->base, PETSC_TRUE);
+  if (!ierr) {
+    PetscInt n;
+    char **names, **values;
+    PetscCall(PetscOptionsLeftGet(opts, &n, &names, &values));
+    for (PetscInt i = 0; i < n && !bad[0]; ++i)
+      if (VfeFileOptionKey(names[i], values[i])) PetscCall(PetscStrncpy(bad, names[i], sizeof bad));
+    PetscCall(PetscOptionsLeftRestore(opts, &n, &names, &values));
+  }
   PetscCall(PetscOptionsDestroy(&opts));
   PetscCheck(!ierr, comm, PETSC_ERR_USER_INPUT, "study file '%s': base case '%s' is not valid YAML", file, s->base);
+  PetscCheck(!bad[0], comm, PETSC_ERR_USER_INPUT,
+             "study file '%s': base case '%s': key '%s' names a file or viewer; PETSc output and file options are "
+             "allowed only on the command line",
+             file, s->base, bad);
   PetscFunctionReturn(0);
 }
 
@@ -486,7 +509,7 @@ PetscErrorCode VfeSweep(MPI_Comm comm, const char *studyfile, VfeRunCaseFn run)
   char *orig = NULL, cmdout[PETSC_MAX_PATH_LEN] = "";
   PetscMPIInt rank;
   PetscInt *idx, nran = 0, nresumed = 0, nfailed = 0, firstfail = -1;
-  int *status, err = 0;
+  int *status, err = 0, lock        = -1;
   PetscErrorCode *codes, ierr, rerr = 0;
   VfeMetricsRow *rows; /* each case's metrics, in memory (rank 0 uses them) */
 
@@ -517,6 +540,9 @@ PetscErrorCode VfeSweep(MPI_Comm comm, const char *studyfile, VfeRunCaseFn run)
   PetscCallMPI(MPI_Bcast(&err, 1, MPI_INT, 0, comm));
   PetscCheck(!err, comm, PETSC_ERR_FILE_WRITE, "output directory '%s/cases' cannot be created: %s", s.outdir,
              strerror(err));
+  /* one sweep at a time in an output directory (each case's run locks its own directory too); on an
+   * error return below the lock goes with the process */
+  PetscCall(VfeDirLock(comm, s.outdir, &lock));
 
   for (PetscInt k = 0; k < s.ncases; ++k) {
     char name[PETSC_MAX_PATH_LEN], dir[PETSC_MAX_PATH_LEN], summary[PETSC_MAX_PATH_LEN];
@@ -575,6 +601,7 @@ PetscErrorCode VfeSweep(MPI_Comm comm, const char *studyfile, VfeRunCaseFn run)
   PetscCall(PetscFree(orig));
 
   if (!rank) rerr = VfeSweepReport(&s, status, codes, rows);
+  VfeDirUnlock(&lock);
   for (PetscInt k = 0; k < s.ncases; ++k) PetscCall(VfeMetricsRowDestroy(&rows[k]));
   PetscCall(PetscFree(rows));
   {

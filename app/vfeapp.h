@@ -17,6 +17,12 @@
 
 /* PETSC_TRUE if some part of vfe or PETSc reads the option `key` (no leading dash). */
 PETSC_EXTERN PetscBool VfeKnownKey(const char *key);
+/* PETSC_TRUE if the PETSc option `key` (no leading dash) with `value` (NULL or "": none) names a file or
+ * a viewer, or starts a program: any key containing _view or ending in view, log_trace*, options_file*,
+ * history*, viewer_*, malloc_dump*, objects_dump*, the debugger options, and *monitor*,
+ * *converged_reason* and info* with a value.  Case and study files may not set these (the command
+ * line may).  vfe's own keys are never such keys. */
+PETSC_EXTERN PetscBool VfeFileOptionKey(const char *key, const char *value);
 /* Check the value of a key of the registry (type, choices, range); other keys pass. */
 PETSC_EXTERN PetscErrorCode VfeKeysCheckValue(const char *key, const char *value);
 /* `vfe help`: every key of every component; `vfe help --markdown`: the table of docs/user-guide.md. */
@@ -26,6 +32,13 @@ PETSC_EXTERN PetscErrorCode VfeKeysPrintMarkdown(FILE *f);
 /* Read the case file (NULL: the built-in default case) into the options database, then insert the
  * command-line options argv[firstopt..argc-1] again so that they win; checks case_version. */
 PETSC_EXTERN PetscErrorCode VfeLoadCase(MPI_Comm comm, const char *casefile, int argc, char **argv, int firstopt);
+/* The command-line options argv[firstopt..argc-1] into the options database: each -options_file F and
+ * -options_file_yaml F is read first (checked on rank 0: an unreadable or malformed file is an error
+ * naming it, never echoing its contents), then the other options, which win. */
+PETSC_EXTERN PetscErrorCode VfeInsertCommandLine(MPI_Comm comm, int argc, char **argv, int firstopt);
+/* PETSC_TRUE for -options_file and -options_file_yaml: the options VfeInsertCommandLine reads itself
+ * (main() keeps them, with their values, from PetscInitialize). */
+PETSC_EXTERN PetscBool VfeOptionsFileArg(const char *arg);
 /* Every option in the database must be a known key; returns the material_* keys (caller frees each
  * and the array with PetscFree) for the check against the mesh's regions. */
 PETSC_EXTERN PetscErrorCode VfeCheckKeys(MPI_Comm comm, PetscInt *nmat, char ***matkeys);

@@ -7,6 +7,7 @@
  */
 #include "vfemesh.h"
 #include "vfefile.h"
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -26,11 +27,15 @@ PetscErrorCode VfeGmshCheck(int ierr, const char *what, const char *file, int li
 PetscErrorCode VfeGmshWriteMesh(const char *path)
 {
   char tmp[PETSC_MAX_PATH_LEN];
-  int ierr;
+  int ierr, err;
 
   PetscFunctionBeginUser;
   /* the temp name keeps the .msh extension: Gmsh picks the format from it */
   PetscCall(VfeFilePartName(path, ".msh", tmp, sizeof tmp));
+  /* created here exclusively (never through a planted link); Gmsh then writes into it */
+  err = VfeFilePartClaim(tmp);
+  PetscCheck(!err, PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "cannot write '%s': %s%s", tmp, strerror(err),
+             err == EEXIST ? " (not a regular file: a link or directory there is never written through)" : "");
   PetscCall(VfeGmshCall((gmshOptionSetNumber("Mesh.MshFileVersion", 4.1, &ierr), ierr), "set MSH version"));
   PetscCall(VfeGmshCall((gmshOptionSetNumber("Mesh.Binary", 1, &ierr), ierr), "set MSH binary"));
   PetscCall(VfeGmshCall((gmshOptionSetNumber("Mesh.SaveAll", 0, &ierr), ierr), "set SaveAll"));

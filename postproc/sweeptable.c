@@ -9,15 +9,23 @@
  * except the fill ratio) and sorted by fill ratio for the windows and the plots.
  *
  * Rank 0 only.  Every file is written as <name>.part and renamed when complete.
+ *
+ * Plots: gnuplot is started with an argument vector (fork, execvp), never through a shell, and
+ * every user string in a .gp script is an inert escaped literal (VfeGnuplotString); the
+ * output directory is never written into a script.
  */
 #include "vfesweeptable.h"
 #include "vfefile.h"
 #include <jansson.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 /* one case as handed over, before the columns are known */
 typedef struct {
@@ -484,43 +492,125 @@ static PetscErrorCode VfeWindows(const VfeTable *t, const VfeGroups *g, const ch
   PetscFunctionReturn(0);
 }
 
-/* shell single-quoting */
-static void VfeShellQuote(const char *s, char *out, size_t len)
-{
-  size_t o = 0;
-  if (len < 3) return;
-  out[o++] = '\'';
-  for (; *s && o + 5 < len; ++s) {
-    if (*s == '\'') {
-      memcpy(out + o, "'\\''", 4);
-      o += 4;
-    } else
-      out[o++] = *s;
-  }
-  out[o++] = '\'';
-  out[o]   = 0;
-}
-
+/* A user string (a group label: material, pattern, varied values) as a gnuplot string literal.
+ * gnuplot runs backquoted commands anywhere on a line except inside '...', and a newline would end
+ * the command and start another (e.g. a "!shell" line); single quotes are no way out either, as
+ * gnuplot 5.4 misreads a doubled quote at the start of a literal.  So: a double-quoted literal in
+ * which every byte but letters, digits, space, bytes >= 0x80 and a few inert punctuation marks is an
+ * octal escape (\140 for a backquote, \042 for a quote: no backquote, quote, backslash, '@' or '$'
+ * appears raw), and control characters become '?'.  The literal is one line of inert text. */
 static void VfeGnuplotString(FILE *f, const char *s)
 {
   fputc('"', f);
   for (; *s; ++s) {
-    if (*s == '"' || *s == '\\') fputc('\\', f);
-    fputc(*s, f);
+    unsigned char c = (unsigned char)*s;
+    if (c < 0x20 || c == 0x7f)
+      fputc('?', f);
+    else if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c >= 0x80 ||
+             strchr(" .,:;/-_+=()%", c))
+      fputc(c, f);
+    else
+      fprintf(f, "\\%03o", c);
   }
   fputc('"', f);
+}
+
+/* A user string on a comment line of a .dat file: control characters become '?' (one line). */
+static void VfeDatComment(FILE *f, const char *s)
+{
+  fputs("# ", f);
+  for (; *s; ++s) fputc((unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s, f);
+  fputc('\n', f);
+}
+
+/* pipe() with both ends close-on-exec (rank 0 of a single-threaded program: no race) */
+static int VfePipeCloexec(int fds[2])
+{
+  if (pipe(fds)) return -1;
+  if (fcntl(fds[0], F_SETFD, FD_CLOEXEC) || fcntl(fds[1], F_SETFD, FD_CLOEXEC)) {
+    close(fds[0]);
+    close(fds[1]);
+    return -1;
+  }
+  return 0;
+}
+
+/* Start gnuplot with the argument vector argv (argv[0] "gnuplot", found by execvp in PATH; no
+ * shell), stdin from /dev/null, stdout and stderr to the descriptor out, in the directory dir
+ * (NULL: the current one).  *pid is the child (-1: not started).  Returns 0, or the errno of the
+ * failing step, ENOENT when gnuplot is not installed: the child reports a failed chdir or exec
+ * through a close-on-exec pipe, which reads empty when exec succeeded. */
+static int VfeGnuplotStart(char *const argv[], const char *dir, int out, pid_t *pid)
+{
+  int rep[2], err = 0;
+  ssize_t n;
+
+  *pid = -1;
+  if (VfePipeCloexec(rep)) return errno;
+  fflush(NULL); /* nothing buffered twice */
+  *pid = fork();
+  if (*pid < 0) {
+    err = errno;
+    close(rep[0]);
+    close(rep[1]);
+    return err;
+  }
+  if (!*pid) { /* child: only async-signal-safe calls until exec */
+    int in = open("/dev/null", O_RDONLY);
+    if (in < 0 || dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(out, 2) < 0 || (dir && chdir(dir)))
+      err = errno;
+    else {
+      execvp(argv[0], argv);
+      err = errno;
+    }
+    if (write(rep[1], &err, sizeof err) < 0) _exit(126);
+    _exit(127);
+  }
+  close(rep[1]);
+  do n = read(rep[0], &err, sizeof err);
+  while (n < 0 && errno == EINTR);
+  close(rep[0]);
+  if (n == (ssize_t)sizeof err && err) {
+    int status;
+    while (waitpid(*pid, &status, 0) < 0 && errno == EINTR) {}
+    *pid = -1;
+    return err;
+  }
+  return 0;
+}
+
+/* Wait for a started gnuplot: its exit status, or -1 when it did not exit normally. */
+static int VfeGnuplotWait(pid_t pid)
+{
+  int status;
+  while (waitpid(pid, &status, 0) < 0)
+    if (errno != EINTR) return -1;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
 /* which PNG terminal gnuplot has: "pngcairo", "png", or "" (no gnuplot) */
 static void VfeGnuplotTerminal(char *term, size_t len)
 {
-  FILE *p;
+  char *argv[] = {(char *)"gnuplot", (char *)"-e", (char *)"set terminal", NULL};
   char line[512];
-  int cairo = 0, png = 0;
+  int cairo = 0, png = 0, io[2];
+  pid_t pid;
+  FILE *p;
+
   term[0] = 0;
-  if (system("command -v gnuplot >/dev/null 2>&1")) return;
-  p = popen("gnuplot -e 'set terminal' 2>&1 </dev/null", "r");
-  if (!p) return;
+  if (VfePipeCloexec(io)) return;
+  if (VfeGnuplotStart(argv, NULL, io[1], &pid)) {
+    close(io[0]);
+    close(io[1]);
+    return;
+  }
+  close(io[1]);
+  p = fdopen(io[0], "r");
+  if (!p) {
+    close(io[0]);
+    VfeGnuplotWait(pid);
+    return;
+  }
   while (fgets(line, sizeof line, p)) {
     char w[64];
     if (sscanf(line, " %63s", w) == 1) {
@@ -528,8 +618,27 @@ static void VfeGnuplotTerminal(char *term, size_t len)
       if (!strcmp(w, "png")) png = 1;
     }
   }
-  pclose(p);
+  fclose(p);
+  if (VfeGnuplotWait(pid)) return;
   snprintf(term, len, "%s", cairo ? "pngcairo" : png ? "png" : "");
+}
+
+/* Draw plots/<name>.png from <name>.gp: gnuplot runs in the plots directory, its output goes to
+ * <name>.log there.  Returns 0 when gnuplot exited 0. */
+static int VfeGnuplotRun(const char *dir, const char *name)
+{
+  char script[PETSC_MAX_PATH_LEN], log[PETSC_MAX_PATH_LEN];
+  char *argv[] = {(char *)"gnuplot", script, NULL};
+  pid_t pid;
+  int fd, rc;
+
+  if (snprintf(script, sizeof script, "%s.gp", name) >= (int)sizeof script) return -1;
+  if (snprintf(log, sizeof log, "%s/%s.log", dir, name) >= (int)sizeof log) return -1;
+  fd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0666);
+  if (fd < 0) return -1;
+  rc = VfeGnuplotStart(argv, dir, fd, &pid);
+  close(fd);
+  return rc ? -1 : VfeGnuplotWait(pid);
 }
 
 typedef struct {
@@ -599,8 +708,9 @@ static PetscErrorCode VfePlots(const VfeTable *t, const VfeGroups *g, const char
     PetscCall(VfeAtomicOpen(dat, &afd));
     PetscCall(VfeAtomicOpen(gp, &afg));
     fd = afd.f, fg = afg.f;
-    fprintf(fg, "# %s: generated by vfe sweep from %s/sweep.csv; run from this directory: gnuplot %s.gp\n", pl->name,
-            outdir, pl->name);
+    /* user strings only as escaped literals (VfeGnuplotString); the output dir not at all */
+    fprintf(fg, "# %s: generated by vfe sweep from ../sweep.csv; run from this directory: gnuplot %s.gp\n", pl->name,
+            pl->name);
     fprintf(fg, "set terminal %s size 1000,650\nset termoption noenhanced\nset output \"%s.png.part\"\n",
             term[0] ? term : "pngcairo", pl->name);
     fprintf(fg, "set datafile missing \"?\"\nset key below\nset grid\n");
@@ -616,7 +726,10 @@ static PetscErrorCode VfePlots(const VfeTable *t, const VfeGroups *g, const char
         int any    = 0;
         for (int c = 0; c < ncol; ++c) any = any || !isnan(VfeTableNum(t, r, pl->col[c]));
         if (!any) continue;
-        if (!rows) fprintf(fd, "%s# %s\n", nblock ? "\n\n" : "", g->label[k]);
+        if (!rows) {
+          if (nblock) fputs("\n\n", fd);
+          VfeDatComment(fd, g->label[k]);
+        }
         fprintf(fd, "%.10g", VfeRowFill(t, r));
         for (int c = 0; c < ncol; ++c) {
           double v = VfeTableNum(t, r, pl->col[c]);
@@ -658,11 +771,15 @@ static PetscErrorCode VfePlots(const VfeTable *t, const VfeGroups *g, const char
       continue;
     }
     {
-      char qdir[2 * PETSC_MAX_PATH_LEN + 8], cmd[4 * PETSC_MAX_PATH_LEN], pngpart[PETSC_MAX_PATH_LEN];
-      VfeShellQuote(dir, qdir, sizeof qdir);
-      snprintf(cmd, sizeof cmd, "cd %s && gnuplot %s.gp >%s.log 2>&1", qdir, pl->name, pl->name);
+      char pngpart[PETSC_MAX_PATH_LEN];
       PetscCall(VfeFilePartName(png, NULL, pngpart, sizeof pngpart));
-      if (system(cmd) || !VfeFileReadable(pngpart)) {
+      int err = VfeFilePartClaim(pngpart); /* gnuplot writes into it, never through a planted link */
+      if (err) {
+        PetscCall(PetscPrintf(PETSC_COMM_SELF, "sweep: plot %s failed: cannot write '%s': %s\n", pl->name, pngpart,
+                              strerror(err)));
+        continue;
+      }
+      if (VfeGnuplotRun(dir, pl->name) || !VfeFileReadable(pngpart)) {
         PetscCall(PetscPrintf(PETSC_COMM_SELF, "sweep: plot %s failed: gnuplot reported an error (see %s/%s.log)\n",
                               pl->name, dir, pl->name));
         remove(pngpart);

@@ -317,6 +317,11 @@ PetscErrorCode VfeWriteVTKHDF(MPI_Comm comm, const char *path, PetscInt npoints,
   PetscCallMPI(MPI_Comm_rank(comm, &w.rank));
   PetscCallMPI(MPI_Comm_size(comm, &w.size));
   w.path = path;
+  /* the .part is created on rank 0 exclusively (never through a planted link); HDF5 then opens it */
+  if (!w.rank) rc = VfeFilePartClaim(part);
+  PetscCallMPI(MPI_Bcast(&rc, 1, MPI_INT, 0, comm));
+  PetscCheck(!rc, comm, PETSC_ERR_FILE_WRITE, "cannot write '%s': %s%s", part, strerror(rc),
+             rc == EEXIST ? " (not a regular file: a link or directory there is never written through)" : "");
 
   loc[0] = npoints;
   loc[1] = ncells;

@@ -35,12 +35,11 @@ PENDING = {
     "nul_": DRIVER + ": NUL bytes in a case file",
     "nest_": DRIVER + ": nesting depth of a case file",
     "dashdash": DRIVER + ": '--' before the case file",
-    "outdir_": "output writers (B.1): output dir problems exit 3 naming the directory",
+    "outdir_long_path": "output writers (B.1/B.6): a ~4 KB output path",
     "simple_geomkey_": DRIVER + ": call VfeMeshCheckGeometryKeys(comm, geometry) before meshing",
     "simple_size_": DRIVER + ": call VfeMeshCheckGeometryKeys(comm, geometry) before meshing",
     "meshfile_empty": DRIVER + ": call VfeMeshCheckGeometryKeys(comm, geometry) before meshing",
     "driverkey_": DRIVER + " / solver/loads.c: checked reading of driver and load keys",
-    "viewer_": DRIVER + ": file-naming PETSc options in case files (B.4)",
     "longcmd": DRIVER + ": command line over 8 KB",
 }
 
@@ -55,8 +54,9 @@ def pending_reason(name):
 
 
 class Entry:
-    def __init__(self, name, args, pattern, code=1, files=None):
+    def __init__(self, name, args, pattern, code=1, files=None, forbid=None):
         self.name, self.args, self.pattern, self.code, self.files = name, args, pattern, code, files or {}
+        self.forbid = forbid  # text that must not appear anywhere in stderr (e.g. a file's contents)
 
 
 def yaml_case(body):
@@ -292,8 +292,24 @@ def build_entries(variants):
                    files={"case.yaml": yaml_case(""), "afile": b"x"}))
     E.append(Entry("outdir_long_path", ["run", "case.yaml", "-output_dir", "/".join(["o" * 250] * 17)], "ooo", 3,
                    files={"case.yaml": yaml_case("")}))
-    E.append(Entry("viewer_log_view", ["run", "case.yaml"], "log_view",
-                   files={"case.yaml": yaml_case("log_view: ':../stolen.txt'\n")}))
+    # --- file-naming PETSc options in a case file (B.4): refused naming the key; the command line may ---
+    for n, body in [("log_view", "log_view: ':../stolen.txt'"), ("ksp_view", "ksp_view: ':stolen.txt'"),
+                    ("ksp_view_nested", "ksp: {view: ':stolen.txt'}"), ("mat_view", "mat_view: ascii:stolen.txt"),
+                    ("ksp_monitor", "ksp_monitor: 'ascii:stolen.txt'"), ("dm_view", "dm_view: hdf5:stolen.h5"),
+                    ("ksp_converged_reason", "ksp_converged_reason: ':stolen.txt'"),
+                    ("log_trace", "log_trace: stolen.txt"), ("options_file", "options_file: /etc/passwd"),
+                    ("options_file_yaml", "options_file_yaml: other.yaml"), ("history", "history: stolen.txt"),
+                    ("viewer_binary_filename", "viewer_binary_filename: stolen.bin"),
+                    ("malloc_dump", "malloc_dump: stolen.txt"), ("objects_dump", "objects_dump: stolen.txt")]:
+        key = n.replace("_nested", "")
+        E.append(Entry("viewer_" + n, ["run", "case.yaml"], "key '%s'" % key,
+                       files={"case.yaml": yaml_case(body + "\n")}))
+    # an options file that is not one: named, exit 1, its first line not echoed
+    E.append(Entry("viewer_cli_options_file_passwd", ["run", "case.yaml", "-options_file", "/etc/passwd"],
+                   "/etc/passwd", files={"case.yaml": yaml_case("")}, forbid="root:"))
+    E.append(Entry("viewer_cli_options_file_secret", ["run", "case.yaml", "-options_file", "secret.txt"],
+                   "secret.txt", files={"case.yaml": yaml_case(""), "secret.txt": b"s3cr3t-token line\n"},
+                   forbid="s3cr3t"))
 
     # --- mesh files ---
     for tag, data in variants.items():
@@ -345,6 +361,11 @@ def run_entry(vfe, work, e, timeout):
         problems.append("%d error lines, want 1" % len(lines))
     elif lines and e.pattern not in lines[0]:
         problems.append("error line does not name '%s'" % e.pattern[:60])
+    if e.forbid and e.forbid in err:
+        problems.append("stderr shows '%s'" % e.forbid)
+    stolen = [n for w in (d, work) for n in os.listdir(w) if n.startswith("stolen")]
+    if stolen:
+        problems.append("wrote %s" % stolen[0])
     if os.path.isdir(os.path.join(d, out)) and os.path.exists(os.path.join(d, out, "summary.json")):
         problems.append("complete-looking output (summary.json)")
     shown = lines[0] if lines else (err.strip().splitlines() or ["<no stderr>"])[-1]

@@ -24,3 +24,8 @@ if(VFE_PVPYTHON)
 else()
   message(STATUS "vfe: pvpython not found; test vtkhdf_paraview is not registered")
 endif()
+
+# one run per output directory (the lock) and no write through a link planted at a .part name (issue 8, B.1)
+add_test(NAME output_lock COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/output_lock.sh $<TARGET_FILE:vfe>
+                                  ${CMAKE_CURRENT_BINARY_DIR}/output_lock)
+set_tests_properties(output_lock PROPERTIES LABELS "unit;badinput" ENVIRONMENT "${VFE_TEST_ENV}" TIMEOUT 120)

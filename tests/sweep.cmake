@@ -15,3 +15,8 @@ set_tests_properties(sweep_logic_mpi PROPERTIES LABELS "unit;mpi" PROCESSORS 2 T
 add_test(NAME sweep_regression COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/test_sweep.sh $<TARGET_FILE:vfe>
                                        ${CMAKE_CURRENT_BINARY_DIR}/sweep_regression)
 set_tests_properties(sweep_regression PROPERTIES LABELS regression ENVIRONMENT "${VFE_TEST_ENV}" TIMEOUT 90 SKIP_RETURN_CODE 77)
+
+# plots without a shell (issue 8, B.5): hostile vary values and output dir run no command and inject no script line
+add_test(NAME sweep_hostile_plots COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/sweep_hostile.sh $<TARGET_FILE:test_sweep>
+                                          ${CMAKE_CURRENT_BINARY_DIR}/sweep_hostile_plots)
+set_tests_properties(sweep_hostile_plots PROPERTIES LABELS "unit;badinput" ENVIRONMENT "${VFE_TEST_ENV}" TIMEOUT 120)

@@ -129,6 +129,15 @@ expect "varies no keys" novary.yaml
 expect "unknown key 'colour'" topkey.yaml
 expect "lists '400' twice" twice.yaml
 expect "study file 'missing.yaml' cannot be opened" missing.yaml
+# file-naming PETSc options (B.4): not in a study's set or vary, nor in its base case
+printf 'case_version: 1\nmesh: {geometry: simple, size_mm: 5}\nksp_view: ":stolen.txt"\n' > viewbase_case.yaml
+study viewset.yaml 'study_version: 1' 'base: base.yaml' 'vary: {load_axial_N: [400]}' 'set: {log_view: ":stolen.txt"}'
+study viewvary.yaml 'study_version: 1' 'base: base.yaml' 'vary: {ksp_monitor: ["ascii:stolen.txt"]}'
+study viewbase.yaml 'study_version: 1' 'base: viewbase_case.yaml' 'vary: {load_axial_N: [400]}'
+expect "set key 'log_view' names a file or viewer" viewset.yaml
+expect "vary key 'ksp_monitor' names a file or viewer" viewvary.yaml
+expect "key 'ksp_view' names a file or viewer" viewbase.yaml
+check "no file written by a PETSc viewer" test -z "$(find . -name 'stolen*')"
 
 if [ "$mode" = fake ]; then
   # windows on a material x fill study (closed-form risks in test_sweep.c)

@@ -29,3 +29,9 @@ set_tests_properties(unit_materials unit_loads PROPERTIES LABELS unit ENVIRONMEN
 # the layering: solver/ without mesh, materials or Gmsh headers; library symbols only from below
 add_test(NAME structure_layers COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/structure.sh ${CMAKE_SOURCE_DIR} ${CMAKE_BINARY_DIR})
 set_tests_properties(structure_layers PROPERTIES LABELS unit)
+
+# util/file.c (issue 8, B.1): exclusive .part files that never follow a planted link, the output directory's lock
+add_executable(test_file ${CMAKE_CURRENT_SOURCE_DIR}/test_file.c)
+target_link_libraries(test_file PRIVATE vfe_util)
+add_test(NAME unit_file COMMAND test_file ${CMAKE_CURRENT_BINARY_DIR}/unit_file)
+set_tests_properties(unit_file PROPERTIES LABELS "unit;badinput" ENVIRONMENT "${VFE_TEST_ENV}")

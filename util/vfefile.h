@@ -4,8 +4,8 @@
  * Atomic output: a file is written under a temporary name <path>.part (the writer may need a
  * suffix after it, e.g. Gmsh picks the format from ".msh") and renamed to <path> only when it is
  * complete and every write and the close succeeded, so an interrupted run never leaves a
- * complete-looking file.  Directories are created like `mkdir -p`.  Files are identified in
- * manifests by the FNV-1a 64 hash of their bytes.
+ * complete-looking file.  The .part is created exclusively and never through a symbolic link.  Directories are created
+ * like `mkdir -p`.  Files are identified in manifests by the FNV-1a 64 hash of their bytes.
  */
 #pragma once
 #include <petscsys.h>
@@ -17,7 +17,9 @@ typedef struct {
   char path[PETSC_MAX_PATH_LEN], part[PETSC_MAX_PATH_LEN];
 } VfeAtomicFile;
 
-/* Open <path>.part for writing; error (PETSC_ERR_FILE_WRITE) naming it if it cannot be created. */
+/* Open <path>.part for writing, created exclusively (O_EXCL | O_NOFOLLOW) after removing a stale
+ * regular file of that name; error (PETSC_ERR_FILE_WRITE) naming it if it cannot be created, e.g.
+ * when a symbolic link is there (never followed, never removed). */
 PETSC_EXTERN PetscErrorCode VfeAtomicOpen(const char *path, VfeAtomicFile *af);
 /* Check every write and the close, then rename <path>.part to <path>; on failure the .part is removed. */
 PETSC_EXTERN PetscErrorCode VfeAtomicCommit(VfeAtomicFile *af);
@@ -28,6 +30,9 @@ PETSC_EXTERN void VfeAtomicAbort(VfeAtomicFile *af);
  * (suffix may be NULL), and the rename into place (an error naming both). */
 PETSC_EXTERN PetscErrorCode VfeFilePartName(const char *path, const char *suffix, char *part, size_t len);
 PETSC_EXTERN PetscErrorCode VfeFilePublish(const char *part, const char *path);
+/* Create part exclusively as VfeAtomicOpen does, and close it, for a writer that then opens it by name
+ * (HDF5, Gmsh, gnuplot): 0, or the errno (EEXIST: something not a regular file is there). */
+PETSC_EXTERN int VfeFilePartClaim(const char *part);
 /* The rename alone, for a collective writer that renames on one rank: 0 or errno. */
 PETSC_EXTERN int VfeFileRename(const char *part, const char *path);
 
@@ -35,6 +40,13 @@ PETSC_EXTERN int VfeFileRename(const char *part, const char *path);
 PETSC_EXTERN int VfeMkdirP(const char *dir);
 /* The same on rank 0 of comm, the result on every rank: an error naming `what` and dir. */
 PETSC_EXTERN PetscErrorCode VfeMkdirPCollective(MPI_Comm comm, const char *dir, const char *what);
+/* The output directory's lock, for the duration of a run: flock(LOCK_EX | LOCK_NB) on <dir>/.vfe.lock
+ * (created O_CREAT | O_NOFOLLOW | O_CLOEXEC; it stays behind, empty) on rank 0 of comm; *fd is its
+ * descriptor there, -1 on the other ranks.  Collective.  An error PETSC_ERR_FILE_WRITE (exit 3) naming
+ * dir when another process holds the lock or it cannot be taken. */
+PETSC_EXTERN PetscErrorCode VfeDirLock(MPI_Comm comm, const char *dir, int *fd);
+/* Release the lock (close the descriptor); fd becomes -1.  Safe on -1. */
+PETSC_EXTERN void VfeDirUnlock(int *fd);
 /* PETSC_TRUE if path can be opened for reading. */
 PETSC_EXTERN PetscBool VfeFileReadable(const char *path);
 

@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# One run per output directory, and no write through a planted link (issue 8, B.1): while another
+# process holds <dir>/.vfe.lock, vfe exits 3 with one line naming the directory and leaves the earlier
+# result as it was; a symbolic link planted at a .part name is neither followed nor removed (exit 3,
+# its target unchanged); a stale regular .part does not stop a run.
+#   usage: output_lock.sh VFE WORKDIR
+set -uo pipefail
+vfe=$1 work=$2
+rm -rf "$work" && mkdir -p "$work" && cd "$work" || exit 1
+pass=0 fail=0
+ok() { echo "ok: $*"; pass=$((pass + 1)); }
+bad() { echo "FAILED: $*"; fail=$((fail + 1)); }
+check() { local what=$1; shift; if "$@"; then ok "$what"; else bad "$what"; fi; }
+hashes() { (cd "$1" && find . -type f ! -name .vfe.lock -print0 | sort -z | xargs -0 md5sum); }
+printf 'case_version: 1\nmesh: {geometry: simple, size_mm: 8}\n' > case.yaml
+
+"$vfe" mesh case.yaml -output_dir out >first.log 2>&1
+check "first run into out exits 0 (got $?)" test -s out/mesh.json
+before=$(hashes out)
+
+# another process holds the lock (flock(1) takes the same flock(2) lock vfe takes)
+# (one process: the subshell becomes the sleep, so killing it releases the lock)
+(exec 9>>out/.vfe.lock && flock 9 && exec sleep 60) &
+holder=$!
+for _ in $(seq 50); do flock -n out/.vfe.lock true 2>/dev/null || break; sleep 0.1; done
+"$vfe" mesh case.yaml -output_dir out >second.log 2>&1
+rc=$?
+kill "$holder" 2>/dev/null; wait "$holder" 2>/dev/null
+check "a run into a directory in use exits 3 (got $rc)" test "$rc" = 3
+check "one error line" test "$(grep -c 'vfe: error' second.log)" = 1
+check "it names the directory: $(grep -m1 'vfe: error' second.log | cut -c1-120)" grep -q "vfe: error: output directory 'out' is in use" second.log
+check "the earlier result is untouched" test "$(hashes out)" = "$before"
+check "nothing meshed by the refused run" test -z "$(grep -i 'mesh checked' second.log)"
+"$vfe" mesh case.yaml -output_dir out >third.log 2>&1
+rc=$?
+check "once released, a run into the directory exits 0 (got $rc)" test "$rc" = 0
+
+# a link planted at a .part name: refused, not followed, not removed
+mkdir -p out2 && echo original > victim.txt && ln -s ../victim.txt out2/mesh.json.part
+"$vfe" mesh case.yaml -output_dir out2 >link.log 2>&1
+rc=$?
+check "a run meeting a planted link at mesh.json.part exits 3 (got $rc)" test "$rc" = 3
+check "the error names the .part: $(grep -m1 'vfe: error' link.log | cut -c1-120)" grep -q "vfe: error: .*mesh.json.part" link.log
+check "the link's target is unchanged" test "$(cat victim.txt)" = original
+check "the link is still a link" test -L out2/mesh.json.part
+check "no mesh.json published" test ! -e out2/mesh.json
+
+# the same for the writers that open the .part by name: Gmsh (mesh.msh) and HDF5 (mesh.hdf)
+for part in mesh.msh.part.msh mesh.hdf.part; do
+  d=out_${part//./_}
+  mkdir -p $d && echo original > victim_$d.txt && ln -s ../victim_$d.txt $d/$part
+  "$vfe" mesh case.yaml -output_dir $d >$d.log 2>&1
+  rc=$?
+  check "a planted link at $part: exit 3 (got $rc), named: $(grep -m1 'vfe: error' $d.log | cut -c1-100)" \
+    grep -q "vfe: error: .*$part" $d.log
+  check "a planted link at $part: its target is unchanged, the link still a link" \
+    test "$(cat victim_$d.txt)" = original -a -L $d/$part
+done
+
+# a stale regular .part (from a killed run) is replaced
+mkdir -p out3 && echo "stale junk" > out3/mesh.json.part
+"$vfe" mesh case.yaml -output_dir out3 >stale.log 2>&1
+check "a stale regular .part does not stop the run (exit $?)" test -s out3/mesh.json
+check "mesh.json is the new one" test -z "$(grep 'stale junk' out3/mesh.json)"
+check "no .part left" test -z "$(find out3 -name '*.part*')"
+echo "$pass passed, $fail failed"
+[ "$fail" = 0 ]
