@@ -68,18 +68,6 @@ static void VfeSanitise(char *s)
       *s = '-';
 }
 
-static double VfeNum(const char *s)
-{
-  char *end;
-  double v;
-  if (!s) return NAN;
-  while (*s == ' ') ++s;
-  if (!*s) return NAN;
-  v = strtod(s, &end);
-  while (*end == ' ' || *end == '\r') ++end;
-  return *end ? NAN : v;
-}
-
 /* ---------------------------------------------------------------- reading the study (libyaml) */
 
 static PetscErrorCode VfeStudyDestroy(VfeStudy *s)
@@ -159,7 +147,7 @@ static PetscErrorCode VfeStudyEntry(MPI_Comm comm, VfeStudy *s, VfeStudyHead *h,
     PetscCall(PetscStrncpy(h->base, v, sizeof h->base));
     h->hasbase = PETSC_TRUE;
   } else if (!strcmp(k, "threshold")) {
-    double x = list ? NAN : VfeNum(v);
+    double x = list ? NAN : VfeSweepParseNumber(v);
     PetscCheck(x > 0, comm, PETSC_ERR_USER_INPUT,
                "study file '%s': threshold = '%s' must be a number > 0 (default 1.10)", file, v ? v : "");
     s->threshold = x;

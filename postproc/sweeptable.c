@@ -50,7 +50,7 @@ struct _n_VfeSweepTable {
 };
 typedef struct _n_VfeSweepTable VfeTable;
 
-static double VfeNum(const char *s)
+double VfeSweepParseNumber(const char *s)
 {
   char *end;
   double v;
@@ -77,7 +77,7 @@ static const char *VfeTableGet(const VfeTable *t, PetscInt r, const char *name)
 
 static double VfeTableNum(const VfeTable *t, PetscInt r, const char *name)
 {
-  return VfeNum(VfeTableGet(t, r, name));
+  return VfeSweepParseNumber(VfeTableGet(t, r, name));
 }
 
 PetscErrorCode VfeMetricsRowDestroy(VfeMetricsRow *row)

@@ -14,6 +14,8 @@ typedef struct {
 } VfeMetricsRow;
 
 PETSC_EXTERN PetscErrorCode VfeMetricsRowDestroy(VfeMetricsRow *row);
+/* A number written as text (a table cell, a study value): NaN when empty or not a number. */
+PETSC_EXTERN double VfeSweepParseNumber(const char *s);
 /* The row a finished run recorded in <dir>/summary.json ("table"); n = 0 if it has none or the
  * file cannot be read (no error: the case then shows only its varied values). */
 PETSC_EXTERN PetscErrorCode VfeMetricsRowFromSummary(const char *dir, VfeMetricsRow *row);
