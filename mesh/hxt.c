@@ -361,7 +361,7 @@ PetscErrorCode VfeHxtMeshVolumes(int nthreads, char *method, size_t len)
   size_t nvt = 0, nsurf = 0, *surf = NULL, ntri = 0, maxtag = 0, *nsv, nv0;
   double lcmax = 0;
   uint32_t *index_of_tag;
-  HXTMesh *m = NULL;
+  HXTMesh *m   = NULL;
   HXTStatus st = -1; /* set by HxtRun */
   PetscBool same;
 

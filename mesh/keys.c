@@ -15,7 +15,8 @@ static const VfeKey mesh_keys[] = {
     {"mesh_max_elements", VFE_KEY_REAL, "", VFE_KEY_MIN | VFE_KEY_MAX, 1, 1e9, NULL, "5e6",
      "refuse a mesh size whose predicted tetrahedron count exceeds this (raise it to allow a finer mesh)"},
     {"mesh_order", VFE_KEY_INT, "", VFE_KEY_MIN | VFE_KEY_MAX, 1, 2, NULL, "1",
-     "1: P1 (4-node) tetrahedra (quick looks: locks in the nucleus and is too stiff in the thin shell), 2: P2 (10-node, locking-free; every file in cases/ uses it)"},
+     "1: P1 (4-node) tetrahedra (quick looks: locks in the nucleus and is too stiff in the thin shell), 2: P2 "
+     "(10-node, locking-free; every file in cases/ uses it)"},
     {"mesh_volume_mesher", VFE_KEY_STRING, "", 0, 0, 0, "hxt|delaunay", "`hxt`",
      "`hxt`, or `delaunay` (Gmsh's Delaunay 3D: also reproducible, slower, slightly lower minimum quality; vfe falls "
      "back to it when HXT fails)"},

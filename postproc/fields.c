@@ -131,8 +131,8 @@ static void VfeSortedStats(VfeValVol *a, PetscInt n, PetscReal *mean, PetscReal 
   if (min) *min = n ? a[0].x : 0;
 }
 
-PetscErrorCode VfeRegionStatistics(VfeSpace d, const VfeCellFields *cf, PetscInt nregions, const PetscReal *yield_strain,
-                                   VfeRegionStats *stats)
+PetscErrorCode VfeRegionStatistics(VfeSpace d, const VfeCellFields *cf, PetscInt nregions,
+                                   const PetscReal *yield_strain, VfeRegionStats *stats)
 {
   MPI_Comm comm = PetscObjectComm((PetscObject)d->dm);
   PetscMPIInt rank, size;

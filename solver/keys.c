@@ -20,7 +20,8 @@ static const VfeKey solver_keys[] = {
     {"vfe_backend", VFE_KEY_STRING, "", 0, 0, 0, "cpu|cuda", "`cpu`",
      "element-kernel backend; `cuda` needs a CUDA build"},
     {"vfe_formulation", VFE_KEY_STRING, "", 0, 0, 0, "auto|mixed|bbar|displacement", "`auto`",
-     "regions with nu >= 0.45 on P2: `auto` = `bbar` (mean dilatation), `mixed` (Taylor-Hood u-p, block Schur preconditioner), `displacement`"},
+     "regions with nu >= 0.45 on P2: `auto` = `bbar` (mean dilatation), `mixed` (Taylor-Hood u-p, block Schur "
+     "preconditioner), `displacement`"},
     {"vfe_incompressible_nu", VFE_KEY_REAL, "", VFE_KEY_MIN | VFE_KEY_MAX, 0, 0.5, NULL, "0.45",
      "P2 regions with nu at least this get the `vfe_formulation` treatment (B-bar or mixed)"},
     {"vfe_pmg", VFE_KEY_BOOL, "", 0, 0, 0, NULL, "true on P2",

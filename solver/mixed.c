@@ -36,13 +36,13 @@
 #include <string.h>
 
 struct _n_VfeMixed {
-  DM dmp;              /* clone of the plex with one dof on every pressure vertex */
-  PetscInt np;         /* local pressure dofs (owned and ghost) */
-  PetscInt npowned;    /* owned pressure dofs */
-  PetscInt *cell_p;    /* 4 per mixed cell: local pressure dof of each vertex, in the cell's region */
-  PetscInt *cell_k;    /* local cell -> index among the mixed cells, or -1 */
-  PetscInt *gp;        /* local pressure dof -> global pressure index */
-  PetscInt nmc, *mcell; /* local cells of mixed regions */
+  DM dmp;                     /* clone of the plex with one dof on every pressure vertex */
+  PetscInt np;                /* local pressure dofs (owned and ghost) */
+  PetscInt npowned;           /* owned pressure dofs */
+  PetscInt *cell_p;           /* 4 per mixed cell: local pressure dof of each vertex, in the cell's region */
+  PetscInt *cell_k;           /* local cell -> index among the mixed cells, or -1 */
+  PetscInt *gp;               /* local pressure dof -> global pressure index */
+  PetscInt nmc, *mcell;       /* local cells of mixed regions */
   Mat Bt, negC, Mw, B, K, Sp; /* Sp: the Schur approximation actually used (Mw, or selfp) */
   IS is[2];
   Vec x, rhs, wu, tu, plocal, pglobal;
@@ -208,7 +208,7 @@ static PetscErrorCode VfeMixedApply(PC pc, Vec r, Vec y)
 
 /* COO pattern of the coupling and pressure blocks: element by element (PETSc sums repeats).
  * The mixed regions are a small part of a segment, so the per-element lists stay small. */
-static PetscErrorCode VfeMixedCreate_Private(VfeProblem prob)
+PetscErrorCode VfeMixedCreate(VfeProblem prob)
 {
   VfeSpace d    = prob->space;
   MPI_Comm comm = PetscObjectComm((PetscObject)d->dm);
@@ -217,6 +217,7 @@ static PetscErrorCode VfeMixedCreate_Private(VfeProblem prob)
   Mat blocks[4];
 
   PetscFunctionBeginUser;
+  if (prob->mx) PetscFunctionReturn(0);
   PetscCall(PetscCalloc1(1, &mx));
   prob->mx = mx;
   PetscCall(PetscMalloc1(d->ncells, &mx->mcell));
@@ -271,13 +272,6 @@ static PetscErrorCode VfeMixedCreate_Private(VfeProblem prob)
   PetscCall(VecCreateMPI(comm, nloc, PETSC_DETERMINE, &mx->x));
   PetscCall(VecDuplicate(mx->x, &mx->rhs));
   PetscCall(MatCreateVecs(prob->K, &mx->wu, &mx->tu));
-  PetscFunctionReturn(0);
-}
-
-PetscErrorCode VfeMixedCreate(VfeProblem prob)
-{
-  PetscFunctionBeginUser;
-  if (!prob->mx) PetscCall(VfeMixedCreate_Private(prob));
   PetscFunctionReturn(0);
 }
 
@@ -362,7 +356,8 @@ PetscErrorCode VfeMixedSolve(VfeProblem prob, Vec b, Vec u)
   }
   PetscCall(KSPSetOperators(mx->kspS, mx->Sp, mx->Sp));
   PetscCall(KSPSetUp(mx->kspS));
-  {
+  { /* diagnostic: -vfe_schur_inner solves the A block with CG to vfe_schur_inner_ksp_rtol (1e-3) instead of one
+     * application of its preconditioner, to tell the A and the S approximation apart (docs/theory.md) */
     PetscBool inner = PETSC_FALSE;
     PetscCall(PetscOptionsGetBool(NULL, NULL, "-vfe_schur_inner", &inner, NULL));
     if (inner && !mx->kspA) {
@@ -410,7 +405,7 @@ PetscErrorCode VfeMixedSolve(VfeProblem prob, Vec b, Vec u)
 
 PetscReal VfeMixedCellPressure(VfeProblem prob, PetscInt c, const PetscReal L[4])
 {
-  VfeMixed mx        = prob->mx;
+  VfeMixed mx = prob->mx;
   const PetscScalar *p;
   PetscReal pc = 0;
   PetscInt k;

@@ -128,7 +128,8 @@ PetscErrorCode VfePMGCreate(VfeProblem prob)
   PetscCall(DMDestroy(&dm1));
   PetscCall(VfeProblemCreate(mg->sp1, prob->nregions, &mg->p1));
   for (PetscInt k = 0; k < prob->nbc; ++k)
-    if (prob->bc[k].kind == 0) PetscCall(VfeProblemAddDirichlet(mg->p1, prob->bc[k].surface, prob->bc[k].comp, NULL, NULL));
+    if (prob->bc[k].kind == 0)
+      PetscCall(VfeProblemAddDirichlet(mg->p1, prob->bc[k].surface, prob->bc[k].comp, NULL, NULL));
   prob->mg = mg;
   PetscFunctionReturn(0);
 }

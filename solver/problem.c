@@ -14,8 +14,8 @@
  * regions with nu >= VFE_BBAR_NU, the mean-dilatation B-bar form (default: -vfe_formulation auto
  * or bbar) or the mixed Taylor-Hood u-p form of solver/mixed.c (-vfe_formulation mixed, whose
  * iteration count does not grow as nu -> 0.5; on the anatomical segment its block preconditioner
- * still needs more iterations than B-bar with p-multigrid, docs/performance.md).  Solver: P1 CG + GAMG; P2 CG + p-multigrid
- * (solver/pmg.c); mixed FGMRES + block-triangular Schur preconditioner (solver/mixed.c).  The
+ * still needs more iterations than B-bar with p-multigrid, docs/performance.md).  Solver: P1 CG + GAMG; P2 CG +
+ * p-multigrid (solver/pmg.c); mixed FGMRES + block-triangular Schur preconditioner (solver/mixed.c).  The
  * preconditioner objects live as long as the problem, so a second solve after new materials
  * (the intact baseline) reuses the hierarchy and only recomputes values.
  *
@@ -123,7 +123,7 @@ PetscErrorCode VfeProblemSetBodyForce(VfeProblem prob, VfeVectorFn fn, void *ctx
 
 PetscErrorCode VfeProblemSetFromOptions(VfeProblem prob)
 {
-  MPI_Comm comm     = PetscObjectComm((PetscObject)prob->space->dm);
+  MPI_Comm comm    = PetscObjectComm((PetscObject)prob->space->dm);
   PetscBool pmgset = PETSC_FALSE;
 
   PetscFunctionBeginUser;
@@ -132,10 +132,10 @@ PetscErrorCode VfeProblemSetFromOptions(VfeProblem prob)
                                prob->assembly, sizeof prob->assembly, NULL));
   PetscCall(PetscOptionsString("-vfe_backend", "element-kernel backend: cpu or cuda", "VfeProblemAssemble",
                                prob->backend, prob->backend, sizeof prob->backend, NULL));
-  PetscCall(PetscOptionsString("-vfe_formulation",
-                               "nearly incompressible regions on P2: auto (= bbar), mixed (Taylor-Hood u-p), bbar or displacement",
-                               "VfeProblemAssemble", prob->formulation, prob->formulation, sizeof prob->formulation,
-                               NULL));
+  PetscCall(PetscOptionsString(
+      "-vfe_formulation",
+      "nearly incompressible regions on P2: auto (= bbar), mixed (Taylor-Hood u-p), bbar or displacement",
+      "VfeProblemAssemble", prob->formulation, prob->formulation, sizeof prob->formulation, NULL));
   PetscCall(PetscOptionsReal("-vfe_incompressible_nu", "regions with nu at least this get the B-bar or mixed form (P2)",
                              "VfeProblemAssemble", prob->inc_nu, &prob->inc_nu, NULL));
   PetscCall(PetscOptionsBool("-vfe_pmg", "P2: p-multigrid (P2 -> P1 -> GAMG) for the displacement block",
@@ -147,13 +147,14 @@ PetscErrorCode VfeProblemSetFromOptions(VfeProblem prob)
                  !strcmp(prob->formulation, "bbar") || !strcmp(prob->formulation, "displacement"),
              comm, PETSC_ERR_USER_INPUT,
              "vfe_formulation: unknown value '%s' (allowed: auto, mixed, bbar, displacement)", prob->formulation);
-  PetscCheck(prob->space->order == 2 || (strcmp(prob->formulation, "mixed") && strcmp(prob->formulation, "bbar")),
-             comm, PETSC_ERR_USER_INPUT,
+  PetscCheck(prob->space->order == 2 || (strcmp(prob->formulation, "mixed") && strcmp(prob->formulation, "bbar")), comm,
+             PETSC_ERR_USER_INPUT,
              "vfe_formulation %s needs mesh_order 2 (P1 keeps the pure displacement form; use mesh_order 2 for "
              "locking-free results)",
              prob->formulation);
   if (pmgset && prob->pmg && prob->space->order == 1) {
-    PetscCall(PetscPrintf(comm, "vfe: warning: vfe_pmg applies to mesh_order 2 only (P2 -> P1 -> GAMG); ignored on P1\n"));
+    PetscCall(
+        PetscPrintf(comm, "vfe: warning: vfe_pmg applies to mesh_order 2 only (P2 -> P1 -> GAMG); ignored on P1\n"));
     prob->pmg = PETSC_FALSE;
   }
   PetscCheck(!strcmp(prob->assembly, "coo") || !strcmp(prob->assembly, "blocked"), PETSC_COMM_SELF,
@@ -225,7 +226,7 @@ static PetscErrorCode VfeSurfaceMarker(VfeSpace sp, PetscInt s, const PetscBool 
 }
 
 PetscErrorCode VfeSpaceResultant(VfeSpace sp, PetscInt s, Vec vlocal, const PetscReal c[3], PetscReal F[3],
-                                PetscReal M[3])
+                                 PetscReal M[3])
 {
   Vec m                  = NULL;
   const PetscScalar *mv  = NULL, *v;
@@ -325,7 +326,7 @@ static PetscErrorCode VfeBuildPattern(VfeProblem prob)
 /* CPU backend: element matrices summed into one value per node pair (3x3 blocks). */
 PetscErrorCode VfeAssembleCOO_CPU(VfeProblem prob)
 {
-  VfeSpace d          = prob->space;
+  VfeSpace d         = prob->space;
   const PetscInt npc = d->npc, ld = 3 * npc;
   PetscScalar *v = prob->coo_vals;
   PetscReal X[30], Ke[900];
@@ -354,7 +355,7 @@ PetscErrorCode VfeAssembleCOO_CPU(VfeProblem prob)
 
 static PetscErrorCode VfeAssembleMatrix(VfeProblem prob)
 {
-  VfeSpace d     = prob->space;
+  VfeSpace d    = prob->space;
   MPI_Comm comm = PetscObjectComm((PetscObject)d->dm);
 
   PetscFunctionBeginUser;
@@ -552,7 +553,7 @@ static PetscErrorCode VfeDirichletRows(VfeProblem prob)
 static PetscErrorCode VfeChooseForms(VfeProblem prob, PetscBool *changed)
 {
   const PetscInt order = prob->space->order;
-  PetscBool mixed      = PETSC_FALSE, anyinc = PETSC_FALSE;
+  PetscBool mixed = PETSC_FALSE, anyinc = PETSC_FALSE;
 
   PetscFunctionBeginUser;
   *changed = PETSC_FALSE;
@@ -578,10 +579,11 @@ static PetscErrorCode VfeChooseForms(VfeProblem prob, PetscBool *changed)
 const char *VfeProblemDescribe(VfeProblem prob)
 {
   if (prob->mixed)
-    return prob->pmg ? "mixed u-p (Taylor-Hood P2/P1 where nu >= 0.45), FGMRES + block Schur (p-multigrid P2->P1->GAMG, "
-                       "scaled pressure mass)"
-                     : "mixed u-p (Taylor-Hood P2/P1 where nu >= 0.45), FGMRES + block Schur (GAMG, scaled pressure "
-                       "mass)";
+    return prob->pmg
+               ? "mixed u-p (Taylor-Hood P2/P1 where nu >= 0.45), FGMRES + block Schur (p-multigrid P2->P1->GAMG, "
+                 "scaled pressure mass)"
+               : "mixed u-p (Taylor-Hood P2/P1 where nu >= 0.45), FGMRES + block Schur (GAMG, scaled pressure "
+                 "mass)";
   if (prob->space->order == 1) return "displacement P1, CG + GAMG";
   for (PetscInt r = 0; r < prob->nregions; ++r)
     if (prob->form[r] == VFE_FORM_BBAR)
@@ -723,7 +725,6 @@ PetscErrorCode VfeProblemSolve(VfeProblem prob, Vec u)
   PetscCall(PetscTime(&t0));
   PetscCall(VfeDisplacementPC(prob));
   if (!prob->mixed) {
-    PC pc;
     if (!prob->ksp) {
       PetscCall(KSPCreate(comm, &prob->ksp));
       PetscCall(KSPSetType(prob->ksp, KSPCG));
@@ -732,7 +733,6 @@ PetscErrorCode VfeProblemSolve(VfeProblem prob, Vec u)
     }
     PetscCall(KSPSetOperators(prob->ksp, prob->K, prob->K));
     if (!prob->nsolves) PetscCall(KSPSetFromOptions(prob->ksp));
-    PetscCall(KSPGetPC(prob->ksp, &pc));
     PetscCall(KSPSetUp(prob->ksp));
   } else {
     PetscCall(PCSetUp(prob->pcu));
@@ -787,7 +787,7 @@ void VfeProblemCellStress(VfeProblem prob, PetscInt c, const PetscReal L[4], con
 
 PetscErrorCode VfeProblemInternalForce(VfeProblem prob, Vec ulocal, Vec flocal)
 {
-  VfeSpace d          = prob->space;
+  VfeSpace d         = prob->space;
   const PetscInt npc = d->npc, ld = 3 * npc;
   const PetscScalar *u;
   PetscScalar *f;

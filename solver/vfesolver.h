@@ -51,7 +51,7 @@ PETSC_EXTERN PetscErrorCode VfeSpaceGlobalToLocal(VfeSpace sp, Vec g, Vec l);
 PETSC_EXTERN PetscErrorCode VfeSpaceGetBoundaryFaces(VfeSpace sp, PetscInt s, PetscInt *nf, PetscInt **faces);
 /* Nodes (vertex and, for P2, edge nodes) of a face, and its area and outward unit normal. */
 PETSC_EXTERN PetscErrorCode VfeSpaceFaceGeometry(VfeSpace sp, PetscInt face, PetscInt nodes[6], PetscReal *area,
-                                                PetscReal n[3]);
+                                                 PetscReal n[3]);
 /* Element coordinates of a cell (npc x 3; edge nodes at midpoints). */
 PETSC_EXTERN void VfeSpaceCellCoordinates(VfeSpace sp, PetscInt c, PetscReal *X);
 
@@ -91,14 +91,14 @@ struct _n_VfeProblem {
   PetscErrorCode (*backend_destroy)(void *);
   /* formulation (solver/mixed.c): -vfe_formulation auto | mixed | bbar | displacement */
   char formulation[16];
-  PetscReal inc_nu;  /* regions with nu >= inc_nu are "nearly incompressible" (default 0.45) */
-  PetscInt *form;    /* per region: VFE_FORM_FULL, VFE_FORM_BBAR or VFE_FORM_DEV (vfekernels.h) */
-  PetscBool mixed;   /* some region carries pressure unknowns (Taylor-Hood P2/P1 there) */
-  VfeMixed mx;       /* pressure space, coupling blocks, block preconditioner; NULL unless mixed */
-  PetscBool pmg;     /* P2: p-multigrid (P2 -> P1 on the same mesh -> GAMG) for the displacement block */
-  VfePMG mg;         /* the P1 level of the p-multigrid; NULL unless pmg */
-  PC pcu;            /* preconditioner of the displacement block: PCMG (P2, pmg) or GAMG */
-  PetscInt nsolves;  /* solves so far with this problem (1 and later: the hierarchy is reused) */
+  PetscReal inc_nu; /* regions with nu >= inc_nu are "nearly incompressible" (default 0.45) */
+  PetscInt *form;   /* per region: VFE_FORM_FULL, VFE_FORM_BBAR or VFE_FORM_DEV (vfekernels.h) */
+  PetscBool mixed;  /* some region carries pressure unknowns (Taylor-Hood P2/P1 there) */
+  VfeMixed mx;      /* pressure space, coupling blocks, block preconditioner; NULL unless mixed */
+  PetscBool pmg;    /* P2: p-multigrid (P2 -> P1 on the same mesh -> GAMG) for the displacement block */
+  VfePMG mg;        /* the P1 level of the p-multigrid; NULL unless pmg */
+  PC pcu;           /* preconditioner of the displacement block: PCMG (P2, pmg) or GAMG */
+  PetscInt nsolves; /* solves so far with this problem (1 and later: the hierarchy is reused) */
   /* results of the last solve */
   PetscInt its;
   KSPConvergedReason reason;
@@ -204,4 +204,4 @@ PETSC_EXTERN void VfeLoadMomentVector(const VfeLoad *load, PetscReal M[3]);
 /* Resultant force and moment about c (c may be NULL: no moment) of a local nodal vector over the
  * nodes of surface s (s < 0: all nodes), each node counted once. */
 PETSC_EXTERN PetscErrorCode VfeSpaceResultant(VfeSpace sp, PetscInt s, Vec vlocal, const PetscReal c[3], PetscReal F[3],
-                                             PetscReal M[3]);
+                                              PetscReal M[3]);

@@ -427,8 +427,9 @@ static PetscErrorCode TestLameRobust(MPI_Comm comm)
   PetscCall(PetscOptionsSetValue(NULL, "-vfe_formulation", "mixed"));
   PetscCall(PetscOptionsSetValue(NULL, "-vfe_incompressible_nu", "0")); /* the same mixed method at every nu */
   for (int k = 0; k < 4; ++k) PetscCall(TestLame(comm, nus[k], &its[k]));
-  PetscCall(PetscPrintf(comm, "lame mixed: iterations %" PetscInt_FMT " / %" PetscInt_FMT " / %" PetscInt_FMT
-                              " / %" PetscInt_FMT " at nu = 0.3 / 0.49 / 0.4999 / 0.49999\n",
+  PetscCall(PetscPrintf(comm,
+                        "lame mixed: iterations %" PetscInt_FMT " / %" PetscInt_FMT " / %" PetscInt_FMT
+                        " / %" PetscInt_FMT " at nu = 0.3 / 0.49 / 0.4999 / 0.49999\n",
                         its[0], its[1], its[2], its[3]));
   check(comm, "lame mixed: iterations(0.49999) / iterations(0.3)", (PetscReal)its[3] / (PetscReal)its[0], 0, 1.5);
   PetscFunctionReturn(0);
