@@ -13,9 +13,17 @@
  * names it and does not quote it (PETSc's own message shows the offending line).
  */
 #include "vfeapp.h"
+#include "vfemesh.h"
+#include <strings.h>
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <yaml.h>
+
+#define VFE_CASE_MAX_BYTES (1 << 20) /* a case file is a few hundred bytes; more is not a case file */
+#define VFE_CASE_MAX_DEPTH 8         /* nesting of maps and lists (vfe's keys need 2) */
 
 extern const char VfeDefaultCaseYAML[]; /* cases/default.yaml, compiled in (app/CMakeLists.txt) */
 
@@ -43,6 +51,163 @@ static PetscErrorCode VfeCheckFileOptions(MPI_Comm comm, PetscOptions opts, cons
   PetscFunctionReturn(0);
 }
 
+/* The structural checks of a YAML case (or options) file that PETSc's reader does not make: no NUL
+ * byte (it would silently end the file), at most VFE_CASE_MAX_BYTES, nesting at most
+ * VFE_CASE_MAX_DEPTH (PETSc's reader recurses), and no key given twice once nested maps are joined
+ * with '_' as PETSc joins them (mesh: {size_mm: 5} and mesh_size_mm: 6 are the same key; options are
+ * case-insensitive).  Runs on one process; msg receives the one-line reason, empty when the file passes. */
+typedef struct {
+  int ismap, expectkey;
+  size_t pathlen; /* length of the key path of this node */
+  long index;     /* next item of a list */
+} VfeYAMLFrame;
+
+static int VfeYAMLSeen(char ***keys, int *n, int *cap, const char *key)
+{
+  for (int i = 0; i < *n; ++i)
+    if (!strcmp((*keys)[i], key)) return 1;
+  if (*n == *cap) {
+    int c       = *cap ? 2 * *cap : 32;
+    char **more = (char **)realloc(*keys, (size_t)c * sizeof *more);
+    if (!more) return -1;
+    *keys = more, *cap = c;
+  }
+  if (!((*keys)[*n] = strdup(key))) return -1;
+  ++*n;
+  return 0;
+}
+
+static void VfeCaseFileScan(const char *file, const char *what, char *msg, size_t len)
+{
+  FILE *f;
+  unsigned char *buf;
+  size_t nread;
+  const unsigned char *nul;
+  yaml_parser_t parser;
+  yaml_event_t ev;
+  VfeYAMLFrame stack[VFE_CASE_MAX_DEPTH + 2];
+  int depth = 0, done = 0, nkeys = 0, capkeys = 0;
+  char path[1024] = "", **keys = NULL;
+
+  msg[0] = 0;
+  if (!(f = fopen(file, "rb"))) {
+    snprintf(msg, len, "%s '%s' cannot be opened: %s", what, file, strerror(errno));
+    return;
+  }
+  buf   = (unsigned char *)malloc(VFE_CASE_MAX_BYTES + 1);
+  nread = buf ? fread(buf, 1, VFE_CASE_MAX_BYTES + 1, f) : 0;
+  if (!buf || ferror(f)) snprintf(msg, len, "%s '%s' cannot be read", what, file);
+  fclose(f);
+  if (msg[0]) {
+    free(buf);
+    return;
+  }
+  if (nread > VFE_CASE_MAX_BYTES) {
+    snprintf(msg, len, "%s '%s' is larger than %d bytes: not a case file", what, file, VFE_CASE_MAX_BYTES);
+    free(buf);
+    return;
+  }
+  if ((nul = (const unsigned char *)memchr(buf, 0, nread))) {
+    snprintf(msg, len, "%s '%s' holds a NUL byte (at byte %ld): not a text file", what, file, (long)(nul - buf));
+    free(buf);
+    return;
+  }
+  if (!yaml_parser_initialize(&parser)) {
+    snprintf(msg, len, "%s '%s': cannot create a YAML parser", what, file);
+    free(buf);
+    return;
+  }
+  yaml_parser_set_input_string(&parser, buf, nread);
+  while (!done && !msg[0]) {
+    if (!yaml_parser_parse(&parser, &ev)) {
+      snprintf(msg, len, "%s '%s' is not valid YAML (line %d: %s)", what, file, (int)parser.problem_mark.line + 1,
+               parser.problem ? parser.problem : "syntax error");
+      break;
+    }
+    int line          = (int)ev.start_mark.line + 1;
+    VfeYAMLFrame *top = depth ? &stack[depth - 1] : NULL;
+    switch (ev.type) {
+    case YAML_STREAM_END_EVENT:
+      done = 1;
+      break;
+    case YAML_MAPPING_START_EVENT:
+    case YAML_SEQUENCE_START_EVENT:
+      if (depth >= VFE_CASE_MAX_DEPTH) {
+        snprintf(msg, len, "%s '%s' nests maps and lists deeper than %d levels (line %d)", what, file,
+                 VFE_CASE_MAX_DEPTH, line);
+        break;
+      }
+      if (top && !top->ismap) { /* an item of a list: its keys are the list's, numbered */
+        size_t l = strlen(path);
+        snprintf(path + l, sizeof path - l, "[%ld]", top->index++);
+      }
+      stack[depth].ismap     = ev.type == YAML_MAPPING_START_EVENT;
+      stack[depth].expectkey = 1;
+      stack[depth].pathlen   = strlen(path);
+      stack[depth].index     = 0;
+      ++depth;
+      break;
+    case YAML_MAPPING_END_EVENT:
+    case YAML_SEQUENCE_END_EVENT:
+      --depth;
+      top = depth ? &stack[depth - 1] : NULL;
+      if (top) {
+        path[top->pathlen] = 0;
+        if (top->ismap) top->expectkey = 1;
+      }
+      break;
+    case YAML_SCALAR_EVENT:
+    case YAML_ALIAS_EVENT:
+      if (top && top->ismap && top->expectkey) {
+        size_t l = strlen(path);
+        if (ev.type == YAML_ALIAS_EVENT) {
+          snprintf(msg, len, "%s '%s': an alias as a key (line %d) is not supported", what, file, line);
+          break;
+        }
+        if (l + 1 + ev.data.scalar.length + 1 > sizeof path) {
+          snprintf(msg, len, "%s '%s': a key longer than %d characters (line %d)", what, file, (int)sizeof path - 1,
+                   line);
+          break;
+        }
+        snprintf(path + l, sizeof path - l, "%s%s", l ? "_" : "", (const char *)ev.data.scalar.value);
+        for (char *c = path + l; *c; ++c) *c = (char)tolower((unsigned char)*c);
+        top->expectkey = 0;
+      } else if (top && top->ismap) { /* a value: the key is complete */
+        int seen = VfeYAMLSeen(&keys, &nkeys, &capkeys, path);
+        if (seen < 0)
+          snprintf(msg, len, "%s '%s': out of memory", what, file);
+        else if (seen)
+          snprintf(msg, len, "%s '%s': key '%s' is given twice (line %d); give each key once", what, file, path, line);
+        path[top->pathlen] = 0;
+        top->expectkey     = 1;
+      } else if (top)
+        top->index++;
+      break;
+    default:
+      break;
+    }
+    yaml_event_delete(&ev);
+  }
+  yaml_parser_delete(&parser);
+  for (int i = 0; i < nkeys; ++i) free(keys[i]);
+  free(keys);
+  free(buf);
+}
+
+/* VfeCaseFileScan on rank 0, the verdict on every rank: an error (exit 1) with its one line. */
+static PetscErrorCode VfeCaseFileCheck(MPI_Comm comm, const char *file, const char *what)
+{
+  char msg[PETSC_MAX_PATH_LEN + 512];
+  PetscMPIInt rank;
+
+  PetscFunctionBeginUser;
+  PetscCallMPI(MPI_Comm_rank(comm, &rank));
+  if (!rank) VfeCaseFileScan(file, what, msg, sizeof msg);
+  PetscCallMPI(MPI_Bcast(msg, (PetscMPIInt)sizeof msg, MPI_CHAR, 0, comm));
+  PetscCheck(!msg[0], comm, PETSC_ERR_USER_INPUT, "%s", msg);
+  PetscFunctionReturn(0);
+}
+
 PetscBool VfeOptionsFileArg(const char *arg)
 {
   return !strcmp(arg, "-options_file") || !strcmp(arg, "-options_file_yaml") ? PETSC_TRUE : PETSC_FALSE;
@@ -57,6 +222,7 @@ static PetscErrorCode VfeInsertOptionsFile(MPI_Comm comm, const char *opt, const
   PetscBool yaml = strstr(opt, "yaml") ? PETSC_TRUE : PETSC_FALSE;
 
   PetscFunctionBeginUser;
+  if (yaml) PetscCall(VfeCaseFileCheck(comm, file, "options file"));
   PetscCallMPI(MPI_Comm_rank(comm, &rank));
   if (!rank) {
     PetscOptions scratch;
@@ -77,10 +243,11 @@ static PetscErrorCode VfeInsertOptionsFile(MPI_Comm comm, const char *opt, const
   PetscFunctionReturn(0);
 }
 
+/* argv[firstopt..argc-1] into the options database as PETSc's own argument parser does (a key, then
+ * its value unless the next argument is a key), one argument at a time: a value with spaces stays one
+ * value.  An argument that is neither a key nor a key's value is an error naming it. */
 PetscErrorCode VfeInsertCommandLine(MPI_Comm comm, int argc, char **argv, int firstopt)
 {
-  char cmdline[8192] = "";
-
   PetscFunctionBeginUser;
   for (int i = firstopt; i < argc; ++i)
     if (VfeOptionsFileArg(argv[i])) {
@@ -89,14 +256,53 @@ PetscErrorCode VfeInsertCommandLine(MPI_Comm comm, int argc, char **argv, int fi
       ++i;
     }
   for (int i = firstopt; i < argc; ++i) {
+    PetscBool key, nextkey = PETSC_TRUE;
+
     if (VfeOptionsFileArg(argv[i])) {
       ++i;
       continue;
     }
-    PetscCall(PetscStrlcat(cmdline, " ", sizeof cmdline));
-    PetscCall(PetscStrlcat(cmdline, argv[i], sizeof cmdline));
+    PetscCall(PetscOptionsValidKey(argv[i], &key));
+    PetscCheck(key, comm, PETSC_ERR_USER_INPUT,
+               "unexpected argument '%.200s'%s (usage: vfe run [CASE.yaml] [-key value ...]; a value follows its key)",
+               argv[i], strlen(argv[i]) > 200 ? "..." : "");
+    if (i + 1 < argc) PetscCall(PetscOptionsValidKey(argv[i + 1], &nextkey));
+    PetscCall(PetscOptionsSetValue(NULL, argv[i], nextkey ? NULL : argv[i + 1]));
+    if (!nextkey) ++i;
   }
-  PetscCall(PetscOptionsInsertString(NULL, cmdline));
+  PetscFunctionReturn(0);
+}
+
+/* The built-in default case describes the anatomical segment.  When the command line switches it to
+ * mesh_geometry simple, its segment and cement keys that the simple geometry does not read are
+ * dropped (the user did not write them); the same keys given on the command line still get the
+ * "does not apply" error of VfeMeshCheckGeometryKeys. */
+static PetscErrorCode VfeDefaultCaseFitGeometry(int argc, char **argv, int firstopt)
+{
+  char geom[64] = "segment";
+  PetscOptions builtin;
+  PetscInt n;
+  char **names, **values;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscOptionsGetString(NULL, NULL, "-mesh_geometry", geom, sizeof geom, NULL));
+  if (strcmp(geom, "simple")) PetscFunctionReturn(0);
+  PetscCall(PetscOptionsCreate(&builtin));
+  PetscCall(PetscOptionsInsertStringYAML(builtin, VfeDefaultCaseYAML));
+  PetscCall(PetscOptionsLeftGet(builtin, &n, &names, &values));
+  for (PetscInt i = 0; i < n; ++i) {
+    PetscBool oncmdline = PETSC_FALSE;
+    if (VfeMeshKeyAppliesTo(names[i], geom)) continue;
+    for (int a = firstopt; a < argc && !oncmdline; ++a)
+      if (argv[a][0] == '-' && !strcasecmp(argv[a] + 1, names[i])) oncmdline = PETSC_TRUE;
+    if (!oncmdline) {
+      char opt[300];
+      PetscCall(PetscSNPrintf(opt, sizeof opt, "-%s", names[i]));
+      PetscCall(PetscOptionsClearValue(NULL, opt));
+    }
+  }
+  PetscCall(PetscOptionsLeftRestore(builtin, &n, &names, &values));
+  PetscCall(PetscOptionsDestroy(&builtin));
   PetscFunctionReturn(0);
 }
 
@@ -104,17 +310,12 @@ PetscErrorCode VfeInsertCommandLine(MPI_Comm comm, int argc, char **argv, int fi
 PetscErrorCode VfeLoadCase(MPI_Comm comm, const char *casefile, int argc, char **argv, int firstopt)
 {
   PetscOptions scratch;
-  FILE *f;
   PetscErrorCode ierr;
-  PetscInt version = -1;
+  char version[32] = "";
   PetscBool set;
 
   PetscFunctionBeginUser;
-  if (casefile) {
-    f = fopen(casefile, "r");
-    PetscCheck(f, comm, PETSC_ERR_FILE_OPEN, "case file '%s' cannot be opened: %s", casefile, strerror(errno));
-    fclose(f);
-  }
+  if (casefile) PetscCall(VfeCaseFileCheck(comm, casefile, "case file"));
   /* validate into a scratch database first: a YAML syntax error names the file */
   PetscCall(PetscOptionsCreate(&scratch));
   ierr = casefile ? PetscOptionsInsertFileYAML(comm, scratch, casefile, PETSC_TRUE)
@@ -130,11 +331,12 @@ PetscErrorCode VfeLoadCase(MPI_Comm comm, const char *casefile, int argc, char *
   else
     PetscCall(PetscOptionsInsertStringYAML(NULL, VfeDefaultCaseYAML));
   PetscCall(VfeInsertCommandLine(comm, argc, argv, firstopt));
-  PetscCall(PetscOptionsGetInt(NULL, NULL, "-case_version", &version, &set));
+  if (!casefile) PetscCall(VfeDefaultCaseFitGeometry(argc, argv, firstopt));
+  PetscCall(PetscOptionsGetString(NULL, NULL, "-case_version", version, sizeof version, &set));
   PetscCheck(set, comm, PETSC_ERR_USER_INPUT, "case file '%s' has no case_version key (this vfe reads case_version: 1)",
              casefile);
-  PetscCheck(version == 1, comm, PETSC_ERR_USER_INPUT,
-             "case file '%s': case_version %" PetscInt_FMT " is not supported (this vfe reads 1)", casefile, version);
+  PetscCheck(!strcmp(version, "1"), comm, PETSC_ERR_USER_INPUT,
+             "case file '%s': case_version '%s' is not supported (this vfe reads case_version: 1)", casefile, version);
   PetscFunctionReturn(0);
 }
 
@@ -160,6 +362,16 @@ PetscErrorCode VfeCheckKeys(MPI_Comm comm, PetscInt *nmat, char ***matkeys)
     if (!strncmp(names[i], "material_", 9)) PetscCall(PetscStrallocpy(names[i], &(*matkeys)[(*nmat)++]));
   }
   PetscCall(PetscOptionsLeftRestore(NULL, &n, &names, &values));
+  {
+    /* keys that the chosen geometry does not read, an empty mesh_file, the predicted element count;
+       a mesh read from a file reads no geometry key */
+    char geom[64] = "segment";
+    const char *mfile;
+    PetscBool hasfile;
+    PetscCall(PetscOptionsFindPair(NULL, NULL, "-mesh_file", &mfile, &hasfile));
+    PetscCall(PetscOptionsGetString(NULL, NULL, "-mesh_geometry", geom, sizeof geom, NULL));
+    if (!hasfile || !mfile || !mfile[0]) PetscCall(VfeMeshCheckGeometryKeys(comm, geom));
+  }
   PetscFunctionReturn(0);
 }
 

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static const char usage[] =
     "usage: vfe run   [CASE.yaml] [-key value ...]   mesh, solve and post-process one case\n"
@@ -27,11 +28,40 @@ static const char usage[] =
     "Exit codes: 0 ok, 1 bad input, 2 solver did not converge, 3 I/O failure.\n"
     "Documentation: docs/user-guide.md (keys, outputs), docs/theory.md (equations).\n";
 
+/* One error line for the whole run.  vfe's errors are collective (every rank raises the same one), so
+ * the failing ranks meet in a reduction on their own communicator: when every rank joins, rank 0
+ * prints the line and all exit normally with the code.  A rank whose error the others do not share
+ * (they are still working, or waiting for it) prints its own line after a grace period and aborts
+ * the job, which cannot otherwise end. */
+static void VfeReportError(PetscErrorCode ierr, int code, MPI_Comm errcomm)
+{
+  const char *text = NULL;
+  char *msg        = NULL;
+  int size, rank, one = 1, all = 0, done = 0;
+  MPI_Request req;
+
+  PetscErrorMessage(ierr, &text, &msg);
+  MPI_Comm_size(errcomm, &size);
+  MPI_Comm_rank(errcomm, &rank);
+  if (size > 1) {
+    MPI_Iallreduce(&one, &all, 1, MPI_INT, MPI_SUM, errcomm, &req);
+    for (int t = 0; t < 500 && !done; ++t) { /* up to 5 s */
+      MPI_Test(&req, &done, MPI_STATUS_IGNORE);
+      if (!done) usleep(10000);
+    }
+  }
+  if (size == 1 || (done && !rank) || !done)
+    fprintf(stderr, "vfe: error: %s\n", msg && msg[0] ? msg : (text ? text : "unknown error"));
+  fflush(stderr);
+  if (size > 1 && !done) MPI_Abort(MPI_COMM_WORLD, code);
+}
+
 int main(int argc, char **argv)
 {
   PetscErrorCode ierr;
   const char *command, *casefile = NULL;
   int firstopt = 2, code, pargc = 0;
+  MPI_Comm errcomm;
   char **pargv;
 
   if (argc < 2) {
@@ -53,7 +83,16 @@ int main(int argc, char **argv)
     fprintf(stderr, "vfe: error: unknown command '%s' (allowed: run, mesh, sweep, --help, --version)\n", command);
     return 1;
   }
-  if (argc > 2 && argv[2][0] != '-') casefile = argv[2], firstopt = 3;
+  /* vfe CMD [--] [CASE] [-key value ...]: "--" ends the options, so CASE may start with a dash */
+  if (argc > 2 && !strcmp(argv[2], "--")) {
+    if (argc > 3) casefile = argv[3];
+    firstopt = 4;
+  } else if (argc > 2 && argv[2][0] != '-')
+    casefile = argv[2], firstopt = 3;
+  if (casefile && !casefile[0]) {
+    fprintf(stderr, "vfe: error: the case file name is empty\n");
+    return 1;
+  }
   if (!strcmp(command, "sweep") && !casefile) {
     fprintf(stderr, "vfe: error: vfe sweep needs a study file: vfe sweep STUDY.yaml (see docs/sweeps.md)\n");
     return 1;
@@ -62,8 +101,9 @@ int main(int argc, char **argv)
    * those itself, so that a file that is not an options file is not quoted in the error */
   pargv = (char **)calloc((size_t)argc + 1, sizeof *pargv);
   if (!pargv) return 1;
-  for (int i = 0; i < argc; ++i) {
-    if (i >= firstopt && VfeOptionsFileArg(argv[i])) {
+  pargv[pargc++] = argv[0]; /* the program, then the options: never the command or the case file */
+  for (int i = firstopt; i < argc; ++i) {
+    if (VfeOptionsFileArg(argv[i])) {
       ++i;
       continue;
     }
@@ -75,7 +115,8 @@ int main(int argc, char **argv)
     return 1;
   }
   PetscPushErrorHandler(PetscReturnErrorHandler, NULL);
-  PetscLogDefaultBegin(); /* per-stage timings for the manifest */
+  MPI_Comm_dup(PETSC_COMM_WORLD, &errcomm); /* for VfeReportError only */
+  PetscLogDefaultBegin();                   /* per-stage timings for the manifest */
   if (!strcmp(command, "sweep")) {
     ierr = VfeInsertCommandLine(PETSC_COMM_WORLD, argc, argv, firstopt);
     if (!ierr) ierr = VfeSweep(PETSC_COMM_WORLD, casefile, VfeRunCase);
@@ -86,17 +127,9 @@ int main(int argc, char **argv)
           PETSC_COMM_WORLD, casefile ? casefile : "(built-in default case)", NULL, NULL);
   }
   code = VfeExitCode(ierr);
-  if (ierr) {
-    const char *text = NULL;
-    char *msg        = NULL;
-    PetscMPIInt size;
-    PetscErrorMessage(ierr, &text, &msg);
-    fprintf(stderr, "vfe: error: %s\n", msg && msg[0] ? msg : (text ? text : "unknown error"));
-    fflush(stderr);
-    MPI_Comm_size(PETSC_COMM_WORLD, &size);
-    if (size > 1) MPI_Abort(PETSC_COMM_WORLD, code);
-  }
+  if (ierr) VfeReportError(ierr, code, errcomm);
   PetscPopErrorHandler();
+  MPI_Comm_free(&errcomm);
   PetscFinalize();
   free(pargv);
   return code;

@@ -130,6 +130,11 @@ static PetscBool VfeNotForSimple(const char *key)
              : PETSC_FALSE;
 }
 
+PetscBool VfeMeshKeyAppliesTo(const char *key, const char *geometry)
+{
+  return strcmp(geometry, "simple") || !VfeNotForSimple(key) ? PETSC_TRUE : PETSC_FALSE;
+}
+
 PetscErrorCode VfeMeshCheckGeometryKeys(MPI_Comm comm, const char *geometry)
 {
   const char *value;

@@ -151,6 +151,9 @@ PETSC_EXTERN PetscErrorCode VfeMeshCheckElementCount(PetscReal volume, PetscReal
  * mesh_verbose), a malformed or out-of-range mesh_size_mm ((0, 50] mm) and a predicted element
  * count above mesh_max_elements.  VfeSegmentMesh() calls it with "segment" itself. */
 PETSC_EXTERN PetscErrorCode VfeMeshCheckGeometryKeys(MPI_Comm comm, const char *geometry);
+/* PETSC_FALSE if the option key (no dash) is one that the mesh geometry `geometry` does not read
+ * (segment_* and most cement_* keys with the simple geometry). */
+PETSC_EXTERN PetscBool VfeMeshKeyAppliesTo(const char *key, const char *geometry);
 
 /* PETSC_TRUE if `key` (option name without '-') is read by the segment mesher. */
 PETSC_EXTERN PetscBool VfeSegmentKnownKey(const char *key);

@@ -53,7 +53,7 @@ expect 1 "unknown key 'no_such_key'" -- run good.yaml -no_such_key 3
 expect 1 "vfe_formulation mixed needs mesh_order 2" -- run good.yaml -mesh_order 1 -vfe_formulation mixed
 expect 1 "vfe_formulation" -- run good.yaml -mesh_order 2 -vfe_formulation hybrid
 expect 1 "has no case_version" -- run noversion.yaml
-expect 1 "case_version 7 is not supported" -- run version7.yaml
+expect 1 "case_version '7' is not supported" -- run version7.yaml
 expect 1 "material_cancellous_E = -5" -- run good.yaml -material_cancellous_E -5
 expect 1 "material_annulus_nu = 0.5" -- run good.yaml -material_annulus_nu 0.5
 expect 1 "no region uses a material 'steel'" -- run good.yaml -material_steel_E 200000

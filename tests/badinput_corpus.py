@@ -29,18 +29,8 @@ import sys
 import time
 
 # reason -> predicate on the entry name; see the module doc
-DRIVER = "driver (solver/main.c)"
 PENDING = {
-    "dupkey_": DRIVER + ": duplicate YAML keys",
-    "nul_": DRIVER + ": NUL bytes in a case file",
-    "nest_": DRIVER + ": nesting depth of a case file",
-    "dashdash": DRIVER + ": '--' before the case file",
     "outdir_long_path": "output writers (B.1/B.6): a ~4 KB output path",
-    "simple_geomkey_": DRIVER + ": call VfeMeshCheckGeometryKeys(comm, geometry) before meshing",
-    "simple_size_": DRIVER + ": call VfeMeshCheckGeometryKeys(comm, geometry) before meshing",
-    "meshfile_empty": DRIVER + ": call VfeMeshCheckGeometryKeys(comm, geometry) before meshing",
-    "driverkey_": DRIVER + " / solver/loads.c: checked reading of driver and load keys",
-    "longcmd": DRIVER + ": command line over 8 KB",
 }
 
 NUMERIC_BAD = [("nan", "nan"), ("inf", "inf"), ("1e308", "huge"), ("abc", "text"), ("", "empty")]
@@ -243,7 +233,7 @@ def build_entries(variants):
     E.append(Entry("yaml_missing_file", ["run", "nothere.yaml"], "nothere.yaml"))
     E.append(Entry("yaml_directory", ["run", "adir"], "adir", files={"adir/keep": b""}))
 
-    # --- duplicate keys, NUL bytes, deep nesting, '--' (pending: driver) ---
+    # --- duplicate keys, NUL bytes, deep nesting, '--' (the case is read: its bad load is named) ---
     for i, body in enumerate([b"mesh: {size_mm: 5, size_mm: 6}\n", b"load: {axial_N: 100}\nload: {axial_N: 200}\n",
                               b"case_version: 1\n"]):
         E.append(Entry("dupkey_%d" % i, ["run", "case.yaml"], "case.yaml",
@@ -256,10 +246,10 @@ def build_entries(variants):
         E.append(Entry("nest_%d" % depth, ["run", "case.yaml"], "case.yaml",
                        files={"case.yaml": b"case_version: 1\nmesh: {geometry: simple, size_mm: 5}\nx: " +
                               b"[" * depth + b"]" * depth + b"\n"}))
-    E.append(Entry("dashdash", ["run", "--", "case.yaml"], "--",
+    E.append(Entry("dashdash", ["run", "--", "case.yaml"], "load_axial_N",
                    files={"case.yaml": b"case_version: 1\nmesh: {geometry: simple, size_mm: 5}\nload: {axial_N: nan}\n"}))
 
-    # --- keys that do not apply to the simple geometry; simple mesh sizes (pending: driver) ---
+    # --- keys that do not apply to the simple geometry; simple mesh sizes ---
     for k, v in [("segment_L2_body_width", "45"), ("cement_fill_ratio", "0.2"), ("cement_offset_mm", "inf"),
                  ("fracture_wedge", "0.2"), ("mesh_volume_mesher", "delaunay")]:
         E.append(Entry("simple_geomkey_" + k, ["run", "case.yaml", "-" + k, v], k, files={"case.yaml": yaml_case("")}))

@@ -45,3 +45,8 @@ if(VFE_ENABLE_CUDA)
   add_test(NAME gpu_backend_agree COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/gpu_agree.sh $<TARGET_FILE:vfe> ${CMAKE_CURRENT_BINARY_DIR}/gpu_backend_agree)
   set_tests_properties(gpu_backend_agree PROPERTIES LABELS gpu ENVIRONMENT "${VFE_TEST_ENV}")
 endif()
+
+# the command line as an argument vector: spaces, "--", stray arguments; one error line on 2 ranks
+add_test(NAME cli_args COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/cli_args.sh $<TARGET_FILE:vfe> ${CMAKE_CURRENT_BINARY_DIR}/cli_args
+                               ${VFE_MPIEXEC})
+set_tests_properties(cli_args PROPERTIES LABELS "unit;mpi" ENVIRONMENT "${VFE_TEST_ENV}")
