@@ -28,3 +28,10 @@ endforeach()
 # the same answer by every path: p-multigrid and plain GAMG, B-bar and mixed, baseline on the reused hierarchy
 add_test(NAME verify_paths_agree COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/paths_agree.sh $<TARGET_FILE:vfe> ${CMAKE_CURRENT_BINARY_DIR}/verify_paths_agree)
 set_tests_properties(verify_paths_agree PROPERTIES LABELS verify ENVIRONMENT "${VFE_TEST_ENV}")
+
+# Default segment, P2 at 5, 4 and 3 mm (the default): the stiffness of the two finest meshes differs by
+# less than 2 %; the table of docs/validation.md ("Mesh convergence") comes from the same script.
+add_test(NAME verify_segment_convergence
+         COMMAND env VFE=$<TARGET_FILE:vfe> bash ${CMAKE_SOURCE_DIR}/bench/convergence.sh --fresh --sizes "5 4 3"
+                 --work ${CMAKE_CURRENT_BINARY_DIR}/verify_segment_convergence)
+set_tests_properties(verify_segment_convergence PROPERTIES LABELS "verify;slow" ENVIRONMENT "${VFE_TEST_ENV}" TIMEOUT 2400)

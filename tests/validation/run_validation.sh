@@ -22,7 +22,7 @@ vfe=$(cd "$(dirname "$vfe")" && pwd)/$(basename "$vfe")
 work=$(cd "$work" && pwd)
 
 # Common to every case: 3 mm P1 mesh, no fields, baseline (intact) solve, summary only.
-common=(-mesh_size_mm 3.0 -mesh_order 1 -vfe_write_fields false -baseline true)
+common=(${VALIDATION_MESH_ARGS:--mesh_size_mm 3.0 -mesh_order 2} -vfe_write_fields false -baseline true)
 failed=()
 start=$(date +%s)
 

@@ -388,8 +388,9 @@ def main():
         i = old.find(SECTION)
         if i < 0:
             sys.exit("validate: %s has no section '%s'" % (docs, SECTION))
+        j = old.find("\n## ", i + len(SECTION))  # a later section stays
         with open(docs + ".part", "w") as f:
-            f.write(old[:i] + text)
+            f.write(old[:i] + text + ("\n" + old[j + 1:] if j >= 0 else ""))
         os.replace(docs + ".part", docs)
     return 1 if failed or missing else 0
 
