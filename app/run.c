@@ -129,8 +129,9 @@ static PetscErrorCode VfeSolveCase(VfeSpace sp, const VfeMeshInfo *info, const V
 {
   MPI_Comm comm = PetscObjectComm((PetscObject)sp->dm);
   VfeProblem prob;
-  Vec u, ul, fl, ones;
   VfeRegionStats *stats;
+  Vec u, ul, fl, ones, f;
+  VfeSolveInfo si;
   PetscReal *ys, usum[3], cnt[3];
 
   PetscFunctionBeginUser;
@@ -145,13 +146,13 @@ static PetscErrorCode VfeSolveCase(VfeSpace sp, const VfeMeshInfo *info, const V
   PetscCall(VfeProblemAssemble(prob));
   PetscCall(VfeSpaceCreateGlobalVector(sp, &u));
   PetscCall(VfeProblemSolve(prob, u));
-  if (prob->nsolves == 1) PetscCall(PetscPrintf(comm, "vfe: formulation: %s\n", VfeProblemDescribe(prob)));
+  PetscCall(VfeProblemGetSolveInfo(prob, &si));
+  if (si.nsolves == 1) PetscCall(PetscPrintf(comm, "vfe: formulation: %s\n", VfeProblemDescribe(prob)));
   PetscCall(PetscPrintf(comm,
                         "vfe: %ssolver converged (%s) in %" PetscInt_FMT
                         " iterations, residual norm %.3e; set-up %.2f s%s, solve %.2f s\n",
-                        baseline ? "baseline " : "", KSPConvergedReasons[prob->reason], prob->its, (double)prob->rnorm,
-                        (double)prob->t_pcsetup, prob->nsolves > 1 ? " (hierarchy reused)" : "",
-                        (double)prob->t_solve));
+                        baseline ? "baseline " : "", KSPConvergedReasons[si.reason], si.its, (double)si.rnorm,
+                        (double)si.t_pcsetup, si.nsolves > 1 ? " (hierarchy reused)" : "", (double)si.t_solve));
   PetscCall(PetscLogEventBegin(VfeEv.post, 0, 0, 0, 0));
   PetscCall(VfeSpaceCreateLocalVector(sp, &ul));
   PetscCall(VfeSpaceGlobalToLocal(sp, u, ul));
@@ -163,7 +164,8 @@ static PetscErrorCode VfeSolveCase(VfeSpace sp, const VfeMeshInfo *info, const V
   if (!baseline) {
     /* equilibrium check: applied load and reaction (internal force K u at the fixed nodes) */
     PetscCall(VfeSpaceCreateLocalVector(sp, &fl));
-    PetscCall(VfeSpaceGlobalToLocal(sp, prob->f, fl));
+    PetscCall(VfeProblemGetLoadVector(prob, &f));
+    PetscCall(VfeSpaceGlobalToLocal(sp, f, fl));
     PetscCall(VfeSpaceResultant(sp, -1, fl, load->c, rec->Fapp, rec->Mapp));
     PetscCall(VfeProblemInternalForce(prob, ul, fl));
     PetscCall(VfeSpaceResultant(sp, sfix, fl, load->c, rec->Freac, rec->Mreac));
@@ -171,16 +173,16 @@ static PetscErrorCode VfeSolveCase(VfeSpace sp, const VfeMeshInfo *info, const V
     PetscCall(VecDestroy(&fl));
     rec->plate_uz    = usum[2] / cnt[2];
     rec->stiffness   = rec->plate_uz != 0 ? load->force / PetscAbsReal(rec->plate_uz) : 0;
-    rec->its         = prob->its;
-    rec->reason      = KSPConvergedReasons[prob->reason];
-    rec->rnorm       = prob->rnorm;
+    rec->its         = si.its;
+    rec->reason      = KSPConvergedReasons[si.reason];
+    rec->rnorm       = si.rnorm;
     rec->formulation = VfeProblemDescribe(prob);
-    rec->t_pc1       = prob->t_pcsetup;
+    rec->t_pc1       = si.t_pcsetup;
   } else {
     rec->base_plate_uz  = usum[2] / cnt[2];
     rec->base_stiffness = rec->base_plate_uz != 0 ? load->force / PetscAbsReal(rec->base_plate_uz) : 0;
-    rec->base_its       = prob->its;
-    rec->base_t_pc      = prob->t_pcsetup;
+    rec->base_its       = si.its;
+    rec->base_t_pc      = si.t_pcsetup;
   }
   PetscCall(VfeComputeCellFields(prob, ul, cf));
   PetscCall(PetscMalloc1(info->nregions, &stats));

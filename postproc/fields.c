@@ -59,7 +59,7 @@ static PetscErrorCode VfeRecoverPressure(VfeSpace d, PetscInt r, VfeCellFields *
 
 PetscErrorCode VfeComputeCellFields(VfeProblem prob, Vec ulocal, VfeCellFields *cf)
 {
-  VfeSpace d = prob->space;
+  VfeSpace d = VfeProblemGetSpace(prob);
   const PetscScalar *u;
   const PetscReal L[4] = {0.25, 0.25, 0.25, 0.25};
 
@@ -80,7 +80,7 @@ PetscErrorCode VfeComputeCellFields(VfeProblem prob, Vec ulocal, VfeCellFields *
   }
   PetscCall(VecRestoreArrayRead(ulocal, &u));
   if (d->order == 2)
-    for (PetscInt r = 0; r < prob->nregions; ++r)
+    for (PetscInt r = 0; r < VfeProblemGetNumRegions(prob); ++r)
       if (VfeProblemRegionIsBbar(prob, r)) PetscCall(VfeRecoverPressure(d, r, cf));
   for (PetscInt c = 0; c < d->ncells; ++c) {
     PetscReal p[3];

@@ -1,7 +1,7 @@
 /*
  * keys.c - the keys the solver reads (loads.c, problem.c), declared once (util/vfekeys.h).
  */
-#include "vfesolver.h"
+#include "vfesolverimpl.h"
 #include "vfekeys.h"
 
 static const VfeKey solver_keys[] = {

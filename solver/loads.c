@@ -8,7 +8,7 @@
  * (see vfesolver.h); because the load plate is much stiffer than bone, this acts like a rigid
  * plate under a pure moment.
  */
-#include "vfesolver.h"
+#include "vfesolverimpl.h"
 #include <string.h>
 
 static const char *vfe_modes[]   = {"none",          "flexion",      "extension",     "lateral_left",

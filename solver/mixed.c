@@ -31,7 +31,7 @@
  * rows of Bt are zeroed (that zeroes the columns of B) after moving -B g to the pressure
  * right-hand side.
  */
-#include "vfesolver.h"
+#include "vfesolverimpl.h"
 #include "vfekernels.h"
 #include <string.h>
 

@@ -12,7 +12,7 @@
  * Options: prefix vfe_pmg_ (-vfe_pmg_mg_levels_ksp_max_it, -vfe_pmg_mg_coarse_pc_gamg_threshold,
  * ...).  Later solves with new values keep the interpolation and GAMG's aggregates.
  */
-#include "vfesolver.h"
+#include "vfesolverimpl.h"
 #include "vfekernels.h"
 
 struct _n_VfePMG {

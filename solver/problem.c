@@ -24,7 +24,7 @@
  * vector summed over ranks (DMLocalToGlobal with ADD), because the face that constrains a node may
  * live on another rank than the node's owner.
  */
-#include "vfesolver.h"
+#include "vfesolverimpl.h"
 #include "vfekernels.h"
 #include <string.h>
 
@@ -865,5 +865,34 @@ PetscErrorCode VfeSpaceErrorNorms(VfeSpace d, Vec ulocal, VfeExactFn exact, void
   PetscCall(PetscFree2(b, w));
   PetscCallMPI(MPI_Allreduce(loc, err, 4, MPIU_REAL, MPIU_SUM, PetscObjectComm((PetscObject)d->dm)));
   for (int k = 0; k < 4; ++k) err[k] = PetscSqrtReal(err[k]);
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode VfeProblemGetSolveInfo(VfeProblem prob, VfeSolveInfo *info)
+{
+  PetscFunctionBeginUser;
+  info->its       = prob->its;
+  info->reason    = prob->reason;
+  info->rnorm     = prob->rnorm;
+  info->t_pcsetup = prob->t_pcsetup;
+  info->t_solve   = prob->t_solve;
+  info->nsolves   = prob->nsolves;
+  PetscFunctionReturn(0);
+}
+
+VfeSpace VfeProblemGetSpace(VfeProblem prob)
+{
+  return prob->space;
+}
+
+PetscInt VfeProblemGetNumRegions(VfeProblem prob)
+{
+  return prob->nregions;
+}
+
+PetscErrorCode VfeProblemGetLoadVector(VfeProblem prob, Vec *f)
+{
+  PetscFunctionBeginUser;
+  *f = prob->f;
   PetscFunctionReturn(0);
 }

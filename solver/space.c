@@ -10,7 +10,7 @@
  * each edge's cone to the cell's vertices, so plex orientation never matters), node coordinates,
  * node -> global index.
  */
-#include "vfesolver.h"
+#include "vfesolverimpl.h"
 #include "vfekernels.h"
 
 VfeEvents VfeEv;

@@ -16,12 +16,11 @@
 #include <petscdmplex.h>
 
 typedef struct _n_VfeSpace *VfeSpace;
-typedef struct _n_VfeProblem *VfeProblem;
-typedef struct _n_VfeMixed *VfeMixed; /* private to solver/mixed.c */
-typedef struct _n_VfePMG *VfePMG;     /* private to solver/pmg.c */
+typedef struct _n_VfeProblem *VfeProblem; /* opaque: its struct is private to solver/ (vfesolverimpl.h) */
 
 /* The discretisation: a DMPlex with a 3-dof-per-node section, and flat tables of the local nodes
- * (vertices, and edge midpoints for P2) and cells that the kernels work on. */
+ * (vertices, and edge midpoints for P2) and cells that the kernels work on.  The struct is public
+ * and read-only outside solver/space.c: post-processing walks its cell and node tables. */
 struct _n_VfeSpace {
   DM dm;                 /* distributed plex; its local section holds 3 dofs per node point */
   PetscInt order;        /* 1 or 2 */
@@ -58,70 +57,6 @@ PETSC_EXTERN void VfeSpaceCellCoordinates(VfeSpace sp, PetscInt c, PetscReal *X)
 /* f(x, n, ctx, out): a vector-valued function of position (and outward normal on surfaces). */
 typedef PetscErrorCode (*VfeVectorFn)(const PetscReal x[3], const PetscReal n[3], void *ctx, PetscReal out[3]);
 
-struct _n_VfeProblem {
-  VfeSpace space; /* the function space (discretisation) */
-  PetscInt nregions;
-  PetscReal *E, *nu; /* per region */
-  /* boundary conditions */
-  PetscInt nbc;
-  struct {
-    PetscInt surface;  /* boundary index */
-    PetscInt kind;     /* 0 Dirichlet, 1 traction */
-    PetscBool comp[3]; /* Dirichlet components */
-    VfeVectorFn fn;
-    void *ctx;
-  } bc[16];
-  VfeVectorFn body;
-  void *body_ctx;
-  /* assembled system */
-  Mat K;
-  Vec f;     /* load vector before Dirichlet elimination */
-  Vec ubc;   /* prescribed values at Dirichlet dofs */
-  IS bcrows; /* owned Dirichlet rows */
-  KSP ksp;
-  char assembly[16]; /* coo | blocked */
-  char backend[16];  /* cpu | cuda */
-  /* COO pattern, built once per mesh */
-  PetscCount ncoo;     /* block pairs (each 9 scalar entries) */
-  PetscInt *row_start; /* local CSR of the node-pair pattern over local nodes */
-  PetscInt *row_cols;
-  PetscScalar *coo_vals;
-  /* backend data (the CUDA backend's device arrays), freed by backend_destroy */
-  void *backend_data;
-  PetscErrorCode (*backend_destroy)(void *);
-  /* formulation (solver/mixed.c): -vfe_formulation auto | mixed | bbar | displacement */
-  char formulation[16];
-  PetscReal inc_nu; /* regions with nu >= inc_nu are "nearly incompressible" (default 0.45) */
-  PetscInt *form;   /* per region: VFE_FORM_FULL, VFE_FORM_BBAR or VFE_FORM_DEV (vfekernels.h) */
-  PetscBool mixed;  /* some region carries pressure unknowns (Taylor-Hood P2/P1 there) */
-  VfeMixed mx;      /* pressure space, coupling blocks, block preconditioner; NULL unless mixed */
-  PetscBool pmg;    /* P2: p-multigrid (P2 -> P1 on the same mesh -> GAMG) for the displacement block */
-  VfePMG mg;        /* the P1 level of the p-multigrid; NULL unless pmg */
-  PC pcu;           /* preconditioner of the displacement block: PCMG (P2, pmg) or GAMG */
-  PetscInt nsolves; /* solves so far with this problem (1 and later: the hierarchy is reused) */
-  /* results of the last solve */
-  PetscInt its;
-  KSPConvergedReason reason;
-  PetscReal rnorm;
-  PetscReal t_pcsetup, t_solve; /* seconds of the last solve's preconditioner set-up and solve */
-};
-
-/* Position of node `key` in a sorted row of the node-pair pattern (row_cols of one node), or -1. */
-static inline PetscInt VfePatternFind(const PetscInt *cols, PetscInt n, PetscInt key)
-{
-  PetscInt lo = 0, hi = n - 1;
-  while (lo <= hi) {
-    const PetscInt mid = (lo + hi) / 2;
-    if (cols[mid] < key)
-      lo = mid + 1;
-    else if (cols[mid] > key)
-      hi = mid - 1;
-    else
-      return mid;
-  }
-  return -1;
-}
-
 PETSC_EXTERN PetscErrorCode VfeProblemCreate(VfeSpace sp, PetscInt nregions, VfeProblem *prob);
 PETSC_EXTERN PetscErrorCode VfeProblemDestroy(VfeProblem *prob);
 PETSC_EXTERN PetscErrorCode VfeProblemSetMaterial(VfeProblem prob, PetscInt region, PetscReal E, PetscReal nu);
@@ -143,22 +78,21 @@ PETSC_EXTERN void VfeProblemCellStress(VfeProblem prob, PetscInt c, const PetscR
 PETSC_EXTERN PetscBool VfeProblemRegionIsBbar(VfeProblem prob, PetscInt r);
 /* One line naming the formulation and preconditioner actually used (for logs and the manifest). */
 PETSC_EXTERN const char *VfeProblemDescribe(VfeProblem prob);
+/* What the last VfeProblemSolve did. */
+typedef struct {
+  PetscInt its;                 /* iterations */
+  KSPConvergedReason reason;    /* why it stopped */
+  PetscReal rnorm;              /* final residual norm */
+  PetscReal t_pcsetup, t_solve; /* seconds of preconditioner set-up and of the solve */
+  PetscInt nsolves;             /* solves so far with this problem (after the first: hierarchy reused) */
+} VfeSolveInfo;
+PETSC_EXTERN PetscErrorCode VfeProblemGetSolveInfo(VfeProblem prob, VfeSolveInfo *info);
+/* The problem's space, number of regions, and assembled load vector (before Dirichlet elimination;
+ * owned by the problem). */
+PETSC_EXTERN VfeSpace VfeProblemGetSpace(VfeProblem prob);
+PETSC_EXTERN PetscInt VfeProblemGetNumRegions(VfeProblem prob);
+PETSC_EXTERN PetscErrorCode VfeProblemGetLoadVector(VfeProblem prob, Vec *f);
 
-/* ---- private to the solver (problem.c, mixed.c, pmg.c) ---- */
-PETSC_EXTERN PetscErrorCode VfeProblemAssembleMatrixInto(VfeProblem prob);
-PETSC_EXTERN PetscErrorCode VfeProblemDirichletRowsOnly(VfeProblem prob);
-PETSC_EXTERN PetscErrorCode VfeSpaceRigidBodyModes(VfeSpace sp, Mat A);
-PETSC_EXTERN PetscErrorCode VfeGAMGSetDefaults(PC pc);
-PETSC_EXTERN PetscErrorCode VfeMixedCreate(VfeProblem prob);
-PETSC_EXTERN PetscErrorCode VfeMixedDestroy(VfeMixed *mx);
-PETSC_EXTERN PetscErrorCode VfeMixedAssemble(VfeProblem prob);
-PETSC_EXTERN PetscErrorCode VfeMixedSolve(VfeProblem prob, Vec b, Vec u);
-PETSC_EXTERN PetscErrorCode VfeMixedAddInternalForce(VfeProblem prob, PetscScalar *f);
-PETSC_EXTERN PetscReal VfeMixedCellPressure(VfeProblem prob, PetscInt c, const PetscReal L[4]);
-PETSC_EXTERN PetscErrorCode VfePMGCreate(VfeProblem prob);
-PETSC_EXTERN PetscErrorCode VfePMGDestroy(VfePMG *mg);
-PETSC_EXTERN PetscErrorCode VfePMGAssemble(VfeProblem prob);
-PETSC_EXTERN PetscErrorCode VfePMGSetUpPC(VfeProblem prob, PC pc);
 /* Internal force K u, assembled element by element into a local vector (no matrix needed): at the
  * fixed nodes it is the reaction. */
 PETSC_EXTERN PetscErrorCode VfeProblemInternalForce(VfeProblem prob, Vec ulocal, Vec flocal);
@@ -169,10 +103,6 @@ PETSC_EXTERN PetscErrorCode VfeSpaceSurfaceSum(VfeSpace sp, PetscInt s, Vec vloc
  * ||uex||_L2, |uex|_H1 (global). */
 typedef PetscErrorCode (*VfeExactFn)(const PetscReal x[3], void *ctx, PetscReal u[3], PetscReal gradu[9]);
 PETSC_EXTERN PetscErrorCode VfeSpaceErrorNorms(VfeSpace sp, Vec ulocal, VfeExactFn exact, void *ctx, PetscReal err[4]);
-
-/* Assembly backends: element matrices for a batch of cells. */
-PETSC_EXTERN PetscErrorCode VfeAssembleCOO_CPU(VfeProblem prob);
-PETSC_EXTERN PetscErrorCode VfeAssembleCOO_CUDA(VfeProblem prob);
 
 /* Log events of the stages, registered once. */
 typedef struct {

@@ -4,7 +4,8 @@
 #   - every Vfe* symbol a library needs is defined in that library or in one below it
 #     (app -> postproc -> solver, mesh, materials -> util): no cycle, nothing calls upward, and no
 #     library needs a symbol that only the executable defines;
-#   - no test keeps a private copy of the key registry.
+#   - no test keeps a private copy of the key registry;
+#   - the solver's private header (vfesolverimpl.h: VfeProblem's struct) is included only in solver/.
 #   usage: structure.sh SOURCE_DIR BUILD_DIR
 set -uo pipefail
 src=$1 build=$2
@@ -14,6 +15,12 @@ bad() { echo "FAILED: $*"; fail=1; }
 
 hits=$(grep -nE '#include *[<"](vfemesh|vfematerials|gmshc?)\.h' "$src"/solver/*.c "$src"/solver/*.h "$src"/solver/cuda/* 2>/dev/null)
 [ -z "$hits" ] && ok "solver/ includes no mesh, materials or Gmsh header" || bad "solver/ includes: $hits"
+
+hits=$(grep -rlE '#include *"vfesolverimpl\.h"' "$src"/app "$src"/postproc "$src"/mesh "$src"/materials "$src"/util "$src"/tests 2>/dev/null)
+[ -z "$hits" ] && ok "only solver/ includes the solver's private header (VfeProblem is opaque elsewhere)" \
+  || bad "the solver's private header vfesolverimpl.h is included by: $hits"
+hits=$(grep -nE 'struct _n_VfeProblem *\{' "$src"/solver/vfesolver.h)
+[ -z "$hits" ] && ok "vfesolver.h does not define VfeProblem's struct" || bad "vfesolver.h defines VfeProblem: $hits"
 
 declare -A below=(
   [util]=""

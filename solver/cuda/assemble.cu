@@ -10,7 +10,7 @@
  * to MatSetValuesCOO straight from device memory; this version copies them back to
  * prob->coo_vals, which works with any PETSc.  Needs double-precision atomicAdd (sm_60+).
  */
-#include "vfesolver.h"
+#include "vfesolverimpl.h"
 #include "vfekernels.h"
 #include <cuda_runtime.h>
 

@@ -5,7 +5,7 @@
  * either the real kernel launcher (solver/cuda/assemble.cu, built with -DVFE_ENABLE_CUDA=ON) or
  * this stub that says so.
  */
-#include "vfesolver.h"
+#include "vfesolverimpl.h"
 
 PetscErrorCode VfeAssembleCOO_CUDA(VfeProblem prob)
 {
