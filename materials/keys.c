@@ -10,15 +10,15 @@ static const VfeKey materials_keys[] = {
     {"bone_density", VFE_KEY_STRING, "", 0, 0, 0, NULL, "`normal`",
      "`normal`, `osteopenic`, `osteoporotic`, or a QCT BMD in mg/cm³ (20–300; Kopperdahl 2002 density laws, see "
      "theory.md)"},
-    {"material_<name>_E", VFE_KEY_REAL, "MPa", VFE_KEY_MIN | VFE_KEY_MIN_OPEN, 0, 0, NULL, "library",
+    {"material_<name>_E", VFE_KEY_REAL, "MPa", VFE_KEY_MIN | VFE_KEY_MIN_OPEN | VFE_KEY_MAX, 0, 1e6, NULL, "library",
      "Young's modulus of a material: override one or define a new one (`material_mycement_E: 1500`, then "
      "`cement_material: mycement`)"},
     {"material_<name>_nu", VFE_KEY_REAL, "", VFE_KEY_MIN | VFE_KEY_MIN_OPEN | VFE_KEY_MAX | VFE_KEY_MAX_OPEN, -1, 0.5,
      NULL, "library", "Poisson's ratio of a material"},
-    {"material_<name>_strength", VFE_KEY_REAL, "MPa", VFE_KEY_MIN, 0, 0, NULL, "library",
-     "strength of a material (factor of risk = stress / strength)"},
-    {"material_<name>_yield_strain", VFE_KEY_REAL, "", VFE_KEY_MIN | VFE_KEY_MAX | VFE_KEY_MAX_OPEN, 0, 1, NULL,
-     "library", "compressive yield strain of a material (endplate yield fraction)"},
+    {"material_<name>_strength", VFE_KEY_REAL, "MPa", VFE_KEY_MIN | VFE_KEY_MIN_OPEN | VFE_KEY_MAX, 0, 1e4, NULL,
+     "library", "strength of a material (factor of risk = stress / strength)"},
+    {"material_<name>_yield_strain", VFE_KEY_REAL, "", VFE_KEY_MIN | VFE_KEY_MIN_OPEN | VFE_KEY_MAX | VFE_KEY_MAX_OPEN,
+     0, 1, NULL, "library", "compressive yield strain of a material (endplate yield fraction)"},
 };
 
 const VfeKeyTable VfeMaterialsKeys = {"materials", materials_keys, sizeof materials_keys / sizeof materials_keys[0]};

@@ -29,21 +29,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* What a user may set for each field of a material: a finite number in [lo, hi] (open ends where
- * the flag says so).  The upper bounds are far above any tissue or implant (steel: E = 210 GPa)
- * and exist to catch typos and overflowed values. */
-static const struct {
-  const char *suffix;
-  PetscReal lo, hi;
-  PetscBool lo_open, hi_open;
-  const char *allowed;
-} vfe_fields[] = {
-    {"_yield_strain", 0, 1, PETSC_TRUE, PETSC_FALSE, "allowed (0, 1] (dimensionless)"},
-    {"_strength", 0, 1e4, PETSC_TRUE, PETSC_FALSE, "allowed (0, 1e4] MPa"},
-    {"_nu", -1, 0.5, PETSC_TRUE, PETSC_TRUE, "Poisson's ratio must lie in (-1, 0.5)"},
-    {"_E", 0, 1e6, PETSC_TRUE, PETSC_FALSE, "allowed (0, 1e6] MPa"},
-};
-#define VFE_NFIELDS (sizeof vfe_fields / sizeof vfe_fields[0])
+/* the fields of material_<name>_<field> (their ranges are the registry's, materials/keys.c) */
+static const char *const vfe_material_fields[] = {"_yield_strain", "_strength", "_nu", "_E"};
 #define VFE_MATERIAL_NAME_MAX 63 /* VfeMaterial.name holds 63 characters and the terminator */
 
 extern const char VfeMaterialLibraryYAML[];
@@ -96,38 +83,16 @@ static PetscErrorCode VfeRegionMaterialName(const char *region, char *name, size
   PetscFunctionReturn(0);
 }
 
-/* The user's value of option `key` (-material_<name>_<field>), checked: set but empty, not a
- * number, not finite or outside the field's range is an error naming the key and the range. */
+/* The user's value of option `key` (-material_<name>_<field>), checked by the registry's reader
+ * (materials/keys.c: set but empty, not a number, not finite or outside the field's range is an
+ * error naming the key and the range). */
 static PetscErrorCode VfeMaterialUserReal(const char *key, PetscReal *v, PetscBool *set)
 {
-  const char *value;
-  char *end;
-  size_t klen = strlen(key);
-  double x;
-
   PetscFunctionBeginUser;
-  PetscCall(PetscOptionsFindPair(NULL, NULL, key, &value, set));
-  if (!*set) PetscFunctionReturn(0);
-  for (size_t f = 0; f < VFE_NFIELDS; ++f) {
-    size_t flen = strlen(vfe_fields[f].suffix);
-    if (klen <= flen || strcmp(key + klen - flen, vfe_fields[f].suffix)) continue;
-    PetscCheck(value && value[0], PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "%s has an empty value: %s", key + 1,
-               vfe_fields[f].allowed);
-    errno = 0;
-    x     = strtod(value, &end);
-    while (*end == ' ' || *end == '\t') ++end;
-    PetscCheck(end != value && !*end, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "%s = '%s' is not a number: %s", key + 1,
-               value, vfe_fields[f].allowed);
-    PetscCheck(isfinite(x) && errno != ERANGE, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
-               "%s = %s is not a finite number: %s", key + 1, value, vfe_fields[f].allowed);
-    PetscCheck((vfe_fields[f].lo_open ? x > vfe_fields[f].lo : x >= vfe_fields[f].lo) &&
-                   (vfe_fields[f].hi_open ? x < vfe_fields[f].hi : x <= vfe_fields[f].hi),
-               PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "%s = %g is out of range: %s", key + 1, x, vfe_fields[f].allowed);
-    *v = (PetscReal)x;
-    PetscFunctionReturn(0);
-  }
-  SETERRQ(PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
-          "unknown key '%s': material keys are material_<name>_E, _nu, _strength or _yield_strain", key + 1);
+  PetscCheck(key[0] == '-' && VfeKeyFind(&VfeMaterialsKeys, key + 1), PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
+             "unknown key '%s': material keys are material_<name>_E, _nu, _strength or _yield_strain", key + 1);
+  PetscCall(VfeKeyGetReal(&VfeMaterialsKeys, key + 1, v, set));
+  PetscFunctionReturn(0);
 }
 
 /* Value of one field: user option -material_<name>_<field>, else the library (osteoporotic variant
@@ -299,9 +264,9 @@ PetscErrorCode VfeMaterialsCheckKey(const char *key, PetscInt nregions, const ch
 
   PetscFunctionBeginUser;
   if (strncmp(key, "material_", 9)) PetscFunctionReturn(0);
-  for (size_t f = 0; f < VFE_NFIELDS && !nlen; ++f) {
-    size_t flen = strlen(vfe_fields[f].suffix);
-    if (klen > 9 + flen && !strcmp(key + klen - flen, vfe_fields[f].suffix)) nlen = klen - 9 - flen;
+  for (size_t f = 0; f < sizeof vfe_material_fields / sizeof vfe_material_fields[0] && !nlen; ++f) {
+    size_t flen = strlen(vfe_material_fields[f]);
+    if (klen > 9 + flen && !strcmp(key + klen - flen, vfe_material_fields[f])) nlen = klen - 9 - flen;
   }
   PetscCheck(nlen, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
              "unknown key '%s': material keys are material_<name>_E, _nu, _strength or _yield_strain", key);

@@ -45,12 +45,6 @@ static const char *const cement_pattern_names[] = {"none",         "compact",   
                                                    "unipedicular", "endplate_bridging", "diffuse"};
 static const char *const cement_leak_names[]    = {"none", "intradiscal", "anterior"};
 
-/* the cement keys of the mesh component's key table (mesh/keys.c) */
-PetscBool VfeCementKnownKey(const char *key)
-{
-  return !strncmp(key, "cement_", 7) && VfeKeyFind(&VfeMeshKeys, key) ? PETSC_TRUE : PETSC_FALSE;
-}
-
 PetscErrorCode VfeCementSpecFromOptions(VfeCementSpec *spec)
 {
   char buf[64];
@@ -83,21 +77,21 @@ PetscErrorCode VfeCementSpecFromOptions(VfeCementSpec *spec)
                "cement_leak: unknown value '%s'; allowed: none, intradiscal, anterior", buf);
     spec->leak = (VfeCementLeak)i;
   }
-  PetscCall(VfeMeshOptionReal("cement_fill_ratio", "allowed (0, 1)", &spec->fill, NULL));
+  PetscCall(VfeMeshOptionReal("cement_fill_ratio", &spec->fill, NULL));
   PetscCheck(spec->fill > 0 && spec->fill < 1, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
              "cement_fill_ratio = %g is outside (0, 1): it is cement volume / vertebral body volume",
              (double)spec->fill);
-  PetscCall(VfeMeshOptionReal("cement_offset_mm", "allowed 0..50 mm", &spec->offset, &set));
+  PetscCall(VfeMeshOptionReal("cement_offset_mm", &spec->offset, &set));
   PetscCheck(!set || (spec->offset >= 0 && spec->offset <= 50), PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
              "cement_offset_mm = %g is out of range: allowed 0..50 mm (lateral distance of a bolus centre from the "
              "midline)",
              (double)spec->offset);
   if (!set) spec->offset = -1;
   PetscCall(VfeMeshOptionBool("cement_fused", &spec->fused, NULL));
-  PetscCall(VfeMeshOptionReal("cement_diffuse_fraction", "allowed (0, 1]", &spec->diffuse_fraction, NULL));
+  PetscCall(VfeMeshOptionReal("cement_diffuse_fraction", &spec->diffuse_fraction, NULL));
   PetscCheck(spec->diffuse_fraction > 0 && spec->diffuse_fraction <= 1, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
              "cement_diffuse_fraction = %g must be in (0, 1]", (double)spec->diffuse_fraction);
-  PetscCall(VfeMeshOptionReal("cement_leak_volume_ml", "allowed (0, 3] mL", &ml, NULL));
+  PetscCall(VfeMeshOptionReal("cement_leak_volume_ml", &ml, NULL));
   PetscCheck(ml > 0 && ml <= 3, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
              "cement_leak_volume_ml = %g must be in (0, 3] mL", (double)ml);
   spec->leak_volume = 1000.0 * ml;

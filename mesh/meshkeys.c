@@ -13,6 +13,7 @@
  * against mesh_max_elements (a mesh size of 1e-3 mm would otherwise mesh for hours).
  */
 #include "vfemesh.h"
+#include "vfekeys.h"
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
@@ -20,84 +21,20 @@
 
 #define VFE_MAX_ELEMENTS_DEFAULT 5e6
 
-/* value of -key; *value NULL and *set FALSE when unset; empty values are an error */
-static PetscErrorCode VfeMeshOptionFind(const char *key, const char *allowed, const char **value, PetscBool *set)
+/* The mesh's checked readers: the registry's (util/vfekeys.h) with the mesh key table. */
+PetscErrorCode VfeMeshOptionReal(const char *key, PetscReal *v, PetscBool *set)
 {
-  char opt[160];
-
-  PetscFunctionBeginUser;
-  PetscCall(PetscSNPrintf(opt, sizeof opt, "-%s", key));
-  PetscCall(PetscOptionsFindPair(NULL, NULL, opt, value, set));
-  PetscCheck(!*set || (*value && (*value)[0]), PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "%s has an empty value: %s", key,
-             allowed);
-  PetscFunctionReturn(0);
+  return VfeKeyGetReal(&VfeMeshKeys, key, v, set);
 }
 
-PetscErrorCode VfeMeshOptionReal(const char *key, const char *allowed, PetscReal *v, PetscBool *set)
+PetscErrorCode VfeMeshOptionInt(const char *key, PetscInt *v, PetscBool *set)
 {
-  const char *value;
-  char *end;
-  double x;
-  PetscBool has;
-
-  PetscFunctionBeginUser;
-  PetscCall(VfeMeshOptionFind(key, allowed, &value, &has));
-  if (set) *set = has;
-  if (!has) PetscFunctionReturn(0);
-  errno = 0;
-  x     = strtod(value, &end);
-  while (*end == ' ') ++end;
-  PetscCheck(end != value && !*end, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "%s = '%s' is not a number: %s", key, value,
-             allowed);
-  PetscCheck(isfinite(x) && errno != ERANGE, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
-             "%s = %s is not a finite number: %s", key, value, allowed);
-  *v = (PetscReal)x;
-  PetscFunctionReturn(0);
-}
-
-PetscErrorCode VfeMeshOptionInt(const char *key, const char *allowed, PetscInt *v, PetscBool *set)
-{
-  const char *value;
-  char *end;
-  long long x;
-  PetscBool has;
-
-  PetscFunctionBeginUser;
-  PetscCall(VfeMeshOptionFind(key, allowed, &value, &has));
-  if (set) *set = has;
-  if (!has) PetscFunctionReturn(0);
-  errno = 0;
-  x     = strtoll(value, &end, 10);
-  while (*end == ' ') ++end;
-  PetscCheck(end != value && !*end && errno != ERANGE && x >= PETSC_MIN_INT && x <= PETSC_MAX_INT, PETSC_COMM_SELF,
-             PETSC_ERR_USER_INPUT, "%s = '%s' is not an integer: %s", key, value, allowed);
-  *v = (PetscInt)x;
-  PetscFunctionReturn(0);
+  return VfeKeyGetInt(&VfeMeshKeys, key, v, set);
 }
 
 PetscErrorCode VfeMeshOptionBool(const char *key, PetscBool *v, PetscBool *set)
 {
-  char opt[160];
-  const char *value;
-  PetscBool has;
-
-  PetscFunctionBeginUser;
-  PetscCall(PetscSNPrintf(opt, sizeof opt, "-%s", key));
-  PetscCall(PetscOptionsFindPair(NULL, NULL, opt, &value, &has));
-  if (set) *set = has;
-  if (!has) PetscFunctionReturn(0);
-  if (!value) { /* a bare flag on the command line: true */
-    *v = PETSC_TRUE;
-    PetscFunctionReturn(0);
-  }
-  PetscCheck(value[0], PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "%s has an empty value: allowed true or false", key);
-  if (!strcasecmp(value, "true") || !strcasecmp(value, "yes") || !strcasecmp(value, "on") || !strcmp(value, "1"))
-    *v = PETSC_TRUE;
-  else if (!strcasecmp(value, "false") || !strcasecmp(value, "no") || !strcasecmp(value, "off") || !strcmp(value, "0"))
-    *v = PETSC_FALSE;
-  else
-    SETERRQ(PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "%s = '%s' is not a boolean: allowed true or false", key, value);
-  PetscFunctionReturn(0);
+  return VfeKeyGetBool(&VfeMeshKeys, key, v, set);
 }
 
 PetscErrorCode VfeMeshCheckElementCount(PetscReal volume, PetscReal h, PetscReal per_h3, const char *geometry)
@@ -105,7 +42,7 @@ PetscErrorCode VfeMeshCheckElementCount(PetscReal volume, PetscReal h, PetscReal
   PetscReal max = VFE_MAX_ELEMENTS_DEFAULT, n = per_h3 * volume / (h * h * h);
 
   PetscFunctionBeginUser;
-  PetscCall(VfeMeshOptionReal("mesh_max_elements", "allowed 1000..1e9", &max, NULL));
+  PetscCall(VfeMeshOptionReal("mesh_max_elements", &max, NULL));
   PetscCheck(max >= 1000 && max <= 1e9, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
              "mesh_max_elements = %g is out of range: allowed 1000..1e9", (double)max);
   PetscCheck(n <= max, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
@@ -164,7 +101,7 @@ PetscErrorCode VfeMeshCheckGeometryKeys(MPI_Comm comm, const char *geometry)
     PetscCheck(!nbad, comm, PETSC_ERR_USER_INPUT,
                "%s%s: %s with mesh_geometry simple (these keys are read by the segment geometry only)", bad,
                nbad > 4 ? ", ..." : "", nbad > 1 ? "do not apply" : "does not apply");
-    PetscCall(VfeMeshOptionReal("mesh_size_mm", "allowed (0, 50] mm", &h, NULL));
+    PetscCall(VfeMeshOptionReal("mesh_size_mm", &h, NULL));
     PetscCheck(h > 0 && h <= 50, comm, PETSC_ERR_USER_INPUT, "mesh_size_mm = %g is out of range: allowed (0, 50] mm",
                (double)h);
     /* three elliptic cylinders (22.5 x 17 mm, 26 mm) and two discs (10 mm); Gmsh makes about

@@ -64,20 +64,6 @@
 
 static const char *const lvl_names[MAXLEV] = {"T12", "L1", "L2", "L3", "L4", "L5"};
 static const double disc_default[MAXLEV]   = {8, 9, 11, 13, 13, 13}; /* disc below the level */
-static const char *const lvl_keys[]        = {"body_width",
-                                              "body_depth",
-                                              "body_height",
-                                              "disc_height",
-                                              "nucleus_fraction",
-                                              "shell_thickness",
-                                              "endplate_thickness",
-                                              "endplate_concavity",
-                                              "endplate_concavity_sup",
-                                              "endplate_concavity_inf"};
-static const char *const seg_keys[]        = {
-           "segment_levels", "segment_treated", "segment_posterior_elements", "fracture_wedge",   "mesh_size_mm", "mesh_order",
-           "mesh_threads",   "mesh_verbose",    "mesh_volume_mesher",         "mesh_max_elements"};
-
 typedef struct {
   PetscReal a, be, ye, yflat; /* ellipse semi-axes, centre y, flat wall */
 } Section;
@@ -101,23 +87,6 @@ typedef struct {
   PetscBool delaunay; /* mesh_volume_mesher: delaunay (Gmsh's Delaunay 3D instead of HXT) */
   PetscBool any_treated;
 } Segment;
-
-PetscBool VfeSegmentKnownKey(const char *key)
-{
-  size_t n;
-  if (!key) return PETSC_FALSE;
-  for (size_t i = 0; i < sizeof seg_keys / sizeof seg_keys[0]; i++)
-    if (!strcmp(key, seg_keys[i])) return PETSC_TRUE;
-  if (VfeCementKnownKey(key)) return PETSC_TRUE;
-  if (strncmp(key, "segment_", 8)) return PETSC_FALSE;
-  for (int l = 0; l < MAXLEV; l++) {
-    n = strlen(lvl_names[l]);
-    if (strncmp(key + 8, lvl_names[l], n) || key[8 + n] != '_') continue;
-    for (size_t k = 0; k < sizeof lvl_keys / sizeof lvl_keys[0]; k++)
-      if (!strcmp(key + 9 + n, lvl_keys[k])) return PETSC_TRUE;
-  }
-  return PETSC_FALSE;
-}
 
 /* ---------------- options ---------------- */
 
@@ -152,28 +121,14 @@ static PetscBool EllipseInside(const Section *s, PetscReal ra, PetscReal rb, Pet
   return PETSC_TRUE;
 }
 
-/* what each per-level key allows (in lvl_keys order), for the messages of a malformed value; the
- * ranges are checked in SegmentFromOptions, where the other keys they depend on are known */
-static const char *const lvl_allowed[] = {"allowed: > 1.15 x body_depth and <= 100 mm",
-                                          "allowed 10..80 mm",
-                                          "allowed 8..60 mm",
-                                          "allowed 2..30 mm",
-                                          "allowed 0.1..0.7 of the disc area",
-                                          "allowed 0.2 mm .. 0.15 x body_depth",
-                                          "allowed >= 0.2 mm, leaving >= 4 mm of cancellous core",
-                                          "allowed 0.2 mm .. 0.2 x body_height",
-                                          "allowed 0.2 mm .. 0.2 x body_height",
-                                          "allowed 0.2 mm .. 0.2 x body_height"};
-
+/* segment_<lvl>_<key>, read through the mesh key table (its range there; the ranges that depend on
+ * other keys are checked in SegmentFromOptions, where those are known) */
 static PetscErrorCode GetLevelReal(const char *lvl, const char *key, PetscReal *v, PetscBool *set)
 {
   char opt[96];
-  const char *allowed = "";
   PetscFunctionBeginUser;
-  for (size_t k = 0; k < sizeof lvl_keys / sizeof lvl_keys[0]; k++)
-    if (!strcmp(key, lvl_keys[k])) allowed = lvl_allowed[k];
   PetscCall(PetscSNPrintf(opt, sizeof opt, "segment_%s_%s", lvl, key));
-  PetscCall(VfeMeshOptionReal(opt, allowed, v, set));
+  PetscCall(VfeMeshOptionReal(opt, v, set));
   PetscFunctionReturn(0);
 }
 
@@ -304,11 +259,11 @@ static PetscErrorCode SegmentFromOptions(Segment *S)
   PetscCheck(!post, PETSC_COMM_SELF, PETSC_ERR_SUP,
              "segment_posterior_elements = true is not implemented yet: the segment mesher builds vertebral bodies and "
              "discs only (use false)");
-  PetscCall(VfeMeshOptionReal("fracture_wedge", "allowed 0..0.5 (anterior height loss)", &S->wedge, NULL));
+  PetscCall(VfeMeshOptionReal("fracture_wedge", &S->wedge, NULL));
   PetscCheck(S->wedge >= 0 && S->wedge <= 0.5, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
              "fracture_wedge = %g is invalid: the anterior height loss must be in [0, 0.5]", (double)S->wedge);
   S->h = 1.5;
-  PetscCall(VfeMeshOptionReal("mesh_size_mm", "allowed 0.3..10 mm", &S->h, NULL));
+  PetscCall(VfeMeshOptionReal("mesh_size_mm", &S->h, NULL));
   PetscCheck(S->h >= 0.3 && S->h <= 10, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
              "mesh_size_mm = %g is invalid: allowed 0.3..10 mm", (double)S->h);
   {
@@ -323,11 +278,11 @@ static PetscErrorCode SegmentFromOptions(Segment *S)
     PetscCall(VfeMeshCheckElementCount(V, S->h, 10.0, "segment"));
   }
   S->order = 1;
-  PetscCall(VfeMeshOptionInt("mesh_order", "allowed 1 or 2", &S->order, NULL));
+  PetscCall(VfeMeshOptionInt("mesh_order", &S->order, NULL));
   PetscCheck(S->order == 1 || S->order == 2, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
              "mesh_order = %" PetscInt_FMT " is invalid: allowed 1 or 2", S->order);
   S->threads = 2;
-  PetscCall(VfeMeshOptionInt("mesh_threads", "allowed 1..256", &S->threads, NULL));
+  PetscCall(VfeMeshOptionInt("mesh_threads", &S->threads, NULL));
   PetscCall(VfeMeshOptionBool("mesh_verbose", &S->verbose, NULL));
   {
     char vm[32] = "hxt";

@@ -135,10 +135,12 @@ PETSC_EXTERN PetscErrorCode VfeSegmentReportWriteJSON(VfeSegmentReport rep, FILE
 PETSC_EXTERN PetscErrorCode VfeSegmentReportDestroy(VfeSegmentReport *rep);
 /* ---- checked keys (mesh/meshkeys.c) ---- */
 
-/* Read option -key (key without '-'): unset leaves *v and sets *set FALSE; an empty value, a value
- * that is not a finite number (an integer, a boolean) is an error naming the key and `allowed`. */
-PETSC_EXTERN PetscErrorCode VfeMeshOptionReal(const char *key, const char *allowed, PetscReal *v, PetscBool *set);
-PETSC_EXTERN PetscErrorCode VfeMeshOptionInt(const char *key, const char *allowed, PetscInt *v, PetscBool *set);
+/* Read option -key (key without '-', a key of the mesh's table, mesh/keys.c) with the registry's
+ * checked readers (util/vfekeys.h): unset leaves *v and sets *set FALSE; an empty value, a value that
+ * is not a finite number (an integer, a boolean) or outside the key's range is an error naming the
+ * key and what is allowed.  Ranges that depend on the geometry are checked by the geometry's code. */
+PETSC_EXTERN PetscErrorCode VfeMeshOptionReal(const char *key, PetscReal *v, PetscBool *set);
+PETSC_EXTERN PetscErrorCode VfeMeshOptionInt(const char *key, PetscInt *v, PetscBool *set);
 PETSC_EXTERN PetscErrorCode VfeMeshOptionBool(const char *key, PetscBool *v, PetscBool *set);
 /* Refuse a mesh of about per_h3 * volume / h^3 tetrahedra above mesh_max_elements (default 5e6),
  * saying how many it would make. */
@@ -154,9 +156,6 @@ PETSC_EXTERN PetscErrorCode VfeMeshCheckGeometryKeys(MPI_Comm comm, const char *
 /* PETSC_FALSE if the option key (no dash) is one that the mesh geometry `geometry` does not read
  * (segment_* and most cement_* keys with the simple geometry). */
 PETSC_EXTERN PetscBool VfeMeshKeyAppliesTo(const char *key, const char *geometry);
-
-/* PETSC_TRUE if `key` (option name without '-') is read by the segment mesher. */
-PETSC_EXTERN PetscBool VfeSegmentKnownKey(const char *key);
 
 /* -- package-private interface between segment.c and cement.c (not for use outside mesh/) -- */
 typedef enum {
@@ -186,7 +185,6 @@ typedef struct {
   int core;                   /* OCC volume tag of the cancellous core (not modified) */
 } VfeCementBody;
 PETSC_EXTERN PetscErrorCode VfeCementSpecFromOptions(VfeCementSpec *spec);
-PETSC_EXTERN PetscBool VfeCementKnownKey(const char *key);
 /* Builds the cement region clipped to body->core for a target region volume; returns its OCC
  * volume tags and the OCC volume. Errors with the largest reachable fill if target is too big. */
 PETSC_EXTERN PetscErrorCode VfeCementPlace(const VfeCementSpec *spec, const VfeCementBody *body, PetscReal target,

@@ -1,7 +1,7 @@
 /*
  * test_keys.c - the key registry (util/vfekeys.h, app/keys.c) as a unit: placeholder matching,
- * value checks (type, choices, range), the aggregated registry, and agreement with the segment
- * mesher's own list of the keys it reads (mesh/segment.c, VfeSegmentKnownKey).
+ * value checks (type, choices, range), the aggregated registry, and the checked readers every
+ * component uses (VfeKeyGetReal/Int/Bool).
  */
 #include "vfeapp.h"
 #include "vfekeys.h"
@@ -50,17 +50,38 @@ int main(int argc, char **argv)
   VfeTestCheck(!Accepts("material_annulus_nu", "0.5") && Accepts("material_annulus_nu", "0.45"), "nu in (-1, 0.5)");
   VfeTestCheck(Accepts("ksp_rtol", "whatever"), "PETSc options are PETSc's to check");
 
-  /* every key of the mesh table is one the segment mesher (or the simple geometry) reads */
-  for (PetscInt i = 0; i < VfeMeshKeys.n; ++i) {
-    const char *name = VfeMeshKeys.keys[i].name;
-    char inst[128], what[256];
-    const char *lvl = strstr(name, "<LVL>");
-    if (lvl)
-      snprintf(inst, sizeof inst, "%.*sL2%s", (int)(lvl - name), name, lvl + 5);
-    else
-      snprintf(inst, sizeof inst, "%s", name);
-    snprintf(what, sizeof what, "mesh registry key %s is read by the segment mesher", inst);
-    VfeTestCheck(VfeSegmentKnownKey(inst), what);
+  /* the checked readers: the registry's range and type, the default kept when unset */
+  {
+    PetscReal h    = 7;
+    PetscInt order = 9;
+    PetscBool set, b = PETSC_FALSE;
+    PetscErrorCode e;
+    PetscCall(PetscPushErrorHandler(PetscReturnErrorHandler, NULL));
+    e = VfeKeyGetReal(&VfeMeshKeys, "mesh_size_mm", &h, &set);
+    VfeTestCheck(!e && !set && h == 7, "unset: default kept");
+    PetscCall(PetscOptionsSetValue(NULL, "-mesh_size_mm", "2.5"));
+    e = VfeKeyGetReal(&VfeMeshKeys, "mesh_size_mm", &h, &set);
+    VfeTestCheck(!e && set && h == 2.5, "mesh_size_mm 2.5 read");
+    PetscCall(PetscOptionsSetValue(NULL, "-mesh_size_mm", "-1"));
+    VfeTestCheck(VfeKeyGetReal(&VfeMeshKeys, "mesh_size_mm", &h, NULL) != 0 && h == 2.5, "mesh_size_mm -1 refused");
+    PetscCall(PetscOptionsSetValue(NULL, "-mesh_size_mm", ""));
+    VfeTestCheck(VfeKeyGetReal(&VfeMeshKeys, "mesh_size_mm", &h, NULL) != 0, "empty value refused");
+    PetscCall(PetscOptionsSetValue(NULL, "-mesh_order", "3"));
+    VfeTestCheck(VfeKeyGetInt(&VfeMeshKeys, "mesh_order", &order, NULL) != 0, "mesh_order 3 refused (range 1..2)");
+    PetscCall(PetscOptionsSetValue(NULL, "-mesh_order", "99999999999999999999"));
+    VfeTestCheck(VfeKeyGetInt(&VfeMeshKeys, "mesh_order", &order, NULL) != 0, "overflowing integer refused");
+    PetscCall(PetscOptionsSetValue(NULL, "-mesh_verbose", NULL));
+    e = VfeKeyGetBool(&VfeMeshKeys, "mesh_verbose", &b, &set);
+    VfeTestCheck(!e && set && b, "bare bool flag is true");
+    PetscCall(PetscOptionsSetValue(NULL, "-mesh_verbose", "off"));
+    e = VfeKeyGetBool(&VfeMeshKeys, "mesh_verbose", &b, &set);
+    VfeTestCheck(!e && !b, "bool off");
+    PetscCall(PetscOptionsSetValue(NULL, "-material_pmma_E", "2e6"));
+    VfeTestCheck(VfeKeyGetReal(&VfeMaterialsKeys, "material_pmma_E", &h, NULL) != 0,
+                 "material E above 1e6 MPa refused");
+    VfeTestCheck(VfeKeyGetReal(&VfeMeshKeys, "not_a_key", &h, NULL) != 0, "undeclared key is an error");
+    PetscCall(PetscPopErrorHandler());
+    PetscCall(PetscOptionsClear(NULL));
   }
   for (size_t l = 0; l < sizeof levels / sizeof levels[0]; ++l) {
     char key[64];

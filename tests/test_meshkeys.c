@@ -41,8 +41,8 @@ int main(int argc, char **argv)
   PetscCall(Case("-mesh_size_mm 1e-3", "simple", "would make about"));
   PetscCall(Case("-mesh_size_mm 0.4", "simple", "mesh_max_elements"));
   PetscCall(Case("-mesh_size_mm 0.4 -mesh_max_elements 1e7", "simple", NULL));
-  PetscCall(Case("-mesh_size_mm", "simple", "mesh_size_mm has an empty value"));
-  PetscCall(Case("-mesh_size_mm nan", "simple", "mesh_size_mm = nan is not a finite number"));
+  PetscCall(Case("-mesh_size_mm", "simple", "mesh_size_mm = (no value) is not allowed"));
+  PetscCall(Case("-mesh_size_mm nan", "simple", "mesh_size_mm = nan is not allowed"));
   PetscCall(Case("-mesh_size_mm 60", "simple", "mesh_size_mm = 60"));
   PetscCall(Case("-mesh_file", "simple", "mesh_file has an empty value"));
   PetscCall(Case("-mesh_file", "segment", "mesh_file has an empty value"));

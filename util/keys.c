@@ -7,6 +7,7 @@
  * more than one key or the mesh stay with the component that reads the key.
  */
 #include "vfekeys.h"
+#include <errno.h>
 #include "vferegion.h"
 #include <ctype.h>
 #include <math.h>
@@ -118,13 +119,15 @@ PetscErrorCode VfeKeyCheckValue(const VfeKey *k, const char *name, const char *v
   case VFE_KEY_REAL: {
     char *end;
     double x;
+    errno = 0;
     if (k->type == VFE_KEY_INT) {
       long l = strtol(v, &end, 10);
       x      = (double)l;
+      if (l < PETSC_MIN_INT || l > PETSC_MAX_INT) errno = ERANGE;
     } else
       x = strtod(v, &end);
     while (*end == ' ') ++end;
-    ok = v[0] && !*end && isfinite(x) ? PETSC_TRUE : PETSC_FALSE;
+    ok = v[0] && !*end && isfinite(x) && errno != ERANGE ? PETSC_TRUE : PETSC_FALSE;
     if (ok && (k->range & VFE_KEY_MIN)) ok = (k->range & VFE_KEY_MIN_OPEN) ? x > k->min : x >= k->min;
     if (ok && (k->range & VFE_KEY_MAX)) ok = (k->range & VFE_KEY_MAX_OPEN) ? x < k->max : x <= k->max;
     break;
@@ -152,5 +155,63 @@ PetscErrorCode VfeKeyCheckValue(const VfeKey *k, const char *name, const char *v
     SETERRQ(PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "%s = %s is not allowed: %s must be %s%s%s", name,
             value ? value : "(no value)", name, allowed, k->unit && k->unit[0] ? " " : "", k->unit ? k->unit : "");
   }
+  PetscFunctionReturn(0);
+}
+
+/* -name's value, checked against its key in t; *value NULL when given without one */
+static PetscErrorCode VfeKeyGetChecked(const VfeKeyTable *t, const char *name, const char **value, PetscBool *has)
+{
+  char opt[256];
+  const VfeKey *k = VfeKeyFind(t, name);
+
+  PetscFunctionBeginUser;
+  PetscCheck(k, PETSC_COMM_SELF, PETSC_ERR_PLIB, "key '%s' is not declared in the %s key table", name, t->component);
+  PetscCall(PetscSNPrintf(opt, sizeof opt, "-%s", name));
+  PetscCall(PetscOptionsFindPair(NULL, NULL, opt, value, has));
+  if (*has && !(k->type == VFE_KEY_BOOL && !*value)) PetscCall(VfeKeyCheckValue(k, name, *value));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode VfeKeyGetReal(const VfeKeyTable *t, const char *name, PetscReal *v, PetscBool *set)
+{
+  const char *value;
+  PetscBool has;
+
+  PetscFunctionBeginUser;
+  PetscCall(VfeKeyGetChecked(t, name, &value, &has));
+  if (has) *v = (PetscReal)strtod(value, NULL);
+  if (set) *set = has;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode VfeKeyGetInt(const VfeKeyTable *t, const char *name, PetscInt *v, PetscBool *set)
+{
+  const char *value;
+  PetscBool has;
+
+  PetscFunctionBeginUser;
+  PetscCall(VfeKeyGetChecked(t, name, &value, &has));
+  if (has) *v = (PetscInt)strtol(value, NULL, 10);
+  if (set) *set = has;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode VfeKeyGetBool(const VfeKeyTable *t, const char *name, PetscBool *v, PetscBool *set)
+{
+  const char *value;
+  PetscBool has;
+
+  PetscFunctionBeginUser;
+  PetscCall(VfeKeyGetChecked(t, name, &value, &has));
+  if (has) {
+    PetscBool f = PETSC_FALSE;
+    if (value) {
+      static const char *const no[] = {"false", "no", "0", "off"};
+      for (size_t i = 0; i < sizeof no / sizeof no[0] && !f; ++i) PetscCall(PetscStrcasecmp(value, no[i], &f));
+      PetscCheck(value[0], PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "%s has an empty value: allowed true or false", name);
+    }
+    *v = f ? PETSC_FALSE : PETSC_TRUE;
+  }
+  if (set) *set = has;
   PetscFunctionReturn(0);
 }

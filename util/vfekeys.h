@@ -44,6 +44,14 @@ PETSC_EXTERN const VfeKey *VfeKeyFind(const VfeKeyTable *t, const char *name);
 /* Check `value` (NULL: given without a value) against the key's type, choices and range.  An error
  * (PETSC_ERR_USER_INPUT) names the option, the value and what is allowed. */
 PETSC_EXTERN PetscErrorCode VfeKeyCheckValue(const VfeKey *k, const char *name, const char *value);
+/* The checked readers every component uses: the value of option -name (name must be a key of table t,
+ * patterns allowed), checked by VfeKeyCheckValue (empty, not a number, not finite, out of the
+ * registry's range: an error naming the key and what is allowed); *set (may be NULL) says whether it
+ * was given; *v is unchanged when it was not.  A bool given without a value (a bare command-line flag)
+ * is true. */
+PETSC_EXTERN PetscErrorCode VfeKeyGetReal(const VfeKeyTable *t, const char *name, PetscReal *v, PetscBool *set);
+PETSC_EXTERN PetscErrorCode VfeKeyGetInt(const VfeKeyTable *t, const char *name, PetscInt *v, PetscBool *set);
+PETSC_EXTERN PetscErrorCode VfeKeyGetBool(const VfeKeyTable *t, const char *name, PetscBool *v, PetscBool *set);
 /* The allowed values of a key in words: "a real number in (0, 1]", "one of: a, b", ... */
 PETSC_EXTERN PetscErrorCode VfeKeyAllowed(const VfeKey *k, char *buf, size_t len);
 
