@@ -35,7 +35,6 @@ PENDING = {
     "nul_": DRIVER + ": NUL bytes in a case file",
     "nest_": DRIVER + ": nesting depth of a case file",
     "dashdash": DRIVER + ": '--' before the case file",
-    "outdir_long_path": "output writers (B.1/B.6): a ~4 KB output path",
     "simple_geomkey_": DRIVER + ": call VfeMeshCheckGeometryKeys(comm, geometry) before meshing",
     "simple_size_": DRIVER + ": call VfeMeshCheckGeometryKeys(comm, geometry) before meshing",
     "meshfile_empty": DRIVER + ": call VfeMeshCheckGeometryKeys(comm, geometry) before meshing",
@@ -283,7 +282,7 @@ def build_entries(variants):
     E.append(Entry("longcmd", ["run", "case.yaml"] + base + ["-load_axial_N", "100"] * 1200 + ["-load_axial_N", "nan"],
                    "load_axial_N", files=dict(bfiles, **{"case.yaml": yaml_case("")})))
 
-    # --- bad output directories (pending: output writers) ---
+    # --- bad output directories ---
     E.append(Entry("outdir_is_file", ["run", "case.yaml", "-output_dir", "afile"], "afile", 3,
                    files={"case.yaml": yaml_case(""), "afile": b"x"}))
     E.append(Entry("outdir_dev_null", ["run", "case.yaml", "-output_dir", "/dev/null"], "/dev/null", 3,
