@@ -317,18 +317,24 @@ static PetscErrorCode CheckInput(MPI_Comm comm, PetscInt npoints, const PetscRea
 }
 
 /* Rank 0: reserve bytes for the file part and release them again (see the file-top comment): 0 or the
-   errno (posix_fallocate's; file systems without fallocate get zeros written by the C library). */
+   errno.  Only a lack of space (ENOSPC, EDQUOT) or the file size limit (EFBIG) counts: a file system
+   that cannot preallocate at all is not checked.  A stale scratch file (a killed run's) is replaced,
+   never a link. */
 static int ReserveSpace(const char *part, PetscInt64 bytes)
 {
   char res[PETSC_MAX_PATH_LEN];
   int fd, err;
 
   if ((size_t)snprintf(res, sizeof res, "%s.reserve", part) >= sizeof res) return ENAMETOOLONG;
-  fd = open(res, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-  if (fd < 0) return errno ? errno : EIO;
-  err = posix_fallocate(fd, 0, (off_t)bytes);
-  if (close(fd) && !err) err = errno;
-  if (unlink(res) && !err) err = errno;
+  if ((err = VfeFilePartClaim(res))) return err;
+  if ((fd = open(res, O_WRONLY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+    err = errno ? errno : EIO;
+  else {
+    err = posix_fallocate(fd, 0, (off_t)bytes);
+    if (err != ENOSPC && err != EDQUOT && err != EFBIG) err = 0;
+    if (close(fd) && !err && (errno == ENOSPC || errno == EDQUOT)) err = errno;
+  }
+  (void)unlink(res);
   return err;
 }
 
