@@ -482,7 +482,7 @@ static int VfeSyncDir(const char *path)
     if ((f = openat(dirfd(d), e->d_name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0)
       err = errno;
     else {
-      if (fsync(f)) err = errno;
+      if (fsync(f) && errno != EINVAL) err = errno; /* EINVAL: a file system that cannot sync */
       if (close(f) && !err) err = errno;
     }
   }
@@ -613,19 +613,6 @@ int VfeMkdirP(const char *dir)
     }
   if (mkdir(tmp, 0777) && errno != EEXIST) return errno;
   return 0;
-}
-
-PetscErrorCode VfeMkdirPCollective(MPI_Comm comm, const char *dir, const char *what)
-{
-  PetscMPIInt rank;
-  int err = 0;
-
-  PetscFunctionBeginUser;
-  PetscCallMPI(MPI_Comm_rank(comm, &rank));
-  if (!rank) err = VfeMkdirP(dir);
-  PetscCallMPI(MPI_Bcast(&err, 1, MPI_INT, 0, comm));
-  PetscCheck(!err, comm, PETSC_ERR_FILE_WRITE, "%s '%s' cannot be created: %s", what, dir, strerror(err));
-  PetscFunctionReturn(0);
 }
 
 PetscBool VfeFileReadable(const char *path)

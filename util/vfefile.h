@@ -41,8 +41,6 @@ PETSC_EXTERN int VfeFileRename(const char *part, const char *path);
 
 /* mkdir -p on the calling process: 0 or the errno of the failing step. */
 PETSC_EXTERN int VfeMkdirP(const char *dir);
-/* The same on rank 0 of comm, the result on every rank: an error naming `what` and dir. */
-PETSC_EXTERN PetscErrorCode VfeMkdirPCollective(MPI_Comm comm, const char *dir, const char *what);
 /* The lock of an output directory <parent>/<name>: flock(LOCK_EX | LOCK_NB) on <parent>/.<name>.vfe.lock
  * (beside the directory, since a run swaps the directory itself; created O_CREAT | O_NOFOLLOW |
  * O_CLOEXEC, it stays behind, empty) on rank 0 of comm; *fd is its descriptor there, -1 on the other
