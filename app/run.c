@@ -6,9 +6,13 @@
  *   solve      the case, and with -baseline the intact segment (cement -> the level's cancellous bone)
  *   post       region statistics, risk indices, fields.hdf, metrics.csv, summary.json (written last)
  *
- * Outputs are written under temporary names and renamed when complete; summary.json is written
- * last, so its presence marks a finished case.  The output directory is locked for the run
- * (<dir>/.vfe.lock, flock on rank 0): a second run into it exits 3 naming the directory.
+ * The output directory is one transaction (util/file.c, VfeDirTxn*): every file is written into a
+ * new temporary directory beside it (each file there under a temporary name, renamed when complete,
+ * summary.json last), and that directory replaces the output directory only when the case has
+ * finished; a failed or killed run leaves the earlier result exactly as it was.  Messages and records
+ * (summary.json, mesh.json, metrics.csv) name the output directory, never the temporary one.  The
+ * run holds the directory's lock (<parent>/.<name>.vfe.lock, flock on rank 0): a second run into it
+ * exits 3 naming the directory.
  */
 #include "vfeapp.h"
 #include "vfepost.h"
@@ -209,9 +213,11 @@ typedef struct {
   const char *casefile;
   PetscBool mesh_only;
   PetscLogDouble t0;
-  /* options */
+  /* options; outdir and meshfile as recorded, wdir and meshpath where the files are */
   char outdir[PETSC_MAX_PATH_LEN], meshfile[PETSC_MAX_PATH_LEN], fixed[VFE_NAME_LEN], load[VFE_NAME_LEN];
-  char treated[32]; /* first level of segment_treated, "" when not set */
+  char wdir[PETSC_MAX_PATH_LEN];     /* the output directory's temporary directory: every file goes here */
+  char meshpath[PETSC_MAX_PATH_LEN]; /* the mesh read: meshfile, or wdir/mesh.msh when vfe meshes */
+  char treated[32];                  /* first level of segment_treated, "" when not set */
   PetscBool writefields, baseline;
   PetscInt order, nmat;
   char **matkeys; /* the material_* keys, checked against the mesh's regions */
@@ -269,8 +275,8 @@ static PetscErrorCode VfeRunReadOptions(VfeRun *run, const char *outdir)
   PetscFunctionReturn(0);
 }
 
-/* The mesh: from -mesh_file, or built from the case keys into outdir/mesh.msh; then loaded,
- * checked and distributed. */
+/* The mesh: from -mesh_file, or built from the case keys into wdir/mesh.msh (recorded as
+ * outdir/mesh.msh, where the commit puts it); then loaded, checked and distributed. */
 static PetscErrorCode VfeRunMesh(VfeRun *run)
 {
   MPI_Comm comm = run->comm;
@@ -280,10 +286,12 @@ static PetscErrorCode VfeRunMesh(VfeRun *run)
   PetscCall(PetscLogEventBegin(VfeEv.mesh, 0, 0, 0, 0));
   if (!run->meshfile[0]) {
     PetscCall(PetscSNPrintf(run->meshfile, sizeof run->meshfile, "%s/mesh.msh", run->outdir));
-    PetscCall(VfeBuildSegmentMesh(comm, run->meshfile, &run->rec.seg));
+    PetscCall(PetscSNPrintf(run->meshpath, sizeof run->meshpath, "%s/mesh.msh", run->wdir));
+    PetscCall(VfeBuildSegmentMesh(comm, run->meshpath, &run->rec.seg));
     if (run->rec.seg) PetscCall(VfeSegmentReportView(run->rec.seg, PETSC_VIEWER_STDOUT_(comm)));
-  }
-  PetscCall(VfeMeshLoad(comm, run->meshfile, &run->dm, &run->info));
+  } else
+    PetscCall(PetscStrncpy(run->meshpath, run->meshfile, sizeof run->meshpath));
+  PetscCall(VfeMeshLoad(comm, run->meshpath, &run->dm, &run->info));
   run->have_info = PETSC_TRUE;
   PetscCall(DMSetFromOptions(run->dm));
   PetscCall(PetscLogEventEnd(VfeEv.mesh, 0, 0, 0, 0));
@@ -345,9 +353,7 @@ static PetscErrorCode VfeRunWriteMeshOutputs(VfeRun *run)
   for (PetscInt r = 0; r < run->info.nregions; ++r) PetscCall(PetscPrintf(comm, " %s", run->info.regions[r].name));
   PetscCall(PetscPrintf(comm, "\n"));
   PetscCall(VfeSpaceCreate(run->dm, 1, &run->sp));
-  PetscCall(VfeWriteMeshOutputs(comm, run->outdir, run->sp, &run->info, run->rec.seg, run->meshfile));
-  PetscCall(PetscPrintf(comm, "vfe: wrote %s/mesh.hdf (ParaView, cell data region) and %s/mesh.json\n", run->outdir,
-                        run->outdir));
+  PetscCall(VfeWriteMeshOutputs(comm, run->wdir, run->sp, &run->info, run->rec.seg, run->meshfile, run->meshpath));
   PetscFunctionReturn(0);
 }
 
@@ -427,7 +433,8 @@ static PetscErrorCode VfeRunPrintIndices(VfeRun *run)
   PetscFunctionReturn(0);
 }
 
-/* fields.hdf, then metrics.csv and summary.json (last: it marks a finished case) with the timings. */
+/* fields.hdf, then metrics.csv and summary.json (last: it marks a finished case) with the timings,
+ * all into wdir. */
 static PetscErrorCode VfeRunWriteOutputs(VfeRun *run)
 {
   MPI_Comm comm     = run->comm;
@@ -438,23 +445,37 @@ static PetscErrorCode VfeRunWriteOutputs(VfeRun *run)
   PetscFunctionBeginUser;
   PetscCall(PetscLogEventBegin(VfeEv.output, 0, 0, 0, 0));
   if (run->writefields) {
-    PetscCall(PetscSNPrintf(path, sizeof path, "%s/fields.hdf", run->outdir));
+    PetscCall(PetscSNPrintf(path, sizeof path, "%s/fields.hdf", run->wdir));
     PetscCall(VfeWriteFields(comm, path, run->sp, run->ul, &run->cf, &run->info, &rec->ix));
   }
   PetscCall(PetscLogEventEnd(VfeEv.output, 0, 0, 0, 0));
   PetscCall(PetscTime(&t1));
-  rec->casefile = run->casefile, rec->meshfile = run->meshfile, rec->outdir = run->outdir, rec->info = &run->info;
+  rec->casefile = run->casefile, rec->meshfile = run->meshfile, rec->meshpath = run->meshpath;
+  rec->outdir = run->outdir, rec->writedir = run->wdir, rec->info = &run->info;
   rec->mats   = run->mats;
   rec->t_mesh = VfeEventTime(comm, VfeEv.mesh), rec->t_setup = VfeEventTime(comm, VfeEv.setup);
   rec->t_asm = VfeEventTime(comm, VfeEv.assembly), rec->t_pc = VfeEventTime(comm, VfeEv.pcsetup);
   rec->t_solve = VfeEventTime(comm, VfeEv.solve), rec->t_post = VfeEventTime(comm, VfeEv.post);
   rec->t_out = VfeEventTime(comm, VfeEv.output), rec->t_total = (PetscReal)(t1 - run->t0);
   PetscCall(VfeWriteRunOutputs(comm, rec, run->row));
-  PetscCall(PetscPrintf(
-      comm,
-      "vfe: wrote %s/summary.json%s (mesh %.2f s, assembly %.2f s, solver set-up %.2f s, solve %.2f s, total %.2f s)\n",
-      run->outdir, run->writefields ? " and fields.hdf" : "", (double)rec->t_mesh, (double)rec->t_asm,
-      (double)rec->t_pc, (double)rec->t_solve, (double)rec->t_total));
+  PetscFunctionReturn(0);
+}
+
+/* What the run wrote, once it is in place. */
+static PetscErrorCode VfeRunReportWritten(VfeRun *run)
+{
+  const VfeRunRecord *rec = &run->rec;
+
+  PetscFunctionBeginUser;
+  if (run->mesh_only)
+    PetscCall(PetscPrintf(run->comm, "vfe: wrote %s/mesh.hdf (ParaView, cell data region) and %s/mesh.json\n",
+                          run->outdir, run->outdir));
+  else
+    PetscCall(PetscPrintf(run->comm,
+                          "vfe: wrote %s/summary.json%s (mesh %.2f s, assembly %.2f s, solver set-up %.2f s, solve "
+                          "%.2f s, total %.2f s)\n",
+                          run->outdir, run->writefields ? " and fields.hdf" : "", (double)rec->t_mesh,
+                          (double)rec->t_asm, (double)rec->t_pc, (double)rec->t_solve, (double)rec->t_total));
   PetscFunctionReturn(0);
 }
 
@@ -477,7 +498,7 @@ static PetscErrorCode VfeRunDestroy(VfeRun *run)
   PetscFunctionReturn(0);
 }
 
-/* The steps of a case, in its locked output directory. */
+/* The steps of a case, writing into the output directory's temporary directory wdir. */
 static PetscErrorCode VfeRunSteps(VfeRun *run)
 {
   PetscFunctionBeginUser;
@@ -495,17 +516,25 @@ static PetscErrorCode VfeRunSteps(VfeRun *run)
   PetscFunctionReturn(0);
 }
 
+/* The names a run writes into its output directory: an earlier result's files of these names are
+ * replaced by the new result (or dropped when it does not write them), any other file there is kept. */
+static const char *const VfeRunOutputNames[] = {"mesh.msh",     "mesh.hdf",    "mesh.json", "fields.hdf",
+                                                "summary.json", "metrics.csv", NULL};
+
 /* One case from the current options database, writing into outdir (NULL: -output_dir); mesh_only:
- * stop after the mesh checks and write the mesh outputs.  The output directory is locked for the
- * run (VfeDirLock): a second run into it exits 3 before writing anything.  On an error the lock is
- * released and the steps' resources are left to the process exit, as before (a sweep goes on with
- * the next case). */
+ * stop after the mesh checks and write the mesh outputs.  The output directory is one transaction
+ * (VfeDirTxn): locked first (a second run into it exits 3 before writing anything), written in a
+ * temporary directory beside it, swapped in when every step has succeeded on every rank.  On an error
+ * the temporary directory is removed, the lock released and the earlier result left as it was; an
+ * I/O error's message says so.  The steps' resources are left to the process exit then, as before (a
+ * sweep goes on with the next case). */
 static PetscErrorCode VfeRunCaseInternal(MPI_Comm comm, const char *casefile, const char *outdir, PetscBool mesh_only,
                                          VfeMetricsRow *row)
 {
   VfeRun run;
+  VfeDirTxn txn;
   PetscErrorCode ierr;
-  int lock = -1;
+  int mine, any = 0;
 
   PetscFunctionBeginUser;
   PetscCall(PetscMemzero(&run, sizeof run));
@@ -515,11 +544,29 @@ static PetscErrorCode VfeRunCaseInternal(MPI_Comm comm, const char *casefile, co
   PetscCallMPI(MPI_Comm_size(comm, &run.rec.size));
   PetscCall(VfeRegisterEvents());
   PetscCall(VfeRunReadOptions(&run, outdir));
-  PetscCall(VfeMkdirPCollective(comm, run.outdir, "output_dir"));
-  PetscCall(VfeDirLock(comm, run.outdir, &lock));
+  PetscCall(VfeDirTxnBegin(comm, run.outdir, VfeRunOutputNames, run.meshfile[0] ? run.meshfile : NULL, &txn));
+  PetscCall(PetscStrncpy(run.wdir, txn.tmp, sizeof run.wdir));
   ierr = VfeRunSteps(&run);
-  VfeDirUnlock(&lock);
+  /* every rank must agree before the commit (a rank-0 writer may have failed alone) */
+  mine = (int)ierr;
+  if (MPI_Allreduce(&mine, &any, 1, MPI_INT, MPI_MAX, comm)) any = PETSC_ERR_MPI;
+  if (!ierr && any) {
+    ierr = (PetscErrorCode)any;
+    (void)PetscError(comm, __LINE__, PETSC_FUNCTION_NAME, __FILE__, ierr, PETSC_ERROR_INITIAL,
+                     "the case failed on another rank");
+  }
+  if (!ierr) ierr = VfeDirTxnCommit(comm, &txn);
+  VfeDirTxnAbort(&txn);
+  if (ierr == PETSC_ERR_FILE_WRITE) { /* name the output directory and say that it was not changed */
+    const char *text = NULL;
+    char *msg        = NULL, copy[1024];
+    PetscErrorMessage(ierr, &text, &msg);
+    PetscCall(PetscStrncpy(copy, msg && msg[0] ? msg : (text ? text : "I/O error"), sizeof copy));
+    SETERRQ(comm, ierr, "%s; output directory '%s' %s", copy, run.outdir,
+            txn.existed ? "left as it was" : "not created");
+  }
   PetscCall(ierr);
+  PetscCall(VfeRunReportWritten(&run));
   PetscCall(VfeRunDestroy(&run));
   PetscFunctionReturn(0);
 }

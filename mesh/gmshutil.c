@@ -3,7 +3,8 @@
  *
  * Every Gmsh C function takes `int *ierr` last.  VfeGmshCheck() turns a non-zero value into a PETSc
  * error whose message carries Gmsh's own last error (gmshLoggerGetLastError), so a failed boolean
- * or mesher call reads like any other vfe error.
+ * or mesher call reads like any other vfe error.  VfeGmshWriteMesh checks that the file Gmsh wrote
+ * is complete (Gmsh does not check its own writes).
  */
 #include "vfemesh.h"
 #include "vfefile.h"
@@ -24,6 +25,38 @@ PetscErrorCode VfeGmshCheck(int ierr, const char *what, const char *file, int li
   return PETSC_ERR_LIB;
 }
 
+/* Whether the MSH file at path is complete: Gmsh's writers do not check their writes (a full disk or
+ * a file size limit leaves a truncated file and no error), but every MSH file, ASCII or binary, ends
+ * with the line closing its last section, "$End<Section>".  0, or the errno (EIO: truncated). */
+static int VfeMshComplete(const char *path)
+{
+  char tail[64];
+  FILE *f = fopen(path, "rb");
+  long size;
+  size_t n;
+  char *end;
+
+  if (!f) return errno ? errno : EIO;
+  if (fseek(f, 0, SEEK_END) || (size = ftell(f)) < 0) {
+    fclose(f);
+    return EIO;
+  }
+  if (size > (long)sizeof tail - 1 && fseek(f, size - (long)(sizeof tail - 1), SEEK_SET))
+    size = -1;
+  else if (size <= (long)sizeof tail - 1)
+    rewind(f);
+  n       = size < 0 ? 0 : fread(tail, 1, sizeof tail - 1, f);
+  tail[n] = 0;
+  fclose(f);
+  if (n < 6 || tail[n - 1] != '\n') return EIO;
+  end = tail + n - 1; /* the last line, found backwards: binary data before it may hold NUL bytes */
+  while (end > tail && end[-1] != '\n') --end;
+  if (strncmp(end, "$End", 4) || end + 4 == tail + n - 1) return EIO;
+  for (char *c = end + 4; c < tail + n - 1; ++c)
+    if (!((*c >= 'A' && *c <= 'Z') || (*c >= 'a' && *c <= 'z'))) return EIO;
+  return 0;
+}
+
 PetscErrorCode VfeGmshWriteMesh(const char *path)
 {
   char tmp[PETSC_MAX_PATH_LEN];
@@ -40,6 +73,10 @@ PetscErrorCode VfeGmshWriteMesh(const char *path)
   PetscCall(VfeGmshCall((gmshOptionSetNumber("Mesh.Binary", 1, &ierr), ierr), "set MSH binary"));
   PetscCall(VfeGmshCall((gmshOptionSetNumber("Mesh.SaveAll", 0, &ierr), ierr), "set SaveAll"));
   PetscCall(VfeGmshCall((gmshWrite(tmp, &ierr), ierr), tmp));
+  err = VfeMshComplete(tmp);
+  if (err) remove(tmp);
+  PetscCheck(!err, PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "write error on '%s': %s", tmp,
+             err == EIO ? "the file Gmsh wrote is incomplete (disk full or file size limit?)" : strerror(err));
   PetscCall(VfeFilePublish(tmp, path));
   PetscFunctionReturn(0);
 }

@@ -57,7 +57,8 @@ PETSC_EXTERN PetscInt VfeMeshInfoFindSurface(const VfeMeshInfo *info, const char
  * exception thrown through Gmsh's OpenMP regions, which would abort the process). */
 PETSC_EXTERN PetscErrorCode VfeGmshGenerate(int dim, const char *what);
 
-/* Write the current Gmsh model's mesh as MSH 4.1 to `path`, atomically (temp name + rename). */
+/* Write the current Gmsh model's mesh as MSH 4.1 to `path`, atomically (temp name + rename); an incomplete
+ * file (Gmsh does not check its writes: a full disk) is an error PETSC_ERR_FILE_WRITE. */
 PETSC_EXTERN PetscErrorCode VfeGmshWriteMesh(const char *path);
 
 /* Mesh every volume of the current Gmsh model (surfaces already meshed) with HXT, reproducibly:

@@ -252,7 +252,7 @@ static PetscErrorCode VfeWriteSummary(const VfeRunRecord *r, const VfeMetricsRow
   PetscFunctionBeginUser;
   strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
   VfeHashFile(r->casefile, hcase);
-  VfeHashFile(r->meshfile, hmesh);
+  VfeHashFile(r->meshpath ? r->meshpath : r->meshfile, hmesh);
   VfeJSet(man, "vfe_version", json_string(VFE_VERSION_STRING));
   VfeJSet(man, "git_hash", json_string(VFE_GIT_HASH));
   VfeJSet(man, "date", json_string(stamp));
@@ -324,7 +324,7 @@ static PetscErrorCode VfeWriteSummary(const VfeRunRecord *r, const VfeMetricsRow
     VfeJSet(root, "table", table);
   }
   VfeJSet(root, "note", json_string("comparative engineering indices, not clinical predictions"));
-  PetscCall(PetscSNPrintf(path, sizeof path, "%s/summary.json", r->outdir));
+  PetscCall(PetscSNPrintf(path, sizeof path, "%s/summary.json", r->writedir ? r->writedir : r->outdir));
   ierr = VfeJSONWrite(path, root);
   json_decref(root);
   PetscCall(ierr);
@@ -342,7 +342,7 @@ PetscErrorCode VfeWriteRunOutputs(MPI_Comm comm, const VfeRunRecord *r, VfeMetri
   PetscCall(PetscOptionsGetAll(NULL, &opts));
   PetscCall(VfeRunMetricsRow(r, &row));
   if (!rank) {
-    PetscCall(VfeWriteCSV(r->outdir, &row));
+    PetscCall(VfeWriteCSV(r->writedir ? r->writedir : r->outdir, &row));
     PetscCall(VfeWriteSummary(r, &row, opts));
   }
   PetscCall(PetscFree(opts));
@@ -392,8 +392,8 @@ PetscErrorCode VfeWriteFields(MPI_Comm comm, const char *path, VfeSpace d, Vec u
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode VfeWriteMeshOutputs(MPI_Comm comm, const char *outdir, VfeSpace d, const VfeMeshInfo *info,
-                                   VfeSegmentReport seg, const char *meshfile)
+PetscErrorCode VfeWriteMeshOutputs(MPI_Comm comm, const char *dir, VfeSpace d, const VfeMeshInfo *info,
+                                   VfeSegmentReport seg, const char *meshfile, const char *meshpath)
 {
   char path[PETSC_MAX_PATH_LEN], hash[17];
   PetscReal *reg;
@@ -404,14 +404,14 @@ PetscErrorCode VfeWriteMeshOutputs(MPI_Comm comm, const char *outdir, VfeSpace d
   PetscCall(PetscMalloc1(d->ncells, &reg));
   for (PetscInt c = 0; c < d->ncells; ++c) reg[c] = (PetscReal)d->cell_region[c];
   cf[0] = (VfeField){"region", 1, reg};
-  PetscCall(PetscSNPrintf(path, sizeof path, "%s/mesh.hdf", outdir));
+  PetscCall(PetscSNPrintf(path, sizeof path, "%s/mesh.hdf", dir));
   PetscCall(VfeWriteVTKHDF(comm, path, d->nnodes, d->xyz, d->ncells, d->npc, d->cell_nodes, 0, NULL, 1, cf));
   PetscCall(PetscFree(reg));
   PetscCallMPI(MPI_Comm_rank(comm, &rank));
   if (!rank) {
     json_t *root = json_object(), *regions = json_array();
     PetscErrorCode ierr;
-    VfeHashFile(meshfile, hash);
+    VfeHashFile(meshpath ? meshpath : meshfile, hash);
     VfeJSet(root, "vfe_version", json_string(VFE_VERSION_STRING));
     VfeJSet(root, "mesh_file", json_string(meshfile));
     VfeJSet(root, "mesh_file_hash", json_string(hash));
@@ -419,7 +419,7 @@ PetscErrorCode VfeWriteMeshOutputs(MPI_Comm comm, const char *outdir, VfeSpace d
       json_array_append_new(regions, json_pack("{s:I, s:s}", "index", (json_int_t)r, "name", info->regions[r].name));
     VfeJSet(root, "regions", regions);
     if (seg) VfeJSet(root, "segment", VfeSegmentReportJSON(seg));
-    PetscCall(PetscSNPrintf(path, sizeof path, "%s/mesh.json", outdir));
+    PetscCall(PetscSNPrintf(path, sizeof path, "%s/mesh.json", dir));
     ierr = VfeJSONWrite(path, root);
     json_decref(root);
     PetscCall(ierr);

@@ -20,7 +20,9 @@ typedef struct {
    so an interrupted run never leaves a complete-looking file. Errors (cannot create the file,
    HDF5 failure) raise PETSC_ERR_FILE_WRITE with a message naming the path. Bad arguments on any rank
    (cell type, point ids out of range, fields differing between ranks) raise an error on all ranks
-   before the file is created.
+   before the file is created, and so does too little space for it (rank 0 reserves an upper bound of its
+   size first).  Every rank enters the file's directory (chdir) while HDF5 has the file open and returns
+   to its working directory before the call returns, also on an error: any path length works.
    ParaView 5.11 opens the file only if path ends in ".hdf". */
 PETSC_EXTERN PetscErrorCode VfeWriteVTKHDF(MPI_Comm comm, const char *path, PetscInt npoints, const PetscReal *xyz,
                                            PetscInt ncells, PetscInt nodes_per_cell, const PetscInt *conn,

@@ -58,7 +58,9 @@ PETSC_EXTERN PetscErrorCode VfeComputeIndices(const VfeMeshInfo *info, const Vfe
 
 /* Everything a run reports (postproc/summary.c writes it). */
 typedef struct {
-  const char *casefile, *meshfile, *outdir;
+  const char *casefile, *meshfile, *outdir; /* as recorded in the outputs */
+  const char *meshpath;                     /* the mesh file to hash (NULL: meshfile), e.g. where vfe wrote it */
+  const char *writedir; /* where summary.json and metrics.csv go (NULL: outdir), e.g. a temporary directory */
   PetscMPIInt size;
   const VfeMeshInfo *info;
   const VfeMaterial *mats;
@@ -79,13 +81,14 @@ typedef struct {
 
 /* The metrics row of a run (metrics.csv's columns, values as written there; same on every rank). */
 PETSC_EXTERN PetscErrorCode VfeRunMetricsRow(const VfeRunRecord *r, VfeMetricsRow *row);
-/* summary.json and metrics.csv (rank 0), atomically; summary.json last.  row (may be NULL) receives
+/* summary.json and metrics.csv (rank 0) into r->writedir, atomically; summary.json last.  row (may be NULL) receives
  * the metrics row on every rank; the caller destroys it. */
 PETSC_EXTERN PetscErrorCode VfeWriteRunOutputs(MPI_Comm comm, const VfeRunRecord *r, VfeMetricsRow *row);
 /* vfe mesh: mesh.hdf (ParaView: the tetrahedra with cell data `region`, the index into the region
- * list) and mesh.json (that list, the MSH file and its hash, the segment report when vfe meshed). */
-PETSC_EXTERN PetscErrorCode VfeWriteMeshOutputs(MPI_Comm comm, const char *outdir, VfeSpace d, const VfeMeshInfo *info,
-                                                VfeSegmentReport seg, const char *meshfile);
+ * list) and mesh.json (that list, the MSH file and its hash, the segment report when vfe meshed),
+ * written into dir.  meshfile is the name recorded, meshpath (NULL: meshfile) the file hashed. */
+PETSC_EXTERN PetscErrorCode VfeWriteMeshOutputs(MPI_Comm comm, const char *dir, VfeSpace d, const VfeMeshInfo *info,
+                                                VfeSegmentReport seg, const char *meshfile, const char *meshpath);
 /* fields.hdf: displacement (points), stress, strain, von Mises, minimum principal stress, strain
  * energy density, region and adjacent-endplate mask (cells). */
 PETSC_EXTERN PetscErrorCode VfeWriteFields(MPI_Comm comm, const char *path, VfeSpace d, Vec ulocal,

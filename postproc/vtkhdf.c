@@ -32,9 +32,27 @@
    The file is created as <path>.part; after the collective H5Fclose rank 0 renames it to <path>,
    so an interrupted run never leaves a complete-looking file. Input is validated collectively
    before the file is created, so bad arguments on one rank raise an error on all ranks instead of
-   deadlocking the collective HDF5 calls. */
+   deadlocking the collective HDF5 calls.
+
+   Long paths: Open MPI 4.1's sharedfp/lockedfile component formats the name given to MPI_File_open
+   into a 256-byte buffer with sprintf, and a longer name aborts the process (glibc's buffer-overflow
+   check, exit 134). So every rank enters the file's directory (chdir) for the time between H5Fcreate
+   and H5Fclose, HDF5 opens the file by its short name there, and every rank goes back to its working
+   directory (fchdir to a descriptor kept open) before anything else runs, also after an error.
+   HDF5's own error stack printing is off meanwhile: a failure is one PETSc error naming the file.
+
+   Full disk: before HDF5 opens the file, rank 0 reserves an upper bound of its size (the raw data
+   plus a generous allowance for metadata) with posix_fallocate in a scratch file beside it, and
+   releases it again. Too little space (ENOSPC, EDQUOT) or a file size limit (EFBIG) thus ends in
+   one clean error before HDF5 writes anything. That matters beyond the message: HDF5 1.10 cannot
+   close a file whose size it failed to set (a file size limit), and crashes at MPI_Finalize when it
+   tries again. A disk that fills up meanwhile still gives an HDF5 write error (exit 3), as a
+   plain full disk did in testing. */
+#define _GNU_SOURCE /* O_PATH */
 #include <stdio.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <string.h>
 #include <stdint.h>
 #include <hdf5.h>
@@ -298,16 +316,132 @@ static PetscErrorCode CheckInput(MPI_Comm comm, PetscInt npoints, const PetscRea
   PetscFunctionReturn(0);
 }
 
+/* Rank 0: reserve bytes for the file part and release them again (see the file-top comment): 0 or the
+   errno.  Only a lack of space (ENOSPC, EDQUOT) or the file size limit (EFBIG) counts: a file system
+   that cannot preallocate at all is not checked.  A stale scratch file (a killed run's) is replaced,
+   never a link. */
+static int ReserveSpace(const char *part, PetscInt64 bytes)
+{
+  char res[PETSC_MAX_PATH_LEN];
+  int fd, err;
+
+  if ((size_t)snprintf(res, sizeof res, "%s.reserve", part) >= sizeof res) return ENAMETOOLONG;
+  if ((err = VfeFilePartClaim(res))) return err;
+  if ((fd = open(res, O_WRONLY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+    err = errno ? errno : EIO;
+  else {
+    err = posix_fallocate(fd, 0, (off_t)bytes);
+    if (err != ENOSPC && err != EDQUOT && err != EFBIG) err = 0;
+    if (close(fd) && !err && (errno == ENOSPC || errno == EDQUOT)) err = errno;
+  }
+  (void)unlink(res);
+  return err;
+}
+
+/* An upper bound of the file's size: the raw data of every dataset (tot: points, cells, connectivity
+   ids, offsets entries) plus 64 KiB and 4 KiB per dataset for superblock, groups, headers and
+   attributes. */
+static PetscInt64 FileSizeBound(const PetscInt64 tot[4], PetscMPIInt size, PetscInt npointfields,
+                                const VfeField *pointfields, PetscInt ncellfields, const VfeField *cellfields)
+{
+  PetscInt64 b = 8 * (3 * tot[0] + tot[2] + tot[3] + 3 * (PetscInt64)size) + tot[1];
+  for (PetscInt f = 0; f < npointfields; f++) b += 8 * tot[0] * pointfields[f].ncomp;
+  for (PetscInt f = 0; f < ncellfields; f++) b += 8 * tot[1] * cellfields[f].ncomp;
+  return b + 65536 + 4096 * (8 + npointfields + ncellfields);
+}
+
+/* Every rank enters the directory of path; *cwd is a descriptor of the working directory to come back
+   to (-1: path has no directory part), *base the file name in path.  Collective: an error on all ranks
+   when any rank could not enter, none of them then inside. */
+static PetscErrorCode EnterFileDir(MPI_Comm comm, const char *path, int *cwd, const char **base)
+{
+  char dir[PETSC_MAX_PATH_LEN];
+  const char *slash = strrchr(path, '/');
+  int err           = 0, any;
+
+  PetscFunctionBeginUser;
+  *cwd  = -1;
+  *base = slash ? slash + 1 : path;
+  if (slash) {
+    PetscCall(PetscSNPrintf(dir, sizeof dir, "%.*s", slash == path ? 1 : (int)(slash - path), path));
+    if ((*cwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
+      err = errno ? errno : EIO;
+    else if (chdir(dir)) {
+      err = errno ? errno : EIO;
+      close(*cwd);
+      *cwd = -1;
+    }
+  }
+  PetscCallMPI(MPI_Allreduce(&err, &any, 1, MPI_INT, MPI_MAX, comm));
+  if (any && *cwd >= 0) { /* another rank could not: come back */
+    if (fchdir(*cwd)) err = errno;
+    close(*cwd);
+    *cwd = -1;
+  }
+  PetscCheck(!any, PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "cannot enter the directory of %s: %s", path,
+             strerror(err ? err : any));
+  PetscFunctionReturn(0);
+}
+
+/* Back to the working directory EnterFileDir left: 0 or the errno. */
+static int LeaveFileDir(int *cwd)
+{
+  int err = 0;
+  if (*cwd < 0) return 0;
+  if (fchdir(*cwd)) err = errno ? errno : EIO;
+  close(*cwd);
+  *cwd = -1;
+  return err;
+}
+
+/* H5Fcreate of name (in the working directory) to H5Fclose. */
+static PetscErrorCode WriteFile(H5Writer *w, MPI_Comm comm, const char *name, const PetscInt64 loc[4],
+                                const PetscInt64 off[4], const PetscInt64 tot[4], const PetscReal *xyz,
+                                PetscInt nodes_per_cell, const PetscInt *conn, PetscInt npointfields,
+                                const VfeField *pointfields, PetscInt ncellfields, const VfeField *cellfields)
+{
+  hid_t fapl;
+  PetscErrorCode ierr;
+
+  PetscFunctionBeginUser;
+  VFE_H5CALL(w, fapl = H5Pcreate(H5P_FILE_ACCESS));
+  VFE_H5CALL(w, H5Pset_fapl_mpio(fapl, comm, MPI_INFO_NULL));
+  VFE_H5CALL(w, H5Pset_fclose_degree(fapl, H5F_CLOSE_STRONG)); /* on error, H5Fclose also closes open objects */
+  w->file = H5Fcreate(name, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
+  VFE_H5CALL(w, H5Pclose(fapl));
+  PetscCheck(w->file >= 0, PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "Cannot create VTKHDF file %s.part (for %s)", w->path,
+             w->path);
+  w->dxpl = H5Pcreate(H5P_DATASET_XFER);
+  if (w->dxpl < 0 || H5Pset_dxpl_mpio(w->dxpl, H5FD_MPIO_COLLECTIVE) < 0) {
+    (void)H5Fclose(w->file);
+    SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "HDF5 transfer property list failed writing %s.part", w->path);
+  }
+  ierr = WriteContents(w, loc, off, tot, xyz, nodes_per_cell, conn, npointfields, pointfields, ncellfields, cellfields);
+  if (ierr) { /* best effort: release the file, leave the incomplete .part behind */
+    (void)H5Pclose(w->dxpl);
+    (void)H5Fclose(w->file);
+    PetscCall(ierr);
+  }
+  if (H5Pclose(w->dxpl) < 0) {
+    (void)H5Fclose(w->file);
+    SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "HDF5 call H5Pclose failed writing %s.part", w->path);
+  }
+  VFE_H5CALL(w, H5Fclose(w->file)); /* flushes the metadata: a full disk can show here */
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode VfeWriteVTKHDF(MPI_Comm comm, const char *path, PetscInt npoints, const PetscReal *xyz, PetscInt ncells,
                               PetscInt nodes_per_cell, const PetscInt *conn, PetscInt npointfields,
                               const VfeField *pointfields, PetscInt ncellfields, const VfeField *cellfields)
 {
   char part[PETSC_MAX_PATH_LEN];
+  const char *base;
   H5Writer w;
-  hid_t fapl;
   PetscInt64 loc[4], off[4] = {0, 0, 0, 0}, tot[4];
   PetscErrorCode ierr;
-  int rc = 0;
+  H5E_auto2_t efunc = NULL;
+  void *edata       = NULL;
+  int rc            = 0, cwd;
 
   PetscFunctionBeginUser;
   PetscCheck(path && path[0], comm, PETSC_ERR_ARG_NULL, "VfeWriteVTKHDF: no output path");
@@ -331,24 +465,23 @@ PetscErrorCode VfeWriteVTKHDF(MPI_Comm comm, const char *path, PetscInt npoints,
   if (!w.rank) off[0] = off[1] = off[2] = off[3] = 0; /* MPI_Exscan leaves rank 0's result undefined */
   PetscCallMPI(MPI_Allreduce(loc, tot, 4, MPIU_INT64, MPI_SUM, comm));
 
-  VFE_H5CALL(&w, fapl = H5Pcreate(H5P_FILE_ACCESS));
-  VFE_H5CALL(&w, H5Pset_fapl_mpio(fapl, comm, MPI_INFO_NULL));
-  VFE_H5CALL(&w, H5Pset_fclose_degree(fapl, H5F_CLOSE_STRONG)); /* on error, H5Fclose also closes open objects */
-  w.file = H5Fcreate(part, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
-  VFE_H5CALL(&w, H5Pclose(fapl));
-  PetscCheck(w.file >= 0, PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "Cannot create VTKHDF file %s (for %s)", part, path);
-  VFE_H5CALL(&w, w.dxpl = H5Pcreate(H5P_DATASET_XFER));
-  VFE_H5CALL(&w, H5Pset_dxpl_mpio(w.dxpl, H5FD_MPIO_COLLECTIVE));
+  if (!w.rank) rc = ReserveSpace(part, FileSizeBound(tot, w.size, npointfields, pointfields, ncellfields, cellfields));
+  PetscCallMPI(MPI_Bcast(&rc, 1, MPI_INT, 0, comm));
+  if (rc && !w.rank) (void)unlink(part);
+  PetscCheck(!rc, comm, PETSC_ERR_FILE_WRITE, "cannot write '%s' (%.3g MB): %s", path,
+             (double)FileSizeBound(tot, w.size, npointfields, pointfields, ncellfields, cellfields) / 1e6,
+             strerror(rc));
 
-  ierr =
-      WriteContents(&w, loc, off, tot, xyz, nodes_per_cell, conn, npointfields, pointfields, ncellfields, cellfields);
-  if (ierr) { /* best effort: release the file, leave the incomplete .part behind */
-    (void)H5Pclose(w.dxpl);
-    (void)H5Fclose(w.file);
-    PetscCall(ierr);
-  }
-  VFE_H5CALL(&w, H5Pclose(w.dxpl));
-  VFE_H5CALL(&w, H5Fclose(w.file));
+  PetscCall(EnterFileDir(comm, part, &cwd, &base));
+  (void)H5Eget_auto2(H5E_DEFAULT, &efunc, &edata);
+  (void)H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+  ierr = WriteFile(&w, comm, base, loc, off, tot, xyz, nodes_per_cell, conn, npointfields, pointfields, ncellfields,
+                   cellfields);
+  (void)H5Eset_auto2(H5E_DEFAULT, efunc, edata);
+  rc = LeaveFileDir(&cwd);
+  PetscCall(ierr);
+  PetscCheck(!rc, PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "cannot return to the working directory after writing %s: %s",
+             path, strerror(rc));
 
   /* Every rank has closed the file (H5Fclose is collective); publish it under its final name. */
   PetscCallMPI(MPI_Barrier(comm));

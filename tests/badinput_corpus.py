@@ -13,10 +13,9 @@ Classes: malformed YAML, unknown keys, empty values, NaN / inf / huge / non-nume
 numeric key, duplicate keys, NUL bytes, deep nesting, corrupted and truncated mesh files (MSH 2.2
 and 4.1, ASCII and binary), long keys and paths, bad output directories, inapplicable keys.
 
-PENDING lists the inputs whose fix lives in files other engineers are rewriting (the driver in
-solver/main.c, solver/loads.c, the output writers).  They run, but are reported as "pending" (with
-"now passes" when they already would), never as pass or fail.  The integrator removes a reason
-from PENDING when the fix lands; the entry then counts.
+PENDING lists inputs whose fix has not landed yet (empty now: every entry counts).  A pending entry
+runs, but is reported as "pending" (with "now passes" when it already would), never as pass or
+fail; its reason is removed when the fix lands.
 """
 import argparse
 import concurrent.futures as cf
@@ -29,9 +28,7 @@ import sys
 import time
 
 # reason -> predicate on the entry name; see the module doc
-PENDING = {
-    "outdir_long_path": "output writers (B.1/B.6): a ~4 KB output path",
-}
+PENDING = {}
 
 NUMERIC_BAD = [("nan", "nan"), ("inf", "inf"), ("1e308", "huge"), ("abc", "text"), ("", "empty")]
 
@@ -273,7 +270,7 @@ def build_entries(variants):
     E.append(Entry("longcmd", ["run", "case.yaml"] + base + ["-load_axial_N", "100"] * 1200 + ["-load_axial_N", "nan"],
                    "load_axial_N", files=dict(bfiles, **{"case.yaml": yaml_case("")})))
 
-    # --- bad output directories (pending: output writers) ---
+    # --- bad output directories ---
     E.append(Entry("outdir_is_file", ["run", "case.yaml", "-output_dir", "afile"], "afile", 3,
                    files={"case.yaml": yaml_case(""), "afile": b"x"}))
     E.append(Entry("outdir_dev_null", ["run", "case.yaml", "-output_dir", "/dev/null"], "/dev/null", 3,
