@@ -23,6 +23,7 @@
 #include <yaml.h>
 
 #define VFE_CASE_MAX_BYTES (1 << 20) /* a case file is a few hundred bytes; more is not a case file */
+#define VFE_VALUE_MAX 4000 /* longest value (paths included; output_dir's limit is the output transaction's) */
 #define VFE_CASE_MAX_DEPTH 8         /* nesting of maps and lists (vfe's keys need 2) */
 
 extern const char VfeDefaultCaseYAML[]; /* cases/default.yaml, compiled in (app/CMakeLists.txt) */
@@ -358,6 +359,10 @@ PetscErrorCode VfeCheckKeys(MPI_Comm comm, PetscInt *nmat, char ***matkeys)
                "options start with ksp_, pc_, mg_, dm_, mat_)",
                names[i]);
   for (PetscInt i = 0; i < n; ++i) {
+    size_t len = values[i] ? strlen(values[i]) : 0;
+    PetscCheck(len < VFE_VALUE_MAX || !strcmp(names[i], "output_dir"), comm, PETSC_ERR_USER_INPUT,
+               "the value of %s is %zu characters long (at most %d): no vfe value or path is that long", names[i], len,
+               VFE_VALUE_MAX - 1);
     PetscCall(VfeKeysCheckValue(names[i], values[i]));
     if (!strncmp(names[i], "material_", 9)) PetscCall(PetscStrallocpy(names[i], &(*matkeys)[(*nmat)++]));
   }

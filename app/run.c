@@ -249,8 +249,14 @@ static PetscErrorCode VfeRunReadOptions(VfeRun *run, const char *outdir)
   PetscCall(PetscStrncpy(run->outdir, "out/default", sizeof run->outdir));
   if (outdir)
     PetscCall(PetscStrncpy(run->outdir, outdir, sizeof run->outdir));
-  else
+  else {
+    const char *v;
+    PetscBool set;
+    PetscCall(PetscOptionsFindPair(NULL, NULL, "-output_dir", &v, &set));
+    PetscCheck(!set || !v || strlen(v) < sizeof run->outdir, comm, PETSC_ERR_FILE_WRITE,
+               "output directory '%.48s...' is too long (%zu characters; at most 2048)", v, v ? strlen(v) : 0);
     PetscCall(PetscOptionsGetString(NULL, NULL, "-output_dir", run->outdir, sizeof run->outdir, NULL));
+  }
   PetscCall(PetscOptionsGetString(NULL, NULL, "-mesh_file", run->meshfile, sizeof run->meshfile, NULL));
   run->order = 1;
   PetscCall(PetscOptionsGetInt(NULL, NULL, "-mesh_order", &run->order, NULL));

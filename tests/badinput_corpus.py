@@ -261,6 +261,12 @@ def build_entries(variants):
                    files={"case.yaml": yaml_case("")}))
     E.append(Entry("long_mesh_path", ["run", "case.yaml", "-mesh_file", "d/" * 1500 + "m.msh"], "mesh file",
                    files={"case.yaml": yaml_case("")}))
+    E.append(Entry("long_mesh_value", ["run", "case.yaml", "-mesh_file", "m" * 5000], "mesh_file",
+                   files={"case.yaml": yaml_case("")}))
+    E.append(Entry("long_outdir_value", ["run", "case.yaml", "-output_dir", "o" * 6200], "ooo", 3,
+                   files={"case.yaml": yaml_case("")}))
+    E.append(Entry("long_material_value", ["run", "case.yaml", "-cement_material", "c" * 9000], "cement_material",
+                   files={"case.yaml": yaml_case("")}))
     E.append(Entry("long_missing_case", ["run", "c" * 3000 + ".yaml"], "case file"))
     E.append(Entry("long_level_key", ["run", "case.yaml", "-mesh_geometry", "segment",
                                       "-segment_L2_" + "w" * 200, "3"], "segment_L2_www",
