@@ -154,7 +154,7 @@ try:
                dofs=s["mesh"]["dofs"], cells=s["mesh"]["cells"],
                plate_uz=s.get("metrics", {}).get("plate_uz_mm"),
                stiffness=s.get("metrics", {}).get("stiffness_N_per_mm"),
-               reaction_z=(s.get("load", {}).get("reaction_N") or [None] * 3)[2])
+               reaction_z=(s.get("load", {}).get("reaction_force_N") or [None] * 3)[2])
 except Exception as e:  # failed / not converged run: keep what we know
     out["error"] = repr(e)
 print(json.dumps(out))
