@@ -14,6 +14,8 @@
 #                     "P2 against FEniCSx on the peers' 312k-DOF mesh" (see P2 mode below)
 #   --load-h H        P2 mode: make_mesh.py --h of the P1 mesh-load run (default 1: 544k
 #                     tets; "none" skips it)
+#   --repeat N        P2 mode: run the vfe / FEniCSx pairs N times (default 1); the report
+#                     gives every pair's ratio and their median
 #   --quick           skip the ~1.5M-tet mesh (only ~100k and ~500k tets)
 #   --sizes "H ..."   make_mesh.py --h values (default "1.8 1 0.7": ~98k, ~544k, ~1.6M tets;
 #                     with --order 2: "2")
@@ -57,7 +59,7 @@ WORK=/tmp/vfe-bench
 SIZES="1.8 1 0.7"
 RANKS="1 2"
 REPORT_ONLY=0 QUICK=0 REMESH=0 FIELDS=1 EXTRAS=1 FENICSX=1 WRITE_DOCS=0
-ORDER=1 LOAD_H=1 SIZES_SET=0
+ORDER=1 LOAD_H=1 SIZES_SET=0 REPEAT=1 REP=1
 CMDLINE="bench/run_bench.sh $*"
 
 while [ $# -gt 0 ]; do
@@ -65,6 +67,7 @@ while [ $# -gt 0 ]; do
     --quick) QUICK=1 ;;
     --order) ORDER=$2; shift ;;
     --load-h) LOAD_H=$2; shift ;;
+    --repeat) REPEAT=$2; shift ;;
     --sizes) SIZES=$2; SIZES_SET=1; shift ;;
     --ranks) RANKS=$2; shift ;;
     --work) WORK=$2; shift ;;
@@ -80,6 +83,7 @@ while [ $# -gt 0 ]; do
   shift
 done
 case "$ORDER" in 1|2) ;; *) echo "run_bench.sh: --order $ORDER: allowed 1 or 2" >&2; exit 1 ;; esac
+case "$REPEAT" in ''|*[!0-9]*|0) echo "run_bench.sh: --repeat $REPEAT: give a positive integer" >&2; exit 1 ;; esac
 if [ "$ORDER" = 2 ] && [ "$SIZES_SET" = 0 ]; then SIZES="2"; fi
 if [ "$ORDER" = 2 ]; then QUICK=0; fi
 if [ "$QUICK" = 1 ]; then
@@ -201,7 +205,7 @@ load1() { cut -d' ' -f1 /proc/loadavg; }
 # vfe_run TAG KEY NP [extra options...]   (KEY: a mesh key, see above)
 vfe_run() {
   local tag=$1 key=$2 np=$3; shift 3
-  local dir=$WORK/runs/vfe_${tag}_h${key}_n${np}
+  local dir=$WORK/runs/vfe_${tag}_h${key}_n${np}_r${REP}
   rm -rf "$dir"; mkdir -p "$dir"
   local wf=true; [ "$FIELDS" = 1 ] || wf=false
   log "vfe $tag mesh $(basename "${MESH[$key]}") np=$np $*"
@@ -220,7 +224,7 @@ import json, os, sys
 d, tag, h, np_, rss, rc, wall, opts, key, order, mesh, ld, peers = sys.argv[1:]
 out = {"kind": "vfe", "tag": tag, "h": float(h), "np": int(np_), "rc": int(rc),
        "wall_s": float(wall), "rss_kb": int(rss), "opts": opts, "key": key, "order": int(order),
-       "mesh": mesh, "load1_before": float(ld)}
+       "mesh": mesh, "load1_before": float(ld), "rep": int(os.environ.get("REP", "1"))}
 try:
     s = json.load(open(os.path.join(d, "summary.json")))
     out.update(t=s["manifest"]["timings_s"], its=s["solver"]["iterations"],
@@ -278,7 +282,7 @@ PYEOF
 # fx_run TAG KEY NP [extra fenicsx_solve.py args...]
 fx_run() {
   local tag=$1 key=$2 np=$3; shift 3
-  local dir=$WORK/runs/fx_${tag}_h${key}_n${np}
+  local dir=$WORK/runs/fx_${tag}_h${key}_n${np}_r${REP}
   rm -rf "$dir"; mkdir -p "$dir"
   log "fenicsx $tag mesh $(basename "${MESH[$key]}") np=$np $*"
   local t0 t1 rc=0 ld
@@ -288,10 +292,11 @@ fx_run() {
   t1=$(date +%s.%N)
   $PY - "$dir/stdout.txt" "$tag" "${MH[$key]}" "$np" "$(rss_sum_kb "$dir")" "$rc" "$(awk "BEGIN { print $t1 - $t0 }")" \
       "$key" "$(basename "${MESH[$key]}")" "$ld" "$*" <<'PYEOF' >>"$RES"
-import json, sys
+import json, os, sys
 path, tag, h, np_, rss, rc, wall, key, mesh, ld, opts = sys.argv[1:]
 out = {"kind": "fx", "tag": tag, "h": float(h), "np": int(np_), "rc": int(rc), "rss_kb": int(rss),
-       "wall_s": float(wall), "key": key, "mesh": mesh, "load1_before": float(ld), "opts": opts}
+       "wall_s": float(wall), "key": key, "mesh": mesh, "load1_before": float(ld), "opts": opts,
+       "rep": int(os.environ.get("REP", "1"))}
 try:
     line = [l for l in open(path) if l.startswith("{")][-1]
     d = json.loads(line)
@@ -369,13 +374,17 @@ if [ "$FENICSX" = 1 ]; then
 fi
 maxnp=$(echo $RANKS | tr ' ' '\n' | sort -n | tail -n 1)
 for h in $SIZES; do
-  for np in $RANKS; do
-    # vfe's default P2 solver (B-bar where nu >= 0.45, CG + p-multigrid), FEniCSx P2, then
-    # vfe's plain displacement form (the same discretisation as FEniCSx's, on straight tets)
-    vfe_run base "$h" "$np"
-    [ "$FENICSX" = 1 ] && fx_run base "$h" "$np"
-    vfe_run disp "$h" "$np" -vfe_formulation displacement
+  for REP in $(seq 1 "$REPEAT"); do
+    export REP
+    for np in $RANKS; do
+      # vfe's default P2 solver (B-bar where nu >= 0.45, CG + p-multigrid), FEniCSx P2, then
+      # vfe's plain displacement form (the same discretisation as FEniCSx's, on straight tets)
+      vfe_run base "$h" "$np"
+      [ "$FENICSX" = 1 ] && fx_run base "$h" "$np"
+      vfe_run disp "$h" "$np" -vfe_formulation displacement
+    done
   done
+  REP=1
   # FEniCSx P2 on the straight-sided copy: the geometry vfe solves (answers only)
   [ "$FENICSX" = 1 ] && fx_run straight "${h}lin" "$maxnp" --order 2
 done
