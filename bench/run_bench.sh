@@ -7,7 +7,8 @@
 #
 #   --order 2         P2 mode: the peers' P2 mesh (make_mesh.py --order 2, default --h 2:
 #                     72k tets, 312k dofs) solved by vfe (defaults: B-bar where nu >= 0.45,
-#                     CG + p-multigrid; and -vfe_formulation displacement) and FEniCSx P2 on
+#                     CG + p-multigrid; -vfe_formulation displacement; and the default with
+#                     -vfe_pmg_mg_levels_ksp_max_it 1) and FEniCSx P2 on
 #                     each rank count; the answers also against FEniCSx on a straight-sided
 #                     copy of the mesh (what vfe solves); the mesh load of a P1 mesh
 #                     (--load-h) in vfe with its -log_view split and memory; report section
@@ -382,6 +383,9 @@ for h in $SIZES; do
       vfe_run base "$h" "$np"
       [ "$FENICSX" = 1 ] && fx_run base "$h" "$np"
       vfe_run disp "$h" "$np" -vfe_formulation displacement
+      # the default with one Chebyshev step per P2 smoothing instead of two (an option, not a
+      # code change: a candidate default)
+      vfe_run pmg1 "$h" "$np" -vfe_pmg_mg_levels_ksp_max_it 1
     done
   done
   REP=1
