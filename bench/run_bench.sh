@@ -597,7 +597,22 @@ elif [ "$WRITE_DOCS" = 1 ]; then
     [ -f "$HDR" ] && { cat "$HDR"; echo; }
     cat "$REPORT"
     [ -f "$DISC" ] && { echo; cat "$DISC"; }
-  } >"$DOC"
+  } >"$DOC.new"
+  # the sections that follow the discussion in the old file (the P2 section, other
+  # engineers' sections) are not this report's: they are kept, in their order, after it
+  if [ -f "$DOC" ] && [ -f "$DISC" ]; then
+    $PY - "$DOC" "$DISC" <<'EOF' >>"$DOC.new"
+import sys
+old, disc = (open(p).read().splitlines(keepends=True) for p in sys.argv[1:])
+ours = {l.rstrip("\n") for l in disc if l.startswith("## ")}
+heads = [i for i, l in enumerate(old) if l.startswith("## ")]
+last = [i for i in heads if old[i].rstrip("\n") in ours]
+after = [i for i in heads if last and i > last[-1]]
+if after:
+    sys.stdout.write("\n" + "".join(old[after[0]:]).rstrip("\n") + "\n")
+EOF
+  fi
+  mv "$DOC.new" "$DOC"
   log "wrote $DOC"
 fi
 log "results in $RES, report in $REPORT"
