@@ -10,7 +10,9 @@ other on the same mesh file and rank count), so machine load shifts both sides o
 set-up + solve at most 0.35x FEniCSx's on 1 and 2 ranks; P2 peak memory per dof at most 0.7x
 FEniCSx's; P1 peak memory under 1.5 kB per dof; the 544k-tet P1 mesh loaded in at most 3 s.
 """
+import glob
 import json
+import os
 import subprocess
 import sys
 
@@ -81,6 +83,16 @@ mach = {r["when"]: r for r in R if r["kind"] == "machine"}
 mats = json.load(open(mat_path))
 incompressible = sorted(k for k, v in mats.items() if not k.startswith("_") and v["nu"] >= 0.45)
 
+# vfe's version and git hash as run (the manifest of a run's summary.json)
+vfe_ver = "?"
+for sj in sorted(glob.glob(os.path.join(os.path.dirname(os.path.abspath(res_path)), "runs", "vfe_*", "summary.json"))):
+    try:
+        m = json.load(open(sj))["manifest"]
+        vfe_ver = "%s (git %s, as run)" % (m.get("vfe_version", "?"), m.get("git_hash", "?"))
+        break
+    except (OSError, ValueError, KeyError):
+        pass
+
 P("## P2 against FEniCSx on the peers' 312k-DOF mesh\n")
 P("Written by `bench/run_bench.sh --order 2` (tables from `bench/report_p2.py`, the discussion "
   "from `bench/performance_p2_discussion.md`).\n")
@@ -92,11 +104,11 @@ P("- machine: %s cores (`nproc`), %s; **shared with two other engineers' jobs, s
       sh("env -u OMP_NUM_THREADS nproc"),
       sh("lscpu | sed -n 's/^Model name: *//p' | head -n1") or "?",
       mach.get("start", {}).get("loadavg", "?"), mach.get("end", {}).get("loadavg", "?")))
-P("- software: PETSc %s (Debian), dolfinx %s, Gmsh %s; vfe git %s" % (
+P("- software: PETSc %s (Debian), dolfinx %s, Gmsh %s; vfe %s" % (
     sh("dpkg-query -W -f='${Version}' libpetsc-real3.18 2>/dev/null"),
     sh("/usr/bin/python3 -c 'import dolfinx; print(dolfinx.__version__)' 2>/dev/null"),
     sh("/usr/bin/python3 -c 'import gmsh; print(gmsh.__version__)' 2>/dev/null"),
-    sh("git -C \"$(dirname %s)\" rev-parse --short=12 HEAD 2>/dev/null" % sys.argv[0]) or "?"))
+    vfe_ver))
 for m in p2mesh:
     P("- mesh: `make_mesh.py --h %g --order 2`: %d tets, %d nodes, %d dofs (10-node tets, curved "
       "on the CAD)" % (m["h"], m["tets"], m["nodes"], 3 * m["nodes"]))
@@ -107,7 +119,8 @@ for m in meshes:
 P("- vfe: `vfe run plain.yaml -mesh_file spine_h2_p2.msh -dm_plex_gmsh_highorder false -mesh_order 2 "
   "-bc_fixed bottom -bc_load top -load_axial_N 800 -ksp_rtol 1e-8 -material_<group>_E/_nu ...` "
   "(materials from the peers' materials.json) with `-log_view`; defaults: B-bar where nu >= 0.45, "
-  "CG + p-multigrid (P2 -> P1 -> GAMG). `disp` adds `-vfe_formulation displacement`.")
+  "CG + p-multigrid (P2 -> P1 -> GAMG). The rows `-vfe_formulation displacement` and "
+  "`-vfe_pmg_mg_levels_ksp_max_it 1` add that option to these.")
 P("- FEniCSx: `fenicsx_solve.py spine_h2_p2.msh` (P2 on the curved geometry, CG + GAMG with "
   "rigid-body modes, rtol 1e-8); `straight`: `fenicsx_solve.py spine_h2_p2_lin.msh --order 2`, the "
   "same vertices and tets with the midside nodes dropped, i.e. the straight-sided geometry that vfe "
@@ -256,10 +269,11 @@ if loads:
       "structure check of the MSH file on rank 0 (`VfeMshCheck`, no event of its own), PETSc's Gmsh "
       "reader `DMPlexCreateGmsh` on rank 0 (parsing, then `DMPlexInterpolate` to make faces and edges, "
       "and symmetrize/stratify), vfe's serial checks and labels (`VfeMeshSerialSetUp`) and "
-      "`DMPlexDistribute`.\n")
+      "`DMPlexDistribute`. Each time is the maximum over ranks: on 2 ranks it includes the time a rank "
+      "waits inside the event for rank 0.\n")
     names = [("VfeMesh", "vfe mesh load (VfeMesh)"), ("DMPlexCreateGmsh", "DMPlexCreateGmsh (rank 0)"),
-             ("DMPlexInterp", "  of which DMPlexInterpolate"), ("DMPlexSymmetrize", "  of which DMPlexSymmetrize"),
-             ("DMPlexStratify", "  of which DMPlexStratify"), ("DMPlexDistribute", "DMPlexDistribute"),
+             ("DMPlexInterp", "  of which DMPlexInterpolate"), ("DMPlexSymmetrize", "DMPlexSymmetrize (all calls)"),
+             ("DMPlexStratify", "DMPlexStratify (all calls)"), ("DMPlexDistribute", "DMPlexDistribute"),
              ("Mesh Partition", "  of which partitioning"), ("Mesh Migration", "  of which migration"),
              ("DMPlexDistCones", "  of which cones"), ("DMPlexDistLabels", "  of which labels")]
     P("| event | %s |" % " | ".join("%d rank%s" % (r["np"], "s" if r["np"] > 1 else "") for r in loads))

@@ -61,7 +61,7 @@ SIZES="1.8 1 0.7"
 RANKS="1 2"
 REPORT_ONLY=0 QUICK=0 REMESH=0 FIELDS=1 EXTRAS=1 FENICSX=1 WRITE_DOCS=0
 ORDER=1 LOAD_H=1 SIZES_SET=0 REPEAT=1 REP=1
-CMDLINE="bench/run_bench.sh $*"
+CMDLINE="${VFE:+VFE=$VFE }bench/run_bench.sh $*"
 
 while [ $# -gt 0 ]; do
   case "$1" in
