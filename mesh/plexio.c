@@ -214,6 +214,9 @@ PetscErrorCode VfeMeshLoad(MPI_Comm comm, const char *path, DM *dm, VfeMeshInfo 
   PetscCall(VfeMeshRaiseRank0(comm, rank, err));
 
   PetscCall(PetscOptionsSetValue(NULL, "-dm_plex_gmsh_use_regions", "true"));
+  /* vfe's tetrahedra are straight-sided (P2 edge nodes at the midpoints, solver/space.c): a file with
+     second-order (10-node) tetrahedra is read by its vertices, not as a curved coordinate field */
+  PetscCall(PetscOptionsSetValue(NULL, "-dm_plex_gmsh_highorder", "false"));
   PetscCall(DMPlexCreateGmshFromFile(comm, path, PETSC_TRUE, &serial));
   if (rank == 0) {
     PetscCall(PetscPushErrorHandler(PetscReturnErrorHandler, NULL));

@@ -14,3 +14,8 @@ add_executable(test_meshkeys ${CMAKE_CURRENT_SOURCE_DIR}/test_meshkeys.c)
 target_link_libraries(test_meshkeys PRIVATE vfe_mesh)
 add_test(NAME mesh_geometry_keys COMMAND test_meshkeys)
 set_tests_properties(mesh_geometry_keys PROPERTIES LABELS "unit;badinput" ENVIRONMENT "${VFE_TEST_ENV}")
+
+# a mesh file with 10-node tetrahedra reads as its vertices (the same answer as the 4-node file)
+add_test(NAME mesh_file_p2_nodes COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/mesh_file_p2.sh $<TARGET_FILE:vfe>
+                                         $<TARGET_FILE:msh_convert> ${CMAKE_CURRENT_BINARY_DIR}/mesh_file_p2_nodes)
+set_tests_properties(mesh_file_p2_nodes PROPERTIES LABELS regression ENVIRONMENT "${VFE_TEST_ENV}")
