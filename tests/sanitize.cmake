@@ -7,4 +7,9 @@ if(NOT VFE_SANITIZE)
                                        ${CMAKE_BINARY_DIR}/asan)
   set_tests_properties(sanitize_build PROPERTIES LABELS "sanitize;slow" ENVIRONMENT "${VFE_TEST_ENV}" PROCESSORS 2
                                                  TIMEOUT 1200)
+  # the quick subset in the default test run: unit tests and the bad-input corpus under the sanitizers
+  add_test(NAME sanitize_quick COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/sanitize.sh ${CMAKE_SOURCE_DIR}
+                                       ${CMAKE_BINARY_DIR}/asan-quick --quick)
+  set_tests_properties(sanitize_quick PROPERTIES LABELS "sanitize" ENVIRONMENT "${VFE_TEST_ENV}" PROCESSORS 2
+                                                 TIMEOUT 1200)
 endif()
