@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Validation against published behaviour (shared VALIDATION.md items 1-6, docs/validation.md).
 #   usage: run_validation.sh [VFE] [WORKDIR]
-# Runs the vfe cases below (L1-L3, L2 treated, osteoporotic, 3 mm P1 mesh, no field files),
+# Runs the vfe cases below (L1-L3, L2 treated, osteoporotic, the default 3 mm P2 mesh, no field files;
+# VALIDATION_MESH_ARGS="-mesh_size_mm 3 -mesh_order 1" for the old P1 runs),
 # one mesh per cement pattern / fill, material and load changes reuse a mesh (-mesh_file),
 # then tests/validation/validate.py prints the comparison table. Exit status: non-zero if a case
 # fails to run or a structural check fails; disagreements with the literature are only reported.
@@ -21,7 +22,7 @@ mkdir -p "$work"
 vfe=$(cd "$(dirname "$vfe")" && pwd)/$(basename "$vfe")
 work=$(cd "$work" && pwd)
 
-# Common to every case: 3 mm P1 mesh, no fields, baseline (intact) solve, summary only.
+# Common to every case: the default 3 mm P2 mesh, no fields, baseline (intact) solve, summary only.
 common=(${VALIDATION_MESH_ARGS:--mesh_size_mm 3.0 -mesh_order 2} -vfe_write_fields false -baseline true)
 failed=()
 start=$(date +%s)
