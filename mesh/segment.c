@@ -148,64 +148,72 @@ static void DiscSize(const Level *up, const Level *lo, PetscReal *W, PetscReal *
     *W = PetscMin(up->W, lo->W) - 2, *D = PetscMin(up->D, lo->D) - 2;
 }
 
-static PetscErrorCode SegmentFromOptions(Segment *S)
+/* segment_levels: a cranial-to-caudal range of level indices (one level or LVL-LVL) */
+static PetscErrorCode ReadLevelRange(int *i0, int *i1)
 {
-  char buf[64], *dash, *treated[MAXLEV];
-  PetscInt nt = MAXLEV;
-  int i0, i1;
-  PetscBool set, post = PETSC_FALSE;
+  char buf[64], *dash;
 
   PetscFunctionBeginUser;
-  PetscCall(PetscMemzero(S, sizeof *S));
   PetscCall(PetscStrncpy(buf, "L1-L3", sizeof buf));
   PetscCall(PetscOptionsGetString(NULL, NULL, "-segment_levels", buf, sizeof buf, NULL));
   dash = strchr(buf, '-');
   if (dash) {
     *dash = 0;
-    i0    = LevelIndex(buf);
-    i1    = LevelIndex(dash + 1);
+    *i0   = LevelIndex(buf);
+    *i1   = LevelIndex(dash + 1);
     *dash = '-';
   } else
-    i0 = i1 = LevelIndex(buf);
-  PetscCheck(i0 >= 0 && i1 >= 0 && i0 <= i1, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
+    *i0 = *i1 = LevelIndex(buf);
+  PetscCheck(*i0 >= 0 && *i1 >= 0 && *i0 <= *i1, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
              "segment_levels = '%s' is not a cranial-to-caudal range within T12-L5 (e.g. L1-L3, T12-L2, L4-L5)", buf);
-  S->nl = i1 - i0 + 1;
-  for (int i = 0; i < S->nl; i++) {
-    Level *L    = &S->L[i];
-    PetscReal c = -1;
-    int g       = i0 + i;
-    PetscCall(PetscStrncpy(L->name, lvl_names[g], sizeof L->name));
-    L->W = 42, L->D = 33.5, L->H = 25, L->disc_h = disc_default[g], L->nuc = 0.45, L->t = 0.8, L->te = 0.8;
-    L->cs = 0.7, L->ci = 1.5;
-    PetscCall(GetLevelReal(L->name, "body_width", &L->W, NULL));
-    PetscCall(GetLevelReal(L->name, "body_depth", &L->D, NULL));
-    PetscCall(GetLevelReal(L->name, "body_height", &L->H, NULL));
-    PetscCall(GetLevelReal(L->name, "disc_height", &L->disc_h, NULL));
-    PetscCall(GetLevelReal(L->name, "nucleus_fraction", &L->nuc, NULL));
-    PetscCall(GetLevelReal(L->name, "shell_thickness", &L->t, NULL));
-    PetscCall(GetLevelReal(L->name, "endplate_thickness", &L->te, NULL));
-    PetscCall(GetLevelReal(L->name, "endplate_concavity", &c, &set));
-    if (set) L->cs = L->ci = c;
-    PetscCall(GetLevelReal(L->name, "endplate_concavity_sup", &L->cs, NULL));
-    PetscCall(GetLevelReal(L->name, "endplate_concavity_inf", &L->ci, NULL));
+  PetscFunctionReturn(0);
+}
+
+/* level g (index in lvl_names): defaults, its segment_<LVL>_* keys and their checks, its sections */
+static PetscErrorCode ReadLevel(int g, Level *L)
+{
+  PetscReal c = -1;
+  PetscBool set;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscStrncpy(L->name, lvl_names[g], sizeof L->name));
+  L->W = 42, L->D = 33.5, L->H = 25, L->disc_h = disc_default[g], L->nuc = 0.45, L->t = 0.8, L->te = 0.8;
+  L->cs = 0.7, L->ci = 1.5;
+  PetscCall(GetLevelReal(L->name, "body_width", &L->W, NULL));
+  PetscCall(GetLevelReal(L->name, "body_depth", &L->D, NULL));
+  PetscCall(GetLevelReal(L->name, "body_height", &L->H, NULL));
+  PetscCall(GetLevelReal(L->name, "disc_height", &L->disc_h, NULL));
+  PetscCall(GetLevelReal(L->name, "nucleus_fraction", &L->nuc, NULL));
+  PetscCall(GetLevelReal(L->name, "shell_thickness", &L->t, NULL));
+  PetscCall(GetLevelReal(L->name, "endplate_thickness", &L->te, NULL));
+  PetscCall(GetLevelReal(L->name, "endplate_concavity", &c, &set));
+  if (set) L->cs = L->ci = c;
+  PetscCall(GetLevelReal(L->name, "endplate_concavity_sup", &L->cs, NULL));
+  PetscCall(GetLevelReal(L->name, "endplate_concavity_inf", &L->ci, NULL));
 #define CHK(cond, key, val, allowed)                                                                                   \
   PetscCheck(cond, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "segment_%s_%s = %g is invalid: %s", L->name, key,           \
              (double)(val), allowed)
-    CHK(L->D >= 10 && L->D <= 80, "body_depth", L->D, "allowed 10..80 mm");
-    CHK(L->W > 1.15 * L->D && L->W <= 100, "body_width", L->W,
-        "must exceed 1.15 x body_depth (D-shaped section) and be <= 100 mm");
-    CHK(L->H >= 8 && L->H <= 60, "body_height", L->H, "allowed 8..60 mm");
-    CHK(L->disc_h >= 2 && L->disc_h <= 30, "disc_height", L->disc_h, "allowed 2..30 mm");
-    CHK(L->nuc >= 0.1 && L->nuc <= 0.7, "nucleus_fraction", L->nuc, "allowed 0.1..0.7 of the disc area");
-    CHK(L->t >= 0.2 && L->t <= 0.15 * L->D, "shell_thickness", L->t, "allowed 0.2 mm .. 0.15 x body_depth");
-    CHK(L->cs >= 0.2 && L->cs <= 0.2 * L->H, "endplate_concavity_sup", L->cs, "allowed 0.2 mm .. 0.2 x body_height");
-    CHK(L->ci >= 0.2 && L->ci <= 0.2 * L->H, "endplate_concavity_inf", L->ci, "allowed 0.2 mm .. 0.2 x body_height");
-    CHK(L->te >= 0.2 && 2 * L->te + L->cs + L->ci + 4 <= L->H, "endplate_thickness", L->te,
-        "must be >= 0.2 mm and leave >= 4 mm of cancellous core (2 x thickness + both concavities + 4 <= body_height)");
-    SectionSet(&L->out, L->W, L->D, 0);
-    SectionSet(&L->in, L->W, L->D, L->t);
-  }
-  /* domes: nucleus ellipse of the adjacent disc + 2 mm; endplate layer must fit in the inner section */
+  CHK(L->D >= 10 && L->D <= 80, "body_depth", L->D, "allowed 10..80 mm");
+  CHK(L->W > 1.15 * L->D && L->W <= 100, "body_width", L->W,
+      "must exceed 1.15 x body_depth (D-shaped section) and be <= 100 mm");
+  CHK(L->H >= 8 && L->H <= 60, "body_height", L->H, "allowed 8..60 mm");
+  CHK(L->disc_h >= 2 && L->disc_h <= 30, "disc_height", L->disc_h, "allowed 2..30 mm");
+  CHK(L->nuc >= 0.1 && L->nuc <= 0.7, "nucleus_fraction", L->nuc, "allowed 0.1..0.7 of the disc area");
+  CHK(L->t >= 0.2 && L->t <= 0.15 * L->D, "shell_thickness", L->t, "allowed 0.2 mm .. 0.15 x body_depth");
+  CHK(L->cs >= 0.2 && L->cs <= 0.2 * L->H, "endplate_concavity_sup", L->cs, "allowed 0.2 mm .. 0.2 x body_height");
+  CHK(L->ci >= 0.2 && L->ci <= 0.2 * L->H, "endplate_concavity_inf", L->ci, "allowed 0.2 mm .. 0.2 x body_height");
+  CHK(L->te >= 0.2 && 2 * L->te + L->cs + L->ci + 4 <= L->H, "endplate_thickness", L->te,
+      "must be >= 0.2 mm and leave >= 4 mm of cancellous core (2 x thickness + both concavities + 4 <= body_height)");
+#undef CHK
+  SectionSet(&L->out, L->W, L->D, 0);
+  SectionSet(&L->in, L->W, L->D, L->t);
+  PetscFunctionReturn(0);
+}
+
+/* domes: nucleus ellipse of the adjacent disc + 2 mm; endplate layer must fit in the inner section */
+static PetscErrorCode SetDomeFootprints(Segment *S)
+{
+  PetscFunctionBeginUser;
   for (int i = 0; i < S->nl; i++) {
     Level *L = &S->L[i];
     PetscReal W, D, rx, ry;
@@ -226,15 +234,28 @@ static PetscErrorCode SegmentFromOptions(Segment *S)
                "concavity (nucleus + 2 mm + endplate_thickness) must stay 0.5 mm inside the cortical shell",
                L->name, L->name);
   }
-  /* stack bottom-up */
-  {
-    PetscReal z = 0;
-    for (int i = (int)S->nl - 1; i >= 0; i--) {
-      S->L[i].z0 = z;
-      S->L[i].z1 = z + S->L[i].H;
-      z          = S->L[i].z1 + (i > 0 ? S->L[i - 1].disc_h : 0);
-    }
+  PetscFunctionReturn(0);
+}
+
+/* z0, z1 of each level, stacked bottom-up from z = 0 with the disc heights between */
+static void StackLevels(Segment *S)
+{
+  PetscReal z = 0;
+  for (int i = (int)S->nl - 1; i >= 0; i--) {
+    S->L[i].z0 = z;
+    S->L[i].z1 = z + S->L[i].H;
+    z          = S->L[i].z1 + (i > 0 ? S->L[i - 1].disc_h : 0);
   }
+}
+
+/* segment_treated: levels of segment_levels (default: the middle one) */
+static PetscErrorCode ReadTreatedLevels(Segment *S)
+{
+  char *treated[MAXLEV];
+  PetscInt nt = MAXLEV;
+  PetscBool set;
+
+  PetscFunctionBeginUser;
   {
     const char *tv;
     PetscCall(PetscOptionsFindPair(NULL, NULL, "-segment_treated", &tv, &set));
@@ -255,6 +276,15 @@ static PetscErrorCode SegmentFromOptions(Segment *S)
       PetscCall(PetscFree(treated[k]));
     }
   }
+  PetscFunctionReturn(0);
+}
+
+/* segment_posterior_elements (not implemented: must be false) and fracture_wedge */
+static PetscErrorCode ReadModelOptions(Segment *S)
+{
+  PetscBool post = PETSC_FALSE;
+
+  PetscFunctionBeginUser;
   PetscCall(VfeMeshOptionBool("segment_posterior_elements", &post, NULL));
   PetscCheck(!post, PETSC_COMM_SELF, PETSC_ERR_SUP,
              "segment_posterior_elements = true is not implemented yet: the segment mesher builds vertebral bodies and "
@@ -262,21 +292,35 @@ static PetscErrorCode SegmentFromOptions(Segment *S)
   PetscCall(VfeMeshOptionReal("fracture_wedge", &S->wedge, NULL));
   PetscCheck(S->wedge >= 0 && S->wedge <= 0.5, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
              "fracture_wedge = %g is invalid: the anterior height loss must be in [0, 0.5]", (double)S->wedge);
+  PetscFunctionReturn(0);
+}
+
+/* refuse a mesh_size_mm that would give too many tetrahedra */
+static PetscErrorCode CheckElementCount(const Segment *S)
+{
+  /* bodies and discs as prisms of their D-shaped sections; the cement sizing field refines the
+     treated level, so Gmsh makes about 10 V / h^3 tetrahedra here (1.06M at h = 1.02, L1-L3) */
+  PetscReal V = 0;
+
+  PetscFunctionBeginUser;
+  for (int i = 0; i < S->nl; i++) {
+    PetscReal W = S->L[i].W, D = S->L[i].D;
+    V += SectionArea(S->L[i].W, S->L[i].D) * S->L[i].H;
+    if (i < S->nl - 1) DiscSize(&S->L[i], &S->L[i + 1], &W, &D), V += SectionArea(W, D) * S->L[i].disc_h;
+  }
+  PetscCall(VfeMeshCheckElementCount(V, S->h, 10.0, "segment"));
+  PetscFunctionReturn(0);
+}
+
+/* mesh_size_mm, mesh_order, mesh_threads, mesh_verbose, mesh_volume_mesher */
+static PetscErrorCode ReadMeshOptions(Segment *S)
+{
+  PetscFunctionBeginUser;
   S->h = 1.5;
   PetscCall(VfeMeshOptionReal("mesh_size_mm", &S->h, NULL));
   PetscCheck(S->h >= 0.3 && S->h <= 10, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
              "mesh_size_mm = %g is invalid: allowed 0.3..10 mm", (double)S->h);
-  {
-    /* bodies and discs as prisms of their D-shaped sections; the cement sizing field refines the
-       treated level, so Gmsh makes about 10 V / h^3 tetrahedra here (1.06M at h = 1.02, L1-L3) */
-    PetscReal V = 0;
-    for (int i = 0; i < S->nl; i++) {
-      PetscReal W = S->L[i].W, D = S->L[i].D;
-      V += SectionArea(S->L[i].W, S->L[i].D) * S->L[i].H;
-      if (i < S->nl - 1) DiscSize(&S->L[i], &S->L[i + 1], &W, &D), V += SectionArea(W, D) * S->L[i].disc_h;
-    }
-    PetscCall(VfeMeshCheckElementCount(V, S->h, 10.0, "segment"));
-  }
+  PetscCall(CheckElementCount(S));
   S->order = 1;
   PetscCall(VfeMeshOptionInt("mesh_order", &S->order, NULL));
   PetscCheck(S->order == 1 || S->order == 2, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
@@ -293,6 +337,23 @@ static PetscErrorCode SegmentFromOptions(Segment *S)
   }
   PetscCheck(S->threads >= 1 && S->threads <= 256, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
              "mesh_threads = %" PetscInt_FMT " is invalid: allowed 1..256", S->threads);
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode SegmentFromOptions(Segment *S)
+{
+  int i0 = -1, i1 = -1; /* set by ReadLevelRange (initialized for the compiler) */
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscMemzero(S, sizeof *S));
+  PetscCall(ReadLevelRange(&i0, &i1));
+  S->nl = i1 - i0 + 1;
+  for (int i = 0; i < S->nl; i++) PetscCall(ReadLevel(i0 + i, &S->L[i]));
+  PetscCall(SetDomeFootprints(S));
+  StackLevels(S);
+  PetscCall(ReadTreatedLevels(S));
+  PetscCall(ReadModelOptions(S));
+  PetscCall(ReadMeshOptions(S));
   PetscCall(VfeCementSpecFromOptions(&S->cem));
   for (int i = 0; i < S->nl; i++) S->any_treated = (PetscBool)(S->any_treated || S->L[i].treated);
   PetscFunctionReturn(0);
@@ -434,109 +495,136 @@ static int Classify(const Segment *S, const unsigned *m)
   return -1;
 }
 
-/* Build the whole model (rank 0): tools, cement, fragment, classification, physical groups. */
-static PetscErrorCode BuildModel(const Segment *S, const PetscReal *corr, Built *B, int **vol_region, int *nvol,
-                                 int **vols)
+/* level l's body tools: outer and inner prisms, endplate layers (slab + half ellipsoid), domes;
+   its body volume (outer prism less both domes) into B */
+static PetscErrorCode AddBodyTools(const Level *L, int l, Built *B, Tool *T, int *nt, int *in, int *eps, int *epi)
 {
-  Tool *T;
-  int nt = 0, ierr;
-  int *obj, *out = NULL, **map = NULL;
+  int ierr, o = 0, slab = 0, e2 = 0, ds = 0, di = 0;
+  PetscReal m1, m2, m3;
+
+  PetscFunctionBeginUser;
+  PetscCall(AddPrism(&L->out, L->z0, L->H, &o));
+  PetscCall(AddPrism(&L->in, L->z0, L->H, in));
+  PetscCall(AddPrism(&L->in, L->z1 - L->te, L->te, &slab));
+  PetscCall(AddHalfEllipsoid(L->z1, L->dsa + L->te, L->dsb + L->te, L->cs + L->te, -1, PETSC_TRUE, &e2));
+  PetscCall(FuseTwo(slab, e2, eps));
+  PetscCall(AddPrism(&L->in, L->z0, L->te, &slab));
+  PetscCall(AddHalfEllipsoid(L->z0, L->dia + L->te, L->dib + L->te, L->ci + L->te, 1, PETSC_TRUE, &e2));
+  PetscCall(FuseTwo(slab, e2, epi));
+  PetscCall(AddHalfEllipsoid(L->z1, L->dsa, L->dsb, L->cs, -1, PETSC_FALSE, &ds));
+  PetscCall(AddHalfEllipsoid(L->z0, L->dia, L->dib, L->ci, 1, PETSC_FALSE, &di));
+  T[(*nt)++] = (Tool){o, R_O, l};
+  T[(*nt)++] = (Tool){*in, R_I, l};
+  T[(*nt)++] = (Tool){*eps, R_EPS, l};
+  T[(*nt)++] = (Tool){*epi, R_EPI, l};
+  T[(*nt)++] = (Tool){ds, R_DS, l};
+  T[(*nt)++] = (Tool){di, R_DI, l};
+  GC(gmshModelOccGetMass(3, o, &m1, &ierr), "mass");
+  GC(gmshModelOccGetMass(3, ds, &m2, &ierr), "mass");
+  GC(gmshModelOccGetMass(3, di, &m3, &ierr), "mass");
+  B->body_volume[l] = m1 - m2 - m3;
+  PetscFunctionReturn(0);
+}
+
+/* the cancellous core of level L: a copy of the inner prism less copies of both endplate layers */
+static PetscErrorCode CutCancellousCore(const Level *L, int in, int eps, int epi, int *core)
+{
+  int ierr, ce = 0, ci2 = 0, od[2], td[4];
+  int *cout = NULL, **cmap = NULL;
+  size_t ncout = 0, *cnmap = NULL, cnn = 0;
+
+  PetscFunctionBeginUser;
+  PetscCall(Copy1(in, core));
+  PetscCall(Copy1(eps, &ce));
+  PetscCall(Copy1(epi, &ci2));
+  od[0] = 3, od[1] = *core, td[0] = 3, td[1] = ce, td[2] = 3, td[3] = ci2;
+  GC(gmshModelOccCut(od, 2, td, 4, &cout, &ncout, &cmap, &cnmap, &cnn, -1, 1, 1, &ierr), "cancellous core");
+  PetscCheck(ncout == 2, PETSC_COMM_SELF, PETSC_ERR_LIB, "cancellous core of %s is not one volume", L->name);
+  *core = cout[1];
+  gmshFree(cout);
+  for (size_t i = 0; i < cnn; i++) gmshFree(cmap[i]);
+  gmshFree(cmap);
+  gmshFree(cnmap);
+  PetscFunctionReturn(0);
+}
+
+/* cement of treated level l, sized for cement_fill_ratio x corr[l] of its body volume (cement.c) */
+static PetscErrorCode AddCementTools(const Segment *S, int l, const PetscReal *corr, int in, int eps, int epi, Built *B,
+                                     Tool *T, int *nt)
+{
+  const Level *L = &S->L[l];
+  VfeCementBody body;
+  int core = 0, ctags[16], nc = 0;
+  PetscReal frac = S->cem.pattern == VFE_CEMENT_DIFFUSE ? S->cem.diffuse_fraction : 1.0;
+
+  PetscFunctionBeginUser;
+  PetscCall(CutCancellousCore(L, in, eps, epi, &core));
+  body.a = L->in.a, body.be = L->in.be, body.ye = L->in.ye, body.yflat = L->in.yflat;
+  body.z0 = L->z0, body.z1 = L->z1, body.te = L->te;
+  body.Ras = L->dsa + L->te, body.Rbs = L->dsb + L->te, body.cs = L->cs + L->te;
+  body.Rai = L->dia + L->te, body.Rbi = L->dib + L->te, body.ci = L->ci + L->te;
+  body.core           = core;
+  B->cement_target[l] = S->cem.fill * B->body_volume[l] / frac * corr[l];
+  PetscCall(VfeCementPlace(&S->cem, &body, B->cement_target[l], B->body_volume[l], &nc, ctags, &B->cement_occ[l]));
+  for (int k = 0; k < nc; k++) T[(*nt)++] = (Tool){ctags[k], R_CEM, l};
+  PetscFunctionReturn(0);
+}
+
+/* cement leak of treated level l: a sphere of cement_leak_volume_ml, intradiscal or anterior */
+static PetscErrorCode AddLeakTool(const Segment *S, int l, Tool *T, int *nt)
+{
+  const Level *L = &S->L[l];
+  PetscReal r = PetscCbrtReal(3 * S->cem.leak_volume / (4 * PETSC_PI)), x = 0, y, z;
+  int ierr, sp;
+
+  PetscFunctionBeginUser;
+  if (S->cem.leak == VFE_LEAK_ANTERIOR)
+    y = L->D / 2 + 0.6 * r, z = 0.5 * (L->z0 + L->z1);
+  else if (l > 0 || S->nl == 1)
+    y = 0, z = L->z1 - L->cs;
+  else
+    y = 0, z = L->z0 + L->ci;
+  GC(sp = gmshModelOccAddSphere(x, y, z, r, -1, -PETSC_PI / 2, PETSC_PI / 2, 2 * PETSC_PI, &ierr), "leak");
+  T[(*nt)++] = (Tool){sp, R_LEAK, l};
+  PetscFunctionReturn(0);
+}
+
+/* disc d (between levels d and d+1): its prism and its nucleus, an extruded elliptic disk */
+static PetscErrorCode AddDiscTools(const Segment *S, int d, Tool *T, int *nt)
+{
+  const Level *up = &S->L[d], *lo = &S->L[d + 1];
+  PetscReal W, D, rx, ry;
+  Section sec;
+  int ierr, disc, disk, nuc, dt[2];
+  int *eo    = NULL;
+  size_t neo = 0;
+
+  PetscFunctionBeginUser;
+  DiscSize(up, lo, &W, &D);
+  SectionSet(&sec, W, D, 0);
+  PetscCall(AddPrism(&sec, lo->z1, up->z0 - lo->z1, &disc));
+  NucleusRadii(W, D, up->nuc, &rx, &ry);
+  GC(disk = gmshModelOccAddDisk(0, 0, lo->z1, rx, ry, -1, &ierr), "nucleus disk");
+  dt[0] = 2, dt[1] = disk;
+  GC(gmshModelOccExtrude(dt, 2, 0, 0, up->z0 - lo->z1, &eo, &neo, NULL, 0, NULL, 0, 0, &ierr), "nucleus");
+  nuc = -1;
+  for (size_t i = 0; i < neo; i += 2)
+    if (eo[i] == 3) nuc = eo[i + 1];
+  gmshFree(eo);
+  T[(*nt)++] = (Tool){disc, R_DISC, d};
+  T[(*nt)++] = (Tool){nuc, R_NUC, d};
+  PetscFunctionReturn(0);
+}
+
+/* one fragment of all nt tools; each output volume classified (Classify) by the tools that contain it */
+static PetscErrorCode FragmentAndClassify(const Segment *S, const Tool *T, int nt, int **vol_region, int *nvol,
+                                          int **vols)
+{
+  int ierr, *obj, *out = NULL, **map = NULL;
   size_t nout = 0, *nmap = NULL, nnmap = 0;
   PetscLogDouble tf0, tf1;
 
   PetscFunctionBeginUser;
-  PetscCall(PetscMalloc1(16 * MAXLEV + 64, &T));
-  for (int l = 0; l < S->nl; l++) {
-    const Level *L = &S->L[l];
-    int o = 0, in = 0, slab = 0, e2 = 0, eps = 0, epi = 0, ds = 0, di = 0;
-    PetscReal m1, m2, m3;
-    PetscCall(AddPrism(&L->out, L->z0, L->H, &o));
-    PetscCall(AddPrism(&L->in, L->z0, L->H, &in));
-    PetscCall(AddPrism(&L->in, L->z1 - L->te, L->te, &slab));
-    PetscCall(AddHalfEllipsoid(L->z1, L->dsa + L->te, L->dsb + L->te, L->cs + L->te, -1, PETSC_TRUE, &e2));
-    PetscCall(FuseTwo(slab, e2, &eps));
-    PetscCall(AddPrism(&L->in, L->z0, L->te, &slab));
-    PetscCall(AddHalfEllipsoid(L->z0, L->dia + L->te, L->dib + L->te, L->ci + L->te, 1, PETSC_TRUE, &e2));
-    PetscCall(FuseTwo(slab, e2, &epi));
-    PetscCall(AddHalfEllipsoid(L->z1, L->dsa, L->dsb, L->cs, -1, PETSC_FALSE, &ds));
-    PetscCall(AddHalfEllipsoid(L->z0, L->dia, L->dib, L->ci, 1, PETSC_FALSE, &di));
-    T[nt++] = (Tool){o, R_O, l};
-    T[nt++] = (Tool){in, R_I, l};
-    T[nt++] = (Tool){eps, R_EPS, l};
-    T[nt++] = (Tool){epi, R_EPI, l};
-    T[nt++] = (Tool){ds, R_DS, l};
-    T[nt++] = (Tool){di, R_DI, l};
-    GC(gmshModelOccGetMass(3, o, &m1, &ierr), "mass");
-    GC(gmshModelOccGetMass(3, ds, &m2, &ierr), "mass");
-    GC(gmshModelOccGetMass(3, di, &m3, &ierr), "mass");
-    B->body_volume[l] = m1 - m2 - m3;
-    if (L->treated && S->cem.pattern != VFE_CEMENT_NONE) {
-      VfeCementBody body;
-      int core = 0, ce = 0, ci2 = 0, ctags[16], nc = 0;
-      int od[2], td[4], *cout = NULL, **cmap = NULL;
-      size_t ncout = 0, *cnmap = NULL, cnn = 0;
-      PetscReal frac = S->cem.pattern == VFE_CEMENT_DIFFUSE ? S->cem.diffuse_fraction : 1.0;
-      PetscCall(Copy1(in, &core));
-      PetscCall(Copy1(eps, &ce));
-      PetscCall(Copy1(epi, &ci2));
-      od[0] = 3, od[1] = core, td[0] = 3, td[1] = ce, td[2] = 3, td[3] = ci2;
-      GC(gmshModelOccCut(od, 2, td, 4, &cout, &ncout, &cmap, &cnmap, &cnn, -1, 1, 1, &ierr), "cancellous core");
-      PetscCheck(ncout == 2, PETSC_COMM_SELF, PETSC_ERR_LIB, "cancellous core of %s is not one volume", L->name);
-      core = cout[1];
-      gmshFree(cout);
-      for (size_t i = 0; i < cnn; i++) gmshFree(cmap[i]);
-      gmshFree(cmap);
-      gmshFree(cnmap);
-      body.a = L->in.a, body.be = L->in.be, body.ye = L->in.ye, body.yflat = L->in.yflat;
-      body.z0 = L->z0, body.z1 = L->z1, body.te = L->te;
-      body.Ras = L->dsa + L->te, body.Rbs = L->dsb + L->te, body.cs = L->cs + L->te;
-      body.Rai = L->dia + L->te, body.Rbi = L->dib + L->te, body.ci = L->ci + L->te;
-      body.core           = core;
-      B->cement_target[l] = S->cem.fill * B->body_volume[l] / frac * corr[l];
-      PetscCall(VfeCementPlace(&S->cem, &body, B->cement_target[l], B->body_volume[l], &nc, ctags, &B->cement_occ[l]));
-      for (int k = 0; k < nc; k++) T[nt++] = (Tool){ctags[k], R_CEM, l};
-    }
-    if (L->treated && S->cem.leak != VFE_LEAK_NONE) {
-      PetscReal r = PetscCbrtReal(3 * S->cem.leak_volume / (4 * PETSC_PI)), x = 0, y, z;
-      int sp;
-      if (S->cem.leak == VFE_LEAK_ANTERIOR)
-        y = L->D / 2 + 0.6 * r, z = 0.5 * (L->z0 + L->z1);
-      else if (l > 0 || S->nl == 1)
-        y = 0, z = L->z1 - L->cs;
-      else
-        y = 0, z = L->z0 + L->ci;
-      GC(sp = gmshModelOccAddSphere(x, y, z, r, -1, -PETSC_PI / 2, PETSC_PI / 2, 2 * PETSC_PI, &ierr), "leak");
-      T[nt++] = (Tool){sp, R_LEAK, l};
-    }
-  }
-  for (int d = 0; d < S->nl - 1; d++) {
-    const Level *up = &S->L[d], *lo = &S->L[d + 1];
-    PetscReal W, D, rx, ry;
-    Section sec;
-    int disc, disk, nuc, dt[2];
-    int *eo    = NULL;
-    size_t neo = 0;
-    DiscSize(up, lo, &W, &D);
-    SectionSet(&sec, W, D, 0);
-    PetscCall(AddPrism(&sec, lo->z1, up->z0 - lo->z1, &disc));
-    NucleusRadii(W, D, up->nuc, &rx, &ry);
-    GC(disk = gmshModelOccAddDisk(0, 0, lo->z1, rx, ry, -1, &ierr), "nucleus disk");
-    dt[0] = 2, dt[1] = disk;
-    GC(gmshModelOccExtrude(dt, 2, 0, 0, up->z0 - lo->z1, &eo, &neo, NULL, 0, NULL, 0, 0, &ierr), "nucleus");
-    nuc = -1;
-    for (size_t i = 0; i < neo; i += 2)
-      if (eo[i] == 3) nuc = eo[i + 1];
-    gmshFree(eo);
-    T[nt++] = (Tool){disc, R_DISC, d};
-    T[nt++] = (Tool){nuc, R_NUC, d};
-  }
-  {
-    int plate;
-    PetscCall(AddPrism(&S->L[0].out, S->L[0].z1, PLATE_T, &plate));
-    T[nt++] = (Tool){plate, R_PLATE, 0};
-    B->ztop = S->L[0].z1 + PLATE_T;
-  }
-  /* one fragment of everything */
   PetscCall(PetscTime(&tf0));
   PetscCall(PetscMalloc1(2 * nt, &obj));
   for (int i = 0; i < nt; i++) obj[2 * i] = 3, obj[2 * i + 1] = T[i].tag;
@@ -570,6 +658,33 @@ static PetscErrorCode BuildModel(const Segment *S, const PetscReal *corr, Built 
   for (size_t i = 0; i < nnmap; i++) gmshFree(map[i]);
   gmshFree(map);
   gmshFree(nmap);
+  PetscFunctionReturn(0);
+}
+
+/* Build the whole model (rank 0): tools, cement, fragment, classification (the physical groups: GroupRegions). */
+static PetscErrorCode BuildModel(const Segment *S, const PetscReal *corr, Built *B, int **vol_region, int *nvol,
+                                 int **vols)
+{
+  Tool *T;
+  int nt = 0;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscMalloc1(16 * MAXLEV + 64, &T));
+  for (int l = 0; l < S->nl; l++) {
+    const Level *L = &S->L[l];
+    int in = 0, eps = 0, epi = 0;
+    PetscCall(AddBodyTools(L, l, B, T, &nt, &in, &eps, &epi));
+    if (L->treated && S->cem.pattern != VFE_CEMENT_NONE) PetscCall(AddCementTools(S, l, corr, in, eps, epi, B, T, &nt));
+    if (L->treated && S->cem.leak != VFE_LEAK_NONE) PetscCall(AddLeakTool(S, l, T, &nt));
+  }
+  for (int d = 0; d < S->nl - 1; d++) PetscCall(AddDiscTools(S, d, T, &nt));
+  {
+    int plate;
+    PetscCall(AddPrism(&S->L[0].out, S->L[0].z1, PLATE_T, &plate));
+    T[nt++] = (Tool){plate, R_PLATE, 0};
+    B->ztop = S->L[0].z1 + PLATE_T;
+  }
+  PetscCall(FragmentAndClassify(S, T, nt, vol_region, nvol, vols));
   PetscCall(PetscFree(T));
   PetscFunctionReturn(0);
 }
@@ -664,101 +779,114 @@ static PetscErrorCode SetMeshOptions(const Segment *S)
   PetscFunctionReturn(0);
 }
 
-/* one build + mesh + measurement pass on rank 0 */
-static PetscErrorCode MeshPass(const Segment *S, const PetscReal *corr, VfeSegmentReport rep, PetscReal *fill_lvl)
-{
+/* one pass's model, mesh and node table (MeshPass) */
+typedef struct {
   Built B;
-  int ierr, *vreg = NULL, nv = 0, *vols = NULL;
-  int *ents[VFE_SEG_MAX_REGIONS];
-  int nents[VFE_SEG_MAX_REGIONS];
-  size_t *ntag = NULL, nn = 0;
-  double *xyz = NULL, *par = NULL;
-  size_t nxyz = 0, npar = 0, maxnode = 0;
-  PetscInt *idx;
-  PetscReal *q, qcount = 0;
-  char *mark;
-  uint64_t h        = 1469598103934665603ULL;
-  size_t ntet_total = 0;
-  PetscLogDouble tb0, tb1, tb2, tb3, tb4;
+  int *vreg, nv, *vols;                                       /* BuildModel's volumes and their slots */
+  int *ents[VFE_SEG_MAX_REGIONS], nents[VFE_SEG_MAX_REGIONS]; /* volumes per region */
+  size_t *ntag, nn, nxyz, npar, maxnode;                      /* nodes (Gmsh) */
+  double *xyz, *par;
+  PetscInt *idx; /* node tag -> position in ntag */
+  char *mark;    /* by node tag: a node of the cement (MeasureCementSides) */
+  uint64_t hash; /* FNV-1a 64 of node coordinates and region connectivity (the mesh hash) */
+} Pass;
+
+/* drop the unclassified pieces, one physical volume per region (tag = region index + 1) */
+static PetscErrorCode GroupRegions(Pass *P)
+{
+  Built *B = &P->B;
+  int ierr;
 
   PetscFunctionBeginUser;
-  PetscCall(PetscMemzero(&B, sizeof B));
-  GC(gmshOptionSetNumber("General.Terminal", S->verbose ? 1 : 0, &ierr), "option");
-  GC(gmshClear(&ierr), "clear");
-  PetscCall(SetMeshOptions(S));
-  PetscCall(RegionTable(S, &B));
-  PetscCall(PetscTime(&tb0));
-  PetscCall(BuildModel(S, corr, &B, &vreg, &nv, &vols));
-  PetscCall(PetscTime(&tb1));
-  /* drop unclassified pieces, group the rest */
-  for (int r = 0; r < B.nreg; r++) {
-    nents[r] = 0;
-    PetscCall(PetscMalloc1(nv, &ents[r]));
+  for (int r = 0; r < B->nreg; r++) {
+    P->nents[r] = 0;
+    PetscCall(PetscMalloc1(P->nv, &P->ents[r]));
   }
-  for (int i = 0; i < nv; i++) {
-    int reg = vreg[i] < 0 ? -1 : B.slot_of[vreg[i]];
+  for (int i = 0; i < P->nv; i++) {
+    int reg = P->vreg[i] < 0 ? -1 : B->slot_of[P->vreg[i]];
     if (reg < 0) {
-      int dt[2] = {3, vols[i]};
+      int dt[2] = {3, P->vols[i]};
       GC(gmshModelOccRemove(dt, 2, 0, &ierr), "remove void piece");
     } else
-      ents[reg][nents[reg]++] = vols[i];
+      P->ents[reg][P->nents[reg]++] = P->vols[i];
   }
   GC(gmshModelOccSynchronize(&ierr), "synchronize");
-  for (int r = 0; r < B.nreg; r++) {
-    PetscCheck(nents[r] > 0, PETSC_COMM_SELF, PETSC_ERR_LIB, "region %s came out empty from the geometry booleans",
-               B.name[r]);
-    GC(gmshModelAddPhysicalGroup(3, ents[r], nents[r], r + 1, &ierr), "physical group");
-    GC(gmshModelSetPhysicalName(3, r + 1, B.name[r], &ierr), "physical name");
+  for (int r = 0; r < B->nreg; r++) {
+    PetscCheck(P->nents[r] > 0, PETSC_COMM_SELF, PETSC_ERR_LIB, "region %s came out empty from the geometry booleans",
+               B->name[r]);
+    GC(gmshModelAddPhysicalGroup(3, P->ents[r], P->nents[r], r + 1, &ierr), "physical group");
+    GC(gmshModelSetPhysicalName(3, r + 1, B->name[r], &ierr), "physical name");
   }
-  /* boundary surfaces */
-  {
-    int *all, *bnd = NULL, ntop = 0, nbot = 0, *top, *bot, nall = 0;
-    size_t nb = 0;
-    PetscCall(PetscMalloc1(2 * nv, &all));
-    for (int r = 0; r < B.nreg; r++)
-      for (int k = 0; k < nents[r]; k++) all[2 * nall] = 3, all[2 * nall + 1] = ents[r][k], nall++;
-    GC(gmshModelGetBoundary(all, 2 * nall, &bnd, &nb, 1, 0, 0, &ierr), "boundary");
-    PetscCall(PetscMalloc2(nb, &top, nb, &bot));
-    for (size_t i = 0; i < nb; i += 2) {
-      double x0, y0, z0, x1, y1, z1;
-      int tag = PetscAbsInt(bnd[i + 1]);
-      GC(gmshModelGetBoundingBox(2, tag, &x0, &y0, &z0, &x1, &y1, &z1, &ierr), "bbox");
-      if (PetscAbsReal(z0 - B.ztop) < 1e-6 && PetscAbsReal(z1 - B.ztop) < 1e-6) top[ntop++] = tag;
-      if (z1 <= S->L[S->nl - 1].z0 + S->L[S->nl - 1].ci + 1e-6) bot[nbot++] = tag;
-    }
-    PetscCheck(ntop > 0 && nbot > 0, PETSC_COMM_SELF, PETSC_ERR_LIB, "load_top or fixed_bottom surface not found");
-    GC(gmshModelAddPhysicalGroup(2, top, ntop, 1, &ierr), "physical surface");
-    GC(gmshModelSetPhysicalName(2, 1, "load_top", &ierr), "physical name");
-    GC(gmshModelAddPhysicalGroup(2, bot, nbot, 2, &ierr), "physical surface");
-    GC(gmshModelSetPhysicalName(2, 2, "fixed_bottom", &ierr), "physical name");
-    gmshFree(bnd);
-    PetscCall(PetscFree2(top, bot));
-    /* mesh size: 0.75 h at the corners of endplates and cement, 1.3 h elsewhere, interpolated along curves
-       and extended from the boundary into the volumes (a distance field costs more than the whole 3D mesh) */
-    {
-      int *sel, nsel = 0, *pts = NULL;
-      size_t nfb = 0, npts = 0;
-      int *fb = NULL;
-      for (int r = 0; r < B.nreg; r++) {
-        if (!strstr(B.name[r], "endplate") && !strstr(B.name[r], ".cement")) continue;
-        nsel += nents[r];
-      }
-      PetscCall(PetscMalloc1(2 * nsel + 2, &sel));
-      nsel = 0;
-      for (int r = 0; r < B.nreg; r++) {
-        if (!strstr(B.name[r], "endplate") && !strstr(B.name[r], ".cement")) continue;
-        for (int k = 0; k < nents[r]; k++) sel[2 * nsel] = 3, sel[2 * nsel + 1] = ents[r][k], nsel++;
-      }
-      GC(gmshModelGetBoundary(sel, 2 * nsel, &fb, &nfb, 1, 0, 1, &ierr), "points of endplates and cement");
-      GC(gmshModelGetEntities(&pts, &npts, 0, &ierr), "points");
-      GC(gmshModelMeshSetSize(pts, npts, 1.3 * S->h, &ierr), "point sizes");
-      GC(gmshModelMeshSetSize(fb, nfb, 0.75 * S->h, &ierr), "point sizes near endplates and cement");
-      gmshFree(pts);
-      gmshFree(fb);
-      PetscCall(PetscFree(sel));
-    }
-    PetscCall(PetscFree(all));
+  PetscFunctionReturn(0);
+}
+
+/* boundary surfaces: load_top (the plate's top face) and fixed_bottom (up to the bottom level's inferior dome) */
+static PetscErrorCode AddBoundaryGroups(const Segment *S, const Pass *P)
+{
+  int ierr, *all, *bnd = NULL, ntop = 0, nbot = 0, *top, *bot, nall = 0;
+  size_t nb = 0;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscMalloc1(2 * P->nv, &all));
+  for (int r = 0; r < P->B.nreg; r++)
+    for (int k = 0; k < P->nents[r]; k++) all[2 * nall] = 3, all[2 * nall + 1] = P->ents[r][k], nall++;
+  GC(gmshModelGetBoundary(all, 2 * nall, &bnd, &nb, 1, 0, 0, &ierr), "boundary");
+  PetscCall(PetscMalloc2(nb, &top, nb, &bot));
+  for (size_t i = 0; i < nb; i += 2) {
+    double x0, y0, z0, x1, y1, z1;
+    int tag = PetscAbsInt(bnd[i + 1]);
+    GC(gmshModelGetBoundingBox(2, tag, &x0, &y0, &z0, &x1, &y1, &z1, &ierr), "bbox");
+    if (PetscAbsReal(z0 - P->B.ztop) < 1e-6 && PetscAbsReal(z1 - P->B.ztop) < 1e-6) top[ntop++] = tag;
+    if (z1 <= S->L[S->nl - 1].z0 + S->L[S->nl - 1].ci + 1e-6) bot[nbot++] = tag;
   }
+  PetscCheck(ntop > 0 && nbot > 0, PETSC_COMM_SELF, PETSC_ERR_LIB, "load_top or fixed_bottom surface not found");
+  GC(gmshModelAddPhysicalGroup(2, top, ntop, 1, &ierr), "physical surface");
+  GC(gmshModelSetPhysicalName(2, 1, "load_top", &ierr), "physical name");
+  GC(gmshModelAddPhysicalGroup(2, bot, nbot, 2, &ierr), "physical surface");
+  GC(gmshModelSetPhysicalName(2, 2, "fixed_bottom", &ierr), "physical name");
+  gmshFree(bnd);
+  PetscCall(PetscFree2(top, bot));
+  PetscCall(PetscFree(all));
+  PetscFunctionReturn(0);
+}
+
+/* mesh size: 0.75 h at the corners of endplates and cement, 1.3 h elsewhere, interpolated along curves
+   and extended from the boundary into the volumes (a distance field costs more than the whole 3D mesh) */
+static PetscErrorCode SetMeshSizes(const Segment *S, const Pass *P)
+{
+  const Built *B = &P->B;
+  int ierr, *sel, nsel = 0, *pts = NULL;
+  size_t nfb = 0, npts = 0;
+  int *fb = NULL;
+
+  PetscFunctionBeginUser;
+  for (int r = 0; r < B->nreg; r++) {
+    if (!strstr(B->name[r], "endplate") && !strstr(B->name[r], ".cement")) continue;
+    nsel += P->nents[r];
+  }
+  PetscCall(PetscMalloc1(2 * nsel + 2, &sel));
+  nsel = 0;
+  for (int r = 0; r < B->nreg; r++) {
+    if (!strstr(B->name[r], "endplate") && !strstr(B->name[r], ".cement")) continue;
+    for (int k = 0; k < P->nents[r]; k++) sel[2 * nsel] = 3, sel[2 * nsel + 1] = P->ents[r][k], nsel++;
+  }
+  GC(gmshModelGetBoundary(sel, 2 * nsel, &fb, &nfb, 1, 0, 1, &ierr), "points of endplates and cement");
+  GC(gmshModelGetEntities(&pts, &npts, 0, &ierr), "points");
+  GC(gmshModelMeshSetSize(pts, npts, 1.3 * S->h, &ierr), "point sizes");
+  GC(gmshModelMeshSetSize(fb, nfb, 0.75 * S->h, &ierr), "point sizes near endplates and cement");
+  gmshFree(pts);
+  gmshFree(fb);
+  PetscCall(PetscFree(sel));
+  PetscFunctionReturn(0);
+}
+
+/* 1D/2D mesh, then the volumes (HXT through mesh/hxt.c, or Delaunay); the times into rep */
+static PetscErrorCode MeshSurfacesAndVolumes(const Segment *S, VfeSegmentReport rep, PetscLogDouble tb0,
+                                             PetscLogDouble tb1)
+{
+  PetscLogDouble tb2, tb3, tb4;
+
+  PetscFunctionBeginUser;
   PetscCall(PetscTime(&tb2));
   PetscCall(VfeGmshGenerate(2, "mesh generate (1D/2D)"));
   PetscCall(PetscTime(&tb3));
@@ -774,83 +902,180 @@ static PetscErrorCode MeshPass(const Segment *S, const PetscReal *corr, VfeSegme
   rep->t_geometry += tb2 - tb0;
   rep->t_surface += tb3 - tb2;
   rep->t_volume += tb4 - tb3;
+  PetscFunctionReturn(0);
+}
 
-  /* nodes: dense array by tag, wedge map */
-  GC(gmshModelMeshGetNodes(&ntag, &nn, &xyz, &nxyz, &par, &npar, -1, -1, 0, 0, &ierr), "get nodes");
-  for (size_t i = 0; i < nn; i++) maxnode = PetscMax(maxnode, ntag[i]);
-  PetscCall(PetscMalloc1(maxnode + 1, &idx));
-  PetscCall(PetscCalloc1(maxnode + 1, &mark));
-  for (size_t i = 0; i <= maxnode; i++) idx[i] = -1;
-  for (size_t i = 0; i < nn; i++) idx[ntag[i]] = (PetscInt)i;
+/* the mesh nodes, with a dense index by tag (P->idx) and an empty cement mark (P->mark) */
+static PetscErrorCode IndexNodes(Pass *P)
+{
+  int ierr;
+
+  PetscFunctionBeginUser;
+  GC(gmshModelMeshGetNodes(&P->ntag, &P->nn, &P->xyz, &P->nxyz, &P->par, &P->npar, -1, -1, 0, 0, &ierr), "get nodes");
+  for (size_t i = 0; i < P->nn; i++) P->maxnode = PetscMax(P->maxnode, P->ntag[i]);
+  PetscCall(PetscMalloc1(P->maxnode + 1, &P->idx));
+  PetscCall(PetscCalloc1(P->maxnode + 1, &P->mark));
+  for (size_t i = 0; i <= P->maxnode; i++) P->idx[i] = -1;
+  for (size_t i = 0; i < P->nn; i++) P->idx[P->ntag[i]] = (PetscInt)i;
+  PetscFunctionReturn(0);
+}
+
+/* fracture_wedge: move the nodes by WedgeMap of each treated level, in the copy and in Gmsh's mesh */
+static PetscErrorCode ApplyFractureWedge(const Segment *S, Pass *P)
+{
+  int ierr;
+
+  PetscFunctionBeginUser;
   if (S->wedge > 0) {
     for (int l = 0; l < S->nl; l++) { /* top first: see WedgeMap */
       if (!S->L[l].treated) continue;
-      for (size_t i = 0; i < nn; i++) WedgeMap(&S->L[l], S->wedge, xyz + 3 * i);
+      for (size_t i = 0; i < P->nn; i++) WedgeMap(&S->L[l], S->wedge, P->xyz + 3 * i);
     }
-    for (size_t i = 0; i < nn; i++) GC(gmshModelMeshSetNode(ntag[i], xyz + 3 * i, 3, NULL, 0, &ierr), "set node");
+    for (size_t i = 0; i < P->nn; i++)
+      GC(gmshModelMeshSetNode(P->ntag[i], P->xyz + 3 * i, 3, NULL, 0, &ierr), "set node");
   }
-  for (size_t i = 0; i < nn; i++) {
+  PetscFunctionReturn(0);
+}
+
+/* node tags and coordinates (rounded to 1e-9 mm) into the mesh hash */
+static void HashNodes(Pass *P)
+{
+  for (size_t i = 0; i < P->nn; i++) {
     long long r[3];
-    for (int k = 0; k < 3; k++) r[k] = llround(xyz[3 * i + k] * 1e9);
-    h = Fnv(h, &ntag[i], sizeof ntag[i]);
-    h = Fnv(h, r, sizeof r);
+    for (int k = 0; k < 3; k++) r[k] = llround(P->xyz[3 * i + k] * 1e9);
+    P->hash = Fnv(P->hash, &P->ntag[i], sizeof P->ntag[i]);
+    P->hash = Fnv(P->hash, r, sizeof r);
   }
-  /* elements per region */
-  rep->nregions = B.nreg;
-  {
-    size_t cap = 0;
-    for (int r = 0; r < B.nreg; r++) rep->region_tets[r] = 0;
-    PetscCall(PetscMalloc1(1, &q));
-    for (int r = 0; r < B.nreg; r++) {
-      PetscCall(PetscStrncpy(rep->region[r], B.name[r], VFE_NAME_LEN));
-      rep->region_volume[r] = 0;
-      for (int k = 0; k < nents[r]; k++) {
-        size_t *et = NULL, net = 0, *en = NULL, nen = 0;
-        GC(gmshModelMeshGetElementsByType(4, &et, &net, &en, &nen, ents[r][k], 0, 1, &ierr), "get tetrahedra");
-        if (cap < (size_t)qcount + net) {
-          PetscReal *q2;
-          cap = 2 * ((size_t)qcount + net);
-          PetscCall(PetscMalloc1(cap, &q2));
-          PetscCall(PetscArraycpy(q2, q, (size_t)qcount));
-          PetscCall(PetscFree(q));
-          q = q2;
-        }
-        h = Fnv(h, &r, sizeof r);
-        h = Fnv(h, en, nen * sizeof en[0]);
-        for (size_t e = 0; e < net; e++) {
-          PetscReal qq, v;
-          v = TetVolQ(xyz + 3 * idx[en[4 * e]], xyz + 3 * idx[en[4 * e + 1]], xyz + 3 * idx[en[4 * e + 2]],
-                      xyz + 3 * idx[en[4 * e + 3]], &qq);
-          PetscCheck(qq > 1e-8, PETSC_COMM_SELF, PETSC_ERR_LIB,
-                     "inverted or degenerate tetrahedron %zu in region %s (quality %g); try another mesh_size_mm",
-                     et[e], B.name[r], (double)qq);
-          q[(size_t)qcount++] = qq;
-          rep->region_volume[r] += v;
-        }
-        rep->region_tets[r] += (PetscInt)net;
-        ntet_total += net;
-        gmshFree(et);
-        gmshFree(en);
-      }
-    }
-  }
-  {
+}
+
+/* volume and quality of the tetrahedron with node tags t[0..3] */
+static PetscReal TetVolQByTags(const Pass *P, const size_t *t, PetscReal *q)
+{
+  const double *x = P->xyz;
+  return TetVolQ(x + 3 * P->idx[t[0]], x + 3 * P->idx[t[1]], x + 3 * P->idx[t[2]], x + 3 * P->idx[t[3]], q);
+}
+
+/* region r's tetrahedra: count, volume, qualities appended to (*q, *qcount, capacity *cap), connectivity hashed;
+   an inverted or degenerate one is an error */
+static PetscErrorCode MeasureRegion(Pass *P, int r, VfeSegmentReport rep, PetscReal **q, PetscReal *qcount, size_t *cap,
+                                    size_t *ntet_total)
+{
+  int ierr;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscStrncpy(rep->region[r], P->B.name[r], VFE_NAME_LEN));
+  rep->region_volume[r] = 0;
+  for (int k = 0; k < P->nents[r]; k++) {
     size_t *et = NULL, net = 0, *en = NULL, nen = 0;
-    GC(gmshModelMeshGetElementsByType(4, &et, &net, &en, &nen, -1, 0, 1, &ierr), "get all tetrahedra");
-    PetscCheck(net == ntet_total, PETSC_COMM_SELF, PETSC_ERR_LIB, "%zu tetrahedra in the mesh but %zu in regions", net,
-               ntet_total);
+    GC(gmshModelMeshGetElementsByType(4, &et, &net, &en, &nen, P->ents[r][k], 0, 1, &ierr), "get tetrahedra");
+    if (*cap < (size_t)*qcount + net) {
+      PetscReal *q2;
+      *cap = 2 * ((size_t)*qcount + net);
+      PetscCall(PetscMalloc1(*cap, &q2));
+      PetscCall(PetscArraycpy(q2, *q, (size_t)*qcount));
+      PetscCall(PetscFree(*q));
+      *q = q2;
+    }
+    P->hash = Fnv(P->hash, &r, sizeof r);
+    P->hash = Fnv(P->hash, en, nen * sizeof en[0]);
+    for (size_t e = 0; e < net; e++) {
+      PetscReal qq, v;
+      v = TetVolQByTags(P, en + 4 * e, &qq);
+      PetscCheck(qq > 1e-8, PETSC_COMM_SELF, PETSC_ERR_LIB,
+                 "inverted or degenerate tetrahedron %zu in region %s (quality %g); try another mesh_size_mm", et[e],
+                 P->B.name[r], (double)qq);
+      (*q)[(size_t)(*qcount)++] = qq;
+      rep->region_volume[r] += v;
+    }
+    rep->region_tets[r] += (PetscInt)net;
+    *ntet_total += net;
     gmshFree(et);
     gmshFree(en);
   }
+  PetscFunctionReturn(0);
+}
+
+/* every tetrahedron of the mesh must lie in a region */
+static PetscErrorCode CheckAllTetsInRegions(size_t ntet_total)
+{
+  int ierr;
+  size_t *et = NULL, net = 0, *en = NULL, nen = 0;
+
+  PetscFunctionBeginUser;
+  GC(gmshModelMeshGetElementsByType(4, &et, &net, &en, &nen, -1, 0, 1, &ierr), "get all tetrahedra");
+  PetscCheck(net == ntet_total, PETSC_COMM_SELF, PETSC_ERR_LIB, "%zu tetrahedra in the mesh but %zu in regions", net,
+             ntet_total);
+  gmshFree(et);
+  gmshFree(en);
+  PetscFunctionReturn(0);
+}
+
+/* tetrahedra per region, their volumes and quality (min, 1st percentile), the mesh hash, into rep */
+static PetscErrorCode MeasureRegions(Pass *P, VfeSegmentReport rep)
+{
+  PetscReal *q, qcount = 0;
+  size_t cap = 0, ntet_total = 0;
+
+  PetscFunctionBeginUser;
+  rep->nregions = P->B.nreg;
+  for (int r = 0; r < P->B.nreg; r++) rep->region_tets[r] = 0;
+  PetscCall(PetscMalloc1(1, &q));
+  for (int r = 0; r < P->B.nreg; r++) PetscCall(MeasureRegion(P, r, rep, &q, &qcount, &cap, &ntet_total));
+  PetscCall(CheckAllTetsInRegions(ntet_total));
   qsort(q, (size_t)qcount, sizeof q[0], CmpReal);
   rep->quality_min = q[0];
   rep->quality_p01 = q[(size_t)(0.01 * qcount)];
   rep->ntets       = (PetscInt)ntet_total;
-  rep->nnodes      = (PetscInt)nn;
-  rep->hash        = h;
+  rep->nnodes      = (PetscInt)P->nn;
+  rep->hash        = P->hash;
   PetscCall(PetscFree(q));
+  PetscFunctionReturn(0);
+}
 
-  /* fill per treated level */
+/* cement region rc: its volume on either side of x = 0 (side[0]: x <= 0); marks its nodes in P->mark */
+static PetscErrorCode MeasureCementSides(Pass *P, int rc, PetscReal side[2])
+{
+  int ierr;
+
+  PetscFunctionBeginUser;
+  for (int k = 0; k < P->nents[rc]; k++) {
+    size_t *et = NULL, net = 0, *en = NULL, nen = 0;
+    GC(gmshModelMeshGetElementsByType(4, &et, &net, &en, &nen, P->ents[rc][k], 0, 1, &ierr), "get cement");
+    for (size_t e = 0; e < net; e++) {
+      PetscReal qq, v, xc = 0;
+      for (int j = 0; j < 4; j++) xc += P->xyz[3 * P->idx[en[4 * e + j]]], P->mark[en[4 * e + j]] = 1;
+      v = TetVolQByTags(P, en + 4 * e, &qq);
+      side[xc > 0] += v;
+    }
+    gmshFree(et);
+    gmshFree(en);
+  }
+  PetscFunctionReturn(0);
+}
+
+/* whether region re (an endplate) has a node marked by MeasureCementSides */
+static PetscErrorCode RegionTouchesCement(const Pass *P, int re, PetscBool *touch)
+{
+  int ierr;
+
+  PetscFunctionBeginUser;
+  *touch = PETSC_FALSE;
+  for (int k = 0; k < P->nents[re] && !*touch; k++) {
+    size_t *et = NULL, net = 0, *en = NULL, nen = 0;
+    GC(gmshModelMeshGetElementsByType(4, &et, &net, &en, &nen, P->ents[re][k], 0, 1, &ierr), "get endplate");
+    for (size_t j = 0; j < nen && !*touch; j++) *touch = (PetscBool)P->mark[en[j]];
+    gmshFree(et);
+    gmshFree(en);
+  }
+  PetscFunctionReturn(0);
+}
+
+/* fill ratio per treated level into fill_lvl; the first treated level's cement numbers into rep */
+static PetscErrorCode MeasureFill(const Segment *S, Pass *P, VfeSegmentReport rep, PetscReal *fill_lvl)
+{
+  const Built *B = &P->B;
+
+  PetscFunctionBeginUser;
   for (int l = 0; l < S->nl; l++) {
     const Level *L = &S->L[l];
     PetscReal body = 0, cem = 0, side[2] = {0, 0},
@@ -858,8 +1083,8 @@ static PetscErrorCode MeshPass(const Segment *S, const PetscReal *corr, VfeSegme
     int rc;
     fill_lvl[l] = 0;
     if (!L->treated || S->cem.pattern == VFE_CEMENT_NONE) continue;
-    for (int k = 0; k <= K_CEM; k++) body += rep->region_volume[B.slot_of[SlotLevel(l, k)]];
-    rc          = B.slot_of[SlotLevel(l, K_CEM)];
+    for (int k = 0; k <= K_CEM; k++) body += rep->region_volume[B->slot_of[SlotLevel(l, k)]];
+    rc          = B->slot_of[SlotLevel(l, K_CEM)];
     cem         = rep->region_volume[rc];
     fill_lvl[l] = frac * cem / body;
     if (l != 0 && S->L[l - 1].treated) continue;
@@ -869,46 +1094,57 @@ static PetscErrorCode MeshPass(const Segment *S, const PetscReal *corr, VfeSegme
     rep->cement_volume        = frac * cem;
     rep->diffuse_fraction     = frac;
     rep->fill_ratio           = fill_lvl[l];
-    rep->leak_volume          = S->cem.leak != VFE_LEAK_NONE ? rep->region_volume[B.slot_of[SlotLevel(l, K_LEAK)]] : 0;
+    rep->leak_volume          = S->cem.leak != VFE_LEAK_NONE ? rep->region_volume[B->slot_of[SlotLevel(l, K_LEAK)]] : 0;
     PetscCall(PetscStrncpy(rep->treated, L->name, sizeof rep->treated));
-    for (int k = 0; k < nents[rc]; k++) {
-      size_t *et = NULL, net = 0, *en = NULL, nen = 0;
-      GC(gmshModelMeshGetElementsByType(4, &et, &net, &en, &nen, ents[rc][k], 0, 1, &ierr), "get cement");
-      for (size_t e = 0; e < net; e++) {
-        PetscReal qq, v, xc = 0;
-        for (int j = 0; j < 4; j++) xc += xyz[3 * idx[en[4 * e + j]]], mark[en[4 * e + j]] = 1;
-        v = TetVolQ(xyz + 3 * idx[en[4 * e]], xyz + 3 * idx[en[4 * e + 1]], xyz + 3 * idx[en[4 * e + 2]],
-                    xyz + 3 * idx[en[4 * e + 3]], &qq);
-        side[xc > 0] += v;
-      }
-      gmshFree(et);
-      gmshFree(en);
-    }
+    PetscCall(MeasureCementSides(P, rc, side));
     rep->larger_side_ratio = frac * PetscMax(side[0], side[1]) / body;
-    for (int s2 = 0; s2 < 2; s2++) {
-      int re          = B.slot_of[SlotLevel(l, s2 ? K_EPI : K_EPS)];
-      PetscBool touch = PETSC_FALSE;
-      for (int k = 0; k < nents[re] && !touch; k++) {
-        size_t *et = NULL, net = 0, *en = NULL, nen = 0;
-        GC(gmshModelMeshGetElementsByType(4, &et, &net, &en, &nen, ents[re][k], 0, 1, &ierr), "get endplate");
-        for (size_t j = 0; j < nen && !touch; j++) touch = (PetscBool)mark[en[j]];
-        gmshFree(et);
-        gmshFree(en);
-      }
-      if (s2)
-        rep->touches_endplate_inf = touch;
-      else
-        rep->touches_endplate_sup = touch;
-    }
+    PetscCall(RegionTouchesCement(P, B->slot_of[SlotLevel(l, K_EPS)], &rep->touches_endplate_sup));
+    PetscCall(RegionTouchesCement(P, B->slot_of[SlotLevel(l, K_EPI)], &rep->touches_endplate_inf));
   }
-  for (int r = 0; r < B.nreg; r++) PetscCall(PetscFree(ents[r]));
-  PetscCall(PetscFree(idx));
-  PetscCall(PetscFree(mark));
-  PetscCall(PetscFree(vreg));
-  PetscCall(PetscFree(vols));
-  gmshFree(ntag);
-  gmshFree(xyz);
-  gmshFree(par);
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode PassDestroy(Pass *P)
+{
+  PetscFunctionBeginUser;
+  for (int r = 0; r < P->B.nreg; r++) PetscCall(PetscFree(P->ents[r]));
+  PetscCall(PetscFree(P->idx));
+  PetscCall(PetscFree(P->mark));
+  PetscCall(PetscFree(P->vreg));
+  PetscCall(PetscFree(P->vols));
+  gmshFree(P->ntag);
+  gmshFree(P->xyz);
+  gmshFree(P->par);
+  PetscFunctionReturn(0);
+}
+
+/* one build + mesh + measurement pass on rank 0 */
+static PetscErrorCode MeshPass(const Segment *S, const PetscReal *corr, VfeSegmentReport rep, PetscReal *fill_lvl)
+{
+  Pass P;
+  int ierr;
+  PetscLogDouble tb0, tb1;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscMemzero(&P, sizeof P));
+  P.hash = 1469598103934665603ULL;
+  GC(gmshOptionSetNumber("General.Terminal", S->verbose ? 1 : 0, &ierr), "option");
+  GC(gmshClear(&ierr), "clear");
+  PetscCall(SetMeshOptions(S));
+  PetscCall(RegionTable(S, &P.B));
+  PetscCall(PetscTime(&tb0));
+  PetscCall(BuildModel(S, corr, &P.B, &P.vreg, &P.nv, &P.vols));
+  PetscCall(PetscTime(&tb1));
+  PetscCall(GroupRegions(&P));
+  PetscCall(AddBoundaryGroups(S, &P));
+  PetscCall(SetMeshSizes(S, &P));
+  PetscCall(MeshSurfacesAndVolumes(S, rep, tb0, tb1));
+  PetscCall(IndexNodes(&P));
+  PetscCall(ApplyFractureWedge(S, &P));
+  HashNodes(&P);
+  PetscCall(MeasureRegions(&P, rep));
+  PetscCall(MeasureFill(S, &P, rep, fill_lvl));
+  PetscCall(PassDestroy(&P));
   PetscFunctionReturn(0);
 }
 
