@@ -23,8 +23,8 @@
 #include <yaml.h>
 
 #define VFE_CASE_MAX_BYTES (1 << 20) /* a case file is a few hundred bytes; more is not a case file */
-#define VFE_VALUE_MAX 4000 /* longest value (paths included; output_dir's limit is the output transaction's) */
-#define VFE_CASE_MAX_DEPTH 8         /* nesting of maps and lists (vfe's keys need 2) */
+#define VFE_VALUE_MAX 4000   /* longest value (paths included; output_dir's limit is the output transaction's) */
+#define VFE_CASE_MAX_DEPTH 8 /* nesting of maps and lists (vfe's keys need 2) */
 
 extern const char VfeDefaultCaseYAML[]; /* cases/default.yaml, compiled in (app/CMakeLists.txt) */
 
@@ -78,46 +78,124 @@ static int VfeYAMLSeen(char ***keys, int *n, int *cap, const char *key)
   return 0;
 }
 
-static void VfeCaseFileScan(const char *file, const char *what, char *msg, size_t len)
+/* The file's bytes (at most VFE_CASE_MAX_BYTES, no NUL), or NULL with msg set. */
+static unsigned char *VfeCaseFileRead(const char *file, const char *what, size_t *n, char *msg, size_t len)
 {
   FILE *f;
   unsigned char *buf;
-  size_t nread;
   const unsigned char *nul;
-  yaml_parser_t parser;
-  yaml_event_t ev;
-  VfeYAMLFrame stack[VFE_CASE_MAX_DEPTH + 2];
-  int depth = 0, done = 0, nkeys = 0, capkeys = 0;
-  char path[1024] = "", **keys = NULL;
 
-  msg[0] = 0;
   if (!(f = fopen(file, "rb"))) {
     snprintf(msg, len, "%s '%s' cannot be opened: %s", what, file, strerror(errno));
-    return;
+    return NULL;
   }
-  buf   = (unsigned char *)malloc(VFE_CASE_MAX_BYTES + 1);
-  nread = buf ? fread(buf, 1, VFE_CASE_MAX_BYTES + 1, f) : 0;
-  if (!buf || ferror(f)) snprintf(msg, len, "%s '%s' cannot be read", what, file);
+  buf = (unsigned char *)malloc(VFE_CASE_MAX_BYTES + 1);
+  *n  = buf ? fread(buf, 1, VFE_CASE_MAX_BYTES + 1, f) : 0;
+  if (!buf || ferror(f))
+    snprintf(msg, len, "%s '%s' cannot be read", what, file);
+  else if (*n > VFE_CASE_MAX_BYTES)
+    snprintf(msg, len, "%s '%s' is larger than %d bytes: not a case file", what, file, VFE_CASE_MAX_BYTES);
+  else if ((nul = (const unsigned char *)memchr(buf, 0, *n)))
+    snprintf(msg, len, "%s '%s' holds a NUL byte (at byte %ld): not a text file", what, file, (long)(nul - buf));
   fclose(f);
   if (msg[0]) {
     free(buf);
+    return NULL;
+  }
+  return buf;
+}
+
+/* The walk over the YAML events: nesting depth and keys given twice (see VfeCaseFileScan). */
+typedef struct {
+  VfeYAMLFrame stack[VFE_CASE_MAX_DEPTH + 2];
+  int depth, nkeys, capkeys;
+  char path[1024], **keys;
+} VfeYAMLWalk;
+
+/* One event; msg set on a problem. */
+static void VfeYAMLWalkEvent(VfeYAMLWalk *w, const yaml_event_t *ev, const char *file, const char *what, char *msg,
+                             size_t len)
+{
+  int line          = (int)ev->start_mark.line + 1;
+  VfeYAMLFrame *top = w->depth ? &w->stack[w->depth - 1] : NULL;
+  char *path        = w->path;
+
+  switch (ev->type) {
+  case YAML_MAPPING_START_EVENT:
+  case YAML_SEQUENCE_START_EVENT:
+    if (w->depth >= VFE_CASE_MAX_DEPTH) {
+      snprintf(msg, len, "%s '%s' nests maps and lists deeper than %d levels (line %d)", what, file, VFE_CASE_MAX_DEPTH,
+               line);
+      return;
+    }
+    if (top && !top->ismap) { /* an item of a list: its keys are the list's, numbered */
+      size_t l = strlen(path);
+      snprintf(path + l, sizeof w->path - l, "[%ld]", top->index++);
+    }
+    w->stack[w->depth].ismap     = ev->type == YAML_MAPPING_START_EVENT;
+    w->stack[w->depth].expectkey = 1;
+    w->stack[w->depth].pathlen   = strlen(path);
+    w->stack[w->depth].index     = 0;
+    ++w->depth;
+    return;
+  case YAML_MAPPING_END_EVENT:
+  case YAML_SEQUENCE_END_EVENT:
+    --w->depth;
+    top = w->depth ? &w->stack[w->depth - 1] : NULL;
+    if (top) {
+      path[top->pathlen] = 0;
+      if (top->ismap) top->expectkey = 1;
+    }
+    return;
+  case YAML_SCALAR_EVENT:
+  case YAML_ALIAS_EVENT:
+    if (top && top->ismap && top->expectkey) {
+      size_t l = strlen(path);
+      if (ev->type == YAML_ALIAS_EVENT) {
+        snprintf(msg, len, "%s '%s': an alias as a key (line %d) is not supported", what, file, line);
+        return;
+      }
+      if (l + 1 + ev->data.scalar.length + 1 > sizeof w->path) {
+        snprintf(msg, len, "%s '%s': a key longer than %d characters (line %d)", what, file, (int)sizeof w->path - 1,
+                 line);
+        return;
+      }
+      snprintf(path + l, sizeof w->path - l, "%s%s", l ? "_" : "", (const char *)ev->data.scalar.value);
+      for (char *c = path + l; *c; ++c) *c = (char)tolower((unsigned char)*c);
+      top->expectkey = 0;
+    } else if (top && top->ismap) { /* a value: the key is complete */
+      int seen = VfeYAMLSeen(&w->keys, &w->nkeys, &w->capkeys, path);
+      if (seen < 0)
+        snprintf(msg, len, "%s '%s': out of memory", what, file);
+      else if (seen)
+        snprintf(msg, len, "%s '%s': key '%s' is given twice (line %d); give each key once", what, file, path, line);
+      path[top->pathlen] = 0;
+      top->expectkey     = 1;
+    } else if (top)
+      top->index++;
+    return;
+  default:
     return;
   }
-  if (nread > VFE_CASE_MAX_BYTES) {
-    snprintf(msg, len, "%s '%s' is larger than %d bytes: not a case file", what, file, VFE_CASE_MAX_BYTES);
-    free(buf);
-    return;
-  }
-  if ((nul = (const unsigned char *)memchr(buf, 0, nread))) {
-    snprintf(msg, len, "%s '%s' holds a NUL byte (at byte %ld): not a text file", what, file, (long)(nul - buf));
-    free(buf);
-    return;
-  }
+}
+
+static void VfeCaseFileScan(const char *file, const char *what, char *msg, size_t len)
+{
+  unsigned char *buf;
+  size_t nread;
+  yaml_parser_t parser;
+  yaml_event_t ev;
+  VfeYAMLWalk w;
+  int done = 0;
+
+  msg[0] = 0;
+  if (!(buf = VfeCaseFileRead(file, what, &nread, msg, len))) return;
   if (!yaml_parser_initialize(&parser)) {
     snprintf(msg, len, "%s '%s': cannot create a YAML parser", what, file);
     free(buf);
     return;
   }
+  memset(&w, 0, sizeof w);
   yaml_parser_set_input_string(&parser, buf, nread);
   while (!done && !msg[0]) {
     if (!yaml_parser_parse(&parser, &ev)) {
@@ -125,73 +203,15 @@ static void VfeCaseFileScan(const char *file, const char *what, char *msg, size_
                parser.problem ? parser.problem : "syntax error");
       break;
     }
-    int line          = (int)ev.start_mark.line + 1;
-    VfeYAMLFrame *top = depth ? &stack[depth - 1] : NULL;
-    switch (ev.type) {
-    case YAML_STREAM_END_EVENT:
+    if (ev.type == YAML_STREAM_END_EVENT)
       done = 1;
-      break;
-    case YAML_MAPPING_START_EVENT:
-    case YAML_SEQUENCE_START_EVENT:
-      if (depth >= VFE_CASE_MAX_DEPTH) {
-        snprintf(msg, len, "%s '%s' nests maps and lists deeper than %d levels (line %d)", what, file,
-                 VFE_CASE_MAX_DEPTH, line);
-        break;
-      }
-      if (top && !top->ismap) { /* an item of a list: its keys are the list's, numbered */
-        size_t l = strlen(path);
-        snprintf(path + l, sizeof path - l, "[%ld]", top->index++);
-      }
-      stack[depth].ismap     = ev.type == YAML_MAPPING_START_EVENT;
-      stack[depth].expectkey = 1;
-      stack[depth].pathlen   = strlen(path);
-      stack[depth].index     = 0;
-      ++depth;
-      break;
-    case YAML_MAPPING_END_EVENT:
-    case YAML_SEQUENCE_END_EVENT:
-      --depth;
-      top = depth ? &stack[depth - 1] : NULL;
-      if (top) {
-        path[top->pathlen] = 0;
-        if (top->ismap) top->expectkey = 1;
-      }
-      break;
-    case YAML_SCALAR_EVENT:
-    case YAML_ALIAS_EVENT:
-      if (top && top->ismap && top->expectkey) {
-        size_t l = strlen(path);
-        if (ev.type == YAML_ALIAS_EVENT) {
-          snprintf(msg, len, "%s '%s': an alias as a key (line %d) is not supported", what, file, line);
-          break;
-        }
-        if (l + 1 + ev.data.scalar.length + 1 > sizeof path) {
-          snprintf(msg, len, "%s '%s': a key longer than %d characters (line %d)", what, file, (int)sizeof path - 1,
-                   line);
-          break;
-        }
-        snprintf(path + l, sizeof path - l, "%s%s", l ? "_" : "", (const char *)ev.data.scalar.value);
-        for (char *c = path + l; *c; ++c) *c = (char)tolower((unsigned char)*c);
-        top->expectkey = 0;
-      } else if (top && top->ismap) { /* a value: the key is complete */
-        int seen = VfeYAMLSeen(&keys, &nkeys, &capkeys, path);
-        if (seen < 0)
-          snprintf(msg, len, "%s '%s': out of memory", what, file);
-        else if (seen)
-          snprintf(msg, len, "%s '%s': key '%s' is given twice (line %d); give each key once", what, file, path, line);
-        path[top->pathlen] = 0;
-        top->expectkey     = 1;
-      } else if (top)
-        top->index++;
-      break;
-    default:
-      break;
-    }
+    else
+      VfeYAMLWalkEvent(&w, &ev, file, what, msg, len);
     yaml_event_delete(&ev);
   }
   yaml_parser_delete(&parser);
-  for (int i = 0; i < nkeys; ++i) free(keys[i]);
-  free(keys);
+  for (int i = 0; i < w.nkeys; ++i) free(w.keys[i]);
+  free(w.keys);
   free(buf);
 }
 
