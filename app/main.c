@@ -129,6 +129,7 @@ int main(int argc, char **argv)
   code = VfeExitCode(ierr);
   if (ierr) VfeReportError(ierr, code, errcomm);
   PetscPopErrorHandler();
+  if (!ierr) (void)VfeRunFinalize();
   MPI_Comm_free(&errcomm);
   PetscFinalize();
   free(pargv);

@@ -124,6 +124,69 @@ static PetscErrorCode VfeBaselineMaterials(const VfeMeshInfo *info, const VfeMat
   PetscFunctionReturn(0);
 }
 
+/* What the cases of one process share: the mesh, space and problem (with its preconditioner
+ * hierarchy) of the last case that solved.  A later case (the next case of a sweep) whose mesh file
+ * has the same bytes and whose solver options are the same takes them over: its solves only change
+ * the materials and the load, as the baseline solve does, so the hierarchy is reused.  The load the
+ * problem's traction reads lives here, so that it outlives the case that created the problem. */
+typedef struct {
+  PetscBool valid;
+  char hash[17];  /* FNV-1a 64 of the mesh file */
+  char sig[2048]; /* the options that shape the discretisation and the solver, and the rank count */
+  DM dm;
+  VfeMeshInfo info;
+  VfeSpace sp;
+  VfeProblem prob;
+  VfeLoad load; /* the traction's context (VfeLoadTraction) */
+} VfeRunCache;
+static VfeRunCache vfe_cache;
+
+/* The options that must be equal for a reuse: mesh order, boundary names, vfe_* solver options and
+ * PETSc's solver options (ksp_, pc_, mg_, mat_, dm_), and the number of ranks. */
+static PetscErrorCode VfeRunCacheSignature(MPI_Comm comm, char *sig, size_t len)
+{
+  static const char *const prefixes[] = {"-vfe_", "-ksp_", "-pc_", "-mg_", "-mat_", "-dm_", "-bc_", "-mesh_order"};
+  char *all, *save = NULL;
+  PetscBool keep = PETSC_FALSE;
+  PetscMPIInt size;
+
+  PetscFunctionBeginUser;
+  PetscCallMPI(MPI_Comm_size(comm, &size));
+  PetscCall(PetscSNPrintf(sig, len, "ranks=%d", (int)size));
+  PetscCall(PetscOptionsGetAll(NULL, &all)); /* "-key value -key value ..." */
+  for (char *tok = strtok_r(all, " ", &save); tok; tok = strtok_r(NULL, " ", &save)) {
+    if (tok[0] == '-' && !(tok[1] >= '0' && tok[1] <= '9') && tok[1] != '.') {
+      keep = PETSC_FALSE;
+      for (size_t k = 0; k < sizeof prefixes / sizeof prefixes[0] && !keep; ++k)
+        if (!strncmp(tok, prefixes[k], strlen(prefixes[k])) && strcmp(tok, "-vfe_write_fields") &&
+            strncmp(tok, "-dm_plex_gmsh_", 14)) /* the mesh reader's own settings */
+          keep = PETSC_TRUE;
+    }
+    if (keep) {
+      PetscCall(PetscStrlcat(sig, " ", len));
+      PetscCall(PetscStrlcat(sig, tok, len));
+    }
+  }
+  PetscCall(PetscFree(all));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode VfeRunCacheClear(void)
+{
+  PetscFunctionBeginUser;
+  if (vfe_cache.prob) PetscCall(VfeProblemDestroy(&vfe_cache.prob));
+  if (vfe_cache.sp) PetscCall(VfeSpaceDestroy(&vfe_cache.sp));
+  PetscCall(DMDestroy(&vfe_cache.dm));
+  if (vfe_cache.valid) PetscCall(VfeMeshInfoDestroy(&vfe_cache.info));
+  PetscCall(PetscMemzero(&vfe_cache, sizeof vfe_cache));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode VfeRunFinalize(void)
+{
+  return VfeRunCacheClear();
+}
+
 /* Solve one load case with the given materials; statistics, indices, plate displacement.  The
  * problem *probp is created by the first call and kept: the baseline solve on the same mesh
  * only changes the materials and reuses the preconditioner hierarchy. */
@@ -230,7 +293,9 @@ typedef struct {
   PetscReal intactE; /* cancellous E of the fractured level before softening (0: no fracture) */
   /* discretisation and results */
   VfeSpace sp;
-  VfeProblem prob; /* kept for the baseline: same mesh, new materials, reused hierarchy */
+  VfeProblem prob;              /* kept for the baseline: same mesh, new materials, reused hierarchy */
+  char meshhash[17], sig[2048]; /* for the reuse by a later case (VfeRunCache) */
+  PetscBool reused;             /* dm, info, sp and prob came from the previous case */
   Vec ul;
   PetscBool have_cf;
   VfeCellFields cf;
@@ -283,6 +348,45 @@ static PetscErrorCode VfeRunReadOptions(VfeRun *run, const char *outdir)
 
 /* The mesh: from -mesh_file, or built from the case keys into wdir/mesh.msh (recorded as
  * outdir/mesh.msh, where the commit puts it); then loaded, checked and distributed. */
+/* The previous case's mesh, space and problem when this case's mesh file has the same bytes and its
+ * solver options are the same; otherwise the cache is emptied (its memory freed before the new mesh). */
+static PetscErrorCode VfeRunCacheTake(VfeRun *run)
+{
+  PetscMPIInt rank;
+
+  PetscFunctionBeginUser;
+  PetscCallMPI(MPI_Comm_rank(run->comm, &rank));
+  if (!rank) VfeHashFile(run->meshpath, run->meshhash);
+  PetscCallMPI(MPI_Bcast(run->meshhash, sizeof run->meshhash, MPI_CHAR, 0, run->comm));
+  PetscCall(VfeRunCacheSignature(run->comm, run->sig, sizeof run->sig));
+  if (vfe_cache.valid && strcmp(run->meshhash, "none") && !strcmp(vfe_cache.hash, run->meshhash) &&
+      !strcmp(vfe_cache.sig, run->sig)) {
+    run->dm = vfe_cache.dm, run->info = vfe_cache.info, run->sp = vfe_cache.sp, run->prob = vfe_cache.prob;
+    run->reused     = PETSC_TRUE;
+    vfe_cache.valid = PETSC_FALSE, vfe_cache.dm = NULL, vfe_cache.sp = NULL, vfe_cache.prob = NULL;
+    PetscCall(PetscPrintf(run->comm,
+                          "vfe: same mesh (hash %s) and solver options as the previous case: its mesh, "
+                          "space and preconditioner hierarchy are reused\n",
+                          run->meshhash));
+  } else
+    PetscCall(VfeRunCacheClear());
+  PetscFunctionReturn(0);
+}
+
+/* After a case that solved: its mesh, space and problem stay for the next case (VfeRunCacheTake). */
+static PetscErrorCode VfeRunCacheKeep(VfeRun *run)
+{
+  PetscFunctionBeginUser;
+  if (run->mesh_only || !run->prob || !strcmp(run->meshhash, "none") || !run->meshhash[0]) PetscFunctionReturn(0);
+  PetscCall(VfeRunCacheClear());
+  PetscCall(PetscStrncpy(vfe_cache.hash, run->meshhash, sizeof vfe_cache.hash));
+  PetscCall(PetscStrncpy(vfe_cache.sig, run->sig, sizeof vfe_cache.sig));
+  vfe_cache.dm = run->dm, vfe_cache.info = run->info, vfe_cache.sp = run->sp, vfe_cache.prob = run->prob;
+  vfe_cache.valid = PETSC_TRUE;
+  run->dm = NULL, run->sp = NULL, run->prob = NULL, run->have_info = PETSC_FALSE;
+  PetscFunctionReturn(0);
+}
+
 static PetscErrorCode VfeRunMesh(VfeRun *run)
 {
   MPI_Comm comm = run->comm;
@@ -297,9 +401,12 @@ static PetscErrorCode VfeRunMesh(VfeRun *run)
     if (run->rec.seg) PetscCall(VfeSegmentReportView(run->rec.seg, PETSC_VIEWER_STDOUT_(comm)));
   } else
     PetscCall(PetscStrncpy(run->meshpath, run->meshfile, sizeof run->meshpath));
-  PetscCall(VfeMeshLoad(comm, run->meshpath, &run->dm, &run->info));
+  if (!run->mesh_only) PetscCall(VfeRunCacheTake(run));
+  if (!run->reused) {
+    PetscCall(VfeMeshLoad(comm, run->meshpath, &run->dm, &run->info));
+    PetscCall(DMSetFromOptions(run->dm));
+  }
   run->have_info = PETSC_TRUE;
-  PetscCall(DMSetFromOptions(run->dm));
   PetscCall(PetscLogEventEnd(VfeEv.mesh, 0, 0, 0, 0));
   PetscCall(DMPlexGetHeightStratum(run->dm, 0, &cStart, &cEnd));
   nc = cEnd - cStart;
@@ -371,8 +478,9 @@ static PetscErrorCode VfeRunSolve(VfeRun *run)
 
   PetscFunctionBeginUser;
   PetscCall(PetscLogEventBegin(VfeEv.setup, 0, 0, 0, 0));
-  PetscCall(VfeSpaceCreate(run->dm, run->order, &run->sp));
+  if (!run->sp) PetscCall(VfeSpaceCreate(run->dm, run->order, &run->sp));
   PetscCall(VfeLoadSetUp(run->sp, run->sload, &rec->load));
+  vfe_cache.load = rec->load; /* the problem's traction reads this copy (VfeRunCache) */
   PetscCall(PetscLogEventEnd(VfeEv.setup, 0, 0, 0, 0));
   rec->ndofs = 3 * run->sp->nglobal;
   rec->order = run->order;
@@ -380,7 +488,7 @@ static PetscErrorCode VfeRunSolve(VfeRun *run)
       comm, "vfe: P%" PetscInt_FMT ", %" PetscInt_FMT " dofs on %d ranks; load %s: %.6g N axial, %.6g N m %s\n",
       run->order, rec->ndofs, rec->size, rec->load.preset, (double)rec->load.force, (double)(rec->load.moment / 1000),
       rec->load.mode));
-  PetscCall(VfeSolveCase(run->sp, &run->info, run->mats, run->sfix, run->sload, &rec->load, run->treated, rec,
+  PetscCall(VfeSolveCase(run->sp, &run->info, run->mats, run->sfix, run->sload, &vfe_cache.load, run->treated, rec,
                          PETSC_FALSE, &run->ul, &run->cf, &run->prob));
   run->have_cf = PETSC_TRUE;
   PetscCall(PetscPrintf(
@@ -409,7 +517,8 @@ static PetscErrorCode VfeRunBaseline(VfeRun *run)
     for (PetscInt r = 0; r < info->nregions; ++r)
       if (run->bmats[r].E == run->mats[r].E && !strcmp(run->mats[r].name, "cancellous") && r == run->fractured)
         run->bmats[r].E = run->intactE;
-  PetscCall(VfeSolveCase(run->sp, info, run->bmats, run->sfix, run->sload, &run->rec.load, run->treated, &run->rec,
+  vfe_cache.load = run->rec.load;
+  PetscCall(VfeSolveCase(run->sp, info, run->bmats, run->sfix, run->sload, &vfe_cache.load, run->treated, &run->rec,
                          PETSC_TRUE, &bul, &bcf, &run->prob));
   PetscCall(VecDestroy(&bul));
   PetscCall(VfeCellFieldsDestroy(&bcf));
@@ -573,6 +682,7 @@ static PetscErrorCode VfeRunCaseInternal(MPI_Comm comm, const char *casefile, co
   }
   PetscCall(ierr);
   PetscCall(VfeRunReportWritten(&run));
+  PetscCall(VfeRunCacheKeep(&run));
   PetscCall(VfeRunDestroy(&run));
   PetscFunctionReturn(0);
 }

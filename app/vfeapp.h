@@ -50,5 +50,8 @@ PETSC_EXTERN PetscErrorCode VfeRunCase(MPI_Comm comm, const char *casefile, cons
 /* `vfe mesh`: build (or load) and check the mesh, write mesh.hdf and mesh.json; no solve. */
 PETSC_EXTERN PetscErrorCode VfeMeshCase(MPI_Comm comm, const char *casefile, const char *outdir, VfeMetricsRow *row);
 
+/* Free what the cases of this process kept for reuse (the last case's mesh, space and problem). */
+PETSC_EXTERN PetscErrorCode VfeRunFinalize(void);
+
 /* The process exit code of a PETSc error code (0, 1, 2 or 3, see above). */
 PETSC_EXTERN int VfeExitCode(PetscErrorCode ierr);

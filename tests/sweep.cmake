@@ -20,3 +20,8 @@ set_tests_properties(sweep_regression PROPERTIES LABELS regression ENVIRONMENT "
 add_test(NAME sweep_hostile_plots COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/sweep_hostile.sh $<TARGET_FILE:test_sweep>
                                           ${CMAKE_CURRENT_BINARY_DIR}/sweep_hostile_plots)
 set_tests_properties(sweep_hostile_plots PROPERTIES LABELS "unit;badinput" ENVIRONMENT "${VFE_TEST_ENV}" TIMEOUT 120)
+
+# sweep cases on one mesh reuse the first case's hierarchy; the answers equal a fresh run's
+add_test(NAME sweep_reuse COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/sweep_reuse.sh $<TARGET_FILE:vfe>
+                                  ${CMAKE_CURRENT_BINARY_DIR}/sweep_reuse)
+set_tests_properties(sweep_reuse PROPERTIES LABELS "verify;regression" ENVIRONMENT "${VFE_TEST_ENV}")

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Sweep cases on the same mesh reuse the first case's preconditioner hierarchy (solver issue, item 4):
+# a study varying a material on one P2 mesh says so for its later cases, their solver set-up is at
+# most half of the first case's, and each answer equals a fresh run of that case to solver tolerance.
+#   usage: sweep_reuse.sh VFE WORKDIR
+set -uo pipefail
+vfe=$1 work=$2
+rm -rf "$work" && mkdir -p "$work" && cd "$work" || exit 1
+pass=0 fail=0
+ok() { echo "ok: $*"; pass=$((pass + 1)); }
+bad() { echo "FAILED: $*"; fail=$((fail + 1)); }
+printf 'case_version: 1\nmesh: {geometry: simple, size_mm: 5, order: 2}\nbaseline: true\nvfe: {write_fields: false}\nksp_rtol: 1e-10\n' > base.yaml
+printf 'study_version: 1\nbase: base.yaml\nvary: {material_cancellous_E: [100, 150, 200]}\noutput: {dir: study}\n' > study.yaml
+"$vfe" sweep study.yaml >sweep.log 2>&1 || { bad "vfe sweep exits 0"; tail -5 sweep.log; }
+n=$(grep -c "preconditioner hierarchy are reused" sweep.log)
+[ "$n" = 2 ] && ok "the 2nd and 3rd cases reuse the first case's hierarchy" || bad "reuse reported $n times (want 2)"
+"$vfe" run base.yaml -material_cancellous_E 200 -output_dir fresh >fresh.log 2>&1 || bad "fresh run exits 0"
+python3 - <<'PY' || fail=$((fail + 1))
+import glob, json, sys
+cases = sorted(glob.glob("study/cases/*/summary.json"))
+if len(cases) != 3:
+    print("FAILED: %d case summaries (want 3)" % len(cases)); sys.exit(1)
+runs = {c.split("material_cancellous_E=")[1].split("/")[0]: json.load(open(c)) for c in cases}
+first = runs["100"]["solver"]["pc_setup_s"]
+bad = 0
+for E in ("150", "200"):
+    t = runs[E]["solver"]["pc_setup_s"]
+    good = t <= 0.5 * first
+    print("%s: E = %s: reused set-up %.3f s, first case %.3f s (%.0f %%; at most 50 %%)" %
+          ("ok" if good else "FAILED", E, t, first, 100 * t / first))
+    bad |= not good
+fresh = json.load(open("fresh/summary.json"))["metrics"]["stiffness_N_per_mm"]
+rel = abs(runs["200"]["metrics"]["stiffness_N_per_mm"] - fresh) / fresh
+print(("ok" if rel < 1e-6 else "FAILED") + ": E = 200 case against a fresh run: stiffness relative difference %.1e (< 1e-6)" % rel)
+sys.exit(bad or rel >= 1e-6)
+PY
+echo "sweep_reuse: $pass passed, $fail failed"
+test "$fail" = 0
