@@ -23,11 +23,18 @@
 #include <stdio.h>
 #include <string.h>
 
-static PetscReal VfeEventTime(MPI_Comm comm, PetscLogEvent ev)
+/* This process's time in event ev so far (PETSc's event times add up over the process). */
+static PetscReal VfeEventLocalTime(PetscLogEvent ev)
 {
   PetscEventPerfInfo info;
-  PetscReal t = 0, tmax = 0;
-  if (!PetscLogEventGetPerfInfo(0, ev, &info)) t = info.time;
+  return PetscLogEventGetPerfInfo(0, ev, &info) ? 0 : (PetscReal)info.time;
+}
+
+/* The time spent in ev since t0 (this process's VfeEventLocalTime at the case's start; a sweep runs
+ * many cases in one process), the maximum over the ranks. */
+static PetscReal VfeEventTime(MPI_Comm comm, PetscLogEvent ev, PetscReal t0)
+{
+  PetscReal t = VfeEventLocalTime(ev) - t0, tmax = 0;
   MPI_Allreduce(&t, &tmax, 1, MPIU_REAL, MPIU_MAX, comm);
   return tmax;
 }
@@ -296,6 +303,7 @@ typedef struct {
   VfeProblem prob;              /* kept for the baseline: same mesh, new materials, reused hierarchy */
   char meshhash[17], sig[2048]; /* for the reuse by a later case (VfeRunCache) */
   PetscBool reused;             /* dm, info, sp and prob came from the previous case */
+  PetscReal ev0[7]; /* event times at the case's start: mesh, setup, assembly, pcsetup, solve, post, output */
   Vec ul;
   PetscBool have_cf;
   VfeCellFields cf;
@@ -567,11 +575,15 @@ static PetscErrorCode VfeRunWriteOutputs(VfeRun *run)
   PetscCall(PetscTime(&t1));
   rec->casefile = run->casefile, rec->meshfile = run->meshfile, rec->meshpath = run->meshpath;
   rec->outdir = run->outdir, rec->writedir = run->wdir, rec->info = &run->info;
-  rec->mats   = run->mats;
-  rec->t_mesh = VfeEventTime(comm, VfeEv.mesh), rec->t_setup = VfeEventTime(comm, VfeEv.setup);
-  rec->t_asm = VfeEventTime(comm, VfeEv.assembly), rec->t_pc = VfeEventTime(comm, VfeEv.pcsetup);
-  rec->t_solve = VfeEventTime(comm, VfeEv.solve), rec->t_post = VfeEventTime(comm, VfeEv.post);
-  rec->t_out = VfeEventTime(comm, VfeEv.output), rec->t_total = (PetscReal)(t1 - run->t0);
+  rec->mats    = run->mats;
+  rec->t_mesh  = VfeEventTime(comm, VfeEv.mesh, run->ev0[0]);
+  rec->t_setup = VfeEventTime(comm, VfeEv.setup, run->ev0[1]);
+  rec->t_asm   = VfeEventTime(comm, VfeEv.assembly, run->ev0[2]);
+  rec->t_pc    = VfeEventTime(comm, VfeEv.pcsetup, run->ev0[3]);
+  rec->t_solve = VfeEventTime(comm, VfeEv.solve, run->ev0[4]);
+  rec->t_post  = VfeEventTime(comm, VfeEv.post, run->ev0[5]);
+  rec->t_out   = VfeEventTime(comm, VfeEv.output, run->ev0[6]);
+  rec->t_total = (PetscReal)(t1 - run->t0);
   PetscCall(VfeWriteRunOutputs(comm, rec, run->row));
   PetscFunctionReturn(0);
 }
@@ -658,6 +670,11 @@ static PetscErrorCode VfeRunCaseInternal(MPI_Comm comm, const char *casefile, co
   PetscCall(PetscTime(&run.t0));
   PetscCallMPI(MPI_Comm_size(comm, &run.rec.size));
   PetscCall(VfeRegisterEvents());
+  {
+    const PetscLogEvent evs[7] = {VfeEv.mesh,  VfeEv.setup, VfeEv.assembly, VfeEv.pcsetup,
+                                  VfeEv.solve, VfeEv.post,  VfeEv.output};
+    for (int k = 0; k < 7; ++k) run.ev0[k] = VfeEventLocalTime(evs[k]);
+  }
   PetscCall(VfeRunReadOptions(&run, outdir));
   PetscCall(VfeDirTxnBegin(comm, run.outdir, VfeRunOutputNames, run.meshfile[0] ? run.meshfile : NULL, &txn));
   PetscCall(PetscStrncpy(run.wdir, txn.tmp, sizeof run.wdir));
