@@ -119,6 +119,7 @@ int main(int argc, char **argv)
   PetscLogDefaultBegin();                   /* per-stage timings for the manifest */
   if (!strcmp(command, "sweep")) {
     ierr = VfeInsertCommandLine(PETSC_COMM_WORLD, argc, argv, firstopt);
+    VfeSweepSetCommandLine(argc, argv, firstopt);
     if (!ierr) ierr = VfeSweep(PETSC_COMM_WORLD, casefile, VfeRunCase);
   } else {
     ierr = VfeLoadCase(PETSC_COMM_WORLD, casefile, argc, argv, firstopt);

@@ -427,6 +427,27 @@ static PetscErrorCode VfeCaseName(const VfeStudy *s, const PetscInt idx[], char 
   PetscFunctionReturn(0);
 }
 
+static struct {
+  int argc, firstopt;
+  char **argv;
+} vfe_sweep_cmdline;
+
+void VfeSweepSetCommandLine(int argc, char **argv, int firstopt)
+{
+  vfe_sweep_cmdline.argc = argc, vfe_sweep_cmdline.argv = argv, vfe_sweep_cmdline.firstopt = firstopt;
+}
+
+/* The command line into the options database: its argument vector when main gave it, else the
+ * text of the database as it was on entry. */
+static PetscErrorCode VfeSweepInsertCommandLine(MPI_Comm comm, const char *orig)
+{
+  PetscFunctionBeginUser;
+  if (vfe_sweep_cmdline.argv)
+    PetscCall(VfeInsertCommandLine(comm, vfe_sweep_cmdline.argc, vfe_sweep_cmdline.argv, vfe_sweep_cmdline.firstopt));
+  else PetscCall(PetscOptionsInsertString(NULL, orig));
+  PetscFunctionReturn(0);
+}
+
 /* Rebuild the global options database for one case. */
 static PetscErrorCode VfeCaseOptions(MPI_Comm comm, const VfeStudy *s, const PetscInt idx[], const char *orig,
                                      const char *casedir)
@@ -441,7 +462,7 @@ static PetscErrorCode VfeCaseOptions(MPI_Comm comm, const VfeStudy *s, const Pet
     PetscCall(PetscSNPrintf(opt, sizeof opt, "-%s", s->setkeys[i]));
     PetscCall(PetscOptionsSetValue(NULL, opt, s->setvals[i]));
   }
-  PetscCall(PetscOptionsInsertString(NULL, orig));
+  PetscCall(VfeSweepInsertCommandLine(comm, orig));
   for (PetscInt i = 0; i < s->nvary; ++i) {
     PetscCall(PetscSNPrintf(opt, sizeof opt, "-%s", s->vary[i].key));
     PetscCall(PetscOptionsSetValue(NULL, opt, s->vary[i].vals[idx[i]]));
@@ -585,7 +606,7 @@ PetscErrorCode VfeSweep(MPI_Comm comm, const char *studyfile, VfeRunCaseFn run)
 
   /* give the database back as it came */
   PetscCall(PetscOptionsClear(NULL));
-  PetscCall(PetscOptionsInsertString(NULL, orig));
+  PetscCall(VfeSweepInsertCommandLine(comm, orig));
   PetscCall(PetscFree(orig));
 
   if (!rank) rerr = VfeSweepReport(&s, status, codes, rows);

@@ -19,3 +19,7 @@ typedef PetscErrorCode (*VfeRunCaseFn)(MPI_Comm comm, const char *casefile, cons
  * on; at the end the first failure's error code is returned.  On return the options database holds
  * what it held on entry.  Collective on comm. */
 PETSC_EXTERN PetscErrorCode VfeSweep(MPI_Comm comm, const char *studyfile, VfeRunCaseFn run);
+/* The command-line options argv[firstopt..argc-1] (kept, not copied), which each case re-inserts as an
+ * argument vector (VfeInsertCommandLine: a value with spaces stays one value).  Without it a case
+ * re-inserts the options database's text as it was on entry. */
+PETSC_EXTERN void VfeSweepSetCommandLine(int argc, char **argv, int firstopt);
