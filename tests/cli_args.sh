@@ -6,14 +6,11 @@
 #  - on 2 ranks an error is one line from vfe (mpiexec -q silences mpiexec's own banner), exit 1.
 #   usage: cli_args.sh VFE WORKDIR MPIEXEC...
 set -uo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/checks.sh"
 vfe=$1 work=$2
 shift 2
 mpiexec=("$@")
 rm -rf "$work" && mkdir -p "$work" && cd "$work" || exit 1
-pass=0 fail=0
-ok() { echo "ok: $*"; pass=$((pass + 1)); }
-bad() { echo "FAILED: $*"; fail=$((fail + 1)); }
-check() { local what=$1; shift; if "$@"; then ok "$what"; else bad "$what"; fi; }
 printf 'case_version: 1\nmesh: {geometry: simple, size_mm: 8, order: 1}\nbaseline: false\n' > case.yaml
 printf 'case_version: 1\nmesh: {geometry: simple, size_mm: 8, order: 1}\nload: {axial_N: nan}\n' > nanload.yaml
 

@@ -6,12 +6,9 @@
 # goes with the earlier tree, its target unchanged); a stale regular .part does not stop a run.
 #   usage: output_lock.sh VFE WORKDIR
 set -uo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/checks.sh"
 vfe=$1 work=$2
 rm -rf "$work" && mkdir -p "$work" && cd "$work" || exit 1
-pass=0 fail=0
-ok() { echo "ok: $*"; pass=$((pass + 1)); }
-bad() { echo "FAILED: $*"; fail=$((fail + 1)); }
-check() { local what=$1; shift; if "$@"; then ok "$what"; else bad "$what"; fi; }
 hashes() { (cd "$1" && find . -type f -print0 | sort -z | xargs -0 md5sum); }
 printf 'case_version: 1\nmesh: {geometry: simple, size_mm: 8}\n' > case.yaml
 

@@ -14,16 +14,13 @@
 #       summary.json / metrics.csv): exit 3, one line, the earlier result intact.
 #   usage: output_txn.sh VFE WORKDIR [PVPYTHON|none] [MPIEXEC...]
 set -uo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/checks.sh"
 export LC_ALL=C
 vfe=$1 work=$2 pv=${3:-none}
 shift $(($# < 3 ? $# : 3))
 mpiexec=("$@")
 here=$(cd "$(dirname "$0")" && pwd)
 rm -rf "$work" && mkdir -p "$work" && cd "$work" || exit 1
-pass=0 fail=0
-ok() { echo "ok: $*"; pass=$((pass + 1)); }
-bad() { echo "FAILED: $*"; fail=$((fail + 1)); }
-check() { local what=$1; shift; if "$@"; then ok "$what"; else bad "$what"; fi; }
 # every file below a directory with its hash, names relative to it
 hashes() { (cd "$1" && find . -print0 | sort -z | xargs -0 md5sum 2>/dev/null; find . | sort); }
 # what lies beside the output directory area/out (the lock file is expected there)

@@ -5,12 +5,9 @@
 # other than vfe's own into plots/*.gp.
 #   usage: sweep_hostile.sh TEST_SWEEP WORKDIR     (test_sweep: `vfe sweep` with a fake case runner)
 set -uo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/checks.sh"
 vfe=$1 work=$2
 rm -rf "$work" && mkdir -p "$work" && cd "$work" || exit 1
-pass=0 fail=0
-ok() { echo "ok: $*"; pass=$((pass + 1)); }
-bad() { echo "FAILED: $*"; fail=$((fail + 1)); }
-check() { local what=$1; shift; if "$@"; then ok "$what"; else bad "$what"; fi; }
 command -v gnuplot >/dev/null || echo "note: gnuplot is not installed; the plots are not drawn, only the scripts checked"
 
 printf 'case_version: 1\nmesh: {geometry: simple, size_mm: 5}\n' > base.yaml

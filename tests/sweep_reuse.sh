@@ -4,11 +4,9 @@
 # not checked: timings are benchmarks' business), and each answer equals a fresh run of that case.
 #   usage: sweep_reuse.sh VFE WORKDIR
 set -uo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/checks.sh"
 vfe=$1 work=$2
 rm -rf "$work" && mkdir -p "$work" && cd "$work" || exit 1
-pass=0 fail=0
-ok() { echo "ok: $*"; pass=$((pass + 1)); }
-bad() { echo "FAILED: $*"; fail=$((fail + 1)); }
 printf 'case_version: 1\nmesh: {geometry: simple, size_mm: 5, order: 2}\nbaseline: true\nvfe: {write_fields: false}\nksp_rtol: 1e-10\n' > base.yaml
 printf 'study_version: 1\nbase: base.yaml\nvary: {material_cancellous_E: [100, 150, 200]}\noutput: {dir: study}\n' > study.yaml
 "$vfe" sweep study.yaml >sweep.log 2>&1 || { bad "vfe sweep exits 0"; tail -5 sweep.log; }

@@ -7,13 +7,10 @@
 # checks on a material x fill study).  SWEEP_LAUNCH (e.g. "mpiexec -n 2") prefixes every sweep.
 # Exits 77 (ctest: skipped) when VFE's sweep command is not available yet.
 set -uo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/checks.sh"
 vfe=$1 work=$2 mode=${3:-real}
 launch=${SWEEP_LAUNCH:-}
 rm -rf "$work" && mkdir -p "$work" && cd "$work" || exit 1
-pass=0 fail=0
-ok() { echo "ok: $*"; pass=$((pass + 1)); }
-bad() { echo "FAILED: $*"; fail=$((fail + 1)); }
-check() { local what=$1; shift; if "$@"; then ok "$what"; else bad "$what"; fi; }
 sweep() { $launch "$vfe" sweep "$@"; }
 # col FILE NAME: column number of NAME in the CSV header (0 if absent)
 col() { head -1 "$1" | tr ',' '\n' | grep -nx -- "$2" | cut -d: -f1 | head -1; }
