@@ -574,6 +574,7 @@ static PetscErrorCode VfeRunWriteOutputs(VfeRun *run)
   PetscCall(PetscLogEventEnd(VfeEv.output, 0, 0, 0, 0));
   PetscCall(PetscTime(&t1));
   rec->casefile = run->casefile, rec->meshfile = run->meshfile, rec->meshpath = run->meshpath;
+  rec->meshhash = run->meshhash; /* hashed once, for the reuse check (VfeRunCacheTake) */
   rec->outdir = run->outdir, rec->writedir = run->wdir, rec->info = &run->info;
   rec->mats    = run->mats;
   rec->t_mesh  = VfeEventTime(comm, VfeEv.mesh, run->ev0[0]);

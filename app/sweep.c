@@ -444,7 +444,8 @@ static PetscErrorCode VfeSweepInsertCommandLine(MPI_Comm comm, const char *orig)
   PetscFunctionBeginUser;
   if (vfe_sweep_cmdline.argv)
     PetscCall(VfeInsertCommandLine(comm, vfe_sweep_cmdline.argc, vfe_sweep_cmdline.argv, vfe_sweep_cmdline.firstopt));
-  else PetscCall(PetscOptionsInsertString(NULL, orig));
+  else
+    PetscCall(PetscOptionsInsertString(NULL, orig));
   PetscFunctionReturn(0);
 }
 

@@ -252,7 +252,10 @@ static PetscErrorCode VfeWriteSummary(const VfeRunRecord *r, const VfeMetricsRow
   PetscFunctionBeginUser;
   strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
   VfeHashFile(r->casefile, hcase);
-  VfeHashFile(r->meshpath ? r->meshpath : r->meshfile, hmesh);
+  if (r->meshhash && r->meshhash[0])
+    PetscCall(PetscStrncpy(hmesh, r->meshhash, sizeof hmesh));
+  else
+    VfeHashFile(r->meshpath ? r->meshpath : r->meshfile, hmesh);
   VfeJSet(man, "vfe_version", json_string(VFE_VERSION_STRING));
   VfeJSet(man, "git_hash", json_string(VFE_GIT_HASH));
   VfeJSet(man, "date", json_string(stamp));

@@ -60,6 +60,7 @@ PETSC_EXTERN PetscErrorCode VfeComputeIndices(const VfeMeshInfo *info, const Vfe
 typedef struct {
   const char *casefile, *meshfile, *outdir; /* as recorded in the outputs */
   const char *meshpath;                     /* the mesh file to hash (NULL: meshfile), e.g. where vfe wrote it */
+  const char *meshhash;                     /* its hash when already known (NULL or "": hashed here) */
   const char *writedir; /* where summary.json and metrics.csv go (NULL: outdir), e.g. a temporary directory */
   PetscMPIInt size;
   const VfeMeshInfo *info;
