@@ -168,6 +168,51 @@ PetscErrorCode VfeShapeBox(const char *path, PetscReal lx, PetscReal ly, PetscRe
   PetscFunctionReturn(0);
 }
 
+/* Two separate blocks for contact and spring checks: a base [0,L]^2 x [0,H] and a punch
+ * [L/4,3L/4]^2 x [H+gap, 2H+gap] above it (the punch's mesh is its own, so the facing surfaces do
+ * not match).  Regions "lower", "upper"; boundaries "lower_bottom", "lower_top" (z = H, the whole
+ * top face), "upper_bottom", "upper_top", "upper_sides". */
+PetscErrorCode VfeShapeTwoBlocks(const char *path, PetscReal L, PetscReal H, PetscReal gap, PetscReal h)
+{
+  int b1, b2;
+  const double q = 0.25 * L, z1 = H + gap, z2 = 2 * H + gap;
+
+  PetscFunctionBeginUser;
+  PetscCheck(L > 0 && H > 0 && gap > 0 && h > 0, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
+             "two blocks need L, H, gap, h > 0");
+  PetscCall(VfeGmshStart("two_blocks", h));
+  GC(b1 = gmshModelOccAddBox(0, 0, 0, L, L, H, -1, &ierr_), "box");
+  GC(b2 = gmshModelOccAddBox(q, q, z1, L - 2 * q, L - 2 * q, H, -1, &ierr_), "box");
+  GC(gmshModelOccSynchronize(&ierr_), "synchronize");
+  PetscCall(VfeGroupVolumes(&b1, 1, 1, "lower"));
+  PetscCall(VfeGroupVolumes(&b2, 1, 2, "upper"));
+  {
+    const double lo0[3] = {0, 0, 0}, hi0[3] = {L, L, 0}, lo1[3] = {0, 0, H}, hi1[3] = {L, L, H};
+    const double lo2[3] = {q, q, z1}, hi2[3] = {L - q, L - q, z1}, lo3[3] = {q, q, z2}, hi3[3] = {L - q, L - q, z2};
+    PetscCall(VfeGroupSurfacesInBox(lo0, hi0, 101, "lower_bottom"));
+    PetscCall(VfeGroupSurfacesInBox(lo1, hi1, 102, "lower_top"));
+    PetscCall(VfeGroupSurfacesInBox(lo2, hi2, 103, "upper_bottom"));
+    PetscCall(VfeGroupSurfacesInBox(lo3, hi3, 104, "upper_top"));
+    { /* the punch's four side faces */
+      int *all, *side;
+      size_t na, ns = 0;
+      const double lo4[3] = {q, q, z1}, hi4[3] = {L - q, L - q, z2};
+      PetscCall(VfeEntitiesInBox(2, lo4, hi4, &all, &na));
+      PetscCall(PetscMalloc1(na + 1, &side));
+      for (size_t i = 0; i < na; ++i) {
+        double x0, y0, zlo, x1, y1, zhi;
+        GC(gmshModelGetBoundingBox(2, all[i], &x0, &y0, &zlo, &x1, &y1, &zhi, &ierr_), "bounding box");
+        if (zhi - zlo > 1e-6) side[ns++] = all[i];
+      }
+      PetscCall(VfeNamedGroup(2, side, ns, 105, "upper_sides"));
+      PetscCall(PetscFree(all));
+      PetscCall(PetscFree(side));
+    }
+  }
+  PetscCall(VfeGmshFinish(path));
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode VfeShapeSphereOctant(const char *path, PetscReal a, PetscReal b, PetscReal h)
 {
   int so, si, bx, obj[2], tool[2], *out = NULL, **map = NULL, *out2 = NULL, **map2 = NULL;

@@ -80,6 +80,10 @@ PETSC_EXTERN PetscErrorCode VfeShapeBox(const char *path, PetscReal lx, PetscRea
 /* Octant x,y,z >= 0 of a thick-walled sphere, inner radius a, outer b; region "shell";
  * boundaries "inner", "outer", "sym_x", "sym_y", "sym_z" (the planes x=0, y=0, z=0). */
 PETSC_EXTERN PetscErrorCode VfeShapeSphereOctant(const char *path, PetscReal a, PetscReal b, PetscReal h);
+/* Two separate blocks with a gap (contact and spring checks): base [0,L]^2 x [0,H], punch
+ * [L/4,3L/4]^2 x [H+gap, 2H+gap]; regions "lower", "upper"; boundaries "lower_bottom",
+ * "lower_top", "upper_bottom", "upper_top", "upper_sides". */
+PETSC_EXTERN PetscErrorCode VfeShapeTwoBlocks(const char *path, PetscReal L, PetscReal H, PetscReal gap, PetscReal h);
 /* Simple segment used before the anatomical mesher: three elliptic-cylinder vertebral bodies and
  * two discs stacked along z with an ellipsoidal cement bolus in the middle body (the peers'
  * benchmark geometry).  Regions L1.body, L1L2.disc, L2.body, L2.cement, L2L3.disc, L3.body;

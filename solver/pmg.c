@@ -153,6 +153,8 @@ PetscErrorCode VfePMGAssemble(VfeProblem prob)
     p1->nu[r]   = prob->nu[r];
     p1->form[r] = prob->form[r] == VFE_FORM_DEV ? VFE_FORM_DEV : VFE_FORM_FULL; /* B-bar of P1 is P1 */
   }
+  if (first) PetscCall(VfeMembersDeriveP1(prob, p1));
+  VfeMembersSyncP1(prob, p1);
   PetscCall(VfeProblemAssembleMatrixInto(p1));
   if (first) {
     PetscCall(VfeProblemDirichletRowsOnly(p1));

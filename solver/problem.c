@@ -68,6 +68,8 @@ PetscErrorCode VfeProblemDestroy(VfeProblem *prob)
   PetscCall(PetscFree(p->row_start)); /* allocated separately (VfeBuildPattern) */
   PetscCall(PetscFree(p->row_cols));
   if (p->backend_destroy) PetscCall(p->backend_destroy(p->backend_data));
+  PetscCall(VfeMembersDestroy(&p->mem));
+  PetscCall(PetscFree(p->coo_el));
   PetscCall(PetscFree(p));
   *prob = NULL;
   PetscFunctionReturn(0);
@@ -76,6 +78,7 @@ PetscErrorCode VfeProblemDestroy(VfeProblem *prob)
 PetscErrorCode VfeProblemSetMaterial(VfeProblem prob, PetscInt region, PetscReal E, PetscReal nu)
 {
   PetscFunctionBeginUser;
+  prob->el_valid = PETSC_FALSE;
   PetscCheck(region >= 0 && region < prob->nregions, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
              "region %" PetscInt_FMT " out of range", region);
   PetscCheck(E > 0, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "Young's modulus %g of region %" PetscInt_FMT " must be > 0",
@@ -367,7 +370,8 @@ static PetscErrorCode VfeAssembleMatrix(VfeProblem prob)
       PetscInt *ci, *cj;
       MatType mtype;
       PetscCall(VfeBuildPattern(prob));
-      PetscCall(PetscMalloc2(9 * prob->ncoo, &ci, 9 * prob->ncoo, &cj));
+      PetscCall(VfeMembersCOOCount(prob, &prob->nmemcoo));
+      PetscCall(PetscMalloc2(9 * prob->ncoo + prob->nmemcoo, &ci, 9 * prob->ncoo + prob->nmemcoo, &cj));
       for (PetscInt a = 0; a < d->nnodes; ++a)
         for (PetscInt k = prob->row_start[a]; k < prob->row_start[a + 1]; ++k) {
           const PetscInt b = prob->row_cols[k];
@@ -384,14 +388,25 @@ static PetscErrorCode VfeAssembleMatrix(VfeProblem prob)
       PetscCall(MatSetBlockSize(prob->K, 3));
       PetscCall(MatSetOptionsPrefix(prob->K, "vfe_"));
       PetscCall(MatSetFromOptions(prob->K));
-      PetscCall(MatSetPreallocationCOO(prob->K, 9 * prob->ncoo, ci, cj));
+      PetscCall(VfeMembersCOO(prob, ci + 9 * prob->ncoo, cj + 9 * prob->ncoo, NULL));
+      PetscCall(MatSetPreallocationCOO(prob->K, 9 * prob->ncoo + prob->nmemcoo, ci, cj));
       PetscCall(PetscFree2(ci, cj));
     }
-    PetscCall(PetscMalloc1(9 * prob->ncoo, &prob->coo_vals));
-    if (!strcmp(prob->backend, "cuda"))
-      PetscCall(VfeAssembleCOO_CUDA(prob));
-    else
-      PetscCall(VfeAssembleCOO_CPU(prob));
+    PetscCall(PetscMalloc1(9 * prob->ncoo + prob->nmemcoo, &prob->coo_vals));
+    if (prob->mem && prob->el_valid) /* active-set iteration: the elements have not changed */
+      PetscCall(PetscArraycpy(prob->coo_vals, prob->coo_el, 9 * prob->ncoo));
+    else {
+      if (!strcmp(prob->backend, "cuda"))
+        PetscCall(VfeAssembleCOO_CUDA(prob));
+      else
+        PetscCall(VfeAssembleCOO_CPU(prob));
+      if (prob->mem) {
+        if (!prob->coo_el) PetscCall(PetscMalloc1(9 * prob->ncoo, &prob->coo_el));
+        PetscCall(PetscArraycpy(prob->coo_el, prob->coo_vals, 9 * prob->ncoo));
+        prob->el_valid = PETSC_TRUE;
+      }
+    }
+    PetscCall(VfeMembersCOO(prob, NULL, NULL, prob->coo_vals + 9 * prob->ncoo));
     PetscCall(MatSetValuesCOO(prob->K, prob->coo_vals, INSERT_VALUES));
     PetscCall(PetscFree(prob->coo_vals));
   } else {
@@ -400,6 +415,8 @@ static PetscErrorCode VfeAssembleMatrix(VfeProblem prob)
     PetscInt gidx[10];
     PetscCheck(!strcmp(prob->backend, "cpu"), comm, PETSC_ERR_USER_INPUT,
                "vfe_assembly blocked runs only with vfe_backend cpu");
+    PetscCheck(!prob->mem, comm, PETSC_ERR_USER_INPUT,
+               "vfe_assembly blocked does not assemble springs or contact: use vfe_assembly coo (the default)");
     if (!prob->K) {
       PetscCall(DMCreateMatrix(d->dm, &prob->K));
       PetscCall(MatSetOption(prob->K, MAT_NEW_NONZERO_ALLOCATION_ERR, PETSC_TRUE));
@@ -603,6 +620,7 @@ PetscErrorCode VfeProblemAssemble(VfeProblem prob)
 
   PetscFunctionBeginUser;
   PetscCall(PetscLogEventBegin(VfeEv.assembly, 0, 0, 0, 0));
+  prob->el_valid = PETSC_FALSE;
   for (PetscInt r = 0; r < prob->nregions; ++r)
     PetscCheck(prob->E[r] > 0, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONGSTATE, "region %" PetscInt_FMT " has no material",
                r);
@@ -702,7 +720,9 @@ PetscErrorCode VfeGAMGSetDefaults(PC pc)
   return VfeGAMGDefaults(pc);
 }
 
-PetscErrorCode VfeProblemSolve(VfeProblem prob, Vec u)
+/* One linear solve K u = rhs with the Dirichlet conditions (K is modified: assemble again before the
+ * next one). */
+static PetscErrorCode VfeLinearSolve(VfeProblem prob, Vec rhs, Vec u)
 {
   VfeSpace d    = prob->space;
   MPI_Comm comm = PetscObjectComm((PetscObject)d->dm);
@@ -713,8 +733,8 @@ PetscErrorCode VfeProblemSolve(VfeProblem prob, Vec u)
 
   PetscFunctionBeginUser;
   PetscCall(ISGetLocalSize(prob->bcrows, &nrows));
-  PetscCall(VecDuplicate(prob->f, &b));
-  PetscCall(VecCopy(prob->f, b));
+  PetscCall(VecDuplicate(rhs, &b));
+  PetscCall(VecCopy(rhs, b));
   PetscCall(VecCopy(prob->ubc, u));
   PetscCall(ISGetIndices(prob->bcrows, &rows));
   PetscCall(MatZeroRowsColumns(prob->K, nrows, rows, 1.0, u, b));
@@ -762,6 +782,67 @@ PetscErrorCode VfeProblemSolve(VfeProblem prob, Vec u)
       "the linear solver did not converge: %s after %" PetscInt_FMT
       " iterations (residual norm %g); check the boundary conditions (a free body is singular) or raise -ksp_max_it",
       KSPConvergedReasons[prob->reason], prob->its, (double)prob->rnorm);
+  PetscFunctionReturn(0);
+}
+
+/* Matrix of the current member branches (the element part is reused), and the blocks built on it. */
+static PetscErrorCode VfeReassemble(VfeProblem prob)
+{
+  PetscFunctionBeginUser;
+  PetscCall(PetscLogEventBegin(VfeEv.assembly, 0, 0, 0, 0));
+  PetscCall(VfeAssembleMatrix(prob));
+  if (prob->mixed) PetscCall(VfeMixedAssemble(prob));
+  if (prob->space->order == 2 && prob->pmg) PetscCall(VfePMGAssemble(prob));
+  PetscCall(PetscLogEventEnd(VfeEv.assembly, 0, 0, 0, 0));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode VfeProblemSolve(VfeProblem prob, Vec u)
+{
+  MPI_Comm comm  = PetscObjectComm((PetscObject)prob->space->dm);
+  PetscInt maxit = 30, changed = 0;
+  PetscReal tpc = 0, tsolve = 0;
+  Vec b;
+
+  PetscFunctionBeginUser;
+  prob->active_its = 1;
+  if (!VfeMembersCount(prob)) {
+    PetscCall(VfeLinearSolve(prob, prob->f, u));
+    prob->its_total = prob->its;
+    PetscFunctionReturn(0);
+  }
+  PetscCall(PetscOptionsGetInt(NULL, NULL, "-vfe_active_set_max_it", &maxit, NULL));
+  PetscCall(VecDuplicate(prob->f, &b));
+  prob->its_total = 0;
+  VfeMembersSetSlack(prob, PETSC_TRUE);
+  for (PetscInt it = 0; it < maxit; ++it) {
+    if (it) PetscCall(VfeReassemble(prob)); /* the first uses VfeProblemAssemble's matrix */
+    PetscCall(VecCopy(prob->f, b));
+    PetscCall(VfeMembersRHS(prob, b));
+    PetscCall(VfeLinearSolve(prob, b, u));
+    tpc += prob->t_pcsetup, tsolve += prob->t_solve;
+    prob->its_total += prob->its;
+    PetscCall(VfeMembersUpdate(prob, u, &changed));
+    prob->active_its = it + 1;
+    PetscCall(PetscInfo(prob->ksp,
+                        "active set iteration %" PetscInt_FMT ": %" PetscInt_FMT " Krylov iterations, %" PetscInt_FMT
+                        " members changed branch\n",
+                        it + 1, prob->its, changed));
+    if (!changed) {
+      PetscReal slack, active, fnorm;
+      VfeMembersSlackForce(prob, &slack, &active);
+      PetscCall(VecNorm(prob->f, NORM_1, &fnorm));
+      if (slack <= 1e-12 * (active + fnorm)) break;
+      VfeMembersSetSlack(prob, PETSC_FALSE); /* settled: solve once more without the regularisation */
+      changed = 1;
+    }
+  }
+  prob->t_pcsetup = tpc, prob->t_solve = tsolve;
+  PetscCall(VecDestroy(&b));
+  PetscCheck(!changed, comm, PETSC_ERR_NOT_CONVERGED,
+             "the contact / tension-only active set did not converge: %" PetscInt_FMT
+             " members still changed branch after %" PetscInt_FMT " iterations (raise -vfe_active_set_max_it)",
+             changed, prob->active_its);
   PetscFunctionReturn(0);
 }
 
@@ -818,6 +899,7 @@ PetscErrorCode VfeProblemInternalForce(VfeProblem prob, Vec ulocal, Vec flocal)
   PetscCall(DMGetGlobalVector(d->dm, &g));
   PetscCall(VecSet(g, 0));
   PetscCall(DMLocalToGlobal(d->dm, flocal, ADD_VALUES, g));
+  if (prob->mem) PetscCall(VfeMembersAddForces(prob, g)); /* at the measures of the last solve */
   PetscCall(DMGlobalToLocal(d->dm, g, INSERT_VALUES, flocal));
   PetscCall(DMRestoreGlobalVector(d->dm, &g));
   PetscFunctionReturn(0);
@@ -871,12 +953,14 @@ PetscErrorCode VfeSpaceErrorNorms(VfeSpace d, Vec ulocal, VfeExactFn exact, void
 PetscErrorCode VfeProblemGetSolveInfo(VfeProblem prob, VfeSolveInfo *info)
 {
   PetscFunctionBeginUser;
-  info->its       = prob->its;
-  info->reason    = prob->reason;
-  info->rnorm     = prob->rnorm;
-  info->t_pcsetup = prob->t_pcsetup;
-  info->t_solve   = prob->t_solve;
-  info->nsolves   = prob->nsolves;
+  info->its        = prob->its;
+  info->reason     = prob->reason;
+  info->rnorm      = prob->rnorm;
+  info->t_pcsetup  = prob->t_pcsetup;
+  info->t_solve    = prob->t_solve;
+  info->nsolves    = prob->nsolves;
+  info->active_its = prob->active_its;
+  info->its_total  = prob->its_total;
   PetscFunctionReturn(0);
 }
 

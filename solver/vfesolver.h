@@ -85,6 +85,8 @@ typedef struct {
   PetscReal rnorm;              /* final residual norm */
   PetscReal t_pcsetup, t_solve; /* seconds of preconditioner set-up and of the solve */
   PetscInt nsolves;             /* solves so far with this problem (after the first: hierarchy reused) */
+  PetscInt active_its;          /* active-set iterations of the last VfeProblemSolve (1 without members) */
+  PetscInt its_total;           /* Krylov iterations summed over those active-set iterations */
 } VfeSolveInfo;
 PETSC_EXTERN PetscErrorCode VfeProblemGetSolveInfo(VfeProblem prob, VfeSolveInfo *info);
 /* The problem's space, number of regions, and assembled load vector (before Dirichlet elimination;
@@ -92,6 +94,36 @@ PETSC_EXTERN PetscErrorCode VfeProblemGetSolveInfo(VfeProblem prob, VfeSolveInfo
 PETSC_EXTERN VfeSpace VfeProblemGetSpace(VfeProblem prob);
 PETSC_EXTERN PetscInt VfeProblemGetNumRegions(VfeProblem prob);
 PETSC_EXTERN PetscErrorCode VfeProblemGetLoadVector(VfeProblem prob, Vec *f);
+
+/* ---- members (solver/members.c): tension-only springs and frictionless contact ------------------
+ * One-dimensional members with piecewise-linear laws, solved inside VfeProblemSolve by an active-set
+ * loop that reuses the preconditioner hierarchy (see members.c).  Add them after VfeProblemCreate and
+ * before the first VfeProblemAssemble; collective, with the same arguments on every rank. */
+#define VFE_MEMBER_NAME_LEN 64
+/* Bilinear tension-only law of a ligament: modulus E1 (MPa) up to the transition strain, E2 above,
+ * cross-section area (mm^2); nothing in compression. */
+typedef struct {
+  PetscReal E1, E2, strain_t, area;
+} VfeSpringLaw;
+/* A spring from point A to point B: each end is the mean displacement of the nodes within radius
+ * (mm) of its point that belong to a cell of a region flagged in regA / regB (nregions flags). */
+PETSC_EXTERN PetscErrorCode VfeProblemAddSpring(VfeProblem prob, const char *name, const PetscReal A[3],
+                                                const PetscReal B[3], PetscReal radius, const PetscBool *regA,
+                                                const PetscBool *regB, const VfeSpringLaw *law);
+/* Frictionless node-to-surface contact: nodes of boundary surface `slave` against the faces of
+ * boundary surface `master` within `search` mm; penalty in N/mm^3 (times each slave node's area). */
+PETSC_EXTERN PetscErrorCode VfeProblemAddContact(VfeProblem prob, const char *name, PetscInt slave, PetscInt master,
+                                                 PetscReal penalty, PetscReal search);
+/* Per group (one spring, or one contact pair of surfaces) after a solve: the sum of |force| (N),
+ * the members carrying force, the least measure (contact: the smallest gap, negative = penetration;
+ * spring: its extension), and for a spring its strain and reference length.  Caller frees *info. */
+typedef struct {
+  char name[VFE_MEMBER_NAME_LEN];
+  PetscBool contact;
+  PetscInt nmembers, nactive;
+  PetscReal force, min_measure, strain, length;
+} VfeMemberGroupInfo;
+PETSC_EXTERN PetscErrorCode VfeProblemGetMemberGroups(VfeProblem prob, PetscInt *n, VfeMemberGroupInfo **info);
 
 /* Internal force K u, assembled element by element into a local vector (no matrix needed): at the
  * fixed nodes it is the reaction. */

@@ -8,6 +8,7 @@
 
 typedef struct _n_VfeMixed *VfeMixed; /* private to solver/mixed.c */
 typedef struct _n_VfePMG *VfePMG;     /* private to solver/pmg.c */
+typedef struct _n_VfeMembers *VfeMembers; /* private to solver/members.c */
 
 struct _n_VfeProblem {
   VfeSpace space; /* the function space (discretisation) */
@@ -50,6 +51,12 @@ struct _n_VfeProblem {
   VfePMG mg;        /* the P1 level of the p-multigrid; NULL unless pmg */
   PC pcu;           /* preconditioner of the displacement block: PCMG (P2, pmg) or GAMG */
   PetscInt nsolves; /* solves so far with this problem (1 and later: the hierarchy is reused) */
+  VfeMembers mem;        /* springs and contact (solver/members.c); NULL without */
+  PetscCount nmemcoo;    /* COO entries of the members after the 9 ncoo element entries */
+  PetscScalar *coo_el;   /* element part of the COO values, kept while members exist (active-set loop) */
+  PetscBool el_valid;    /* coo_el holds the current materials */
+  PetscInt active_its;   /* active-set iterations of the last solve */
+  PetscInt its_total;    /* Krylov iterations over them */
   /* results of the last solve */
   PetscInt its;
   KSPConvergedReason reason;
@@ -90,3 +97,15 @@ PETSC_EXTERN PetscErrorCode VfePMGSetUpPC(VfeProblem prob, PC pc);
 /* Assembly backends: element matrices for a batch of cells. */
 PETSC_EXTERN PetscErrorCode VfeAssembleCOO_CPU(VfeProblem prob);
 PETSC_EXTERN PetscErrorCode VfeAssembleCOO_CUDA(VfeProblem prob);
+/* members (solver/members.c) */
+PETSC_EXTERN PetscErrorCode VfeMembersDestroy(VfeMembers *m);
+PETSC_EXTERN PetscInt VfeMembersCount(VfeProblem prob);
+PETSC_EXTERN PetscErrorCode VfeMembersCOOCount(VfeProblem prob, PetscCount *n);
+PETSC_EXTERN PetscErrorCode VfeMembersCOO(VfeProblem prob, PetscInt *ci, PetscInt *cj, PetscScalar *v);
+PETSC_EXTERN PetscErrorCode VfeMembersRHS(VfeProblem prob, Vec b);
+PETSC_EXTERN PetscErrorCode VfeMembersAddForces(VfeProblem prob, Vec g);
+PETSC_EXTERN PetscErrorCode VfeMembersUpdate(VfeProblem prob, Vec u, PetscInt *changed);
+PETSC_EXTERN PetscErrorCode VfeMembersDeriveP1(VfeProblem p2, VfeProblem p1);
+PETSC_EXTERN void VfeMembersSyncP1(VfeProblem p2, VfeProblem p1);
+PETSC_EXTERN void VfeMembersSlackForce(VfeProblem prob, PetscReal *slack, PetscReal *active);
+PETSC_EXTERN void VfeMembersSetSlack(VfeProblem prob, PetscBool on);

@@ -35,3 +35,17 @@ add_test(NAME verify_segment_convergence
          COMMAND env VFE=$<TARGET_FILE:vfe> bash ${CMAKE_SOURCE_DIR}/bench/convergence.sh --fresh --sizes "5 4 3"
                  --work ${CMAKE_CURRENT_BINARY_DIR}/verify_segment_convergence)
 set_tests_properties(verify_segment_convergence PROPERTIES LABELS "verify;slow" ENVIRONMENT "${VFE_TEST_ENV}" TIMEOUT 2400)
+
+# springs and contact (solver/members.c): two blocks, compression and tension, on 1, 2 and 4 ranks
+add_executable(test_members ${CMAKE_CURRENT_SOURCE_DIR}/test_members.c)
+target_link_libraries(test_members PRIVATE vfe_postproc)
+add_test(NAME verify_members_p1 COMMAND test_members -order 1 ${VFE_TIGHT})
+add_test(NAME verify_members_p2 COMMAND test_members -order 2 ${VFE_TIGHT})
+add_test(NAME verify_members_p2_mpi2 COMMAND ${VFE_MPIEXEC} -n 2 $<TARGET_FILE:test_members> -order 2 ${VFE_TIGHT})
+add_test(NAME verify_members_p1_mpi4 COMMAND ${VFE_MPIEXEC} -n 4 $<TARGET_FILE:test_members> -order 1 ${VFE_TIGHT})
+set_tests_properties(verify_members_p1 verify_members_p2 PROPERTIES LABELS verify ENVIRONMENT "${VFE_TEST_ENV}")
+set_tests_properties(verify_members_p2_mpi2 verify_members_p1_mpi4 PROPERTIES LABELS "verify;mpi" ENVIRONMENT "${VFE_TEST_ENV}")
+foreach(t verify_members_p1 verify_members_p2 verify_members_p2_mpi2 verify_members_p1_mpi4)
+  set_tests_properties(${t} PROPERTIES WORKING_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR}/${t})
+  file(MAKE_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR}/${t})
+endforeach()
