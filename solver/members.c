@@ -584,6 +584,7 @@ static PetscErrorCode VfeMembersAddVector(VfeProblem prob, PetscBool forces, Pet
   MPI_Comm comm = PetscObjectComm((PetscObject)prob->space->dm);
 
   PetscFunctionBeginUser;
+  if (!m) PetscFunctionReturn(0);
   PetscCallMPI(MPI_Comm_rank(comm, &rank));
   PetscCallMPI(MPI_Comm_size(comm, &size));
   for (PetscInt i = 0; i < m->nm; ++i) {
@@ -666,8 +667,9 @@ PetscErrorCode VfeMembersUpdate(VfeProblem prob, Vec u, PetscInt *changed)
   VfeMembers m = prob->mem;
 
   PetscFunctionBeginUser;
-  PetscCall(VfeMembersMeasure(prob, u));
   *changed = 0;
+  if (!m) PetscFunctionReturn(0);
+  PetscCall(VfeMembersMeasure(prob, u));
   for (PetscInt i = 0; i < m->nm; ++i) {
     const PetscInt s = VfeMemberBranch(m, i, m->e[i]);
     if (s != m->state[i]) (*changed)++;
@@ -682,6 +684,7 @@ void VfeMembersSlackForce(VfeProblem prob, PetscReal *slack, PetscReal *active)
 {
   VfeMembers m = prob->mem;
   *slack = *active = 0;
+  if (!m) return;
   for (PetscInt i = 0; i < m->nm; ++i) {
     const PetscReal F = PetscAbsReal(VfeMemberForce(m, i, m->e[i]));
     if (m->state[i])
@@ -693,7 +696,7 @@ void VfeMembersSlackForce(VfeProblem prob, PetscReal *slack, PetscReal *active)
 
 void VfeMembersSetSlack(VfeProblem prob, PetscBool on)
 {
-  prob->mem->noslack = on ? PETSC_FALSE : PETSC_TRUE;
+  if (prob->mem) prob->mem->noslack = on ? PETSC_FALSE : PETSC_TRUE;
 }
 
 PetscInt VfeMembersCount(VfeProblem prob)

@@ -154,7 +154,9 @@ PetscErrorCode VfePMGAssemble(VfeProblem prob)
     p1->form[r] = prob->form[r] == VFE_FORM_DEV ? VFE_FORM_DEV : VFE_FORM_FULL; /* B-bar of P1 is P1 */
   }
   if (first) PetscCall(VfeMembersDeriveP1(prob, p1));
+  if (first) PetscCall(VfeFibresDeriveP1(prob, p1));
   VfeMembersSyncP1(prob, p1);
+  VfeFibresSyncP1(prob, p1);
   PetscCall(VfeProblemAssembleMatrixInto(p1));
   if (first) {
     PetscCall(VfeProblemDirichletRowsOnly(p1));

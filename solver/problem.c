@@ -69,6 +69,7 @@ PetscErrorCode VfeProblemDestroy(VfeProblem *prob)
   PetscCall(PetscFree(p->row_cols));
   if (p->backend_destroy) PetscCall(p->backend_destroy(p->backend_data));
   PetscCall(VfeMembersDestroy(&p->mem));
+  PetscCall(VfeFibresDestroy(&p->fib));
   PetscCall(PetscFree(p->coo_el));
   PetscCall(PetscFree(p));
   *prob = NULL;
@@ -393,19 +394,22 @@ static PetscErrorCode VfeAssembleMatrix(VfeProblem prob)
       PetscCall(PetscFree2(ci, cj));
     }
     PetscCall(PetscMalloc1(9 * prob->ncoo + prob->nmemcoo, &prob->coo_vals));
-    if (prob->mem && prob->el_valid) /* active-set iteration: the elements have not changed */
+    PetscCheck(!prob->fib || strcmp(prob->backend, "cuda"), comm, PETSC_ERR_USER_INPUT,
+               "vfe_backend cuda does not compute the annulus fibres: use vfe_backend cpu");
+    if ((prob->mem || prob->fib) && prob->el_valid) /* active-set iteration: the elements have not changed */
       PetscCall(PetscArraycpy(prob->coo_vals, prob->coo_el, 9 * prob->ncoo));
     else {
       if (!strcmp(prob->backend, "cuda"))
         PetscCall(VfeAssembleCOO_CUDA(prob));
       else
         PetscCall(VfeAssembleCOO_CPU(prob));
-      if (prob->mem) {
+      if (prob->mem || prob->fib) {
         if (!prob->coo_el) PetscCall(PetscMalloc1(9 * prob->ncoo, &prob->coo_el));
         PetscCall(PetscArraycpy(prob->coo_el, prob->coo_vals, 9 * prob->ncoo));
         prob->el_valid = PETSC_TRUE;
       }
     }
+    PetscCall(VfeFibresAddCOO(prob, prob->coo_vals));
     PetscCall(VfeMembersCOO(prob, NULL, NULL, prob->coo_vals + 9 * prob->ncoo));
     PetscCall(MatSetValuesCOO(prob->K, prob->coo_vals, INSERT_VALUES));
     PetscCall(PetscFree(prob->coo_vals));
@@ -428,6 +432,7 @@ static PetscErrorCode VfeAssembleMatrix(VfeProblem prob)
       for (PetscInt a = 0; a < npc; ++a) gidx[a] = d->gnode[cn[a]];
       VfeSpaceCellCoordinates(d, c, X);
       vfe_element_stiffness_form((int)d->order, (int)prob->form[r], X, prob->E[r], prob->nu[r], Ke);
+      PetscCall(VfeFibresAddCell(prob, c, X, Ke));
       PetscCall(MatSetValuesBlocked(prob->K, npc, gidx, npc, gidx, Ke, ADD_VALUES));
     }
     PetscCall(MatAssemblyBegin(prob->K, MAT_FINAL_ASSEMBLY));
@@ -806,7 +811,7 @@ PetscErrorCode VfeProblemSolve(VfeProblem prob, Vec u)
 
   PetscFunctionBeginUser;
   prob->active_its = 1;
-  if (!VfeMembersCount(prob)) {
+  if (!VfeMembersCount(prob) && !VfeFibresPresent(prob)) {
     PetscCall(VfeLinearSolve(prob, prob->f, u));
     prob->its_total = prob->its;
     PetscFunctionReturn(0);
@@ -823,6 +828,15 @@ PetscErrorCode VfeProblemSolve(VfeProblem prob, Vec u)
     tpc += prob->t_pcsetup, tsolve += prob->t_solve;
     prob->its_total += prob->its;
     PetscCall(VfeMembersUpdate(prob, u, &changed));
+    if (prob->fib) {
+      Vec ul;
+      PetscInt fch;
+      PetscCall(DMGetLocalVector(prob->space->dm, &ul));
+      PetscCall(VfeSpaceGlobalToLocal(prob->space, u, ul));
+      PetscCall(VfeFibresUpdate(prob, ul, &fch));
+      PetscCall(DMRestoreLocalVector(prob->space->dm, &ul));
+      changed += fch;
+    }
     prob->active_its = it + 1;
     PetscCall(PetscInfo(prob->ksp,
                         "active set iteration %" PetscInt_FMT ": %" PetscInt_FMT " Krylov iterations, %" PetscInt_FMT
@@ -864,6 +878,7 @@ void VfeProblemCellStress(VfeProblem prob, PetscInt c, const PetscReal L[4], con
     vfe_lame(prob->E[r], prob->nu[r], &lam, &mu);
     vfe_strain_stress((int)d->order, G, L, ue, lam, mu, eps, sig);
   }
+  VfeFibresCellStress(prob, c, L, ue, sig);
 }
 
 PetscErrorCode VfeProblemInternalForce(VfeProblem prob, Vec ulocal, Vec flocal)
@@ -884,6 +899,7 @@ PetscErrorCode VfeProblemInternalForce(VfeProblem prob, Vec ulocal, Vec flocal)
     const PetscInt r   = d->cell_region[c];
     VfeSpaceCellCoordinates(d, c, X);
     vfe_element_stiffness_form((int)d->order, (int)prob->form[r], X, prob->E[r], prob->nu[r], Ke);
+    PetscCall(VfeFibresAddCell(prob, c, X, Ke));
     for (PetscInt a = 0; a < npc; ++a)
       for (int i = 0; i < 3; ++i) ue[3 * a + i] = PetscRealPart(u[3 * cn[a] + i]);
     for (PetscInt a = 0; a < npc; ++a)

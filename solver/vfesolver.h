@@ -114,6 +114,15 @@ PETSC_EXTERN PetscErrorCode VfeProblemAddSpring(VfeProblem prob, const char *nam
  * boundary surface `master` within `search` mm; penalty in N/mm^3 (times each slave node's area). */
 PETSC_EXTERN PetscErrorCode VfeProblemAddContact(VfeProblem prob, const char *name, PetscInt slave, PetscInt master,
                                                  PetscReal penalty, PetscReal search);
+/* Tension-only collagen fibres in the cells of `region` (the annulus): two families at +/- angle_deg
+ * to the plane normal to `axis`, circumferential about the centroid of region `inner` (the nucleus);
+ * nlayers lamellae by radial position, outer first, each with fibre modulus E[l] (MPa) and volume
+ * fraction phi[l] (solver/fibres.c). */
+PETSC_EXTERN PetscErrorCode VfeProblemAddFibres(VfeProblem prob, PetscInt region, PetscInt inner, const PetscReal axis[3],
+                                                PetscReal angle_deg, PetscInt nlayers, const PetscReal E[],
+                                                const PetscReal phi[]);
+/* Fraction of the fibre integration points that are taut after the last solve (0 without fibres). */
+PETSC_EXTERN PetscErrorCode VfeFibresTautFraction(VfeProblem prob, PetscReal *frac);
 /* Per group (one spring, or one contact pair of surfaces) after a solve: the sum of |force| (N),
  * the members carrying force, the least measure (contact: the smallest gap, negative = penetration;
  * spring: its extension), and for a spring its strain and reference length.  Caller frees *info. */

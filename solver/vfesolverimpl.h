@@ -9,6 +9,7 @@
 typedef struct _n_VfeMixed *VfeMixed; /* private to solver/mixed.c */
 typedef struct _n_VfePMG *VfePMG;     /* private to solver/pmg.c */
 typedef struct _n_VfeMembers *VfeMembers; /* private to solver/members.c */
+typedef struct _n_VfeFibres *VfeFibres;   /* private to solver/fibres.c */
 
 struct _n_VfeProblem {
   VfeSpace space; /* the function space (discretisation) */
@@ -52,6 +53,7 @@ struct _n_VfeProblem {
   PC pcu;           /* preconditioner of the displacement block: PCMG (P2, pmg) or GAMG */
   PetscInt nsolves; /* solves so far with this problem (1 and later: the hierarchy is reused) */
   VfeMembers mem;        /* springs and contact (solver/members.c); NULL without */
+  VfeFibres fib;         /* tension-only fibres (solver/fibres.c); NULL without */
   PetscCount nmemcoo;    /* COO entries of the members after the 9 ncoo element entries */
   PetscScalar *coo_el;   /* element part of the COO values, kept while members exist (active-set loop) */
   PetscBool el_valid;    /* coo_el holds the current materials */
@@ -109,3 +111,13 @@ PETSC_EXTERN PetscErrorCode VfeMembersDeriveP1(VfeProblem p2, VfeProblem p1);
 PETSC_EXTERN void VfeMembersSyncP1(VfeProblem p2, VfeProblem p1);
 PETSC_EXTERN void VfeMembersSlackForce(VfeProblem prob, PetscReal *slack, PetscReal *active);
 PETSC_EXTERN void VfeMembersSetSlack(VfeProblem prob, PetscBool on);
+/* fibres (solver/fibres.c) */
+PETSC_EXTERN PetscErrorCode VfeFibresDestroy(VfeFibres *f);
+PETSC_EXTERN PetscErrorCode VfeFibresAddCell(VfeProblem prob, PetscInt c, const PetscReal *X, PetscReal *Ke);
+PETSC_EXTERN PetscErrorCode VfeFibresAddCOO(VfeProblem prob, PetscScalar *v);
+PETSC_EXTERN PetscErrorCode VfeFibresUpdate(VfeProblem prob, Vec ulocal, PetscInt *changed);
+PETSC_EXTERN void VfeFibresCellStress(VfeProblem prob, PetscInt c, const PetscReal L[4], const PetscReal *ue,
+                                      PetscReal sig[6]);
+PETSC_EXTERN PetscErrorCode VfeFibresDeriveP1(VfeProblem p2, VfeProblem p1);
+PETSC_EXTERN void VfeFibresSyncP1(VfeProblem p2, VfeProblem p1);
+PETSC_EXTERN PetscBool VfeFibresPresent(VfeProblem prob);

@@ -12,6 +12,8 @@
  *     tension (+F): the spring carries F (to 1e-6), its extension is the analytic one of the
  *       bilinear law, and the contact carries nothing.
  *   Each case reports its active-set iterations; more than 10 fail.  Run on 1, 2 and 4 ranks.
+ *   Then the annulus fibres (solver/fibres.c) in a column: slack in compression, taut in tension,
+ *   against the exact uniaxial answer (FibreCase).
  */
 #include "vfepost.h"
 #include <string.h>
@@ -126,6 +128,78 @@ static PetscErrorCode RunCase(MPI_Comm comm, PetscInt order, PetscReal load, Pet
   PetscFunctionReturn(0);
 }
 
+/* Fibres: a column 10 x 10 x 20 mm, the upper 12 mm fibre-reinforced with axial fibres (angle 90:
+ * both families along z) of phi E_f = 0.1 x 500 MPa each, on rollers, nu = 0: uniaxial stress, so
+ * the top moves p (8 / E + 12 / E_eff) with E_eff = E in compression (fibres slack) and
+ * E + 2 phi E_f in tension (taut). */
+static PetscErrorCode FibreCase(MPI_Comm comm, PetscInt order, PetscReal p)
+{
+  const PetscReal E = 100, Ef = 500, phi = 0.1, axis[3] = {0, 0, 1};
+  const PetscBool zonly[3] = {PETSC_FALSE, PETSC_FALSE, PETSC_TRUE}, xonly[3] = {PETSC_TRUE, PETSC_FALSE, PETSC_FALSE},
+                  yonly[3] = {PETSC_FALSE, PETSC_TRUE, PETSC_FALSE};
+  DM dm;
+  VfeMeshInfo info;
+  VfeSpace sp;
+  VfeProblem prob;
+  Vec u, ul, ones;
+  PetscReal usum[3], cnt[3], uz, uex, frac;
+  PetscInt top;
+  VfeSolveInfo si;
+  PetscMPIInt rank;
+  int err = 0;
+  char line[96];
+
+  PetscFunctionBeginUser;
+  PetscCallMPI(MPI_Comm_rank(comm, &rank));
+  if (!rank) err = VfeShapeBox("members_column.msh", 10, 10, 20, 8, 2.5, 0);
+  PetscCallMPI(MPI_Bcast(&err, 1, MPI_INT, 0, comm));
+  PetscCheck(!err, comm, PETSC_ERR_LIB, "mesh generation failed");
+  PetscCall(VfeMeshLoad(comm, "members_column.msh", &dm, &info));
+  PetscCall(VfeSpaceCreate(dm, order, &sp));
+  PetscCall(VfeProblemCreate(sp, info.nregions, &prob));
+  PetscCall(VfeProblemSetFromOptions(prob));
+  for (PetscInt r = 0; r < info.nregions; ++r) PetscCall(VfeProblemSetMaterial(prob, r, E, 0.0));
+  PetscCall(VfeProblemAddDirichlet(prob, VfeMeshInfoFindSurface(&info, "zmin"), zonly, NULL, NULL));
+  PetscCall(VfeProblemAddDirichlet(prob, VfeMeshInfoFindSurface(&info, "xmin"), xonly, NULL, NULL));
+  PetscCall(VfeProblemAddDirichlet(prob, VfeMeshInfoFindSurface(&info, "ymin"), yonly, NULL, NULL));
+  top = VfeMeshInfoFindSurface(&info, "zmax");
+  PetscCall(VfeProblemAddTraction(prob, top, Traction, &p));
+  PetscCall(VfeProblemAddFibres(prob, VfeMeshInfoFindRegion(&info, "upper"), VfeMeshInfoFindRegion(&info, "lower"),
+                                axis, 90.0, 1, &Ef, &phi));
+  PetscCall(VfeProblemAssemble(prob));
+  PetscCall(VfeSpaceCreateGlobalVector(sp, &u));
+  PetscCall(VfeProblemSolve(prob, u));
+  PetscCall(VfeProblemGetSolveInfo(prob, &si));
+  PetscCall(VfeFibresTautFraction(prob, &frac));
+  PetscCall(VfeSpaceCreateLocalVector(sp, &ul));
+  PetscCall(VfeSpaceGlobalToLocal(sp, u, ul));
+  PetscCall(VecDuplicate(ul, &ones));
+  PetscCall(VecSet(ones, 1.0));
+  PetscCall(VfeSpaceSurfaceSum(sp, top, ul, usum));
+  PetscCall(VfeSpaceSurfaceSum(sp, top, ones, cnt));
+  uz  = usum[2] / cnt[2];
+  uex = p * (8 / E + 12 / (p > 0 ? E + 2 * phi * Ef : E));
+  PetscCall(PetscPrintf(comm,
+                        "P%" PetscInt_FMT " fibres, %s: top u_z %.6e (exact %.6e), %" PetscInt_FMT
+                        " active-set iterations, taut fraction %.3f\n",
+                        order, p > 0 ? "tension" : "compression", (double)uz, (double)uex, si.active_its,
+                        (double)frac));
+  PetscCall(PetscSNPrintf(line, sizeof line, "P%d fibres %s: top u_z / exact - 1", (int)order,
+                          p > 0 ? "tension" : "compression"));
+  check(comm, line, uz / uex - 1, -1e-8, 1e-8);
+  PetscCall(
+      PetscSNPrintf(line, sizeof line, "P%d fibres %s: taut fraction", (int)order, p > 0 ? "tension" : "compression"));
+  check(comm, line, frac, p > 0 ? 1 : 0, p > 0 ? 1 : 0);
+  PetscCall(VecDestroy(&u));
+  PetscCall(VecDestroy(&ul));
+  PetscCall(VecDestroy(&ones));
+  PetscCall(VfeProblemDestroy(&prob));
+  PetscCall(VfeSpaceDestroy(&sp));
+  PetscCall(DMDestroy(&dm));
+  PetscCall(VfeMeshInfoDestroy(&info));
+  PetscFunctionReturn(0);
+}
+
 int main(int argc, char **argv)
 {
   MPI_Comm comm;
@@ -139,6 +213,8 @@ int main(int argc, char **argv)
   PetscCall(PetscOptionsGetReal(NULL, NULL, "-load_N", &load, NULL));
   PetscCall(RunCase(comm, order, load, PETSC_FALSE));
   PetscCall(RunCase(comm, order, load, PETSC_TRUE));
+  PetscCall(FibreCase(comm, order, -2.0));
+  PetscCall(FibreCase(comm, order, 2.0));
   PetscCall(PetscPrintf(comm, "%s\n", failures ? "FAILED" : "all checks passed"));
   PetscCall(PetscFinalize());
   return failures ? 1 : 0;

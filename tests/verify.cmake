@@ -36,7 +36,8 @@ add_test(NAME verify_segment_convergence
                  --work ${CMAKE_CURRENT_BINARY_DIR}/verify_segment_convergence)
 set_tests_properties(verify_segment_convergence PROPERTIES LABELS "verify;slow" ENVIRONMENT "${VFE_TEST_ENV}" TIMEOUT 2400)
 
-# springs and contact (solver/members.c): two blocks, compression and tension, on 1, 2 and 4 ranks
+# springs and contact (solver/members.c): two blocks, compression and tension; annulus fibres (solver/fibres.c): a
+# column, slack and taut; on 1, 2 and 4 ranks
 add_executable(test_members ${CMAKE_CURRENT_SOURCE_DIR}/test_members.c)
 target_link_libraries(test_members PRIVATE vfe_postproc)
 add_test(NAME verify_members_p1 COMMAND test_members -order 1 ${VFE_TIGHT})
