@@ -148,11 +148,13 @@ typedef struct {
 } VfeRunCache;
 static VfeRunCache vfe_cache;
 
-/* The options that must be equal for a reuse: mesh order, boundary names, vfe_* solver options and
- * PETSc's solver options (ksp_, pc_, mg_, mat_, dm_), and the number of ranks. */
+/* The options that must be equal for a reuse: mesh order, boundary names, vfe_* solver options,
+ * PETSc's solver options (ksp_, pc_, mg_, mat_, dm_), the model's structures (model_, fibre_,
+ * ligament_: fibres, ligaments and contact are built with the problem), and the number of ranks. */
 static PetscErrorCode VfeRunCacheSignature(MPI_Comm comm, char *sig, size_t len)
 {
-  static const char *const prefixes[] = {"-vfe_", "-ksp_", "-pc_", "-mg_", "-mat_", "-dm_", "-bc_", "-mesh_order"};
+  static const char *const prefixes[] = {"-vfe_", "-ksp_",       "-pc_",    "-mg_",    "-mat_",     "-dm_",
+                                         "-bc_",  "-mesh_order", "-model_", "-fibre_", "-ligament_"};
   char *all, *save = NULL;
   PetscBool keep = PETSC_FALSE;
   PetscMPIInt size;
@@ -214,6 +216,7 @@ static PetscErrorCode VfeSolveCase(VfeSpace sp, const VfeMeshInfo *info, const V
     PetscCall(VfeProblemSetFromOptions(*probp));
     PetscCall(VfeProblemAddDirichlet(*probp, sfix, NULL, NULL, NULL));
     PetscCall(VfeProblemAddTraction(*probp, sload, VfeLoadTraction, load));
+    PetscCall(VfeModelAddStructures(*probp, info));
   }
   prob = *probp;
   for (PetscInt r = 0; r < info->nregions; ++r) PetscCall(VfeProblemSetMaterial(prob, r, mats[r].E, mats[r].nu));
@@ -222,6 +225,11 @@ static PetscErrorCode VfeSolveCase(VfeSpace sp, const VfeMeshInfo *info, const V
   PetscCall(VfeProblemSolve(prob, u));
   PetscCall(VfeProblemGetSolveInfo(prob, &si));
   if (si.nsolves == 1) PetscCall(PetscPrintf(comm, "vfe: formulation: %s\n", VfeProblemDescribe(prob)));
+  if (si.active_its > 1)
+    PetscCall(PetscPrintf(comm,
+                          "vfe: %sactive set (fibres, ligaments, contact) settled after %" PetscInt_FMT
+                          " iterations, %" PetscInt_FMT " Krylov iterations in all\n",
+                          baseline ? "baseline " : "", si.active_its, si.its_total));
   PetscCall(PetscPrintf(comm,
                         "vfe: %ssolver converged (%s) in %" PetscInt_FMT
                         " iterations, residual norm %.3e; set-up %.2f s%s, solve %.2f s\n",

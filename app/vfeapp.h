@@ -14,6 +14,8 @@
 #include <petscsys.h>
 #include <stdio.h>
 #include "vfesweep.h"
+#include "vfesolver.h"
+#include "vfemesh.h"
 
 /* PETSC_TRUE if some part of vfe or PETSc reads the option `key` (no leading dash). */
 PETSC_EXTERN PetscBool VfeKnownKey(const char *key);
@@ -52,6 +54,11 @@ PETSC_EXTERN PetscErrorCode VfeMeshCase(MPI_Comm comm, const char *casefile, con
 
 /* Free what the cases of this process kept for reuse (the last case's mesh, space and problem). */
 PETSC_EXTERN PetscErrorCode VfeRunFinalize(void);
+/* Checked readers of the application's own keys (keys.c). */
+PETSC_EXTERN PetscErrorCode VfeAppKeyGetBool(const char *name, PetscBool *v, PetscBool *set);
+PETSC_EXTERN PetscErrorCode VfeAppKeyGetReal(const char *name, PetscReal *v, PetscBool *set);
+/* Annulus fibres, ligaments and facet contact of the model, from the mesh's names (structures.c). */
+PETSC_EXTERN PetscErrorCode VfeModelAddStructures(VfeProblem prob, const VfeMeshInfo *info);
 
 /* The process exit code of a PETSc error code (0, 1, 2 or 3, see above). */
 PETSC_EXTERN int VfeExitCode(PetscErrorCode ierr);

@@ -19,6 +19,18 @@ static const VfeKey materials_keys[] = {
      "library", "strength of a material (factor of risk = stress / strength)"},
     {"material_<name>_yield_strain", VFE_KEY_REAL, "", VFE_KEY_MIN | VFE_KEY_MIN_OPEN | VFE_KEY_MAX | VFE_KEY_MAX_OPEN,
      0, 1, NULL, "library", "compressive yield strain of a material (endplate yield fraction)"},
+    {"fibre_angle_deg", VFE_KEY_REAL, "°", VFE_KEY_MIN | VFE_KEY_MAX, 0, 90, NULL, "30",
+     "annulus fibres: angle of the two families to the transverse plane (Shirazi-Adl 1986)"},
+    {"fibre_volume_fraction", VFE_KEY_REAL, "", VFE_KEY_MIN | VFE_KEY_MAX | VFE_KEY_MAX_OPEN, 0, 1, NULL, "0.16",
+     "annulus fibres: volume fraction of the annulus taken by both families (Shirazi-Adl 1984)"},
+    {"ligament_<name>_E1", VFE_KEY_REAL, "MPa", VFE_KEY_MIN | VFE_KEY_MIN_OPEN | VFE_KEY_MAX, 0, 1e4, NULL, "library",
+     "ligament <name> (ALL, PLL, LF, CL, ITL, ISL, SSL): modulus below the transition strain"},
+    {"ligament_<name>_E2", VFE_KEY_REAL, "MPa", VFE_KEY_MIN | VFE_KEY_MIN_OPEN | VFE_KEY_MAX, 0, 1e4, NULL, "library",
+     "ligament modulus above the transition strain"},
+    {"ligament_<name>_strain_t", VFE_KEY_REAL, "", VFE_KEY_MIN | VFE_KEY_MAX, 0, 1, NULL, "library",
+     "ligament transition strain"},
+    {"ligament_<name>_area", VFE_KEY_REAL, "mm²", VFE_KEY_MIN | VFE_KEY_MIN_OPEN | VFE_KEY_MAX, 0, 1000, NULL,
+     "library", "ligament cross-section area"},
 };
 
 const VfeKeyTable VfeMaterialsKeys = {"materials", materials_keys, sizeof materials_keys / sizeof materials_keys[0]};

@@ -263,6 +263,22 @@ PetscErrorCode VfeMaterialsCheckKey(const char *key, PetscInt nregions, const ch
   PetscReal v;
 
   PetscFunctionBeginUser;
+  if (!strncmp(key, "ligament_", 9)) { /* ligament_<name>_<field>: a known ligament, a value in range */
+    const char *fields[] = {"_E1", "_E2", "_strain_t", "_area"};
+    char lig[16]         = "";
+    for (size_t f = 0; f < 4; ++f) {
+      size_t flen = strlen(fields[f]);
+      if (klen > 9 + flen && klen - 9 - flen < sizeof lig && !strcmp(key + klen - flen, fields[f])) {
+        memcpy(lig, key + 9, klen - 9 - flen);
+        lig[klen - 9 - flen] = 0;
+      }
+    }
+    PetscCheck(lig[0] && VfeMaterialsIsLigament(lig), PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
+               "unknown key '%s': ligament keys are ligament_<ALL|PLL|LF|CL|ITL|ISL|SSL>_<E1|E2|strain_t|area>", key);
+    PetscCall(PetscSNPrintf(opt, sizeof opt, "%s", key));
+    PetscCall(VfeKeyGetReal(&VfeMaterialsKeys, opt, &v, &set));
+    PetscFunctionReturn(0);
+  }
   if (strncmp(key, "material_", 9)) PetscFunctionReturn(0);
   for (size_t f = 0; f < sizeof vfe_material_fields / sizeof vfe_material_fields[0] && !nlen; ++f) {
     size_t flen = strlen(vfe_material_fields[f]);

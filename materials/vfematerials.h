@@ -26,3 +26,19 @@ PETSC_EXTERN PetscBool VfeMaterialsKnownKey(const char *key);
 /* Check one material_<name>_<field> key: the field must be E, nu, strength or yield_strain and the
  * name a material of some region or of the library.  Other keys pass. */
 PETSC_EXTERN PetscErrorCode VfeMaterialsCheckKey(const char *key, PetscInt nregions, const char *const names[]);
+
+/* ---- osteoligamentous structures (materials/structures.c) ---- */
+/* Bilinear tension-only ligament: E below / above the transition strain (MPa), transition strain,
+ * area (mm^2); the library values, overridden by ligament_<name>_E1, _E2, _strain_t, _area. */
+typedef struct {
+  PetscReal E1, E2, strain_t, area;
+} VfeLigamentLaw;
+PETSC_EXTERN PetscErrorCode VfeMaterialsLigament(const char *name, VfeLigamentLaw *law);
+PETSC_EXTERN PetscBool VfeMaterialsIsLigament(const char *name);
+/* Annulus fibres: lamellae outer -> inner with fibre modulus E (MPa) and volume fraction phi of each
+ * of the two families; angle to the transverse plane (fibre_angle_deg, fibre_volume_fraction). */
+typedef struct {
+  PetscInt nlayers;
+  PetscReal E[4], phi[4], angle_deg;
+} VfeFibreLaw;
+PETSC_EXTERN PetscErrorCode VfeMaterialsFibres(VfeFibreLaw *f);

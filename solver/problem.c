@@ -740,7 +740,23 @@ static PetscErrorCode VfeLinearSolve(VfeProblem prob, Vec rhs, Vec u)
   PetscCall(ISGetLocalSize(prob->bcrows, &nrows));
   PetscCall(VecDuplicate(rhs, &b));
   PetscCall(VecCopy(rhs, b));
-  PetscCall(VecCopy(prob->ubc, u));
+  if (!prob->warm)
+    PetscCall(VecCopy(prob->ubc, u));
+  else { /* warm: u is the last active-set iteration's answer; its Dirichlet values come back exactly (an
+          * inexact solve leaves them off by its tolerance, and MatZeroRowsColumns takes them from u) */
+    const PetscInt *rows;
+    const PetscScalar *g;
+    PetscScalar *x;
+    PetscInt rstart;
+    PetscCall(VecGetOwnershipRange(u, &rstart, NULL));
+    PetscCall(ISGetIndices(prob->bcrows, &rows));
+    PetscCall(VecGetArrayRead(prob->ubc, &g));
+    PetscCall(VecGetArray(u, &x));
+    for (PetscInt k = 0; k < nrows; ++k) x[rows[k] - rstart] = g[rows[k] - rstart];
+    PetscCall(VecRestoreArray(u, &x));
+    PetscCall(VecRestoreArrayRead(prob->ubc, &g));
+    PetscCall(ISRestoreIndices(prob->bcrows, &rows));
+  }
   PetscCall(ISGetIndices(prob->bcrows, &rows));
   PetscCall(MatZeroRowsColumns(prob->K, nrows, rows, 1.0, u, b));
   PetscCall(ISRestoreIndices(prob->bcrows, &rows));
@@ -757,7 +773,13 @@ static PetscErrorCode VfeLinearSolve(VfeProblem prob, Vec rhs, Vec u)
       PetscCall(KSPSetTolerances(prob->ksp, 1e-8, 1e-50, PETSC_DEFAULT, 2000));
     }
     PetscCall(KSPSetOperators(prob->ksp, prob->K, prob->K));
-    if (!prob->nsolves) PetscCall(KSPSetFromOptions(prob->ksp));
+    if (!prob->nsolves) {
+      PetscCall(KSPSetFromOptions(prob->ksp));
+      PetscCall(KSPGetTolerances(prob->ksp, &prob->rtol_user, NULL, NULL, NULL));
+    }
+    PetscCall(KSPSetInitialGuessNonzero(prob->ksp, prob->warm));
+    PetscCall(KSPSetTolerances(prob->ksp, PetscMax(prob->rtol_loose, prob->rtol_user), PETSC_DEFAULT, PETSC_DEFAULT,
+                               PETSC_DEFAULT));
     PetscCall(KSPSetUp(prob->ksp));
   } else {
     PetscCall(PCSetUp(prob->pcu));
@@ -806,7 +828,8 @@ PetscErrorCode VfeProblemSolve(VfeProblem prob, Vec u)
 {
   MPI_Comm comm  = PetscObjectComm((PetscObject)prob->space->dm);
   PetscInt maxit = 30, changed = 0;
-  PetscReal tpc = 0, tsolve = 0;
+  PetscReal tpc = 0, tsolve = 0, loose = 1e-4;
+  PetscBool final = PETSC_FALSE;
   Vec b;
 
   PetscFunctionBeginUser;
@@ -817,11 +840,14 @@ PetscErrorCode VfeProblemSolve(VfeProblem prob, Vec u)
     PetscFunctionReturn(0);
   }
   PetscCall(PetscOptionsGetInt(NULL, NULL, "-vfe_active_set_max_it", &maxit, NULL));
+  PetscCall(PetscOptionsGetReal(NULL, NULL, "-vfe_active_set_rtol", &loose, NULL));
   PetscCall(VecDuplicate(prob->f, &b));
   prob->its_total = 0;
   VfeMembersSetSlack(prob, PETSC_TRUE);
   for (PetscInt it = 0; it < maxit; ++it) {
-    if (it) PetscCall(VfeReassemble(prob)); /* the first uses VfeProblemAssemble's matrix */
+    if (it) PetscCall(VfeReassemble(prob));           /* the first uses VfeProblemAssemble's matrix */
+    prob->warm       = it ? PETSC_TRUE : PETSC_FALSE; /* later iterations start from the last answer */
+    prob->rtol_loose = final ? 0 : loose;             /* inexact while the branches move, then the user's tolerance */
     PetscCall(VecCopy(prob->f, b));
     PetscCall(VfeMembersRHS(prob, b));
     PetscCall(VfeLinearSolve(prob, b, u));
@@ -846,12 +872,16 @@ PetscErrorCode VfeProblemSolve(VfeProblem prob, Vec u)
       PetscReal slack, active, fnorm;
       VfeMembersSlackForce(prob, &slack, &active);
       PetscCall(VecNorm(prob->f, NORM_1, &fnorm));
-      if (slack <= 1e-12 * (active + fnorm)) break;
-      VfeMembersSetSlack(prob, PETSC_FALSE); /* settled: solve once more without the regularisation */
+      if (final && slack <= 1e-12 * (active + fnorm)) break;
+      /* settled: solve once more to the user's tolerance and without the slack regularisation */
+      if (slack > 1e-12 * (active + fnorm)) VfeMembersSetSlack(prob, PETSC_FALSE);
+      final   = PETSC_TRUE;
       changed = 1;
     }
   }
   prob->t_pcsetup = tpc, prob->t_solve = tsolve;
+  prob->warm       = PETSC_FALSE;
+  prob->rtol_loose = 0;
   PetscCall(VecDestroy(&b));
   PetscCheck(!changed, comm, PETSC_ERR_NOT_CONVERGED,
              "the contact / tension-only active set did not converge: %" PetscInt_FMT

@@ -59,6 +59,9 @@ struct _n_VfeProblem {
   PetscBool el_valid;    /* coo_el holds the current materials */
   PetscInt active_its;   /* active-set iterations of the last solve */
   PetscInt its_total;    /* Krylov iterations over them */
+  PetscBool warm;        /* the next linear solve starts from u (active-set iterations after the first) */
+  PetscReal rtol_loose;  /* > 0: the next linear solve stops at max(this, the user's rtol) (inexact iterations) */
+  PetscReal rtol_user;   /* the Krylov rtol after the options (-ksp_rtol) */
   /* results of the last solve */
   PetscInt its;
   KSPConvergedReason reason;
