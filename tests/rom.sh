@@ -7,6 +7,8 @@
 #   - standing: each disc carries the axial load (share 1 within 1e-4, no posterior elements);
 #   - standing with load_follower: equilibrium (reaction = F), disc forces equal the plain load's
 #     within 1e-3 relative (the column is straight), and the path is recorded;
+#   - with a region named <lvl>.posterior (the simple mesh's cement renamed) posterior_share is
+#     reported as 1 - disc_share;
 #   - a two-case sweep over load_case has the rom columns in sweep.csv.
 # usage: rom.sh VFE WORKDIR MPIEXEC...
 set -uo pipefail
@@ -30,6 +32,11 @@ check "flexion on 2 ranks" run flex2 2 -load_case flexion
 check "extension" run ext 1 -load_case extension
 check "standing" run stand 1 -load_case standing
 check "standing, follower load" run foll 1 -load_case standing -load_follower true
+# the reporting path of posterior elements: the simple mesh with its cement region renamed L2.posterior
+sed 's/"L2\.cement"/"L2.posterior"/' mesh/mesh.msh > posterior.msh
+check "standing, a <lvl>.posterior region" "$vfe" run plain.yaml -mesh_file posterior.msh -output_dir post -load_case standing \
+  -vfe_write_fields false > post.log 2>&1
+check "log: posterior column named" grep -q "the rest through the posterior column" post.log
 check "log: rotation line" grep -q "^vfe: rotation (deg; flexion +" flex1.log
 check "log: range of motion line" grep -q "^vfe: range of motion (deg, upper relative to lower): L1L2 (" flex1.log
 check "log: disc force line" grep -q "^vfe: disc axial force: L1L2 " flex1.log
@@ -83,6 +90,9 @@ for k in ("stand", "foll"):
     for s, v in S[k]["rom"]["segments"].items():
         print(f"{k} {s}: disc axial force {v['disc_axial_force_N']:.6f} N, share {v['disc_share']:.6f}, balance {v['interface_balance']:.1e}")
 ok(all(abs(v["disc_share"] - 1) < 1e-4 for v in S["stand"]["rom"]["segments"].values()), "standing: each disc carries the axial load (share 1 within 1e-4)")
+P = json.load(open("post/summary.json"))["rom"]["segments"]["L1L2"]
+ok(P["posterior_share"] is not None and abs(P["disc_share"] + P["posterior_share"] - 1) < 1e-9 and abs(P["posterior_share"]) < 1e-4,
+   f"with a posterior region: posterior_share = 1 - disc_share ({P['posterior_share']:.1e}: nothing bypasses the disc here)")
 L = S["foll"]["load"]
 ok(L["follower"] is True and [p["level"] for p in L["follower_path"]] == ["L1", "L2", "L3"], "follower: path L1, L2, L3 in summary.json")
 R = L["reaction_force_N"]
