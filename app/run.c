@@ -200,8 +200,9 @@ PetscErrorCode VfeRunFinalize(void)
  * problem *probp is created by the first call and kept: the baseline solve on the same mesh
  * only changes the materials and reuses the preconditioner hierarchy. */
 static PetscErrorCode VfeSolveCase(VfeSpace sp, const VfeMeshInfo *info, const VfeMaterial *mats, PetscInt sfix,
-                                   PetscInt sload, VfeLoad *load, const char *treated, VfeRunRecord *rec,
-                                   PetscBool baseline, Vec *ulocal, VfeCellFields *cf, VfeProblem *probp)
+                                   PetscInt sload, VfeLoad *load, const PetscReal *rbody, const char *treated,
+                                   VfeRunRecord *rec, PetscBool baseline, Vec *ulocal, VfeCellFields *cf,
+                                   VfeProblem *probp)
 {
   MPI_Comm comm = PetscObjectComm((PetscObject)sp->dm);
   VfeProblem prob;
@@ -219,6 +220,7 @@ static PetscErrorCode VfeSolveCase(VfeSpace sp, const VfeMeshInfo *info, const V
     PetscCall(VfeModelAddStructures(*probp, info));
   }
   prob = *probp;
+  PetscCall(VfeProblemSetRegionBodyForce(prob, rbody)); /* the follower load's path forces (NULL: none) */
   for (PetscInt r = 0; r < info->nregions; ++r) PetscCall(VfeProblemSetMaterial(prob, r, mats[r].E, mats[r].nu));
   PetscCall(VfeProblemAssemble(prob));
   PetscCall(VfeSpaceCreateGlobalVector(sp, &u));
@@ -260,6 +262,7 @@ static PetscErrorCode VfeSolveCase(VfeSpace sp, const VfeMeshInfo *info, const V
     rec->rnorm       = si.rnorm;
     rec->formulation = VfeProblemDescribe(prob);
     rec->t_pc1       = si.t_pcsetup;
+    PetscCall(VfeComputeMotion(sp, prob, ul, info, load->force, &rec->motion));
   } else {
     rec->base_plate_uz  = usum[2] / cnt[2];
     rec->base_stiffness = rec->base_plate_uz != 0 ? load->force / PetscAbsReal(rec->base_plate_uz) : 0;
@@ -317,6 +320,7 @@ typedef struct {
   VfeCellFields cf;
   VfeRunRecord rec;
   VfeMetricsRow *row; /* where the caller wants the metrics row (may be NULL) */
+  PetscReal *rbody;   /* load_follower: body force per region (nregions x 3), else NULL */
 } VfeRun;
 
 /* The keys the run reads itself; every key is checked first. */
@@ -497,6 +501,14 @@ static PetscErrorCode VfeRunSolve(VfeRun *run)
   if (!run->sp) PetscCall(VfeSpaceCreate(run->dm, run->order, &run->sp));
   PetscCall(VfeLoadSetUp(run->sp, run->sload, &rec->load));
   vfe_cache.load = rec->load; /* the problem's traction reads this copy (VfeRunCache) */
+  if (rec->load.follower) {
+    const char **names;
+    PetscCall(PetscMalloc1(run->info.nregions, &names));
+    for (PetscInt r = 0; r < run->info.nregions; ++r) names[r] = run->info.regions[r].name;
+    PetscCall(PetscMalloc1(3 * run->info.nregions, &run->rbody));
+    PetscCall(VfeFollowerSetUp(run->sp, run->info.nregions, names, &rec->load, &rec->follower, run->rbody));
+    PetscCall(PetscFree(names));
+  }
   PetscCall(PetscLogEventEnd(VfeEv.setup, 0, 0, 0, 0));
   rec->ndofs = 3 * run->sp->nglobal;
   rec->order = run->order;
@@ -504,8 +516,19 @@ static PetscErrorCode VfeRunSolve(VfeRun *run)
       comm, "vfe: P%" PetscInt_FMT ", %" PetscInt_FMT " dofs on %d ranks; load %s: %.6g N axial, %.6g N m %s\n",
       run->order, rec->ndofs, rec->size, rec->load.preset, (double)rec->load.force, (double)(rec->load.moment / 1000),
       rec->load.mode));
-  PetscCall(VfeSolveCase(run->sp, &run->info, run->mats, run->sfix, run->sload, &vfe_cache.load, run->treated, rec,
-                         PETSC_FALSE, &run->ul, &run->cf, &run->prob));
+  if (rec->load.follower) {
+    PetscCall(PetscPrintf(
+        comm, "vfe: follower load %.6g N along the path through the body centroids:", (double)rec->load.force));
+    for (PetscInt k = 0; k < rec->follower.nlevels; ++k)
+      PetscCall(PetscPrintf(comm, "%s %s (%.4g, %.4g, %.4g) mm, path force (%.4g, %.4g, %.4g) N", k ? ";" : "",
+                            rec->follower.level[k], (double)rec->follower.centroid[k][0],
+                            (double)rec->follower.centroid[k][1], (double)rec->follower.centroid[k][2],
+                            (double)rec->follower.force[k][0], (double)rec->follower.force[k][1],
+                            (double)rec->follower.force[k][2]));
+    PetscCall(PetscPrintf(comm, "\n"));
+  }
+  PetscCall(VfeSolveCase(run->sp, &run->info, run->mats, run->sfix, run->sload, &vfe_cache.load, run->rbody,
+                         run->treated, rec, PETSC_FALSE, &run->ul, &run->cf, &run->prob));
   run->have_cf = PETSC_TRUE;
   PetscCall(PetscPrintf(
       comm,
@@ -516,6 +539,7 @@ static PetscErrorCode VfeRunSolve(VfeRun *run)
       (double)rec->Mreac[1], (double)rec->Mreac[2]));
   PetscCall(PetscPrintf(comm, "vfe: load-plate displacement %.6g mm, segment stiffness %.6g N/mm\n",
                         (double)rec->plate_uz, (double)rec->stiffness));
+  PetscCall(VfeMotionView(comm, &rec->motion));
   PetscFunctionReturn(0);
 }
 
@@ -534,8 +558,8 @@ static PetscErrorCode VfeRunBaseline(VfeRun *run)
       if (run->bmats[r].E == run->mats[r].E && !strcmp(run->mats[r].name, "cancellous") && r == run->fractured)
         run->bmats[r].E = run->intactE;
   vfe_cache.load = run->rec.load;
-  PetscCall(VfeSolveCase(run->sp, info, run->bmats, run->sfix, run->sload, &vfe_cache.load, run->treated, &run->rec,
-                         PETSC_TRUE, &bul, &bcf, &run->prob));
+  PetscCall(VfeSolveCase(run->sp, info, run->bmats, run->sfix, run->sload, &vfe_cache.load, run->rbody, run->treated,
+                         &run->rec, PETSC_TRUE, &bul, &bcf, &run->prob));
   PetscCall(VecDestroy(&bul));
   PetscCall(VfeCellFieldsDestroy(&bcf));
   PetscFunctionReturn(0);
@@ -624,6 +648,7 @@ static PetscErrorCode VfeRunDestroy(VfeRun *run)
   PetscCall(PetscFree(run->rec.stats));
   PetscCall(PetscFree(run->rec.base_stats));
   PetscCall(PetscFree(run->bmats));
+  PetscCall(PetscFree(run->rbody));
   if (run->rec.seg) PetscCall(VfeSegmentReportDestroy(&run->rec.seg));
   PetscCall(VecDestroy(&run->ul));
   if (run->prob) PetscCall(VfeProblemDestroy(&run->prob));

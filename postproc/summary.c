@@ -165,7 +165,7 @@ PetscErrorCode VfeRunMetricsRow(const VfeRunRecord *r, VfeMetricsRow *row)
   static const char *const stat[] = {"vm_mean", "vm_p95", "vm_max", "comp_p95"};
   VfeMetric m[32];
   int nm       = VfeHeadline(r, m);
-  PetscInt cap = 12 + nm + r->ix.ndiscs + 4 * r->info->nregions;
+  PetscInt cap = 12 + nm + r->ix.ndiscs + 4 * r->info->nregions + VfeMotionNumMetrics(&r->motion);
   char s[32], col[VFE_NAME_LEN + 16];
 
   PetscFunctionBeginUser;
@@ -189,6 +189,11 @@ PetscErrorCode VfeRunMetricsRow(const VfeRunRecord *r, VfeMetricsRow *row)
   for (PetscInt d = 0; d < r->ix.ndiscs; ++d) {
     PetscCall(PetscSNPrintf(col, sizeof col, "idp_%s_MPa", r->ix.disc[d]));
     PetscCall(VfeRowAddNum(row, col, r->ix.idp[d]));
+  }
+  for (PetscInt k = 0; k < VfeMotionNumMetrics(&r->motion); ++k) {
+    PetscReal v;
+    PetscCall(VfeMotionMetric(&r->motion, k, col, sizeof col, &v));
+    PetscCall(VfeRowAddNum(row, col, v));
   }
   for (PetscInt i = 0; i < r->info->nregions; ++i) {
     const PetscReal v[4] = {r->stats[i].vm_mean, r->stats[i].vm_p95, r->stats[i].vm_max, r->stats[i].comp_p95};
@@ -235,6 +240,59 @@ static void VfeJSONRegion(json_t *o, const VfeRegionStats *s)
   VfeJSet(o, "pressure_mean", VfeJNum(s->pressure_mean));
   VfeJSet(o, "sed_mean", VfeJNum(s->sed_mean));
   VfeJSet(o, "yield_fraction", VfeJNum(s->yield_fraction));
+}
+
+/* The rom object: per level rotation, translation, centre, nodes and fit residual; per motion segment
+ * the range of motion (and the disc's load share); the whole segment. */
+static json_t *VfeMotionJSON(const VfeMotion *m)
+{
+  json_t *o = json_object(), *lv = json_object(), *sg = json_object();
+
+  VfeJSet(
+      o, "convention",
+      json_string("degrees; [x, y, z] = [flexion +/extension -, left lateral bending +/right -, left axial rotation "
+                  "+/right -]: positive in the direction of load_mode flexion, lateral_left, torsion_left; a "
+                  "least-squares rigid-body fit to the displacement of each level's nodes"));
+  for (PetscInt k = 0; k < m->nlevels; ++k)
+    VfeJSet(lv, m->level[k],
+            json_pack("{s:o, s:o, s:o, s:I, s:o}", "rotation_deg", VfeJVec(m->rot[k]), "translation_mm",
+                      VfeJVec(m->trans[k]), "center_mm", VfeJVec(m->center[k]), "nodes", (json_int_t)m->nodes[k],
+                      "fit_rms_mm", VfeJNum(m->rms[k])));
+  VfeJSet(o, "levels", lv);
+  for (PetscInt s = 0; s < m->nsegs; ++s) {
+    json_t *x = json_pack("{s:s, s:s, s:o}", "upper", m->level[m->upper[s]], "lower", m->level[m->lower[s]], "rom_deg",
+                          VfeJVec(m->rom[s]));
+    if (x && m->have_share) {
+      VfeJSet(x, "disc_axial_force_N", VfeJNum(m->axial[s]));
+      VfeJSet(x, "force_on_disc_N", VfeJVec(m->force[s]));
+      VfeJSet(x, "disc_share", VfeJNum(m->disc_share[s]));
+      VfeJSet(x, "posterior_share", VfeJNum(m->posterior_share[s]));
+      VfeJSet(x, "interface_balance", VfeJNum(m->balance[s]));
+    }
+    VfeJSet(sg, m->seg[s], x);
+  }
+  VfeJSet(o, "segments", sg);
+  if (m->nlevels > 1)
+    VfeJSet(o, "total",
+            json_pack("{s:s, s:s, s:o}", "upper", m->level[0], "lower", m->level[m->nlevels - 1], "rom_deg",
+                      VfeJVec(m->total)));
+  if (m->have_share)
+    VfeJSet(o, "load_share_method",
+            json_string("axial force = compression along the centre line of the adjacent levels, from the disc's own "
+                        "internal force summed over its interfaces with them (theory.md); share = that / load_axial_N; "
+                        "posterior_share = 1 - disc_share when the mesh has <lvl>.posterior regions"));
+  return o;
+}
+
+/* The follower path (load.follower) as a JSON array. */
+static json_t *VfeFollowerJSON(const VfeFollowerPath *p)
+{
+  json_t *a = json_array();
+  for (PetscInt k = 0; k < p->nlevels; ++k)
+    json_array_append_new(a, json_pack("{s:s, s:o, s:o, s:o}", "level", p->level[k], "centroid_mm",
+                                       VfeJVec(p->centroid[k]), "body_volume_mm3", VfeJNum(p->volume[k]),
+                                       "path_force_N", VfeJVec(p->force[k])));
+  return a;
 }
 
 /* summary.json: manifest, segment report, mesh, solver, load and equilibrium, levels, metrics,
@@ -293,6 +351,10 @@ static PetscErrorCode VfeWriteSummary(const VfeRunRecord *r, const VfeMetricsRow
                    VfeJVec(r->Fapp), "reaction_force_N", VfeJVec(r->Freac), "applied_moment_Nmm", VfeJVec(r->Mapp),
                    "reaction_moment_Nmm", VfeJVec(r->Mreac), "equilibrium_force_error", VfeJNum(ef / sf),
                    "equilibrium_moment_error", VfeJNum(em / sm));
+  if (load) {
+    VfeJSet(load, "follower", json_boolean(r->load.follower));
+    if (r->load.follower) VfeJSet(load, "follower_path", VfeFollowerJSON(&r->follower));
+  }
   VfeJSet(root, "load", load);
   VfeJSet(root, "levels",
           json_pack("{s:s, s:s, s:s}", "treated", r->ix.treated, "above", r->ix.above, "below", r->ix.below));
@@ -306,6 +368,7 @@ static PetscErrorCode VfeWriteSummary(const VfeRunRecord *r, const VfeMetricsRow
     VfeJSet(metrics, "baseline_intradiscal_pressure_MPa", idp);
   }
   VfeJSet(root, "metrics", metrics);
+  if (r->motion.nlevels) VfeJSet(root, "rom", VfeMotionJSON(&r->motion));
   regions = json_object();
   for (PetscInt i = 0; i < r->info->nregions; ++i) {
     const VfeMaterial *mt = &r->mats[i];

@@ -56,6 +56,44 @@ typedef struct {
 PETSC_EXTERN PetscErrorCode VfeComputeIndices(const VfeMeshInfo *info, const VfeMaterial *mats,
                                               const VfeRegionStats *stats, const char *treated, VfeIndices *ix);
 
+/* Rigid-body motion of each vertebral level, range of motion of each motion segment and the load
+ * share of each disc (postproc/motion.c).  Angles in degrees, positive in the direction of the load
+ * modes flexion (x), lateral_left (y), torsion_left (z): rot = (-theta_x, theta_y, theta_z) for the
+ * right-handed small rotation vector theta (+x left, +y anterior, +z cranial). */
+typedef struct {
+  PetscInt nlevels;                                    /* vertebral levels present, cranial to caudal */
+  char level[VFE_NLEVELS][8];                          /* their names */
+  PetscInt nodes[VFE_NLEVELS];                         /* nodes of the level (global count) */
+  PetscReal center[VFE_NLEVELS][3];                    /* volume centroid of the level's regions (mm) */
+  PetscReal trans[VFE_NLEVELS][3];                     /* translation of the center (mm) */
+  PetscReal rot[VFE_NLEVELS][3];                       /* rotation (degrees, axes and signs above) */
+  PetscReal rms[VFE_NLEVELS];                          /* rms distance of the nodal displacements from the fit (mm) */
+  PetscInt nsegs;                                      /* motion segments: adjacent levels U over L */
+  char seg[VFE_MAX_DISCS][16];                         /* named by their disc, U L (e.g. L1L2) */
+  PetscInt upper[VFE_MAX_DISCS], lower[VFE_MAX_DISCS]; /* indices into level[] */
+  PetscReal rom[VFE_MAX_DISCS][3];                     /* rotation of U relative to L (degrees) */
+  PetscReal total[3];                                  /* top level relative to the bottom level (degrees) */
+  PetscBool posterior;                                 /* the mesh has <lvl>.posterior regions */
+  PetscBool have_share;                                /* the load-share fields below were computed */
+  PetscReal axial[VFE_MAX_DISCS];                      /* compression through the disc along the U-L centre line (N) */
+  PetscReal force[VFE_MAX_DISCS][3];                   /* force of U on the disc, summed over their interface (N) */
+  PetscReal balance[VFE_MAX_DISCS];         /* |N(upper interface) - N(lower interface)| / |N|: equilibrium check */
+  PetscReal disc_share[VFE_MAX_DISCS];      /* axial / applied axial force (NaN when that is 0) */
+  PetscReal posterior_share[VFE_MAX_DISCS]; /* 1 - disc_share with posterior elements, else NaN */
+} VfeMotion;
+
+/* The motion of every level: a least-squares rigid-body fit (translation t, small rotation theta)
+ * to the displacement of its nodes, u ~ t + theta x (x - c), over the owned nodes of all ranks; then
+ * the relative rotations.  With prob (may be NULL) also each disc's axial force and load share:
+ * force is the applied axial force (load_axial_N).  Collective; identical on all ranks. */
+PETSC_EXTERN PetscErrorCode VfeComputeMotion(VfeSpace sp, VfeProblem prob, Vec ulocal, const VfeMeshInfo *info,
+                                             PetscReal force, VfeMotion *m);
+/* The k-th metrics column of m (k < VfeMotionNumMetrics(m)): name and value. */
+PETSC_EXTERN PetscInt VfeMotionNumMetrics(const VfeMotion *m);
+PETSC_EXTERN PetscErrorCode VfeMotionMetric(const VfeMotion *m, PetscInt k, char *name, size_t len, PetscReal *v);
+/* Log lines: rotations, ranges of motion, disc forces. */
+PETSC_EXTERN PetscErrorCode VfeMotionView(MPI_Comm comm, const VfeMotion *m);
+
 /* Everything a run reports (postproc/summary.c writes it). */
 typedef struct {
   const char *casefile, *meshfile, *outdir; /* as recorded in the outputs */
@@ -69,6 +107,8 @@ typedef struct {
   VfeIndices ix, base_ix;
   VfeSegmentReport seg; /* NULL when the mesh came from a file or the simple geometry */
   VfeLoad load;
+  VfeFollowerPath follower; /* with load.follower */
+  VfeMotion motion;         /* rotations, range of motion, disc load share (motion.nlevels 0: none) */
   PetscReal Fapp[3], Mapp[3], Freac[3], Mreac[3]; /* about the load-surface centroid */
   PetscReal plate_uz, stiffness, base_plate_uz, base_stiffness;
   PetscInt ncells, ndofs, order, its, base_its;

@@ -15,6 +15,9 @@ static const VfeKey solver_keys[] = {
     {"load_mode", VFE_KEY_STRING, "", 0, 0, 0,
      "none|flexion|extension|lateral_left|lateral_right|torsion_left|torsion_right", "`none`",
      "direction of the moment (frame: +x left, +y anterior, +z cranial)"},
+    {"load_follower", VFE_KEY_BOOL, "", 0, 0, 0, NULL, "false",
+     "`load_axial_N` also as a follower load along the path through the vertebral body centroids (small-strain "
+     "approximation: the path does not follow the deformation; see theory.md)"},
     {"vfe_assembly", VFE_KEY_STRING, "", 0, 0, 0, "coo|blocked", "`coo`",
      "`coo` (node-pair COO pattern) or `blocked` (DMPlex preallocation, `MatSetValuesBlocked`)"},
     {"vfe_backend", VFE_KEY_STRING, "", 0, 0, 0, "cpu|cuda", "`cpu`",

@@ -7,8 +7,16 @@
  * the preset.  The moment is applied as a linear traction distribution on the flat load surface
  * (see vfesolver.h); because the load plate is much stiffer than bone, this acts like a rigid
  * plate under a pure moment.
+ *
+ * Follower load (load_follower, Patwardhan 1999; Rohlmann 2001): the axial force also runs along
+ * the path through the vertebral bodies' centroids, as the guide forces of a cable under tension F
+ * (VfeFollowerSetUp, formulas in vfesolver.h).  In this linear small-strain model the path is the
+ * undeformed one: the load does not turn with the vertebrae, which is what a follower load does in
+ * a large-rotation model; the approximation holds while the rotations stay small (a few degrees).
  */
 #include "vfesolverimpl.h"
+#include "vfekeys.h"
+#include "vfekernels.h"
 #include <string.h>
 
 static const char *vfe_modes[]   = {"none",          "flexion",      "extension",     "lateral_left",
@@ -49,6 +57,7 @@ PetscErrorCode VfeLoadFromOptions(MPI_Comm comm, VfeLoad *L)
   PetscCall(PetscOptionsGetReal(NULL, NULL, "-load_axial_N", &L->force, NULL));
   PetscCall(PetscOptionsGetReal(NULL, NULL, "-load_moment_Nm", &Nm, NULL));
   PetscCall(PetscOptionsGetString(NULL, NULL, "-load_mode", L->mode, sizeof L->mode, NULL));
+  PetscCall(VfeKeyGetBool(&VfeSolverKeys, "load_follower", &L->follower, NULL));
   PetscCheck(VfeInList(L->mode, vfe_modes), comm, PETSC_ERR_USER_INPUT,
              "load_mode: unknown value '%s' (allowed: flexion, extension, lateral_left, lateral_right, torsion_left, "
              "torsion_right)",
@@ -141,4 +150,78 @@ void VfeLoadMomentVector(const VfeLoad *L, PetscReal M[3])
     M[2] = L->moment;
   else if (!strcmp(L->mode, "torsion_right"))
     M[2] = -L->moment;
+}
+
+/* The regions that make up a vertebral body: every region of the level except the posterior
+ * elements and a cement leak (outside the body). */
+static PetscBool VfeIsBodyRegion(const char *name, char *level, size_t len)
+{
+  const char *tissue;
+  if (!VfeRegionSplit(name, level, len, &tissue) || VfeLevelIndex(level) < 0) return PETSC_FALSE;
+  return strcmp(tissue, "posterior") && strcmp(tissue, "cement_leak") ? PETSC_TRUE : PETSC_FALSE;
+}
+
+static void VfeUnit(const PetscReal a[3], const PetscReal b[3], PetscReal t[3])
+{
+  PetscReal n = 0;
+  for (int d = 0; d < 3; ++d) t[d] = b[d] - a[d], n += t[d] * t[d];
+  n = PetscSqrtReal(n);
+  for (int d = 0; d < 3; ++d) t[d] = n > 0 ? t[d] / n : 0;
+}
+
+PetscErrorCode VfeFollowerSetUp(VfeSpace sp, PetscInt nregions, const char *const names[], const VfeLoad *load,
+                                VfeFollowerPath *path, PetscReal *body)
+{
+  MPI_Comm comm = PetscObjectComm((PetscObject)sp->dm);
+  PetscInt *lev, slot[VFE_NLEVELS];
+  PetscReal loc[4 * VFE_NLEVELS], glob[4 * VFE_NLEVELS], tin[3] = {0, 0, -1};
+  char level[VFE_REGION_LEN];
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscMemzero(path, sizeof *path));
+  PetscCall(PetscArrayzero(loc, 4 * VFE_NLEVELS));
+  PetscCall(PetscArrayzero(body, 3 * nregions));
+  PetscCall(PetscMalloc1(nregions, &lev));
+  for (PetscInt r = 0; r < nregions; ++r)
+    lev[r] = VfeIsBodyRegion(names[r], level, sizeof level) ? VfeLevelIndex(level) : -1;
+  /* volume and volume centroid of each level's body (cells are not shared between ranks) */
+  for (PetscInt c = 0; c < sp->ncells; ++c) {
+    const PetscInt i = lev[sp->cell_region[c]];
+    PetscReal X[30], G[4][3], v;
+    if (i < 0) continue;
+    VfeSpaceCellCoordinates(sp, c, X);
+    v = PetscAbsReal(vfe_tet_gradients(X, G)) / 6.0;
+    loc[4 * i] += v;
+    for (int d = 0; d < 3; ++d) loc[4 * i + 1 + d] += v * 0.25 * (X[d] + X[3 + d] + X[6 + d] + X[9 + d]);
+  }
+  PetscCallMPI(MPI_Allreduce(loc, glob, 4 * VFE_NLEVELS, MPIU_REAL, MPIU_SUM, comm));
+  for (PetscInt i = 0; i < VFE_NLEVELS; ++i) {
+    PetscInt k;
+    slot[i] = -1;
+    if (!(glob[4 * i] > 0)) continue;
+    k = slot[i] = path->nlevels++;
+    PetscCall(PetscStrncpy(path->level[k], VfeLevelNames[i], sizeof path->level[k]));
+    path->volume[k] = glob[4 * i];
+    for (int d = 0; d < 3; ++d) path->centroid[k][d] = glob[4 * i + 1 + d] / glob[4 * i];
+  }
+  PetscCheck(path->nlevels > 0, comm, PETSC_ERR_USER_INPUT,
+             "load_follower: the mesh has no vertebral body (regions <lvl>.<tissue>, lvl in T12, L1..L5) for the "
+             "follower path; set load_follower false");
+  /* guide forces g_k = F (t_out - t_in) */
+  for (PetscInt k = 0; k < path->nlevels; ++k) {
+    PetscReal tout[3];
+    if (k + 1 < path->nlevels)
+      VfeUnit(path->centroid[k], path->centroid[k + 1], tout);
+    else
+      for (int d = 0; d < 3; ++d) tout[d] = tin[d];
+    for (int d = 0; d < 3; ++d) path->force[k][d] = load->force * (tout[d] - tin[d]);
+    for (int d = 0; d < 3; ++d) tin[d] = tout[d];
+  }
+  for (PetscInt r = 0; r < nregions; ++r) {
+    const PetscInt k = lev[r] >= 0 ? slot[lev[r]] : -1;
+    if (k < 0) continue;
+    for (int d = 0; d < 3; ++d) body[3 * r + d] = path->force[k][d] / path->volume[k];
+  }
+  PetscCall(PetscFree(lev));
+  PetscFunctionReturn(0);
 }

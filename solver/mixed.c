@@ -417,7 +417,7 @@ PetscReal VfeMixedCellPressure(VfeProblem prob, PetscInt c, const PetscReal L[4]
 }
 
 /* f += Bt p over the local mixed cells (the pressure's share of the internal force). */
-PetscErrorCode VfeMixedAddInternalForce(VfeProblem prob, PetscScalar *f)
+PetscErrorCode VfeMixedAddInternalForce(VfeProblem prob, const PetscBool *regions, PetscScalar *f)
 {
   VfeSpace d  = prob->space;
   VfeMixed mx = prob->mx;
@@ -428,6 +428,7 @@ PetscErrorCode VfeMixedAddInternalForce(VfeProblem prob, PetscScalar *f)
   for (PetscInt k = 0; k < mx->nmc; ++k) {
     const PetscInt c = mx->mcell[k], r = d->cell_region[c], *cn = &d->cell_nodes[c * d->npc];
     PetscReal X[30], Bt[120], C[16], Mw[16], pe[4];
+    if (regions && !regions[r]) continue;
     VfeSpaceCellCoordinates(d, c, X);
     vfe_element_mixed(X, prob->E[r], prob->nu[r], Bt, C, Mw);
     for (int b = 0; b < 4; ++b) pe[b] = PetscRealPart(p[mx->cell_p[4 * k + b]]);

@@ -57,6 +57,7 @@ PetscErrorCode VfeProblemDestroy(VfeProblem *prob)
   if (!p) PetscFunctionReturn(0);
   PetscCall(PetscFree2(p->E, p->nu));
   PetscCall(PetscFree(p->form));
+  PetscCall(PetscFree(p->rbody));
   PetscCall(VfeMixedDestroy(&p->mx));
   PetscCall(VfePMGDestroy(&p->mg));
   PetscCall(PCDestroy(&p->pcu));
@@ -123,6 +124,18 @@ PetscErrorCode VfeProblemSetBodyForce(VfeProblem prob, VfeVectorFn fn, void *ctx
   prob->body     = fn;
   prob->body_ctx = ctx;
   return 0;
+}
+
+PetscErrorCode VfeProblemSetRegionBodyForce(VfeProblem prob, const PetscReal *b)
+{
+  PetscFunctionBeginUser;
+  if (!b) {
+    PetscCall(PetscFree(prob->rbody));
+    PetscFunctionReturn(0);
+  }
+  if (!prob->rbody) PetscCall(PetscMalloc1(3 * prob->nregions, &prob->rbody));
+  PetscCall(PetscArraycpy(prob->rbody, b, 3 * prob->nregions));
+  PetscFunctionReturn(0);
 }
 
 PetscErrorCode VfeProblemSetFromOptions(VfeProblem prob)
@@ -443,7 +456,8 @@ static PetscErrorCode VfeAssembleMatrix(VfeProblem prob)
   PetscFunctionReturn(0);
 }
 
-/* Load vector: tractions on faces and body force in cells, assembled over ranks. */
+/* Load vector: tractions on faces and body forces (the function and the per-region constants) in cells,
+ * assembled over ranks. */
 static PetscErrorCode VfeAssembleLoad(VfeProblem prob)
 {
   VfeSpace d = prob->space;
@@ -485,10 +499,12 @@ static PetscErrorCode VfeAssembleLoad(VfeProblem prob)
     }
     PetscCall(PetscFree(faces));
   }
-  if (prob->body) {
+  if (prob->body || prob->rbody) {
     for (PetscInt c = 0; c < d->ncells; ++c) {
-      const PetscInt *cn = &d->cell_nodes[c * d->npc];
+      const PetscInt *cn  = &d->cell_nodes[c * d->npc];
+      const PetscReal *rb = prob->rbody ? &prob->rbody[3 * d->cell_region[c]] : NULL;
       PetscReal X[30], G[4][3], vol, N[10];
+      if (!prob->body && !rb[0] && !rb[1] && !rb[2]) continue;
       VfeSpaceCellCoordinates(d, c, X);
       vol = PetscAbsReal(vfe_tet_gradients(X, G)) / 6.0;
       for (PetscInt q = 0; q < np3; ++q) {
@@ -496,7 +512,12 @@ static PetscErrorCode VfeAssembleLoad(VfeProblem prob)
         PetscReal x[3] = {0, 0, 0}, bf[3], zero[3] = {0, 0, 0};
         for (int v = 0; v < 4; ++v)
           for (int dd = 0; dd < 3; ++dd) x[dd] += L[v] * X[3 * v + dd];
-        PetscCall(prob->body(x, zero, prob->body_ctx, bf));
+        if (prob->body)
+          PetscCall(prob->body(x, zero, prob->body_ctx, bf));
+        else
+          bf[0] = bf[1] = bf[2] = 0;
+        if (rb)
+          for (int dd = 0; dd < 3; ++dd) bf[dd] += rb[dd];
         vfe_shape_values((int)d->order, L, N);
         for (PetscInt a = 0; a < d->npc; ++a)
           for (int dd = 0; dd < 3; ++dd) f[3 * cn[a] + dd] += w3[q] * vol * N[a] * bf[dd];
@@ -913,6 +934,11 @@ void VfeProblemCellStress(VfeProblem prob, PetscInt c, const PetscReal L[4], con
 
 PetscErrorCode VfeProblemInternalForce(VfeProblem prob, Vec ulocal, Vec flocal)
 {
+  return VfeProblemInternalForceRegions(prob, ulocal, NULL, flocal);
+}
+
+PetscErrorCode VfeProblemInternalForceRegions(VfeProblem prob, Vec ulocal, const PetscBool *regions, Vec flocal)
+{
   VfeSpace d         = prob->space;
   const PetscInt npc = d->npc, ld = 3 * npc;
   const PetscScalar *u;
@@ -927,6 +953,7 @@ PetscErrorCode VfeProblemInternalForce(VfeProblem prob, Vec ulocal, Vec flocal)
   for (PetscInt c = 0; c < d->ncells; ++c) {
     const PetscInt *cn = &d->cell_nodes[c * npc];
     const PetscInt r   = d->cell_region[c];
+    if (regions && !regions[r]) continue;
     VfeSpaceCellCoordinates(d, c, X);
     vfe_element_stiffness_form((int)d->order, (int)prob->form[r], X, prob->E[r], prob->nu[r], Ke);
     PetscCall(VfeFibresAddCell(prob, c, X, Ke));
@@ -939,7 +966,7 @@ PetscErrorCode VfeProblemInternalForce(VfeProblem prob, Vec ulocal, Vec flocal)
         f[3 * cn[a] + i] += s;
       }
   }
-  if (prob->mixed) PetscCall(VfeMixedAddInternalForce(prob, f));
+  if (prob->mixed) PetscCall(VfeMixedAddInternalForce(prob, regions, f));
   PetscCall(VecRestoreArray(flocal, &f));
   PetscCall(VecRestoreArrayRead(ulocal, &u));
   PetscCall(DMGetGlobalVector(d->dm, &g));

@@ -14,6 +14,7 @@
 #pragma once
 #include <petscksp.h>
 #include <petscdmplex.h>
+#include "vferegion.h"
 
 typedef struct _n_VfeSpace *VfeSpace;
 typedef struct _n_VfeProblem *VfeProblem; /* opaque: its struct is private to solver/ (vfesolverimpl.h) */
@@ -64,6 +65,11 @@ PETSC_EXTERN PetscErrorCode VfeProblemAddDirichlet(VfeProblem prob, PetscInt sur
                                                    VfeVectorFn fn, void *ctx);
 PETSC_EXTERN PetscErrorCode VfeProblemAddTraction(VfeProblem prob, PetscInt surface, VfeVectorFn fn, void *ctx);
 PETSC_EXTERN PetscErrorCode VfeProblemSetBodyForce(VfeProblem prob, VfeVectorFn fn, void *ctx);
+/* A constant body force per region, b[3 r + i] in N/mm^3 (nregions x 3, copied; NULL removes it),
+ * added to the load vector at the next VfeProblemAssemble as consistent nodal forces (the same
+ * quadrature as VfeProblemSetBodyForce).  A region's resultant is b_r times its volume, acting at
+ * its volume centroid.  The follower load (VfeFollowerSetUp) uses it. */
+PETSC_EXTERN PetscErrorCode VfeProblemSetRegionBodyForce(VfeProblem prob, const PetscReal *b);
 PETSC_EXTERN PetscErrorCode VfeProblemSetFromOptions(VfeProblem prob);
 PETSC_EXTERN PetscErrorCode VfeProblemAssemble(VfeProblem prob);
 /* Solve K u = f.  A second call after new materials (VfeProblemSetMaterial + VfeProblemAssemble)
@@ -137,6 +143,10 @@ PETSC_EXTERN PetscErrorCode VfeProblemGetMemberGroups(VfeProblem prob, PetscInt 
 /* Internal force K u, assembled element by element into a local vector (no matrix needed): at the
  * fixed nodes it is the reaction. */
 PETSC_EXTERN PetscErrorCode VfeProblemInternalForce(VfeProblem prob, Vec ulocal, Vec flocal);
+/* The same, from the cells of the regions r with regions[r] true only (NULL: all): the nodal forces
+ * that the rest of the body exerts on that part, e.g. on a disc (summed over ranks, like the above). */
+PETSC_EXTERN PetscErrorCode VfeProblemInternalForceRegions(VfeProblem prob, Vec ulocal, const PetscBool *regions,
+                                                           Vec flocal);
 /* Sum over surface s of a local nodal vector (each node counted once, on its owner): e.g. reaction. */
 PETSC_EXTERN PetscErrorCode VfeSpaceSurfaceSum(VfeSpace sp, PetscInt s, Vec vlocal, PetscReal sum[3]);
 
@@ -165,6 +175,7 @@ typedef struct {
   PetscReal force;  /* N, compression positive (applied along -z) */
   PetscReal moment; /* N mm (load_moment_Nm x 1000) */
   PetscReal area, c[3], Ixx, Iyy;
+  PetscBool follower; /* load_follower: the axial force also follows the path of the body centroids */
 } VfeLoad;
 
 PETSC_EXTERN PetscErrorCode VfeLoadFromOptions(MPI_Comm comm, VfeLoad *load);
@@ -176,3 +187,29 @@ PETSC_EXTERN void VfeLoadMomentVector(const VfeLoad *load, PetscReal M[3]);
  * nodes of surface s (s < 0: all nodes), each node counted once. */
 PETSC_EXTERN PetscErrorCode VfeSpaceResultant(VfeSpace sp, PetscInt s, Vec vlocal, const PetscReal c[3], PetscReal F[3],
                                               PetscReal M[3]);
+
+/* ---- follower load (solver/loads.c) -----------------------------------------------------------
+ * The axial force F (load_axial_N) as a follower load along the path through the centroids c_i of
+ * the vertebral bodies (levels cranial to caudal; a body = the level's regions except posterior and
+ * cement_leak).  Small strain: the path is the undeformed one and does not follow the deformation.
+ * The load plate keeps the axial traction (F along -e_z), and each body i gets the force of a
+ * cable under tension F that runs through guides at the centroids,
+ *   g_i = F (t_out,i - t_in,i),   t_in,0 = -e_z (the plate's direction),   t_in,i = unit(c_i - c_{i-1}),
+ *   t_out,i = unit(c_{i+1} - c_i),   t_out,last = t_in,last (the cable goes on into the fixed base),
+ * as a uniform body force g_i / V_i over the body (resultant g_i at c_i, no moment about it).  Per
+ * disc U over L this is +F t on U and -F t on L with t = unit(c_L - c_U) (the cable pulls adjacent
+ * bodies together), plus +F e_z on the top body and +F t on the bottom one; so every disc carries
+ * F along its piece of the path, the support reaction is F along the last piece, and a straight
+ * path adds nothing to the plain axial load. */
+typedef struct {
+  PetscInt nlevels;                   /* levels on the path, cranial to caudal (0: none) */
+  char level[VFE_NLEVELS][8];         /* their names */
+  PetscReal centroid[VFE_NLEVELS][3]; /* body volume centroid (mm) */
+  PetscReal volume[VFE_NLEVELS];      /* body volume (mm^3) */
+  PetscReal force[VFE_NLEVELS][3];    /* g_i (N) */
+} VfeFollowerPath;
+
+/* The path of the mesh's regions (names[r] of region r) and the body force per region (body:
+ * nregions x 3, N/mm^3, zero outside the bodies) for the load's axial force.  Collective. */
+PETSC_EXTERN PetscErrorCode VfeFollowerSetUp(VfeSpace sp, PetscInt nregions, const char *const names[],
+                                             const VfeLoad *load, VfeFollowerPath *path, PetscReal *body);

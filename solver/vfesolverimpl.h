@@ -26,6 +26,7 @@ struct _n_VfeProblem {
   } bc[16];
   VfeVectorFn body;
   void *body_ctx;
+  PetscReal *rbody; /* constant body force per region (nregions x 3, N/mm^3), or NULL */
   /* assembled system */
   Mat K;
   Vec f;     /* load vector before Dirichlet elimination */
@@ -93,7 +94,7 @@ PETSC_EXTERN PetscErrorCode VfeMixedCreate(VfeProblem prob);
 PETSC_EXTERN PetscErrorCode VfeMixedDestroy(VfeMixed *mx);
 PETSC_EXTERN PetscErrorCode VfeMixedAssemble(VfeProblem prob);
 PETSC_EXTERN PetscErrorCode VfeMixedSolve(VfeProblem prob, Vec b, Vec u);
-PETSC_EXTERN PetscErrorCode VfeMixedAddInternalForce(VfeProblem prob, PetscScalar *f);
+PETSC_EXTERN PetscErrorCode VfeMixedAddInternalForce(VfeProblem prob, const PetscBool *regions, PetscScalar *f);
 PETSC_EXTERN PetscReal VfeMixedCellPressure(VfeProblem prob, PetscInt c, const PetscReal L[4]);
 PETSC_EXTERN PetscErrorCode VfePMGCreate(VfeProblem prob);
 PETSC_EXTERN PetscErrorCode VfePMGDestroy(VfePMG *mg);

@@ -50,3 +50,9 @@ endif()
 add_test(NAME cli_args COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/cli_args.sh $<TARGET_FILE:vfe> ${CMAKE_CURRENT_BINARY_DIR}/cli_args
                                ${VFE_MPIEXEC})
 set_tests_properties(cli_args PROPERTIES LABELS "unit;mpi" ENVIRONMENT "${VFE_TEST_ENV}")
+
+# range of motion, disc load share and the follower load (issue 10): rom in summary.json and metrics.csv, flexion and
+# extension of opposite sign, 1 and 2 ranks agree, disc share ~1, follower = plain load on the straight column, sweep columns
+add_test(NAME rom_load_share COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/rom.sh $<TARGET_FILE:vfe> ${CMAKE_CURRENT_BINARY_DIR}/rom_load_share
+                                     ${VFE_MPIEXEC})
+set_tests_properties(rom_load_share PROPERTIES LABELS "regression;mpi" PROCESSORS 2 ENVIRONMENT "${VFE_TEST_ENV}" TIMEOUT 120)

@@ -35,3 +35,16 @@ add_executable(test_file ${CMAKE_CURRENT_SOURCE_DIR}/test_file.c)
 target_link_libraries(test_file PRIVATE vfe_util)
 add_test(NAME unit_file COMMAND test_file ${CMAKE_CURRENT_BINARY_DIR}/unit_file)
 set_tests_properties(unit_file PROPERTIES LABELS "unit;badinput" ENVIRONMENT "${VFE_TEST_ENV}")
+
+# postproc/motion.c's rigid-body fit (a known rigid motion per level recovered to 1e-10, signs, ROM) and the follower
+# path of solver/loads.c, on the simple segment; 1 and 2 ranks
+add_executable(test_motion ${CMAKE_CURRENT_SOURCE_DIR}/test_motion.c)
+target_link_libraries(test_motion PRIVATE vfe_postproc)
+add_test(NAME unit_motion COMMAND test_motion)
+add_test(NAME unit_motion_mpi COMMAND ${VFE_MPIEXEC} -n 2 $<TARGET_FILE:test_motion> -order 2)
+set_tests_properties(unit_motion PROPERTIES LABELS unit ENVIRONMENT "${VFE_TEST_ENV}")
+set_tests_properties(unit_motion_mpi PROPERTIES LABELS "unit;mpi" PROCESSORS 2 ENVIRONMENT "${VFE_TEST_ENV}")
+foreach(t unit_motion unit_motion_mpi)
+  set_tests_properties(${t} PROPERTIES WORKING_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR}/${t})
+  file(MAKE_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR}/${t})
+endforeach()
