@@ -972,7 +972,7 @@ PetscErrorCode VfeProblemInternalForceRegions(VfeProblem prob, Vec ulocal, const
   PetscCall(DMGetGlobalVector(d->dm, &g));
   PetscCall(VecSet(g, 0));
   PetscCall(DMLocalToGlobal(d->dm, flocal, ADD_VALUES, g));
-  if (prob->mem) PetscCall(VfeMembersAddForces(prob, g)); /* at the measures of the last solve */
+  if (prob->mem && !regions) PetscCall(VfeMembersAddForces(prob, g)); /* all regions: + the members (last measures) */
   PetscCall(DMGlobalToLocal(d->dm, g, INSERT_VALUES, flocal));
   PetscCall(DMRestoreGlobalVector(d->dm, &g));
   PetscFunctionReturn(0);
