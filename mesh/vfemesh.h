@@ -190,3 +190,54 @@ PETSC_EXTERN PetscErrorCode VfeCementSpecFromOptions(VfeCementSpec *spec);
  * volume tags and the OCC volume. Errors with the largest reachable fill if target is too big. */
 PETSC_EXTERN PetscErrorCode VfeCementPlace(const VfeCementSpec *spec, const VfeCementBody *body, PetscReal target,
                                            PetscReal body_volume, int *ntags, int tags[], PetscReal *volume);
+
+/* -- package-private interface between segment.c and posterior.c (not for use outside mesh/) -- */
+#define VFE_NLIG 9 /* ligaments per motion segment: ALL PLL LF ISL SSL CL_left CL_right ITL_left ITL_right */
+typedef struct {
+  char name[8];
+  /* body, from segment.c: depth, height, shell and endplate thickness, concavities, rims, inner section */
+  PetscReal D, H, t, te, cs, ci, z0, z1, in_a, in_be, in_ye;
+  /* morphometry (segment_<LVL>_* keys): pedicle width/height, canal width/depth, transverse process tip span,
+     spinous process length, facet angle of the joint below (deg from the sagittal plane) */
+  PetscReal pw, ph, cw, cd, tps, spl, facet_deg;
+  /* derived (VfePosteriorSetUp): pedicle top below the rim, pedicle axis x, pedicle front end y, lamina
+     front / mid / back y, pedicle z range and axis, spinous height */
+  PetscReal ptop, xc, ys, ylf, ylm, ylb, zp0, zp1, zpc, sh;
+} VfePostLevel;
+/* one side of a facet joint: centre (C, zf), unit normal m (upper to lower process), in-plane u, angle of m */
+typedef struct {
+  PetscReal C[2], zf, m[2], u[2], phi;
+} VfeFacetFrame;
+typedef struct {
+  PetscInt nl;
+  VfePostLevel L[6];     /* top first, as in segment.c */
+  PetscReal gap, tc;     /* segment_facet_gap_mm, segment_facet_cartilage_mm */
+  VfeFacetFrame F[5][2]; /* joint j (levels j over j+1); side 0 left (x > 0), 1 right */
+} VfePosterior;
+/* a ligament attachment point: group name <D>.<LIG>_upper|lower, position, level index, on the body (else
+   on the posterior elements) */
+typedef struct {
+  char name[VFE_NAME_LEN];
+  PetscReal xyz[3];
+  int level;
+  PetscBool body;
+} VfeAttach;
+/* defaults of level g (index in T12..L5) and its segment_<LVL>_* posterior keys (P->name set) */
+PETSC_EXTERN PetscErrorCode VfePosteriorReadLevel(int g, VfePostLevel *P);
+/* segment_facet_gap_mm, segment_facet_cartilage_mm */
+PETSC_EXTERN PetscErrorCode VfePosteriorReadOptions(VfePosterior *Q);
+/* derived dimensions, joint frames and the impossible-morphometry checks; disc_h[j]: disc below level j */
+PETSC_EXTERN PetscErrorCode VfePosteriorSetUp(VfePosterior *Q, const PetscReal *disc_h);
+/* level l's posterior bone (pedicles, lamina, spinous and transverse processes, articular processes) fused
+   into one OCC volume less the OCC volume `body` (the level's outer prism, consumed); an error if it is not one
+   piece */
+PETSC_EXTERN PetscErrorCode VfePosteriorAddBone(const VfePosterior *Q, int l, int body, int *bone);
+/* the cartilage boxes of joint j, side s: on the upper level's inferior and the lower level's superior process */
+PETSC_EXTERN PetscErrorCode VfePosteriorAddCartilage(const VfePosterior *Q, int j, int s, int *inf_upper,
+                                                     int *sup_lower);
+/* whether a face with centre of mass com is a facing cartilage surface: its joint, side, and upper (1) or lower */
+PETSC_EXTERN PetscBool VfePosteriorFacetFace(const VfePosterior *Q, const double com[3], int *j, int *s, int *upper);
+/* the 2 x VFE_NLIG attachment points of joint j, in the order ALL_upper, ALL_lower, PLL_upper, ... */
+PETSC_EXTERN PetscErrorCode VfePosteriorAttachments(const VfePosterior *Q, int j, VfeAttach A[]);
+/* rough volume of all posterior bone and cartilage (element-count estimate) */
+PETSC_EXTERN PetscReal VfePosteriorVolumeEstimate(const VfePosterior *Q);
