@@ -135,7 +135,7 @@ static PetscErrorCode SetUpLevel(VfePostLevel *P, PetscReal disc_below, PetscRea
              "the superior rim) reach the superior endplate",
              P->name, (double)P->cs, (double)P->ptop);
   PetscCheck(P->zp0 + LAM_M >= P->z0 + P->te + P->ci + 1.5, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
-             "segment_%s_pedicle_height = %g is invalid: with the facet joint below, the pedicles (top %g mm under "
+             "segment_%s_pedicle_height = %g is invalid: the pedicles and lamina (top %g mm under "
              "the superior rim) reach the inferior endplate of a %g mm body",
              P->name, (double)P->ph, (double)P->ptop, (double)P->H);
   PetscCheck(disc_below <= 0 || P->zp0 >= P->z0 - disc_below / 2 + FACET_H / 2 + CLR - 1e-9, PETSC_COMM_SELF,

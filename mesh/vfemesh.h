@@ -12,6 +12,8 @@
  *    DMPlexDistribute and returns the table of region and boundary names, identical on every rank.
  *  - Cells carry their region index (0..nregions-1) in the label "vfe_region"; boundary faces
  *    carry their boundary index (0..nsurfaces-1) in the label "vfe_boundary".
+ *  - Point groups (dim 0) are listed with their coordinates (VfeMeshInfo.points); their vertices keep
+ *    the label PETSc's reader gives them (named as the group) and touch neither label above.
  *
  * Gmsh's C API reports errors through a trailing `int *ierr`; VfeGmshCall() turns that into a
  * PETSc error carrying Gmsh's last error message.
@@ -26,14 +28,16 @@
 typedef struct {
   char name[VFE_NAME_LEN]; /* physical name, e.g. "L2.cement" */
   PetscInt tag;            /* physical tag in the file */
-  PetscInt dim;            /* 3: volume region, 2: boundary surface */
+  PetscInt dim;            /* 3: volume region, 2: boundary surface, 0: point */
+  PetscReal xyz[3];        /* dim 0: the coordinates of the group's (first) vertex; 0 otherwise */
 } VfeGroup;
 
-/* Names of a mesh's regions and boundaries (same on every rank). */
+/* Names of a mesh's regions, boundaries and point groups (same on every rank). */
 typedef struct {
-  PetscInt nregions, nsurfaces;
+  PetscInt nregions, nsurfaces, npoints;
   VfeGroup *regions;  /* volume groups, in tag order */
   VfeGroup *surfaces; /* surface groups, in tag order */
+  VfeGroup *points;   /* point groups (dim 0, e.g. ligament attachments "L1L2.ALL_upper"), in tag order, with xyz */
 } VfeMeshInfo;
 
 /* Wrap a Gmsh C API call whose last argument is `&ierr`:
@@ -49,9 +53,12 @@ PETSC_EXTERN PetscErrorCode VfeMeshInfoDestroy(VfeMeshInfo *info);
 /* Not collective. Structural check of an MSH 2.2 / 4.1 file (mesh/mshcheck.c): sections, counts
  * against the file length, node tags, element types and node references.  Errors name the file. */
 PETSC_EXTERN PetscErrorCode VfeMshCheck(const char *path);
-/* Index of a region / boundary by name, or -1. */
+/* The same, also counting the physical names of dimension 0 (point groups) into *npoint_names (may be NULL). */
+PETSC_EXTERN PetscErrorCode VfeMshCheckPointNames(const char *path, PetscInt *npoint_names);
+/* Index of a region / boundary / point group by name, or -1. */
 PETSC_EXTERN PetscInt VfeMeshInfoFindRegion(const VfeMeshInfo *info, const char *name);
 PETSC_EXTERN PetscInt VfeMeshInfoFindSurface(const VfeMeshInfo *info, const char *name);
+PETSC_EXTERN PetscInt VfeMeshInfoFindPoint(const VfeMeshInfo *info, const char *name);
 
 /* gmshModelMeshGenerate(dim) with Gmsh's errors turned into a PETSc error naming `what` (never an
  * exception thrown through Gmsh's OpenMP regions, which would abort the process). */

@@ -1,7 +1,7 @@
 # Segment mesher (mesh/segment.c, mesh/cement.c): volumes, fill-ratio grid, contact flags,
 # quality, determinism, bad input.  The variants (fused H, leaks, wedge, other level ranges) are
 # labelled slow.
-foreach(t segment_basic segment_fill)
+foreach(t segment_basic segment_fill segment_posterior)
   add_executable(test_${t} ${CMAKE_CURRENT_SOURCE_DIR}/test_${t}.c)
   target_link_libraries(test_${t} PRIVATE vfe_mesh)
 endforeach()
@@ -22,6 +22,11 @@ add_test(NAME segment_delaunay
 set_tests_properties(segment_volumes segment_bad_input PROPERTIES LABELS unit ENVIRONMENT "${VFE_TEST_ENV}")
 set_tests_properties(segment_determinism segment_determinism_inprocess segment_delaunay PROPERTIES LABELS verify
                      ENVIRONMENT "${VFE_TEST_ENV}")
+
+# posterior elements and facet joints (issue 10, geometry): L1-L2 at 5 mm, regions, facet surfaces and gap, the
+# 18 ligament attachment points, a mesh without point groups
+add_test(NAME segment_posterior COMMAND test_segment_posterior)
+set_tests_properties(segment_posterior PROPERTIES LABELS unit ENVIRONMENT "${VFE_TEST_ENV}")
 
 # default case (L1-L3, bipedicular 25 %, 1.5 mm)
 add_test(NAME segment_default COMMAND test_segment_fill -test_msh segment_default.msh)
