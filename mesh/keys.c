@@ -43,7 +43,7 @@ static const VfeKey mesh_keys[] = {
     {"segment_<LVL>_pedicle_height", VFE_KEY_REAL, "mm", VFE_KEY_MIN | VFE_KEY_MAX, 8, 25, NULL,
      "T12 15.5, L1 15, L2 15, L3 14.5, L4 14, L5 14", "pedicle height (z) (Panjabi 1992)"},
     {"segment_<LVL>_canal_width", VFE_KEY_REAL, "mm", VFE_KEY_MIN | VFE_KEY_MAX, 10, 35, NULL,
-     "T12 19.5, L1 21, L2..L5 22", "spinal canal width (between the pedicles) (Panjabi 1992)"},
+     "T12 18, L1..L5 22", "spinal canal width (between the pedicles) (Panjabi 1991, 1992)"},
     {"segment_<LVL>_canal_depth", VFE_KEY_REAL, "mm", VFE_KEY_MIN | VFE_KEY_MAX, 8, 30, NULL,
      "T12 17, L1 17, L2 16.5, L3 16, L4 16.5, L5 17", "spinal canal depth (body to lamina) (Panjabi 1992)"},
     {"segment_<LVL>_transverse_span", VFE_KEY_REAL, "mm", VFE_KEY_MIN | VFE_KEY_MAX, 30, 120, NULL,

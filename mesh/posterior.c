@@ -66,7 +66,7 @@
    width capped at 8 mm so that the pedicles fit the default 42 mm body */
 static const double def_pw[6]  = {7.5, 8, 8, 8, 8, 8};
 static const double def_ph[6]  = {15.5, 15, 15, 14.5, 14, 14};
-static const double def_cw[6]  = {19.5, 21, 22, 22, 22, 22};
+static const double def_cw[6]  = {18, 22, 22, 22, 22, 22};
 static const double def_cd[6]  = {17, 17, 16.5, 16, 16.5, 17};
 static const double def_tps[6] = {60, 70, 78, 88, 82, 88};
 static const double def_spl[6] = {28, 30, 30, 30, 28, 25};
@@ -124,6 +124,15 @@ static PetscErrorCode SetUpLevel(VfePostLevel *P, PetscReal disc_below, PetscRea
              "segment_%s_pedicle_width = %g is invalid: the pedicles miss the body (canal_width/2 + pedicle_width "
              "+ 1 = %g mm exceeds the cancellous half-width %g mm; narrow them or widen the body)",
              P->name, (double)P->pw, (double)(xlat + 1), (double)P->in_a);
+  {
+    PetscReal b = P->in_be + P->t, sp = (-P->D / 2 - P->in_ye) / b, xr = (P->in_a + P->t) * PetscSqrtReal(1 - sp * sp),
+              dx = PetscAbsReal(xr - P->xc);
+    PetscCheck(dx >= 1 && PetscAbsReal(dx - P->pw / 2) >= 1, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
+               "segment_%s_canal_width = %g / segment_%s_pedicle_width = %g put the pedicles' %s within 1 mm of the "
+               "corner of the body's section (x = +-%.1f mm), which would give slivers there: move the pedicle axis "
+               "(canal_width/2 + pedicle_width/2 = %g) by 1 mm",
+               P->name, (double)P->cw, P->name, (double)P->pw, dx < 1 ? "apex" : "side", (double)xr, (double)P->xc);
+  }
   s      = 1 - PetscSqr((xlat + 1) / P->in_a);
   P->ys  = P->in_ye - P->in_be * PetscSqrtReal(s);
   P->ylf = -P->D / 2 - P->cd, P->ylm = P->ylf - LAM_T / 2, P->ylb = P->ylf - LAM_T;

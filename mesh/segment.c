@@ -864,9 +864,11 @@ typedef struct {
   int *ents[VFE_SEG_MAX_REGIONS], nents[VFE_SEG_MAX_REGIONS]; /* volumes per region */
   size_t *ntag, nn, nxyz, npar, maxnode;                      /* nodes (Gmsh) */
   double *xyz, *par;
-  PetscInt *idx; /* node tag -> position in ntag */
-  char *mark;    /* by node tag: a node of the cement (MeasureCementSides) */
-  uint64_t hash; /* FNV-1a 64 of node coordinates and region connectivity (the mesh hash) */
+  PetscInt *idx;               /* node tag -> position in ntag */
+  char *mark;                  /* by node tag: a node of the cement (MeasureCementSides) */
+  uint64_t hash;               /* FNV-1a 64 of node coordinates and region connectivity (the mesh hash) */
+  PetscReal qworst, qwhere[3]; /* the worst tetrahedron's quality and centroid, its region */
+  int qregion;
 } Pass;
 
 /* drop the unclassified pieces, one physical volume per region (tag = region index + 1) */
@@ -1182,16 +1184,18 @@ static PetscErrorCode MeasureRegion(Pass *P, int r, VfeSegmentReport rep, PetscR
     for (size_t e = 0; e < net; e++) {
       PetscReal qq, v;
       v = TetVolQByTags(P, en + 4 * e, &qq);
-      if (!(qq > 1e-8)) { /* an error naming where it is */
+      if (!(qq > 1e-8) || qq < P->qworst) { /* the worst element and where it is (-info; an error if degenerate) */
         const double *x = P->xyz;
-        double c[3]     = {0, 0, 0};
-        for (int a = 0; a < 4; a++)
-          for (int b = 0; b < 3; b++) c[b] += 0.25 * x[3 * P->idx[en[4 * e + a]] + b];
+        P->qworst       = qq;
+        P->qregion      = r;
+        for (int k = 0; k < 3; k++)
+          P->qwhere[k] = 0.25 * (x[3 * P->idx[en[4 * e]] + k] + x[3 * P->idx[en[4 * e + 1]] + k] +
+                                 x[3 * P->idx[en[4 * e + 2]] + k] + x[3 * P->idx[en[4 * e + 3]] + k]);
         PetscCheck(
             qq > 1e-8, PETSC_COMM_SELF, PETSC_ERR_LIB,
             "inverted or degenerate tetrahedron %zu in region %s at (%.2f, %.2f, %.2f) (quality %g); try another "
             "mesh_size_mm",
-            et[e], P->B.name[r], c[0], c[1], c[2], (double)qq);
+            et[e], P->B.name[r], (double)P->qwhere[0], (double)P->qwhere[1], (double)P->qwhere[2], (double)qq);
       }
       (*q)[(size_t)(*qcount)++] = qq;
       rep->region_volume[r] += v;
@@ -1233,6 +1237,8 @@ static PetscErrorCode MeasureRegions(Pass *P, VfeSegmentReport rep)
   PetscCall(CheckAllTetsInRegions(ntet_total));
   qsort(q, (size_t)qcount, sizeof q[0], CmpReal);
   rep->quality_min = q[0];
+  PetscCall(PetscInfo(NULL, "segment: worst tetrahedron q = %g in %s at (%.2f, %.2f, %.2f)\n", (double)P->qworst,
+                      P->B.name[P->qregion], (double)P->qwhere[0], (double)P->qwhere[1], (double)P->qwhere[2]));
   rep->quality_p01 = q[(size_t)(0.01 * qcount)];
   rep->ntets       = (PetscInt)ntet_total;
   rep->nnodes      = (PetscInt)P->nn;
@@ -1336,7 +1342,8 @@ static PetscErrorCode MeshPass(const Segment *S, const PetscReal *corr, VfeSegme
 
   PetscFunctionBeginUser;
   PetscCall(PetscMemzero(&P, sizeof P));
-  P.hash = 1469598103934665603ULL;
+  P.hash   = 1469598103934665603ULL;
+  P.qworst = PETSC_MAX_REAL;
   GC(gmshOptionSetNumber("General.Terminal", S->verbose ? 1 : 0, &ierr), "option");
   GC(gmshClear(&ierr), "clear");
   PetscCall(SetMeshOptions(S));
