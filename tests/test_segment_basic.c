@@ -171,8 +171,9 @@ bad:
   PetscCall(BadCase("-segment_posterior_elements true -segment_L1_pedicle_height 22", "segment_L1_pedicle_height"));
   PetscCall(BadCase("-segment_posterior_elements true -segment_L3_transverse_span 40", "segment_L3_transverse_span"));
   PetscCall(BadCase("-segment_posterior_elements true -segment_L1_facet_angle_deg 0 -segment_facet_cartilage_mm 3 "
-                    "-segment_facet_gap_mm 3 -segment_L1_canal_width 10 -segment_L2_canal_width 10",
+                    "-segment_facet_gap_mm 3 -segment_L1_canal_width 14 -segment_L2_canal_width 14",
                     "segment_facet_gap_mm"));
+  PetscCall(BadCase("-segment_posterior_elements true -segment_L2_canal_width 21", "segment_L2_canal_width"));
 done:
   PetscCall(PetscPrintf(PETSC_COMM_WORLD, "%s\n", failures ? "FAILED" : "PASSED"));
   PetscCall(PetscFinalize());
