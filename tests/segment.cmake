@@ -26,7 +26,13 @@ set_tests_properties(segment_determinism segment_determinism_inprocess segment_d
 # posterior elements and facet joints (issue 10, geometry): L1-L2 at 5 mm, regions, facet surfaces and gap, the
 # 18 ligament attachment points, a mesh without point groups
 add_test(NAME segment_posterior COMMAND test_segment_posterior)
-set_tests_properties(segment_posterior PROPERTIES LABELS unit ENVIRONMENT "${VFE_TEST_ENV}")
+set_tests_properties(segment_posterior PROPERTIES LABELS unit ENVIRONMENT "${VFE_TEST_ENV}"
+                     FIXTURES_SETUP segment_posterior_msh)
+# the point groups and group tables are the same on every rank (the mesh of segment_posterior on 2 ranks)
+add_test(NAME segment_posterior_mpi COMMAND ${VFE_MPIEXEC} -n 2 $<TARGET_FILE:test_segment_posterior>
+         -test_load test_segment_posterior.msh)
+set_tests_properties(segment_posterior_mpi PROPERTIES LABELS mpi ENVIRONMENT "${VFE_TEST_ENV}" PROCESSORS 2
+                     FIXTURES_REQUIRED segment_posterior_msh)
 
 # segment_posterior_elements false (the default) leaves the default case's mesh as it was before posterior elements
 # existed: `vfe mesh` with the built-in case (3 mm) must report the hash recorded then.  The hash holds for one build

@@ -12,6 +12,8 @@
  *     for the others), on the right side for the _left / _right ones and on the midline for the others;
  *  4. a mesh without point groups (the same case with posterior elements off) loads with npoints = 0.
  * Options after the program name are added to the case (e.g. -segment_facet_gap_mm 1).
+ * -test_load FILE (segment_posterior_mpi, on 2 ranks): only load FILE (the mesh of 1-3) and check that every rank
+ * has the same 18 point groups (names, tags, coordinates) and the same region and boundary tables.
  */
 #include "vfemesh.h"
 #include "vferegion.h"
@@ -205,6 +207,33 @@ static PetscErrorCode CheckPoints(DM dm, const VfeMeshInfo *info)
   PetscFunctionReturn(0);
 }
 
+/* every rank has rank 0's group tables (names, tags, dims, coordinates) */
+static PetscErrorCode CheckSameOnRanks(const VfeMeshInfo *info)
+{
+  PetscInt n[3] = {info->nregions, info->nsurfaces, info->npoints}, n0[3];
+  int same      = 1, all;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscArraycpy(n0, n, 3));
+  PetscCallMPI(MPI_Bcast(n0, 3, MPIU_INT, 0, PETSC_COMM_WORLD));
+  same = n[0] == n0[0] && n[1] == n0[1] && n[2] == n0[2];
+  for (int k = 0; k < 3 && same; k++) {
+    const VfeGroup *g = k == 0 ? info->regions : k == 1 ? info->surfaces : info->points;
+    VfeGroup *g0;
+    PetscCall(PetscMalloc1(n[k] + 1, &g0));
+    PetscCall(PetscArraycpy(g0, g, n[k]));
+    PetscCallMPI(MPI_Bcast(g0, (int)(n[k] * sizeof(VfeGroup)), MPI_BYTE, 0, PETSC_COMM_WORLD));
+    for (PetscInt i = 0; i < n[k]; i++)
+      same = same && !strcmp(g[i].name, g0[i].name) && g[i].tag == g0[i].tag && g[i].dim == g0[i].dim &&
+             g[i].xyz[0] == g0[i].xyz[0] && g[i].xyz[1] == g0[i].xyz[1] && g[i].xyz[2] == g0[i].xyz[2];
+    PetscCall(PetscFree(g0));
+  }
+  PetscCallMPI(MPI_Allreduce(&same, &all, 1, MPI_INT, MPI_MIN, PETSC_COMM_WORLD));
+  Check((PetscBool)all, "group tables identical on every rank", all, 1, 0);
+  Check((PetscBool)(info->npoints == 18), "18 point groups on this rank", (double)info->npoints, 18, 0);
+  PetscFunctionReturn(0);
+}
+
 int main(int argc, char **argv)
 {
   VfeSegmentReport r;
@@ -214,6 +243,20 @@ int main(int argc, char **argv)
   const char *need[] = {"L1.posterior", "L2.posterior", "L1.facet_inf", "L2.facet_sup", "L1.cortical", "L2.cancellous"};
 
   PetscCall(PetscInitialize(&argc, &argv, NULL, NULL));
+  {
+    char file[PETSC_MAX_PATH_LEN];
+    PetscBool load = PETSC_FALSE;
+    PetscCall(PetscOptionsGetString(NULL, NULL, "-test_load", file, sizeof file, &load));
+    if (load) {
+      PetscCall(VfeMeshLoad(PETSC_COMM_WORLD, file, &dm, &info));
+      PetscCall(CheckSameOnRanks(&info));
+      PetscCall(VfeMeshInfoDestroy(&info));
+      PetscCall(DMDestroy(&dm));
+      PetscCall(PetscPrintf(PETSC_COMM_WORLD, "%s\n", failures ? "FAILED" : "PASSED"));
+      PetscCall(PetscFinalize());
+      return failures ? 1 : 0;
+    }
+  }
   PetscCall(PetscOptionsInsertString(NULL, "-segment_levels L1-L2 -segment_posterior_elements true -mesh_size_mm 5 "
                                            "-cement_pattern none"));
   PetscCall(PetscOptionsGetReal(NULL, NULL, "-segment_facet_gap_mm", &gap, NULL));
