@@ -5,6 +5,9 @@
  * VfeMeshLoad and checks:
  *  1. regions L1.posterior, L2.posterior, L1.facet_inf, L2.facet_sup exist with positive volume, and nothing
  *     else was lost (the body regions are still there);
+ *  1b. the posterior elements share nodes with their body's cortical shell (bonded, conformal) and the cartilage
+ *     with its process, but no level's posterior elements or cartilage share a node with another level's or
+ *     with a disc (the facet gap is the only place where two levels face each other);
  *  2. the four facet surface groups L1L2.facet_<left|right>_<upper|lower> exist, each side's upper and lower
  *     surfaces share no node, and the smallest distance between their nodes is the gap (0.5 mm) within 10 %;
  *  3. all 18 point groups L1L2.<LIG>_<upper|lower> exist, each at a mesh vertex on the boundary whose cells all
@@ -128,6 +131,58 @@ static PetscErrorCode VertexCheck(DM dm, const VfeMeshInfo *info, PetscInt v, co
   }
   PetscCall(DMPlexRestoreTransitiveClosure(dm, v, PETSC_FALSE, &nst, &st));
   *ok = (PetscBool)(*ok && onb && ncell > 0);
+  PetscFunctionReturn(0);
+}
+
+/* number of vertices shared by the cells of regions a and b */
+static PetscErrorCode SharedVertices(DM dm, const VfeMeshInfo *info, const char *a, const char *b, PetscInt *n)
+{
+  DMLabel reg;
+  PetscInt cs, ce, vs, ve, ra = VfeMeshInfoFindRegion(info, a), rb = VfeMeshInfoFindRegion(info, b);
+  char *mark;
+
+  PetscFunctionBeginUser;
+  *n = -1;
+  if (ra < 0 || rb < 0) PetscFunctionReturn(0);
+  PetscCall(DMGetLabel(dm, "vfe_region", &reg));
+  PetscCall(DMPlexGetHeightStratum(dm, 0, &cs, &ce));
+  PetscCall(DMPlexGetDepthStratum(dm, 0, &vs, &ve));
+  PetscCall(PetscCalloc1(ve - vs, &mark));
+  for (PetscInt c = cs; c < ce; c++) {
+    PetscInt r, *cl = NULL, ncl;
+    PetscCall(DMLabelGetValue(reg, c, &r));
+    if (r != ra && r != rb) continue;
+    PetscCall(DMPlexGetTransitiveClosure(dm, c, PETSC_TRUE, &ncl, &cl));
+    for (PetscInt k = 0; k < ncl; k++)
+      if (cl[2 * k] >= vs && cl[2 * k] < ve) mark[cl[2 * k] - vs] |= r == ra ? 1 : 2;
+    PetscCall(DMPlexRestoreTransitiveClosure(dm, c, PETSC_TRUE, &ncl, &cl));
+  }
+  *n = 0;
+  for (PetscInt v = 0; v < ve - vs; v++) *n += mark[v] == 3;
+  PetscCall(PetscFree(mark));
+  PetscFunctionReturn(0);
+}
+
+/* conformal where bonded: posterior to its body's shell, cartilage to its process; nothing shared between levels */
+static PetscErrorCode CheckConnections(DM dm, const VfeMeshInfo *info)
+{
+  const char *pairs[][3] = {{"L1.posterior", "L1.cortical", "+"},  {"L2.posterior", "L2.cortical", "+"},
+                            {"L1.facet_inf", "L1.posterior", "+"}, {"L2.facet_sup", "L2.posterior", "+"},
+                            {"L1.posterior", "L2.posterior", "0"}, {"L1.facet_inf", "L2.facet_sup", "0"},
+                            {"L1.facet_inf", "L2.posterior", "0"}, {"L2.facet_sup", "L1.posterior", "0"},
+                            {"L1.posterior", "L1L2.annulus", "0"}, {"L2.posterior", "L1L2.annulus", "0"},
+                            {"L1.posterior", "L1.cancellous", "0"}};
+
+  PetscFunctionBeginUser;
+  for (size_t i = 0; i < sizeof pairs / sizeof pairs[0]; i++) {
+    PetscInt n;
+    char what[96];
+    PetscBool pos = (PetscBool)(pairs[i][2][0] == '+');
+    PetscCall(SharedVertices(dm, info, pairs[i][0], pairs[i][1], &n));
+    PetscCall(PetscSNPrintf(what, sizeof what, "nodes shared by %s and %s: %s", pairs[i][0], pairs[i][1],
+                            pos ? "some" : "none"));
+    Check((PetscBool)(pos ? n > 10 : n == 0), what, (double)n, pos ? 10 : 0, 0);
+  }
   PetscFunctionReturn(0);
 }
 
@@ -270,6 +325,7 @@ int main(int argc, char **argv)
   PetscCall(VfeSegmentReportDestroy(&r));
 
   PetscCall(VfeMeshLoad(PETSC_COMM_WORLD, "test_segment_posterior.msh", &dm, &info));
+  PetscCall(CheckConnections(dm, &info));
   PetscCall(CheckFacets(dm, &info, gap));
   PetscCall(CheckPoints(dm, &info));
   Check(
