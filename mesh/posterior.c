@@ -12,18 +12,20 @@
  *                from the lamina's mid-plane y = -D/2 - cd - LAM_T/2 forward to the body, cut by the body's
  *                outer prism (so they touch the cortical shell on a shared face and do not split the body's
  *                regions; the uncut rod would end where the cancellous section is 1 mm wider than the
- *                pedicle's lateral wall, so the shared face is the whole footprint); their top is
- *                ptop below the superior rim (ptop = max(3, FACET_H/2 - disc_above/2 + CLR), so that the
- *                inferior articular process of the level above clears everything of this level but its
- *                superior process, which it meets only across the facet gap);
- *   lamina       a box y in [-D/2 - cd - LAM_T, -D/2 - cd], reaching LAM_M beyond the pedicles in x and z
- *                (no face of the lamina is tangent to a pedicle);
- *   spinous      a box SP_T wide, sh = min(10, ph) high, centred on the lamina's mid-height, spl long
- *                behind the lamina;
- *   transverse   circular rods along x (radius TP_R) at the pedicle-lamina junction
- *                (y = -D/2 - cd, pedicle mid-height), from the pedicle axis to x = +-tps/2;
- *   articular    boxes of FACET_T thickness at each facet joint (below).
- * Everything but the articular processes of a level stays between the lamina's top z1 - ptop and bottom.
+ *                pedicle's lateral wall, so the shared face is the whole footprint; a pedicle whose apex or
+ *                side line passes within 1 mm of the corner of the body's D-section is refused: slivers);
+ *                their top is LAM_M under the lamina's, which is ptop below the superior rim (ptop = max(3, FACET_H/2 -
+ * disc_above/2 + CLR), so that the inferior articular process of the level above clears everything of this level but
+ * its superior process, which it meets only across the facet gap); lamina       a box y in [-D/2 - cd - LAM_T, -D/2 -
+ * cd], reaching LAM_M beyond the pedicles in x and z (no face of the lamina is tangent to a pedicle); spinous      a
+ * box SP_T wide, sh = min(10, ph) high, centred on the lamina's mid-height, spl long behind the lamina; transverse
+ * circular rods along x (radius TP_R) at the pedicle-lamina junction (y = -D/2 - cd, pedicle mid-height), from the
+ * pedicle axis to x = +-tps/2; articular    boxes of FACET_T thickness at each facet joint (below). Everything but the
+ * articular processes of a level stays between the lamina's top z1 - ptop and bottom. Choices that keep the mesh clean:
+ * no face of one part is tangent to or within ~1 mm of a parallel face of another (elliptic pedicles inside the
+ * lamina's band, circular transverse processes, processes ending mid-band); the transverse-process and spinous tips
+ * carry attachment points, which Gmsh 4.8 meshes badly when they are embedded after the fragment (so segment.c imprints
+ * them in it).
  *
  * Facet joint between level U and the level L below it, on each side s (+1 left, -1 right): centre C
  * at x = s (xc_U + xc_L)/2, y = the mean of the two laminae's mid-planes, z = the disc's mid-height.
@@ -57,9 +59,9 @@
 #define FACET_W 12.0 /* articular surface width (u) */
 #define FACET_T 6.0  /* articular process thickness (n) */
 #define CLR 1.5      /* vertical clearance between the posterior parts of adjacent levels */
-#define LAM_M                                                                                                          \
-  2.0                  /* the lamina reaches this far beyond the pedicles (x, z); the articular processes reach        \
-                          LAM_M/2 into its top or bottom band, LAM_M/2 short of the pedicles */
+/* the lamina reaches LAM_M beyond the pedicles (x, z); the articular processes reach LAM_M/2 into its top or bottom
+   band, LAM_M/2 short of the pedicles */
+#define LAM_M 2.0
 #define ATTACH_OFF 2.0 /* ALL / PLL points: this far from the rim next to the disc */
 
 /* per-level defaults, T12..L5: rounded from Panjabi 1991/1992 and Zhou 2000 (docs/theory.md), pedicle

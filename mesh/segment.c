@@ -30,6 +30,15 @@
  * superior dome (inferior if the treated level is the top one), anterior just outside the anterior cortex at
  * mid-height, replacing whatever bone it overlaps.
  *
+ * Posterior elements (segment_posterior_elements, mesh/posterior.c): per level one more tool (the fused posterior
+ * bone less the level's outer prism, so it shares a face with the cortical shell) and per facet joint and side two
+ * cartilage tools; they come last in Classify (anything of a body, disc or plate wins).  The facing cartilage
+ * faces become surface groups <D>.facet_<left|right>_<upper|lower> (physical tags from 3), and the ligament
+ * attachment points go into the fragment as OCC points (imprinted on their face: a mesh node there; Gmsh 4.8's
+ * gmshModelMeshEmbed of points added after the fragment gave duplicate nodes and flat tetrahedra on small faces),
+ * each checked to lie on an exterior face of its level's bone and made a point group <D>.<LIG>_<upper|lower>.
+ * With the key false none of this runs: the model, the mesh and its hash are those of before.
+ *
  * Per-level keys: segment_<LVL>_<key> with LVL in T12, L1..L5; disc_height and nucleus_fraction
  * belong to the disc BELOW the level (segment_L1_disc_height is the L1L2 disc).
  * endplate_concavity sets both endplates, endplate_concavity_sup / _inf each one.
