@@ -432,8 +432,10 @@ static PetscErrorCode VfeRunMesh(VfeRun *run)
   nc = cEnd - cStart;
   PetscCallMPI(MPI_Allreduce(&nc, &run->rec.ncells, 1, MPIU_INT, MPI_SUM, comm));
   PetscCall(PetscPrintf(
-      comm, "vfe: mesh %s: %" PetscInt_FMT " tetrahedra, %" PetscInt_FMT " regions, %" PetscInt_FMT " boundaries\n",
+      comm, "vfe: mesh %s: %" PetscInt_FMT " tetrahedra, %" PetscInt_FMT " regions, %" PetscInt_FMT " boundaries",
       run->meshfile, run->rec.ncells, run->info.nregions, run->info.nsurfaces));
+  if (run->info.npoints) PetscCall(PetscPrintf(comm, ", %" PetscInt_FMT " point groups", run->info.npoints));
+  PetscCall(PetscPrintf(comm, "\n"));
   PetscFunctionReturn(0);
 }
 

@@ -56,7 +56,8 @@ static PetscErrorCode VfeLibraryGet(PetscOptions *lib)
   PetscFunctionReturn(0);
 }
 
-/* Material name of a region: tissue after the last '.', endplate_* -> endplate, cement* -> the cement. */
+/* Material name of a region: tissue after the last '.', endplate_* -> endplate, cement* -> the cement,
+   facet_* -> facet_cartilage. */
 static PetscErrorCode VfeRegionMaterialName(const char *region, char *name, size_t len)
 {
   const char *tissue;
@@ -73,6 +74,8 @@ static PetscErrorCode VfeRegionMaterialName(const char *region, char *name, size
     PetscCheck(!set || name[0], PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
                "cement_material has an empty value: allowed a material of the library (pmma, cpc, ...) or one "
                "defined with material_<name>_E and material_<name>_nu");
+  } else if (dot && !strncmp(tissue, "facet", 5)) {
+    PetscCall(PetscStrncpy(name, "facet_cartilage", len)); /* facet_sup, facet_inf of the posterior elements */
   } else if (dot && !strcmp(tissue, "body")) {
     PetscCall(PetscStrncpy(name, "cancellous", len)); /* homogenised body of the simple segment */
   } else if (dot && !strcmp(tissue, "disc")) {

@@ -38,13 +38,14 @@ typedef struct {
   size_t len; /* bytes in the file */
   size_t pos; /* read cursor */
   PetscBool binary;
-  int version;         /* 22 or 41 */
-  const char *section; /* for messages */
-  long long *nodes;    /* sorted node tags */
-  size_t nnodes;       /* number of node tags */
-  PetscBool entities;  /* 4.1: $Entities was read */
-  long long *ent[4];   /* 4.1: entity tags per dimension, sorted */
-  size_t nent[4];      /* 4.1: number of entities per dimension */
+  int version;           /* 22 or 41 */
+  const char *section;   /* for messages */
+  long long *nodes;      /* sorted node tags */
+  size_t nnodes;         /* number of node tags */
+  PetscBool entities;    /* 4.1: $Entities was read */
+  long long *ent[4];     /* 4.1: entity tags per dimension, sorted */
+  size_t nent[4];        /* 4.1: number of entities per dimension */
+  PetscInt npoint_names; /* physical names of dimension 0 (point groups) */
 } Msh;
 
 #define MSH_FAIL(m, ...)                                                                                               \
@@ -246,6 +247,7 @@ static PetscErrorCode MshPhysicalNames(Msh *m)
     if (!q0 || !q1 || q1[1]) MSH_FAIL(m, "physical name '%.40s' is not one quoted name", line + off);
     if (q1 - q0 - 1 < 1 || q1 - q0 - 1 >= VFE_NAME_LEN)
       MSH_FAIL(m, "physical name %.40s has %d characters (allowed 1..%d)", q0, (int)(q1 - q0 - 1), VFE_NAME_LEN - 1);
+    if (dim == 0) m->npoint_names++;
   }
   PetscCall(MshExpect(m, "$EndPhysicalNames"));
   PetscFunctionReturn(0);
@@ -493,6 +495,13 @@ static PetscErrorCode MshWalk(Msh *m)
 
 PetscErrorCode VfeMshCheck(const char *path)
 {
+  PetscFunctionBeginUser;
+  PetscCall(VfeMshCheckPointNames(path, NULL));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode VfeMshCheckPointNames(const char *path, PetscInt *npoint_names)
+{
   Msh m;
   FILE *f;
   long size;
@@ -526,6 +535,7 @@ PetscErrorCode VfeMshCheck(const char *path)
   PetscCheck(!ierr, PETSC_COMM_SELF, PETSC_ERR_MEM, "mesh file '%s' (%zu bytes) does not fit in memory", path, m.len);
   m.buf[m.len] = 0;
   ierr         = MshWalk(&m);
+  if (npoint_names) *npoint_names = m.npoint_names;
   PetscCall(PetscFree(m.buf));
   PetscCall(PetscFree(m.nodes));
   for (int d = 0; d < 4; ++d) PetscCall(PetscFree(m.ent[d]));

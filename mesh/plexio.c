@@ -4,8 +4,11 @@
  * First rank 0 checks the file's structure (VfeMshCheck, mesh/mshcheck.c): PETSc's reader trusts
  * counts and tags and crashes on a corrupted file, so it only ever sees files that passed.
  * PETSc's Gmsh reader (DMPlexCreateGmshFromFile, with -dm_plex_gmsh_use_regions) reads the file on
- * rank 0 and makes one label per physical name, whose value is the physical tag.  On rank 0 we then
- *   1. list the physical groups (label name, tag, dimension of its points),
+ * rank 0 and makes one label per physical name, whose value is the physical tag.  PETSc 3.18 labels the
+ * vertex of a point group (dim 0) only with -dm_plex_gmsh_mark_vertices, which also adds every labelled
+ * cell's and face's vertices to its label; so that option is on only for files with point groups (the check
+ * counts them), and a group's dimension is the largest depth among its points.  On rank 0 we then
+ *   1. list the physical groups (label name, tag, dimension of its points; a point group's coordinates),
  *   2. check the mesh: 3-D, tetrahedra only, no inverted or degenerate cell (det J <= 0 at the
  *      affine map), every cell in exactly one volume group,
  *   3. write the region index of every cell into label "vfe_region" and the boundary index of
@@ -54,6 +57,27 @@ static PetscErrorCode VfeGroupPointsRestore(IS *is, const PetscInt **p)
   PetscFunctionReturn(0);
 }
 
+/* Coordinates of vertex v of the serial mesh. */
+static PetscErrorCode VfeVertexCoordinates(DM dm, PetscInt v, PetscReal xyz[3])
+{
+  PetscSection cs;
+  Vec coords;
+  const PetscScalar *a;
+  PetscInt off, dof;
+
+  PetscFunctionBeginUser;
+  PetscCall(DMGetCoordinateSection(dm, &cs));
+  PetscCall(DMGetCoordinatesLocal(dm, &coords));
+  PetscCall(PetscSectionGetDof(cs, v, &dof));
+  PetscCall(PetscSectionGetOffset(cs, v, &off));
+  PetscCheck(dof == 3, PETSC_COMM_SELF, PETSC_ERR_PLIB, "vertex %" PetscInt_FMT " has %" PetscInt_FMT " coordinates", v,
+             dof);
+  PetscCall(VecGetArrayRead(coords, &a));
+  for (int k = 0; k < 3; k++) xyz[k] = PetscRealPart(a[off + k]);
+  PetscCall(VecRestoreArrayRead(coords, &a));
+  PetscFunctionReturn(0);
+}
+
 /* Rank-0 work on the serial mesh: list groups, check cells, write vfe_region / vfe_boundary.
  * Errors are returned with a message, never collective. */
 static PetscErrorCode VfeMeshSerialSetUp(DM dm, const char *path, VfeMeshInfo *info)
@@ -72,8 +96,8 @@ static PetscErrorCode VfeMeshSerialSetUp(DM dm, const char *path, VfeMeshInfo *i
 
   /* physical groups */
   PetscCall(DMGetNumLabels(dm, &nlabels));
-  PetscCall(PetscCalloc2(nlabels, &info->regions, nlabels, &info->surfaces));
-  info->nregions = info->nsurfaces = 0;
+  PetscCall(PetscCalloc3(nlabels, &info->regions, nlabels, &info->surfaces, nlabels, &info->points));
+  info->nregions = info->nsurfaces = info->npoints = 0;
   for (PetscInt l = 0; l < nlabels; ++l) {
     const char *name;
     DMLabel label;
@@ -93,14 +117,24 @@ static PetscErrorCode VfeMeshSerialSetUp(DM dm, const char *path, VfeMeshInfo *i
     PetscCall(ISGetLocalSize(pts, &np));
     if (np > 0) {
       PetscCall(ISGetIndices(pts, &p));
-      p0 = p[0];
+      depth = -1, p0 = p[0];
+      for (PetscInt i = 0; i < np; ++i) { /* the group's own dimension (mark_vertices adds vertices to all) */
+        PetscInt d;
+        PetscCall(DMPlexGetPointDepth(dm, p[i], &d));
+        if (d > depth) depth = d, p0 = p[i];
+      }
       PetscCall(ISRestoreIndices(pts, &p));
-      PetscCall(DMPlexGetPointDepth(dm, p0, &depth));
       if (depth == 3 || depth == 2) {
         VfeGroup *g = depth == 3 ? &info->regions[info->nregions++] : &info->surfaces[info->nsurfaces++];
         PetscCall(PetscStrncpy(g->name, name, sizeof g->name));
         g->tag = v[0];
         g->dim = depth;
+      } else if (depth == 0) {
+        VfeGroup *g = &info->points[info->npoints++];
+        PetscCall(PetscStrncpy(g->name, name, sizeof g->name));
+        g->tag = v[0];
+        g->dim = 0;
+        PetscCall(VfeVertexCoordinates(dm, p0, g->xyz));
       }
     }
     PetscCall(ISDestroy(&pts));
@@ -111,6 +145,7 @@ static PetscErrorCode VfeMeshSerialSetUp(DM dm, const char *path, VfeMeshInfo *i
              "mesh file '%s' has no named volume physical group: vfe needs one per region", path);
   qsort(info->regions, (size_t)info->nregions, sizeof(VfeGroup), VfeGroupCompare);
   qsort(info->surfaces, (size_t)info->nsurfaces, sizeof(VfeGroup), VfeGroupCompare);
+  qsort(info->points, (size_t)info->npoints, sizeof(VfeGroup), VfeGroupCompare);
 
   /* cells: tetrahedra, positive volume, exactly one region */
   PetscCall(PetscMalloc1(cEnd - cStart, &cellreg));
@@ -196,7 +231,8 @@ PetscErrorCode VfeMeshLoad(MPI_Comm comm, const char *path, DM *dm, VfeMeshInfo 
   PetscMPIInt rank;
   int err   = 0;
   DM serial = NULL, dist = NULL;
-  PetscInt n[2];
+  PetscInt npn = 0;
+  PetscInt n[3];
 
   PetscFunctionBeginUser;
   PetscCall(PetscMemzero(info, sizeof *info));
@@ -208,10 +244,12 @@ PetscErrorCode VfeMeshLoad(MPI_Comm comm, const char *path, DM *dm, VfeMeshInfo 
   /* rank 0 checks the file's structure before PETSc's reader trusts its counts and tags */
   if (rank == 0) {
     PetscCall(PetscPushErrorHandler(PetscReturnErrorHandler, NULL));
-    err = VfeMshCheck(path);
+    err = VfeMshCheckPointNames(path, &npn);
     PetscCall(PetscPopErrorHandler());
   }
   PetscCall(VfeMeshRaiseRank0(comm, rank, err));
+  PetscCallMPI(MPI_Bcast(&npn, 1, MPIU_INT, 0, comm));
+  PetscCall(PetscOptionsSetValue(NULL, "-dm_plex_gmsh_mark_vertices", npn > 0 ? "true" : "false"));
 
   PetscCall(PetscOptionsSetValue(NULL, "-dm_plex_gmsh_use_regions", "true"));
   /* vfe's tetrahedra are straight-sided (P2 edge nodes at the midpoints, solver/space.c): a file with
@@ -230,14 +268,17 @@ PetscErrorCode VfeMeshLoad(MPI_Comm comm, const char *path, DM *dm, VfeMeshInfo 
   PetscCall(VfeMeshRaiseRank0(comm, rank, err));
   n[0] = info->nregions;
   n[1] = info->nsurfaces;
-  PetscCallMPI(MPI_Bcast(n, 2, MPIU_INT, 0, comm));
+  n[2] = info->npoints;
+  PetscCallMPI(MPI_Bcast(n, 3, MPIU_INT, 0, comm));
   if (rank) {
     info->nregions  = n[0];
     info->nsurfaces = n[1];
-    PetscCall(PetscCalloc2(n[0] + 1, &info->regions, n[1] + 1, &info->surfaces));
+    info->npoints   = n[2];
+    PetscCall(PetscCalloc3(n[0] + 1, &info->regions, n[1] + 1, &info->surfaces, n[2] + 1, &info->points));
   }
   PetscCallMPI(MPI_Bcast(info->regions, (int)(n[0] * sizeof(VfeGroup)), MPI_BYTE, 0, comm));
   PetscCallMPI(MPI_Bcast(info->surfaces, (int)(n[1] * sizeof(VfeGroup)), MPI_BYTE, 0, comm));
+  PetscCallMPI(MPI_Bcast(info->points, (int)(n[2] * sizeof(VfeGroup)), MPI_BYTE, 0, comm));
 
   PetscCall(DMPlexDistribute(serial, 0, NULL, &dist));
   if (dist) {
@@ -251,8 +292,8 @@ PetscErrorCode VfeMeshLoad(MPI_Comm comm, const char *path, DM *dm, VfeMeshInfo 
 PetscErrorCode VfeMeshInfoDestroy(VfeMeshInfo *info)
 {
   PetscFunctionBeginUser;
-  PetscCall(PetscFree2(info->regions, info->surfaces));
-  info->nregions = info->nsurfaces = 0;
+  PetscCall(PetscFree3(info->regions, info->surfaces, info->points));
+  info->nregions = info->nsurfaces = info->npoints = 0;
   PetscFunctionReturn(0);
 }
 
@@ -267,5 +308,12 @@ PetscInt VfeMeshInfoFindSurface(const VfeMeshInfo *info, const char *name)
 {
   for (PetscInt s = 0; s < info->nsurfaces; ++s)
     if (!strcmp(info->surfaces[s].name, name)) return s;
+  return -1;
+}
+
+PetscInt VfeMeshInfoFindPoint(const VfeMeshInfo *info, const char *name)
+{
+  for (PetscInt s = 0; s < info->npoints; ++s)
+    if (!strcmp(info->points[s].name, name)) return s;
   return -1;
 }

@@ -30,6 +30,15 @@
  * superior dome (inferior if the treated level is the top one), anterior just outside the anterior cortex at
  * mid-height, replacing whatever bone it overlaps.
  *
+ * Posterior elements (segment_posterior_elements, mesh/posterior.c): per level one more tool (the fused posterior
+ * bone less the level's outer prism, so it shares a face with the cortical shell) and per facet joint and side two
+ * cartilage tools; they come last in Classify (anything of a body, disc or plate wins).  The facing cartilage
+ * faces become surface groups <D>.facet_<left|right>_<upper|lower> (physical tags from 3), and the ligament
+ * attachment points go into the fragment as OCC points (imprinted on their face: a mesh node there; Gmsh 4.8's
+ * gmshModelMeshEmbed of points added after the fragment gave duplicate nodes and flat tetrahedra on small faces),
+ * each checked to lie on an exterior face of its level's bone and made a point group <D>.<LIG>_<upper|lower>.
+ * With the key false none of this runs: the model, the mesh and its hash are those of before.
+ *
  * Per-level keys: segment_<LVL>_<key> with LVL in T12, L1..L5; disc_height and nucleus_fraction
  * belong to the disc BELOW the level (segment_L1_disc_height is the L1L2 disc).
  * endplate_concavity sets both endplates, endplate_concavity_sup / _inf each one.
@@ -86,6 +95,8 @@ typedef struct {
   PetscBool verbose;  /* mesh_verbose: print Gmsh's own messages */
   PetscBool delaunay; /* mesh_volume_mesher: delaunay (Gmsh's Delaunay 3D instead of HXT) */
   PetscBool any_treated;
+  PetscBool posterior; /* segment_posterior_elements */
+  VfePosterior Q;      /* its geometry (mesh/posterior.c) */
 } Segment;
 
 /* ---------------- options ---------------- */
@@ -279,16 +290,27 @@ static PetscErrorCode ReadTreatedLevels(Segment *S)
   PetscFunctionReturn(0);
 }
 
-/* segment_posterior_elements (not implemented: must be false) and fracture_wedge */
+/* segment_posterior_elements with the posterior morphometry and facet keys (mesh/posterior.c), fracture_wedge */
 static PetscErrorCode ReadModelOptions(Segment *S)
 {
-  PetscBool post = PETSC_FALSE;
-
   PetscFunctionBeginUser;
-  PetscCall(VfeMeshOptionBool("segment_posterior_elements", &post, NULL));
-  PetscCheck(!post, PETSC_COMM_SELF, PETSC_ERR_SUP,
-             "segment_posterior_elements = true is not implemented yet: the segment mesher builds vertebral bodies and "
-             "discs only (use false)");
+  S->posterior = PETSC_FALSE;
+  PetscCall(VfeMeshOptionBool("segment_posterior_elements", &S->posterior, NULL));
+  if (S->posterior) {
+    PetscReal disc_h[MAXLEV];
+    S->Q.nl = S->nl;
+    for (int i = 0; i < S->nl; i++) {
+      const Level *L  = &S->L[i];
+      VfePostLevel *P = &S->Q.L[i];
+      PetscCall(PetscStrncpy(P->name, L->name, sizeof P->name));
+      P->D = L->D, P->H = L->H, P->t = L->t, P->te = L->te, P->cs = L->cs, P->ci = L->ci, P->z0 = L->z0, P->z1 = L->z1;
+      P->in_a = L->in.a, P->in_be = L->in.be, P->in_ye = L->in.ye;
+      PetscCall(VfePosteriorReadLevel(LevelIndex(L->name), P));
+      disc_h[i] = L->disc_h;
+    }
+    PetscCall(VfePosteriorReadOptions(&S->Q));
+    PetscCall(VfePosteriorSetUp(&S->Q, disc_h));
+  }
   PetscCall(VfeMeshOptionReal("fracture_wedge", &S->wedge, NULL));
   PetscCheck(S->wedge >= 0 && S->wedge <= 0.5, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
              "fracture_wedge = %g is invalid: the anterior height loss must be in [0, 0.5]", (double)S->wedge);
@@ -308,6 +330,7 @@ static PetscErrorCode CheckElementCount(const Segment *S)
     V += SectionArea(S->L[i].W, S->L[i].D) * S->L[i].H;
     if (i < S->nl - 1) DiscSize(&S->L[i], &S->L[i + 1], &W, &D), V += SectionArea(W, D) * S->L[i].disc_h;
   }
+  if (S->posterior) V += VfePosteriorVolumeEstimate(&S->Q);
   PetscCall(VfeMeshCheckElementCount(V, S->h, 10.0, "segment"));
   PetscFunctionReturn(0);
 }
@@ -440,14 +463,17 @@ static PetscErrorCode Copy1(int tag, int *copy)
   PetscFunctionReturn(0);
 }
 
-enum { R_O, R_I, R_EPS, R_EPI, R_DS, R_DI, R_DISC, R_NUC, R_PLATE, R_CEM, R_LEAK, R_N };
+enum { R_O, R_I, R_EPS, R_EPI, R_DS, R_DI, R_DISC, R_NUC, R_PLATE, R_CEM, R_LEAK, R_POST, R_FSUP, R_FINF, R_N };
 
 typedef struct {
   int tag, role, idx;
 } Tool;
 
-/* region indices: per level 6 slots (cortical, cancellous, ep_sup, ep_inf, cement, leak), then discs, plate */
-enum { K_CORT, K_CANC, K_EPS, K_EPI, K_CEM, K_LEAK, K_PER };
+/* region indices: per level 9 slots (cortical, cancellous, ep_sup, ep_inf, cement, leak, posterior, facet
+   cartilage sup / inf), then discs, plate */
+enum { K_CORT, K_CANC, K_EPS, K_EPI, K_CEM, K_LEAK, K_POST, K_FSUP, K_FINF, K_PER };
+
+#define MAXPTS (VFE_NLIG * 2 * (MAXLEV - 1)) /* ligament attachment points */
 
 typedef struct {
   PetscInt nreg;
@@ -455,6 +481,8 @@ typedef struct {
   int slot_of[MAXLEV * K_PER + 2 * MAXLEV + 1]; /* slot -> region index or -1 */
   PetscReal body_volume[MAXLEV], cement_target[MAXLEV], cement_occ[MAXLEV];
   PetscReal ztop;
+  int npts, pt_tag[MAXPTS]; /* attachment points (posterior elements): OCC point tags */
+  VfeAttach att[MAXPTS];
 } Built;
 
 static int SlotLevel(int l, int k)
@@ -492,6 +520,11 @@ static int Classify(const Segment *S, const unsigned *m)
   for (int d = 0; d < S->nl - 1; d++)
     if (m[R_DISC] >> d & 1) return SlotDisc(d, (int)(m[R_NUC] >> d & 1));
   if (m[R_PLATE]) return SlotPlate();
+  for (int l = 0; l < S->nl; l++) { /* posterior elements: only where no body, disc or plate is */
+    if (m[R_FSUP] >> l & 1) return SlotLevel(l, K_FSUP);
+    if (m[R_FINF] >> l & 1) return SlotLevel(l, K_FINF);
+    if (m[R_POST] >> l & 1) return SlotLevel(l, K_POST);
+  }
   return -1;
 }
 
@@ -617,8 +650,11 @@ static PetscErrorCode AddDiscTools(const Segment *S, int d, Tool *T, int *nt)
 }
 
 /* one fragment of all nt tools; each output volume classified (Classify) by the tools that contain it */
-static PetscErrorCode FragmentAndClassify(const Segment *S, const Tool *T, int nt, int **vol_region, int *nvol,
-                                          int **vols)
+/* The ligament attachment points B->pt_tag (posterior elements; none otherwise) go into the fragment after the
+   last tool: OCC imprints each on the face it lies on (an internal vertex of that face, which Gmsh meshes as an
+   embedded node), and B->pt_tag receives their new tags. */
+static PetscErrorCode FragmentAndClassify(const Segment *S, const Tool *T, int nt, Built *B, int **vol_region,
+                                          int *nvol, int **vols)
 {
   int ierr, *obj, *out = NULL, **map = NULL;
   size_t nout = 0, *nmap = NULL, nnmap = 0;
@@ -626,14 +662,22 @@ static PetscErrorCode FragmentAndClassify(const Segment *S, const Tool *T, int n
 
   PetscFunctionBeginUser;
   PetscCall(PetscTime(&tf0));
-  PetscCall(PetscMalloc1(2 * nt, &obj));
+  PetscCall(PetscMalloc1(2 * (nt + B->npts), &obj));
   for (int i = 0; i < nt; i++) obj[2 * i] = 3, obj[2 * i + 1] = T[i].tag;
-  GC(gmshModelOccFragment(obj, 2 * (nt - 1), obj + 2 * (nt - 1), 2, &out, &nout, &map, &nmap, &nnmap, -1, 1, 1, &ierr),
+  for (int i = 0; i < B->npts; i++) obj[2 * (nt + i)] = 0, obj[2 * (nt + i) + 1] = B->pt_tag[i];
+  GC(gmshModelOccFragment(obj, 2 * (nt - 1), obj + 2 * (nt - 1), 2 * (1 + B->npts), &out, &nout, &map, &nmap, &nnmap,
+                          -1, 1, 1, &ierr),
      "fragment");
   PetscCall(PetscFree(obj));
   PetscCall(PetscTime(&tf1));
   PetscCall(PetscInfo(NULL, "segment: %d tools, fragment %.2f s\n", nt, tf1 - tf0));
-  PetscCheck((int)nnmap == nt, PETSC_COMM_SELF, PETSC_ERR_LIB, "fragment map has %zu entries for %d tools", nnmap, nt);
+  PetscCheck((int)nnmap == nt + B->npts, PETSC_COMM_SELF, PETSC_ERR_LIB, "fragment map has %zu entries for %d tools",
+             nnmap, nt + B->npts);
+  for (int i = 0; i < B->npts; i++) {
+    PetscCheck(nmap[nt + i] == 2 && map[nt + i][0] == 0, PETSC_COMM_SELF, PETSC_ERR_LIB,
+               "attachment point %s did not come out of the fragment as one point", B->att[i].name);
+    B->pt_tag[i] = map[nt + i][1];
+  }
   {
     int nv = 0, maxtag = 0;
     unsigned(*mask)[R_N];
@@ -661,6 +705,43 @@ static PetscErrorCode FragmentAndClassify(const Segment *S, const Tool *T, int n
   PetscFunctionReturn(0);
 }
 
+/* posterior elements (mesh/posterior.c): per level one fused bone solid, per facet joint and side two cartilage
+   layers */
+static PetscErrorCode AddPosteriorTools(const Segment *S, Tool *T, int *nt)
+{
+  PetscFunctionBeginUser;
+  for (int l = 0; l < S->nl; l++) {
+    int bone, body;
+    PetscCall(AddPrism(&S->L[l].out, S->L[l].z0, S->L[l].H, &body));
+    PetscCall(VfePosteriorAddBone(&S->Q, l, body, &bone));
+    T[(*nt)++] = (Tool){bone, R_POST, l};
+  }
+  for (int j = 0; j < S->nl - 1; j++)
+    for (int s = 0; s < 2; s++) {
+      int ci, cs;
+      PetscCall(VfePosteriorAddCartilage(&S->Q, j, s, &ci, &cs));
+      T[(*nt)++] = (Tool){ci, R_FINF, j};
+      T[(*nt)++] = (Tool){cs, R_FSUP, j + 1};
+    }
+  PetscFunctionReturn(0);
+}
+
+/* the ligament attachment points (OCC points; the fragment imprints them on their bone surface) */
+static PetscErrorCode AddAttachmentPoints(const Segment *S, Built *B)
+{
+  int ierr;
+
+  PetscFunctionBeginUser;
+  for (int j = 0; j < S->nl - 1; j++) {
+    PetscCall(VfePosteriorAttachments(&S->Q, j, B->att + B->npts));
+    for (int k = 0; k < 2 * VFE_NLIG; k++, B->npts++) {
+      const PetscReal *x = B->att[B->npts].xyz;
+      GC(B->pt_tag[B->npts] = gmshModelOccAddPoint(x[0], x[1], x[2], 0, -1, &ierr), "attachment point");
+    }
+  }
+  PetscFunctionReturn(0);
+}
+
 /* Build the whole model (rank 0): tools, cement, fragment, classification (the physical groups: GroupRegions). */
 static PetscErrorCode BuildModel(const Segment *S, const PetscReal *corr, Built *B, int **vol_region, int *nvol,
                                  int **vols)
@@ -684,7 +765,10 @@ static PetscErrorCode BuildModel(const Segment *S, const PetscReal *corr, Built 
     T[nt++] = (Tool){plate, R_PLATE, 0};
     B->ztop = S->L[0].z1 + PLATE_T;
   }
-  PetscCall(FragmentAndClassify(S, T, nt, vol_region, nvol, vols));
+  B->npts = 0;
+  if (S->posterior) PetscCall(AddPosteriorTools(S, T, &nt));
+  if (S->posterior) PetscCall(AddAttachmentPoints(S, B));
+  PetscCall(FragmentAndClassify(S, T, nt, B, vol_region, nvol, vols));
   PetscCall(PetscFree(T));
   PetscFunctionReturn(0);
 }
@@ -692,8 +776,8 @@ static PetscErrorCode BuildModel(const Segment *S, const PetscReal *corr, Built 
 /* region table in a fixed order */
 static PetscErrorCode RegionTable(const Segment *S, Built *B)
 {
-  static const char *const kn[K_PER] = {"cortical",     "cancellous", "endplate_sup",
-                                        "endplate_inf", "cement",     "cement_leak"};
+  static const char *const kn[K_PER] = {"cortical",    "cancellous", "endplate_sup", "endplate_inf", "cement",
+                                        "cement_leak", "posterior",  "facet_sup",    "facet_inf"};
   PetscFunctionBeginUser;
   for (size_t i = 0; i < sizeof B->slot_of / sizeof B->slot_of[0]; i++) B->slot_of[i] = -1;
   B->nreg = 0;
@@ -701,6 +785,9 @@ static PetscErrorCode RegionTable(const Segment *S, Built *B)
     for (int k = 0; k < K_PER; k++) {
       if (k == K_CEM && !(S->L[l].treated && S->cem.pattern != VFE_CEMENT_NONE)) continue;
       if (k == K_LEAK && !(S->L[l].treated && S->cem.leak != VFE_LEAK_NONE)) continue;
+      if (k == K_POST && !S->posterior) continue;
+      if (k == K_FSUP && !(S->posterior && l > 0)) continue;
+      if (k == K_FINF && !(S->posterior && l < S->nl - 1)) continue;
       B->slot_of[SlotLevel(l, k)] = (int)B->nreg;
       PetscCall(PetscSNPrintf(B->name[B->nreg++], VFE_NAME_LEN, "%s.%s", S->L[l].name, kn[k]));
     }
@@ -786,9 +873,11 @@ typedef struct {
   int *ents[VFE_SEG_MAX_REGIONS], nents[VFE_SEG_MAX_REGIONS]; /* volumes per region */
   size_t *ntag, nn, nxyz, npar, maxnode;                      /* nodes (Gmsh) */
   double *xyz, *par;
-  PetscInt *idx; /* node tag -> position in ntag */
-  char *mark;    /* by node tag: a node of the cement (MeasureCementSides) */
-  uint64_t hash; /* FNV-1a 64 of node coordinates and region connectivity (the mesh hash) */
+  PetscInt *idx;               /* node tag -> position in ntag */
+  char *mark;                  /* by node tag: a node of the cement (MeasureCementSides) */
+  uint64_t hash;               /* FNV-1a 64 of node coordinates and region connectivity (the mesh hash) */
+  PetscReal qworst, qwhere[3]; /* the worst tetrahedron's quality and centroid, its region */
+  int qregion;
 } Pass;
 
 /* drop the unclassified pieces, one physical volume per region (tag = region index + 1) */
@@ -850,6 +939,111 @@ static PetscErrorCode AddBoundaryGroups(const Segment *S, const Pass *P)
   PetscFunctionReturn(0);
 }
 
+/* the faces of region r's volumes (not combined: also those shared with other regions) */
+static PetscErrorCode RegionFaces(const Pass *P, int r, int **faces, size_t *nf)
+{
+  int ierr, *dt;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscMalloc1(2 * P->nents[r], &dt));
+  for (int k = 0; k < P->nents[r]; k++) dt[2 * k] = 3, dt[2 * k + 1] = P->ents[r][k];
+  GC(gmshModelGetBoundary(dt, 2 * P->nents[r], faces, nf, 0, 0, 0, &ierr), "region faces");
+  PetscCall(PetscFree(dt));
+  PetscFunctionReturn(0);
+}
+
+/* the facing cartilage surfaces of each facet joint: surface groups <D>.facet_<left|right>_<upper|lower> */
+static PetscErrorCode AddFacetGroups(const Segment *S, const Pass *P)
+{
+  static const char *const side[2] = {"left", "right"};
+  int ierr, found[MAXLEV][2][2], ptag = 3;
+
+  PetscFunctionBeginUser;
+  for (int j = 0; j < S->nl - 1; j++)
+    for (int sd = 0; sd < 2; sd++) found[j][sd][0] = found[j][sd][1] = 0;
+  for (int l = 0; l < S->nl; l++)
+    for (int k = K_FSUP; k <= K_FINF; k++) {
+      int r = P->B.slot_of[SlotLevel(l, k)], *f = NULL;
+      size_t nf = 0;
+      if (r < 0) continue;
+      PetscCall(RegionFaces(P, r, &f, &nf));
+      for (size_t i = 0; i < nf; i += 2) {
+        double com[3];
+        int j, sd, up;
+        GC(gmshModelOccGetCenterOfMass(2, PetscAbsInt(f[i + 1]), &com[0], &com[1], &com[2], &ierr), "face centre");
+        if (!VfePosteriorFacetFace(&S->Q, com, &j, &sd, &up)) continue;
+        PetscCheck(!found[j][sd][up], PETSC_COMM_SELF, PETSC_ERR_LIB, "facet surface found twice");
+        found[j][sd][up] = PetscAbsInt(f[i + 1]);
+      }
+      gmshFree(f);
+    }
+  for (int j = 0; j < S->nl - 1; j++)
+    for (int sd = 0; sd < 2; sd++)
+      for (int up = 1; up >= 0; up--) {
+        char name[VFE_NAME_LEN];
+        PetscCall(PetscSNPrintf(name, sizeof name, "%s%s.facet_%s_%s", S->L[j].name, S->L[j + 1].name, side[sd],
+                                up ? "upper" : "lower"));
+        PetscCheck(found[j][sd][up], PETSC_COMM_SELF, PETSC_ERR_LIB, "facet surface %s not found", name);
+        GC(gmshModelAddPhysicalGroup(2, &found[j][sd][up], 1, ptag, &ierr), "physical surface");
+        GC(gmshModelSetPhysicalName(2, ptag++, name, &ierr), "physical name");
+      }
+  PetscFunctionReturn(0);
+}
+
+/* the exterior face of region r that holds point x: closest-point distance < 1e-6 mm and x in the face's bounding
+   box (OCC projects onto the untrimmed surface, and Gmsh 4.8's IsInside misses some periodic faces, so a face
+   that IsInside also accepts is preferred among several) */
+static PetscErrorCode FindSurfaceAt(const Pass *P, int r, const PetscReal *x, const char *what, int *face)
+{
+  int ierr, *f = NULL, best = -1;
+  size_t nf = 0;
+
+  PetscFunctionBeginUser;
+  *face = -1;
+  PetscCall(RegionFaces(P, r, &f, &nf));
+  for (size_t i = 0; i < nf; i += 2) {
+    int tag = PetscAbsInt(f[i + 1]), *up = NULL, *down = NULL, inside, score;
+    size_t nup = 0, ndown = 0, ncc = 0, npc = 0;
+    double xx[3] = {x[0], x[1], x[2]}, *cc = NULL, *pc = NULL, d, lo[3], hi[3];
+    PetscBool inbox = PETSC_TRUE;
+    GC(gmshModelGetBoundingBox(2, tag, &lo[0], &lo[1], &lo[2], &hi[0], &hi[1], &hi[2], &ierr), "bbox");
+    for (int k = 0; k < 3; k++) inbox = (PetscBool)(inbox && x[k] >= lo[k] - 1e-6 && x[k] <= hi[k] + 1e-6);
+    if (!inbox) continue;
+    GC(gmshModelGetClosestPoint(2, tag, xx, 3, &cc, &ncc, &pc, &npc, &ierr), "closest point");
+    d = PetscSqrtReal(PetscSqr(cc[0] - x[0]) + PetscSqr(cc[1] - x[1]) + PetscSqr(cc[2] - x[2]));
+    GC(inside = gmshModelIsInside(2, tag, pc, npc, &ierr), "inside face");
+    GC(gmshModelGetAdjacencies(2, tag, &up, &nup, &down, &ndown, &ierr), "face adjacencies");
+    score = d < 1e-6 && nup == 1 ? 1 + (inside != 0) : 0;
+    if (score > best && score > 0) best = score, *face = tag;
+    gmshFree(cc);
+    gmshFree(pc);
+    gmshFree(up);
+    gmshFree(down);
+  }
+  gmshFree(f);
+  PetscCheck(*face > 0, PETSC_COMM_SELF, PETSC_ERR_LIB, "attachment point %s (%g, %g, %g) is on no exterior face of %s",
+             what, (double)x[0], (double)x[1], (double)x[2], P->B.name[r]);
+  PetscFunctionReturn(0);
+}
+
+/* posterior elements: the facet surface groups; each attachment point checked to lie on an exterior face of its
+   level's bone (cortical shell for ALL and PLL, posterior elements for the others) and a point group of its own */
+static PetscErrorCode AddPosteriorGroups(const Segment *S, const Pass *P)
+{
+  int ierr;
+
+  PetscFunctionBeginUser;
+  PetscCall(AddFacetGroups(S, P));
+  for (int i = 0; i < P->B.npts; i++) {
+    const VfeAttach *a = &P->B.att[i];
+    int face, r = P->B.slot_of[SlotLevel(a->level, a->body ? K_CORT : K_POST)], pt = P->B.pt_tag[i];
+    PetscCall(FindSurfaceAt(P, r, a->xyz, a->name, &face));
+    GC(gmshModelAddPhysicalGroup(0, &pt, 1, i + 1, &ierr), "physical point");
+    GC(gmshModelSetPhysicalName(0, i + 1, a->name, &ierr), "physical name");
+  }
+  PetscFunctionReturn(0);
+}
+
 /* mesh size: 0.75 h at the corners of endplates and cement, 1.3 h elsewhere, interpolated along curves
    and extended from the boundary into the volumes (a distance field costs more than the whole 3D mesh) */
 static PetscErrorCode SetMeshSizes(const Segment *S, const Pass *P)
@@ -877,6 +1071,24 @@ static PetscErrorCode SetMeshSizes(const Segment *S, const Pass *P)
   gmshFree(pts);
   gmshFree(fb);
   PetscCall(PetscFree(sel));
+  if (S->posterior) { /* facet cartilage: about 1.5 layers of elements across its thickness */
+    for (int l = 0; l < S->nl; l++)
+      for (int k = K_FSUP; k <= K_FINF; k++) {
+        int r = B->slot_of[SlotLevel(l, k)], *dt;
+        if (r < 0) continue;
+        PetscCall(PetscMalloc1(2 * P->nents[r], &dt));
+        for (int e = 0; e < P->nents[r]; e++) dt[2 * e] = 3, dt[2 * e + 1] = P->ents[r][e];
+        GC(gmshModelGetBoundary(dt, 2 * P->nents[r], &fb, &nfb, 1, 0, 1, &ierr), "points of the cartilage");
+        GC(gmshModelMeshSetSize(fb, nfb, PetscMin(0.75 * S->h, 1.5 * S->Q.tc), &ierr), "cartilage point sizes");
+        gmshFree(fb);
+        PetscCall(PetscFree(dt));
+      }
+    for (int i = 0; i < B->npts; i++) { /* attachment points: finer, so that a small face (a process tip) holding
+                                           one at its centre is not meshed as its corners and the point alone */
+      int dt[2] = {0, B->pt_tag[i]};
+      GC(gmshModelMeshSetSize(dt, 2, 0.4 * S->h, &ierr), "attachment point size");
+    }
+  }
   PetscFunctionReturn(0);
 }
 
@@ -981,9 +1193,19 @@ static PetscErrorCode MeasureRegion(Pass *P, int r, VfeSegmentReport rep, PetscR
     for (size_t e = 0; e < net; e++) {
       PetscReal qq, v;
       v = TetVolQByTags(P, en + 4 * e, &qq);
-      PetscCheck(qq > 1e-8, PETSC_COMM_SELF, PETSC_ERR_LIB,
-                 "inverted or degenerate tetrahedron %zu in region %s (quality %g); try another mesh_size_mm", et[e],
-                 P->B.name[r], (double)qq);
+      if (!(qq > 1e-8) || qq < P->qworst) { /* the worst element and where it is (-info; an error if degenerate) */
+        const double *x = P->xyz;
+        P->qworst       = qq;
+        P->qregion      = r;
+        for (int k = 0; k < 3; k++)
+          P->qwhere[k] = 0.25 * (x[3 * P->idx[en[4 * e]] + k] + x[3 * P->idx[en[4 * e + 1]] + k] +
+                                 x[3 * P->idx[en[4 * e + 2]] + k] + x[3 * P->idx[en[4 * e + 3]] + k]);
+        PetscCheck(
+            qq > 1e-8, PETSC_COMM_SELF, PETSC_ERR_LIB,
+            "inverted or degenerate tetrahedron %zu in region %s at (%.2f, %.2f, %.2f) (quality %g); try another "
+            "mesh_size_mm",
+            et[e], P->B.name[r], (double)P->qwhere[0], (double)P->qwhere[1], (double)P->qwhere[2], (double)qq);
+      }
       (*q)[(size_t)(*qcount)++] = qq;
       rep->region_volume[r] += v;
     }
@@ -1024,6 +1246,8 @@ static PetscErrorCode MeasureRegions(Pass *P, VfeSegmentReport rep)
   PetscCall(CheckAllTetsInRegions(ntet_total));
   qsort(q, (size_t)qcount, sizeof q[0], CmpReal);
   rep->quality_min = q[0];
+  PetscCall(PetscInfo(NULL, "segment: worst tetrahedron q = %g in %s at (%.2f, %.2f, %.2f)\n", (double)P->qworst,
+                      P->B.name[P->qregion], (double)P->qwhere[0], (double)P->qwhere[1], (double)P->qwhere[2]));
   rep->quality_p01 = q[(size_t)(0.01 * qcount)];
   rep->ntets       = (PetscInt)ntet_total;
   rep->nnodes      = (PetscInt)P->nn;
@@ -1127,7 +1351,8 @@ static PetscErrorCode MeshPass(const Segment *S, const PetscReal *corr, VfeSegme
 
   PetscFunctionBeginUser;
   PetscCall(PetscMemzero(&P, sizeof P));
-  P.hash = 1469598103934665603ULL;
+  P.hash   = 1469598103934665603ULL;
+  P.qworst = PETSC_MAX_REAL;
   GC(gmshOptionSetNumber("General.Terminal", S->verbose ? 1 : 0, &ierr), "option");
   GC(gmshClear(&ierr), "clear");
   PetscCall(SetMeshOptions(S));
@@ -1137,6 +1362,7 @@ static PetscErrorCode MeshPass(const Segment *S, const PetscReal *corr, VfeSegme
   PetscCall(PetscTime(&tb1));
   PetscCall(GroupRegions(&P));
   PetscCall(AddBoundaryGroups(S, &P));
+  if (S->posterior) PetscCall(AddPosteriorGroups(S, &P));
   PetscCall(SetMeshSizes(S, &P));
   PetscCall(MeshSurfacesAndVolumes(S, rep, tb0, tb1));
   PetscCall(IndexNodes(&P));

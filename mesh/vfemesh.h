@@ -12,6 +12,8 @@
  *    DMPlexDistribute and returns the table of region and boundary names, identical on every rank.
  *  - Cells carry their region index (0..nregions-1) in the label "vfe_region"; boundary faces
  *    carry their boundary index (0..nsurfaces-1) in the label "vfe_boundary".
+ *  - Point groups (dim 0) are listed with their coordinates (VfeMeshInfo.points); their vertices keep
+ *    the label PETSc's reader gives them (named as the group) and touch neither label above.
  *
  * Gmsh's C API reports errors through a trailing `int *ierr`; VfeGmshCall() turns that into a
  * PETSc error carrying Gmsh's last error message.
@@ -26,14 +28,16 @@
 typedef struct {
   char name[VFE_NAME_LEN]; /* physical name, e.g. "L2.cement" */
   PetscInt tag;            /* physical tag in the file */
-  PetscInt dim;            /* 3: volume region, 2: boundary surface */
+  PetscInt dim;            /* 3: volume region, 2: boundary surface, 0: point */
+  PetscReal xyz[3];        /* dim 0: the coordinates of the group's (first) vertex; 0 otherwise */
 } VfeGroup;
 
-/* Names of a mesh's regions and boundaries (same on every rank). */
+/* Names of a mesh's regions, boundaries and point groups (same on every rank). */
 typedef struct {
-  PetscInt nregions, nsurfaces;
+  PetscInt nregions, nsurfaces, npoints;
   VfeGroup *regions;  /* volume groups, in tag order */
   VfeGroup *surfaces; /* surface groups, in tag order */
+  VfeGroup *points;   /* point groups (dim 0, e.g. ligament attachments "L1L2.ALL_upper"), in tag order, with xyz */
 } VfeMeshInfo;
 
 /* Wrap a Gmsh C API call whose last argument is `&ierr`:
@@ -49,9 +53,12 @@ PETSC_EXTERN PetscErrorCode VfeMeshInfoDestroy(VfeMeshInfo *info);
 /* Not collective. Structural check of an MSH 2.2 / 4.1 file (mesh/mshcheck.c): sections, counts
  * against the file length, node tags, element types and node references.  Errors name the file. */
 PETSC_EXTERN PetscErrorCode VfeMshCheck(const char *path);
-/* Index of a region / boundary by name, or -1. */
+/* The same, also counting the physical names of dimension 0 (point groups) into *npoint_names (may be NULL). */
+PETSC_EXTERN PetscErrorCode VfeMshCheckPointNames(const char *path, PetscInt *npoint_names);
+/* Index of a region / boundary / point group by name, or -1. */
 PETSC_EXTERN PetscInt VfeMeshInfoFindRegion(const VfeMeshInfo *info, const char *name);
 PETSC_EXTERN PetscInt VfeMeshInfoFindSurface(const VfeMeshInfo *info, const char *name);
+PETSC_EXTERN PetscInt VfeMeshInfoFindPoint(const VfeMeshInfo *info, const char *name);
 
 /* gmshModelMeshGenerate(dim) with Gmsh's errors turned into a PETSc error naming `what` (never an
  * exception thrown through Gmsh's OpenMP regions, which would abort the process). */
@@ -194,3 +201,54 @@ PETSC_EXTERN PetscErrorCode VfeCementSpecFromOptions(VfeCementSpec *spec);
  * volume tags and the OCC volume. Errors with the largest reachable fill if target is too big. */
 PETSC_EXTERN PetscErrorCode VfeCementPlace(const VfeCementSpec *spec, const VfeCementBody *body, PetscReal target,
                                            PetscReal body_volume, int *ntags, int tags[], PetscReal *volume);
+
+/* -- package-private interface between segment.c and posterior.c (not for use outside mesh/) -- */
+#define VFE_NLIG 9 /* ligaments per motion segment: ALL PLL LF ISL SSL CL_left CL_right ITL_left ITL_right */
+typedef struct {
+  char name[8];
+  /* body, from segment.c: depth, height, shell and endplate thickness, concavities, rims, inner section */
+  PetscReal D, H, t, te, cs, ci, z0, z1, in_a, in_be, in_ye;
+  /* morphometry (segment_<LVL>_* keys): pedicle width/height, canal width/depth, transverse process tip span,
+     spinous process length, facet angle of the joint below (deg from the sagittal plane) */
+  PetscReal pw, ph, cw, cd, tps, spl, facet_deg;
+  /* derived (VfePosteriorSetUp): pedicle top below the rim, pedicle axis x, pedicle front end y, lamina
+     front / mid / back y, pedicle z range and axis, spinous height */
+  PetscReal ptop, xc, ys, ylf, ylm, ylb, zp0, zp1, zpc, sh;
+} VfePostLevel;
+/* one side of a facet joint: centre (C, zf), unit normal m (upper to lower process), in-plane u, angle of m */
+typedef struct {
+  PetscReal C[2], zf, m[2], u[2], phi;
+} VfeFacetFrame;
+typedef struct {
+  PetscInt nl;
+  VfePostLevel L[6];     /* top first, as in segment.c */
+  PetscReal gap, tc;     /* segment_facet_gap_mm, segment_facet_cartilage_mm */
+  VfeFacetFrame F[5][2]; /* joint j (levels j over j+1); side 0 left (x > 0), 1 right */
+} VfePosterior;
+/* a ligament attachment point: group name <D>.<LIG>_upper|lower, position, level index, on the body (else
+   on the posterior elements) */
+typedef struct {
+  char name[VFE_NAME_LEN];
+  PetscReal xyz[3];
+  int level;
+  PetscBool body;
+} VfeAttach;
+/* defaults of level g (index in T12..L5) and its segment_<LVL>_* posterior keys (P->name set) */
+PETSC_EXTERN PetscErrorCode VfePosteriorReadLevel(int g, VfePostLevel *P);
+/* segment_facet_gap_mm, segment_facet_cartilage_mm */
+PETSC_EXTERN PetscErrorCode VfePosteriorReadOptions(VfePosterior *Q);
+/* derived dimensions, joint frames and the impossible-morphometry checks; disc_h[j]: disc below level j */
+PETSC_EXTERN PetscErrorCode VfePosteriorSetUp(VfePosterior *Q, const PetscReal *disc_h);
+/* level l's posterior bone (pedicles, lamina, spinous and transverse processes, articular processes) fused
+   into one OCC volume less the OCC volume `body` (the level's outer prism, consumed); an error if it is not one
+   piece */
+PETSC_EXTERN PetscErrorCode VfePosteriorAddBone(const VfePosterior *Q, int l, int body, int *bone);
+/* the cartilage boxes of joint j, side s: on the upper level's inferior and the lower level's superior process */
+PETSC_EXTERN PetscErrorCode VfePosteriorAddCartilage(const VfePosterior *Q, int j, int s, int *inf_upper,
+                                                     int *sup_lower);
+/* whether a face with centre of mass com is a facing cartilage surface: its joint, side, and upper (1) or lower */
+PETSC_EXTERN PetscBool VfePosteriorFacetFace(const VfePosterior *Q, const double com[3], int *j, int *s, int *upper);
+/* the 2 x VFE_NLIG attachment points of joint j, in the order ALL_upper, ALL_lower, PLL_upper, ... */
+PETSC_EXTERN PetscErrorCode VfePosteriorAttachments(const VfePosterior *Q, int j, VfeAttach A[]);
+/* rough volume of all posterior bone and cartilage (element-count estimate) */
+PETSC_EXTERN PetscReal VfePosteriorVolumeEstimate(const VfePosterior *Q);

@@ -162,6 +162,18 @@ bad:
   PetscCall(BadCase("-cement_leak sideways", "cement_leak"));
   /* a per-level key outside the registry's range is named */
   PetscCall(BadCase("-segment_L2_body_width 150", "segment_L2_body_width"));
+  /* posterior elements: registry ranges, then impossible morphometry (fails before any geometry) */
+  PetscCall(BadCase("-segment_posterior_elements true -segment_facet_gap_mm 0", "segment_facet_gap_mm"));
+  PetscCall(BadCase("-segment_posterior_elements true -segment_facet_gap_mm 3.5", "segment_facet_gap_mm"));
+  PetscCall(BadCase("-segment_posterior_elements true -segment_facet_cartilage_mm 0", "segment_facet_cartilage_mm"));
+  PetscCall(BadCase("-segment_posterior_elements true -segment_L2_facet_angle_deg 80", "segment_L2_facet_angle_deg"));
+  PetscCall(BadCase("-segment_posterior_elements true -segment_L2_pedicle_width 14", "segment_L2_pedicle_width"));
+  PetscCall(BadCase("-segment_posterior_elements true -segment_L1_pedicle_height 22", "segment_L1_pedicle_height"));
+  PetscCall(BadCase("-segment_posterior_elements true -segment_L3_transverse_span 40", "segment_L3_transverse_span"));
+  PetscCall(BadCase("-segment_posterior_elements true -segment_L1_facet_angle_deg 0 -segment_facet_cartilage_mm 3 "
+                    "-segment_facet_gap_mm 3 -segment_L1_canal_width 14 -segment_L2_canal_width 14",
+                    "segment_facet_gap_mm"));
+  PetscCall(BadCase("-segment_posterior_elements true -segment_L2_canal_width 21", "segment_L2_canal_width"));
 done:
   PetscCall(PetscPrintf(PETSC_COMM_WORLD, "%s\n", failures ? "FAILED" : "PASSED"));
   PetscCall(PetscFinalize());

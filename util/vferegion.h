@@ -3,7 +3,7 @@
  *
  * A region of a vertebral segment is named <lvl>.<tissue>: the level (T12, L1..L5) or the disc
  * (L1L2, ...) before the last '.', the tissue after it (cortical, cancellous, endplate_sup,
- * endplate_inf, posterior, cement, cement_leak, nucleus, annulus; body and disc in the simple
+ * endplate_inf, posterior, facet_sup, facet_inf, cement, cement_leak, nucleus, annulus; body and disc in the simple
  * geometry).  A name without a '.' (a generic mesh: "shell", "lower") has no level and is its own
  * tissue.  Levels run cranial to caudal in VfeLevelNames order.
  */
