@@ -196,6 +196,37 @@ PetscErrorCode VfeRunFinalize(void)
   return VfeRunCacheClear();
 }
 
+/* Forces of the ligaments and facet contacts, fibre state and active-set iterations of the last solve. */
+static PetscErrorCode VfeRunRecordStructures(VfeProblem prob, VfeRunRecord *rec)
+{
+  VfeMemberGroupInfo *g;
+  VfeSolveInfo si;
+  PetscInt n;
+
+  PetscFunctionBeginUser;
+  PetscCall(VfeProblemGetSolveInfo(prob, &si));
+  rec->active_its = si.active_its;
+  rec->its_total  = si.its_total;
+  PetscCall(VfeProblemGetMemberGroups(prob, &n, &g));
+  rec->nmembers = PetscMin(n, VFE_RUN_MAX_MEMBERS);
+  for (PetscInt k = 0; k < rec->nmembers; ++k) rec->members[k] = g[k];
+  PetscCall(PetscFree(g));
+  PetscCall(VfeFibresTautFraction(prob, &rec->fibre_taut));
+  if (!VfeProblemHasFibres(prob)) rec->fibre_taut = -1;
+  for (PetscInt k = 0; k < rec->nmembers; ++k) {
+    const VfeMemberGroupInfo *m = &rec->members[k];
+    const MPI_Comm comm         = PetscObjectComm((PetscObject)VfeProblemGetSpace(prob)->dm);
+    if (m->contact)
+      PetscCall(PetscPrintf(comm, "vfe: facet %-22s %9.2f N on %" PetscInt_FMT " of %" PetscInt_FMT
+                                  " nodes, least gap %.3f mm\n",
+                            m->name, (double)m->force, m->nactive, m->nmembers, (double)m->min_measure));
+    else
+      PetscCall(PetscPrintf(comm, "vfe: ligament %-19s %9.2f N, strain %.4f\n", m->name, (double)m->force,
+                            (double)m->strain));
+  }
+  PetscFunctionReturn(0);
+}
+
 /* Solve one load case with the given materials; statistics, indices, plate displacement.  The
  * problem *probp is created by the first call and kept: the baseline solve on the same mesh
  * only changes the materials and reuses the preconditioner hierarchy. */
@@ -263,6 +294,7 @@ static PetscErrorCode VfeSolveCase(VfeSpace sp, const VfeMeshInfo *info, const V
     rec->formulation = VfeProblemDescribe(prob);
     rec->t_pc1       = si.t_pcsetup;
     PetscCall(VfeComputeMotion(sp, prob, ul, info, load->force, &rec->motion));
+    PetscCall(VfeRunRecordStructures(prob, rec));
   } else {
     rec->base_plate_uz  = usum[2] / cnt[2];
     rec->base_stiffness = rec->base_plate_uz != 0 ? load->force / PetscAbsReal(rec->base_plate_uz) : 0;

@@ -33,15 +33,121 @@ static PetscErrorCode VfeAddFibres(VfeProblem prob, const VfeMeshInfo *info, Pet
   PetscFunctionReturn(0);
 }
 
+/* The two levels of a disc name: "L1L2" -> "L1", "L2"; "T12L1" -> "T12", "L1". */
+static PetscBool VfeDiscLevels(const char *disc, size_t n, char *up, char *lo, size_t len)
+{
+  for (size_t i = 1; i < n; ++i)
+    if (disc[i] == 'L' || disc[i] == 'T' || disc[i] == 'S') {
+      if (i >= len || n - i >= len) return PETSC_FALSE;
+      memcpy(up, disc, i), up[i] = 0;
+      memcpy(lo, disc + i, n - i), lo[n - i] = 0;
+      return PETSC_TRUE;
+    }
+  return PETSC_FALSE;
+}
+
+/* Region flags of the bone surface of level lvl: its cortex, endplates and posterior elements. */
+static void VfeLevelBone(const VfeMeshInfo *info, const char *lvl, PetscBool *flag)
+{
+  static const char *const tissue[] = {"cortical", "endplate_sup", "endplate_inf", "posterior"};
+  for (PetscInt r = 0; r < info->nregions; ++r) {
+    const char *name = info->regions[r].name, *dot = strrchr(name, '.');
+    flag[r]          = PETSC_FALSE;
+    if (!dot || (size_t)(dot - name) != strlen(lvl) || strncmp(name, lvl, strlen(lvl))) continue;
+    for (size_t t = 0; t < sizeof tissue / sizeof tissue[0]; ++t)
+      if (!strcmp(dot + 1, tissue[t])) flag[r] = PETSC_TRUE;
+  }
+}
+
+/* One spring per ligament whose two attachment points `<disc>.<LIG>[_side]_upper` / `_lower` the mesh
+ * has, from the upper level's bone to the lower level's. */
+static PetscErrorCode VfeAddLigaments(VfeProblem prob, const VfeMeshInfo *info, PetscInt *nadded)
+{
+  MPI_Comm comm    = PetscObjectComm((PetscObject)VfeProblemGetSpace(prob)->dm);
+  PetscReal radius = 3.0, h = 0;
+  PetscBool *regA, *regB;
+
+  PetscFunctionBeginUser;
+  *nadded = 0;
+  PetscCall(PetscOptionsGetReal(NULL, NULL, "-mesh_size_mm", &h, NULL));
+  radius = PetscMax(3.0, 1.2 * h);
+  PetscCall(VfeAppKeyGetReal("model_ligament_radius_mm", &radius, NULL));
+  PetscCall(PetscMalloc2(info->nregions, &regA, info->nregions, &regB));
+  for (PetscInt p = 0; p < info->npoints; ++p) {
+    const char *name = info->points[p].name, *dot = strchr(name, '.');
+    char other[VFE_NAME_LEN], lig[VFE_NAME_LEN], law_name[16], up[16], lo[16], gname[VFE_MEMBER_NAME_LEN], *u;
+    size_t ln;
+    PetscInt q;
+    VfeLigamentLaw ll;
+    VfeSpringLaw law;
+    if (!dot || strlen(name) < 7 || strcmp(name + strlen(name) - 6, "_upper")) continue;
+    PetscCall(PetscStrncpy(other, name, sizeof other));
+    PetscCall(PetscStrcpy(other + strlen(other) - 6, "_lower"));
+    for (q = 0; q < info->npoints; ++q)
+      if (!strcmp(info->points[q].name, other)) break;
+    if (q == info->npoints) continue;
+    ln = strlen(name) - 6 - (size_t)(dot + 1 - name); /* "<LIG>[_side]" */
+    PetscCheck(ln < sizeof lig, comm, PETSC_ERR_USER_INPUT, "ligament point '%s': name too long", name);
+    memcpy(lig, dot + 1, ln), lig[ln] = 0;
+    PetscCall(PetscStrncpy(law_name, lig, sizeof law_name));
+    if ((u = strchr(law_name, '_'))) *u = 0; /* CL_left -> CL */
+    if (!VfeMaterialsIsLigament(law_name)) continue;
+    PetscCheck(VfeDiscLevels(name, (size_t)(dot - name), up, lo, sizeof up), comm, PETSC_ERR_USER_INPUT,
+               "ligament point '%s': '%.*s' is not a disc name such as L1L2", name, (int)(dot - name), name);
+    VfeLevelBone(info, up, regA);
+    VfeLevelBone(info, lo, regB);
+    PetscCall(VfeMaterialsLigament(law_name, &ll));
+    law.E1 = ll.E1, law.E2 = ll.E2, law.strain_t = ll.strain_t, law.area = ll.area;
+    PetscCall(PetscSNPrintf(gname, sizeof gname, "%.*s.%s", (int)(dot - name), name, lig));
+    PetscCall(VfeProblemAddSpring(prob, gname, info->points[p].xyz, info->points[q].xyz, radius, regA, regB, &law));
+    (*nadded)++;
+  }
+  PetscCall(PetscFree2(regA, regB));
+  PetscFunctionReturn(0);
+}
+
+/* Frictionless contact across each facet joint whose two facing surfaces `<disc>.facet_<side>_upper`
+ * (slave) and `_lower` (master) the mesh has. */
+static PetscErrorCode VfeAddFacetContact(VfeProblem prob, const VfeMeshInfo *info, PetscInt *nadded)
+{
+  PetscReal penalty = 1000.0;
+
+  PetscFunctionBeginUser;
+  *nadded = 0;
+  PetscCall(VfeAppKeyGetReal("model_facet_penalty", &penalty, NULL));
+  for (PetscInt s = 0; s < info->nsurfaces; ++s) {
+    const char *name = info->surfaces[s].name;
+    char other[VFE_NAME_LEN], gname[VFE_MEMBER_NAME_LEN];
+    PetscInt m;
+    if (!strstr(name, ".facet_") || strlen(name) < 7 || strcmp(name + strlen(name) - 6, "_upper")) continue;
+    PetscCall(PetscStrncpy(other, name, sizeof other));
+    PetscCall(PetscStrcpy(other + strlen(other) - 6, "_lower"));
+    m = VfeMeshInfoFindSurface(info, other);
+    if (m < 0) continue;
+    PetscCall(PetscSNPrintf(gname, sizeof gname, "%.*s", (int)(strlen(name) - 6), name));
+    PetscCall(VfeProblemAddContact(prob, gname, s, m, penalty, 3.0));
+    (*nadded)++;
+  }
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode VfeModelAddStructures(VfeProblem prob, const VfeMeshInfo *info)
 {
   MPI_Comm comm    = PetscObjectComm((PetscObject)VfeProblemGetSpace(prob)->dm);
-  PetscBool fibres = PETSC_TRUE;
-  PetscInt nf      = 0;
+  PetscBool fibres = PETSC_TRUE, ligaments = PETSC_TRUE, facets = PETSC_TRUE;
+  PetscInt nf = 0, nl = 0, nc = 0;
 
   PetscFunctionBeginUser;
   PetscCall(VfeAppKeyGetBool("model_fibres", &fibres, NULL));
+  PetscCall(VfeAppKeyGetBool("model_ligaments", &ligaments, NULL));
+  PetscCall(VfeAppKeyGetBool("model_facet_contact", &facets, NULL));
   if (fibres) PetscCall(VfeAddFibres(prob, info, &nf));
-  if (nf) PetscCall(PetscPrintf(comm, "vfe: annulus fibres in %" PetscInt_FMT " discs\n", nf));
+  if (ligaments) PetscCall(VfeAddLigaments(prob, info, &nl));
+  if (facets) PetscCall(VfeAddFacetContact(prob, info, &nc));
+  if (nf || nl || nc)
+    PetscCall(PetscPrintf(comm,
+                          "vfe: structures: annulus fibres in %" PetscInt_FMT " discs, %" PetscInt_FMT
+                          " ligaments, %" PetscInt_FMT " facet joints with contact\n",
+                          nf, nl, nc));
   PetscFunctionReturn(0);
 }

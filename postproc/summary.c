@@ -165,7 +165,7 @@ PetscErrorCode VfeRunMetricsRow(const VfeRunRecord *r, VfeMetricsRow *row)
   static const char *const stat[] = {"vm_mean", "vm_p95", "vm_max", "comp_p95"};
   VfeMetric m[32];
   int nm       = VfeHeadline(r, m);
-  PetscInt cap = 12 + nm + r->ix.ndiscs + 4 * r->info->nregions + VfeMotionNumMetrics(&r->motion);
+  PetscInt cap = 14 + nm + r->ix.ndiscs + 4 * r->info->nregions + VfeMotionNumMetrics(&r->motion) + r->nmembers;
   char s[32], col[VFE_NAME_LEN + 16];
 
   PetscFunctionBeginUser;
@@ -195,6 +195,14 @@ PetscErrorCode VfeRunMetricsRow(const VfeRunRecord *r, VfeMetricsRow *row)
     PetscCall(VfeMotionMetric(&r->motion, k, col, sizeof col, &v));
     PetscCall(VfeRowAddNum(row, col, v));
   }
+  /* the osteoligamentous structures: ligament and facet-contact forces, fibre state, active set */
+  for (PetscInt k = 0; k < r->nmembers; ++k) {
+    PetscCall(PetscSNPrintf(col, sizeof col, "force_%s_N", r->members[k].name));
+    PetscCall(VfeRowAddNum(row, col, r->members[k].force));
+  }
+  if (r->fibre_taut >= 0) PetscCall(VfeRowAddNum(row, "fibres_taut_fraction", r->fibre_taut));
+  PetscCall(PetscSNPrintf(s, sizeof s, "%" PetscInt_FMT, r->active_its));
+  PetscCall(VfeRowAdd(row, "active_set_iterations", s));
   for (PetscInt i = 0; i < r->info->nregions; ++i) {
     const PetscReal v[4] = {r->stats[i].vm_mean, r->stats[i].vm_p95, r->stats[i].vm_max, r->stats[i].comp_p95};
     for (int k = 0; k < 4; ++k) {
@@ -369,6 +377,27 @@ static PetscErrorCode VfeWriteSummary(const VfeRunRecord *r, const VfeMetricsRow
   }
   VfeJSet(root, "metrics", metrics);
   if (r->motion.nlevels) VfeJSet(root, "rom", VfeMotionJSON(&r->motion));
+  { /* ligaments (force N, strain), facet joints (contact force N, nodes in contact, least gap mm), fibres */
+    json_t *st = json_object(), *lig = json_object(), *fac = json_object();
+    for (PetscInt k = 0; k < r->nmembers; ++k) {
+      const VfeMemberGroupInfo *g = &r->members[k];
+      if (g->contact)
+        VfeJSet(fac, g->name,
+                json_pack("{s:o, s:I, s:I, s:o}", "force_N", VfeJNum(g->force), "nodes_in_contact",
+                          (json_int_t)g->nactive, "nodes", (json_int_t)g->nmembers, "least_gap_mm",
+                          VfeJNum(g->min_measure)));
+      else
+        VfeJSet(lig, g->name,
+                json_pack("{s:o, s:o, s:o}", "force_N", VfeJNum(g->force), "strain", VfeJNum(g->strain),
+                          "length_mm", VfeJNum(g->length)));
+    }
+    VfeJSet(st, "ligaments", lig);
+    VfeJSet(st, "facet_joints", fac);
+    VfeJSet(st, "fibres_taut_fraction", r->fibre_taut >= 0 ? VfeJNum(r->fibre_taut) : json_null());
+    VfeJSet(st, "active_set_iterations", json_integer((json_int_t)r->active_its));
+    VfeJSet(st, "krylov_iterations_all", json_integer((json_int_t)r->its_total));
+    VfeJSet(root, "structures", st);
+  }
   regions = json_object();
   for (PetscInt i = 0; i < r->info->nregions; ++i) {
     const VfeMaterial *mt = &r->mats[i];

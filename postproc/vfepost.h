@@ -94,6 +94,7 @@ PETSC_EXTERN PetscErrorCode VfeMotionMetric(const VfeMotion *m, PetscInt k, char
 /* Log lines: rotations, ranges of motion, disc forces. */
 PETSC_EXTERN PetscErrorCode VfeMotionView(MPI_Comm comm, const VfeMotion *m);
 
+#define VFE_RUN_MAX_MEMBERS 96
 /* Everything a run reports (postproc/summary.c writes it). */
 typedef struct {
   const char *casefile, *meshfile, *outdir; /* as recorded in the outputs */
@@ -109,6 +110,10 @@ typedef struct {
   VfeLoad load;
   VfeFollowerPath follower; /* with load.follower */
   VfeMotion motion;         /* rotations, range of motion, disc load share (motion.nlevels 0: none) */
+  PetscInt nmembers;        /* ligaments and facet contacts (solver groups), at most VFE_RUN_MAX_MEMBERS */
+  VfeMemberGroupInfo members[VFE_RUN_MAX_MEMBERS];
+  PetscReal fibre_taut;     /* fraction of the annulus fibre points taut (-1: no fibres) */
+  PetscInt active_its, its_total; /* active-set iterations and Krylov iterations over them */
   PetscReal Fapp[3], Mapp[3], Freac[3], Mreac[3]; /* about the load-surface centroid */
   PetscReal plate_uz, stiffness, base_plate_uz, base_stiffness;
   PetscInt ncells, ndofs, order, its, base_its;

@@ -454,3 +454,8 @@ PetscBool VfeFibresPresent(VfeProblem prob)
   MPI_Allreduce(&n, &tot, 1, MPIU_INT, MPI_SUM, PetscObjectComm((PetscObject)prob->space->dm));
   return tot > 0 ? PETSC_TRUE : PETSC_FALSE;
 }
+
+PetscBool VfeProblemHasFibres(VfeProblem prob)
+{
+  return VfeFibresPresent(prob);
+}

@@ -38,6 +38,7 @@
  */
 #include "vfesolverimpl.h"
 #include <string.h>
+#include <stdlib.h>
 
 #define VFE_MEMBER_SPRING 0
 #define VFE_MEMBER_CONTACT 1
@@ -254,24 +255,45 @@ static PetscErrorCode VfeRegionNodeMarker(VfeSpace sp, const PetscBool *inregion
   PetscFunctionReturn(0);
 }
 
-/* Global ids of the owned nodes marked and within radius of P, gathered on every rank. */
+/* Global ids of the (at most VFE_SPRING_NODES) marked nodes nearest to P within radius, gathered on
+ * every rank; ties are broken by position, so every partition picks the same nodes.  Capping the
+ * count keeps a spring's rank-one term (all pairs of its nodes) from filling the matrix. */
+#define VFE_SPRING_NODES 16
+typedef struct {
+  PetscReal d, x[3], gid;
+} VfeNear;
+
+static int VfeNearCmp(const void *a, const void *b)
+{
+  const VfeNear *p = (const VfeNear *)a, *q = (const VfeNear *)b;
+  if (p->d != q->d) return p->d < q->d ? -1 : 1;
+  for (int k = 0; k < 3; ++k)
+    if (p->x[k] != q->x[k]) return p->x[k] < q->x[k] ? -1 : 1;
+  return 0;
+}
+
 static PetscErrorCode VfeNodesNear(VfeSpace sp, const PetscBool *mark, const PetscReal P[3], PetscReal radius,
                                    PetscInt *n, PetscInt **gids)
 {
-  PetscReal *loc, *all;
+  VfeNear *loc, *all;
   PetscInt nl = 0, nt;
 
   PetscFunctionBeginUser;
   PetscCall(PetscMalloc1(sp->nnodes + 1, &loc));
   for (PetscInt k = 0; k < sp->nnodes; ++k) {
     const PetscReal *x = &sp->xyz[3 * k];
-    if (!sp->owned[k] || !mark[k]) continue;
-    if (PetscSqr(x[0] - P[0]) + PetscSqr(x[1] - P[1]) + PetscSqr(x[2] - P[2]) <= radius * radius)
-      loc[nl++] = (PetscReal)sp->gnode[k];
+    const PetscReal d2 = PetscSqr(x[0] - P[0]) + PetscSqr(x[1] - P[1]) + PetscSqr(x[2] - P[2]);
+    if (!sp->owned[k] || !mark[k] || d2 > radius * radius) continue;
+    loc[nl].d = PetscSqrtReal(d2);
+    for (int j = 0; j < 3; ++j) loc[nl].x[j] = x[j];
+    loc[nl].gid = (PetscReal)sp->gnode[k];
+    nl++;
   }
-  PetscCall(VfeGatherReals(PetscObjectComm((PetscObject)sp->dm), nl, 1, loc, &nt, &all));
+  PetscCall(VfeGatherReals(PetscObjectComm((PetscObject)sp->dm), nl, 5, (PetscReal *)loc, &nt, (PetscReal **)&all));
+  qsort(all, (size_t)nt, sizeof *all, VfeNearCmp);
+  nt = PetscMin(nt, VFE_SPRING_NODES);
   PetscCall(PetscMalloc1(nt + 1, gids));
-  for (PetscInt k = 0; k < nt; ++k) (*gids)[k] = (PetscInt)all[k];
+  for (PetscInt k = 0; k < nt; ++k) (*gids)[k] = (PetscInt)all[k].gid;
   PetscCall(PetscSortInt(nt, *gids));
   *n = nt;
   PetscCall(PetscFree(loc));

@@ -111,8 +111,9 @@ PETSC_EXTERN PetscErrorCode VfeProblemGetLoadVector(VfeProblem prob, Vec *f);
 typedef struct {
   PetscReal E1, E2, strain_t, area;
 } VfeSpringLaw;
-/* A spring from point A to point B: each end is the mean displacement of the nodes within radius
- * (mm) of its point that belong to a cell of a region flagged in regA / regB (nregions flags). */
+/* A spring from point A to point B: each end is the mean displacement of the (at most 16) nodes
+ * nearest to its point, within radius (mm), that belong to a cell of a region flagged in regA / regB
+ * (nregions flags). */
 PETSC_EXTERN PetscErrorCode VfeProblemAddSpring(VfeProblem prob, const char *name, const PetscReal A[3],
                                                 const PetscReal B[3], PetscReal radius, const PetscBool *regA,
                                                 const PetscBool *regB, const VfeSpringLaw *law);
@@ -127,7 +128,9 @@ PETSC_EXTERN PetscErrorCode VfeProblemAddContact(VfeProblem prob, const char *na
 PETSC_EXTERN PetscErrorCode VfeProblemAddFibres(VfeProblem prob, PetscInt region, PetscInt inner, const PetscReal axis[3],
                                                 PetscReal angle_deg, PetscInt nlayers, const PetscReal E[],
                                                 const PetscReal phi[]);
-/* Fraction of the fibre integration points that are taut after the last solve (0 without fibres). */
+/* Fraction of the fibre integration points that are taut after the last solve (0 without fibres);
+ * whether the problem has fibres on any rank (collective). */
+PETSC_EXTERN PetscBool VfeProblemHasFibres(VfeProblem prob);
 PETSC_EXTERN PetscErrorCode VfeFibresTautFraction(VfeProblem prob, PetscReal *frac);
 /* Per group (one spring, or one contact pair of surfaces) after a solve: the sum of |force| (N),
  * the members carrying force, the least measure (contact: the smallest gap, negative = penetration;
