@@ -52,7 +52,8 @@ static const VfeKey mesh_keys[] = {
      "T12 28, L1 30, L2 30, L3 30, L4 28, L5 25", "spinous process length behind the lamina (Panjabi 1992)"},
     {"segment_<LVL>_facet_angle_deg", VFE_KEY_REAL, "deg", VFE_KEY_MIN | VFE_KEY_MAX, 0, 75, NULL,
      "T12 20, L1 25, L2 30, L3 37, L4 45, L5 50",
-     "facet joint *below* the level: angle of the facet plane from the sagittal plane, about z (Masharawi 2004)"},
+     "facet joint *below* the level (so L5S1 for L5, not modelled): angle of the facet plane from the sagittal "
+     "plane, about z (Masharawi 2004)"},
     {"segment_<LVL>_body_width", VFE_KEY_REAL, "mm", VFE_KEY_MIN | VFE_KEY_MIN_OPEN | VFE_KEY_MAX, 0, 100, NULL, "42",
      "per-level body width (Lavecchia 2018)"},
     {"segment_<LVL>_body_depth", VFE_KEY_REAL, "mm", VFE_KEY_MIN | VFE_KEY_MAX, 10, 80, NULL, "33.5",
