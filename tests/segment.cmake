@@ -63,9 +63,12 @@ foreach(pat compact bipedicular unipedicular endplate_bridging diffuse)
   endforeach()
 endforeach()
 
-# variants: fused H, leaks, wedge fracture, other level ranges
+# variants: fused H, leaks, wedge fracture, other level ranges, posterior elements (fill, quality with them)
 set(_var "h:-cement_fused|true" "leak_intradiscal:-cement_leak|intradiscal" "leak_anterior:-cement_leak|anterior"
-         "wedge:-fracture_wedge|0.3" "t12l2:-segment_levels|T12-L2" "l4l5:-segment_levels|L4-L5")
+         "wedge:-fracture_wedge|0.3" "t12l2:-segment_levels|T12-L2" "l4l5:-segment_levels|L4-L5"
+         "posterior:-segment_posterior_elements|true"
+         "posterior_leak_wedge:-segment_posterior_elements|true|-cement_leak|anterior|-fracture_wedge|0.3"
+         "posterior_l4l5:-segment_posterior_elements|true|-segment_levels|L4-L5")
 foreach(v ${_var})
   string(FIND "${v}" ":" colon)
   string(SUBSTRING "${v}" 0 ${colon} name)
