@@ -384,7 +384,8 @@ PetscErrorCode VfeCheckKeys(MPI_Comm comm, PetscInt *nmat, char ***matkeys)
                "the value of %s is %zu characters long (at most %d): no vfe value or path is that long", names[i], len,
                VFE_VALUE_MAX - 1);
     PetscCall(VfeKeysCheckValue(names[i], values[i]));
-    if (!strncmp(names[i], "material_", 9)) PetscCall(PetscStrallocpy(names[i], &(*matkeys)[(*nmat)++]));
+    if (!strncmp(names[i], "material_", 9) || !strncmp(names[i], "ligament_", 9))
+      PetscCall(PetscStrallocpy(names[i], &(*matkeys)[(*nmat)++]));
   }
   PetscCall(PetscOptionsLeftRestore(NULL, &n, &names, &values));
   {

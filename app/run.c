@@ -217,9 +217,9 @@ static PetscErrorCode VfeRunRecordStructures(VfeProblem prob, VfeRunRecord *rec)
     const VfeMemberGroupInfo *m = &rec->members[k];
     const MPI_Comm comm         = PetscObjectComm((PetscObject)VfeProblemGetSpace(prob)->dm);
     if (m->contact)
-      PetscCall(PetscPrintf(comm, "vfe: facet %-22s %9.2f N on %" PetscInt_FMT " of %" PetscInt_FMT
-                                  " nodes, least gap %.3f mm\n",
-                            m->name, (double)m->force, m->nactive, m->nmembers, (double)m->min_measure));
+      PetscCall(PetscPrintf(
+          comm, "vfe: facet %-22s %9.2f N on %" PetscInt_FMT " of %" PetscInt_FMT " nodes, least gap %.3f mm\n",
+          m->name, (double)m->force, m->nactive, m->nmembers, (double)m->min_measure));
     else
       PetscCall(PetscPrintf(comm, "vfe: ligament %-19s %9.2f N, strain %.4f\n", m->name, (double)m->force,
                             (double)m->strain));

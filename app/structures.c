@@ -39,7 +39,7 @@ static PetscBool VfeDiscLevels(const char *disc, size_t n, char *up, char *lo, s
   for (size_t i = 1; i < n; ++i)
     if (disc[i] == 'L' || disc[i] == 'T' || disc[i] == 'S') {
       if (i >= len || n - i >= len) return PETSC_FALSE;
-      memcpy(up, disc, i), up[i] = 0;
+      memcpy(up, disc, i), up[i]             = 0;
       memcpy(lo, disc + i, n - i), lo[n - i] = 0;
       return PETSC_TRUE;
     }
@@ -52,7 +52,7 @@ static void VfeLevelBone(const VfeMeshInfo *info, const char *lvl, PetscBool *fl
   static const char *const tissue[] = {"cortical", "endplate_sup", "endplate_inf", "posterior"};
   for (PetscInt r = 0; r < info->nregions; ++r) {
     const char *name = info->regions[r].name, *dot = strrchr(name, '.');
-    flag[r]          = PETSC_FALSE;
+    flag[r] = PETSC_FALSE;
     if (!dot || (size_t)(dot - name) != strlen(lvl) || strncmp(name, lvl, strlen(lvl))) continue;
     for (size_t t = 0; t < sizeof tissue / sizeof tissue[0]; ++t)
       if (!strcmp(dot + 1, tissue[t])) flag[r] = PETSC_TRUE;

@@ -388,8 +388,8 @@ static PetscErrorCode VfeWriteSummary(const VfeRunRecord *r, const VfeMetricsRow
                           VfeJNum(g->min_measure)));
       else
         VfeJSet(lig, g->name,
-                json_pack("{s:o, s:o, s:o}", "force_N", VfeJNum(g->force), "strain", VfeJNum(g->strain),
-                          "length_mm", VfeJNum(g->length)));
+                json_pack("{s:o, s:o, s:o}", "force_N", VfeJNum(g->force), "strain", VfeJNum(g->strain), "length_mm",
+                          VfeJNum(g->length)));
     }
     VfeJSet(st, "ligaments", lig);
     VfeJSet(st, "facet_joints", fac);

@@ -22,6 +22,7 @@
  */
 #include "vfesolverimpl.h"
 #include "vfekernels.h"
+#include <petscsf.h>
 
 struct _n_VfeFibres {
   PetscInt nfc, cap;   /* fibre cells on this rank */
@@ -79,7 +80,7 @@ static void VfeFibreRule(PetscInt nq, PetscInt q, PetscReal L[4], PetscReal *w)
   *w = 0.25;
 }
 
-/* Coordinates of the vertices of the cells of region r (owned by this rank's cells), gathered on
+/* Coordinates of the vertices of the cells of region r (each rank: those of its cells), gathered on
  * every rank; and the centroid of those cells (volume-weighted). */
 static PetscErrorCode VfeRegionVertices(VfeSpace sp, PetscInt r, PetscInt *n, PetscReal **xyz, PetscReal c[3])
 {
@@ -100,7 +101,7 @@ static PetscErrorCode VfeRegionVertices(VfeSpace sp, PetscInt r, PetscInt *n, Pe
     for (int a = 0; a < 4; ++a) {
       const PetscInt nd = sp->cell_nodes[e * sp->npc + a];
       for (int d = 0; d < 3; ++d) acc[d] += 0.25 * V * X[3 * a + d];
-      if (seen[nd] || !sp->owned[nd]) continue;
+      if (seen[nd]) continue; /* ghosts too: a vertex of an inner cell may be owned by a rank without one */
       seen[nd] = PETSC_TRUE;
       for (int d = 0; d < 3; ++d) loc[3 * nl + d] = sp->xyz[3 * nd + d];
       nl++;
@@ -125,34 +126,48 @@ static PetscErrorCode VfeRegionVertices(VfeSpace sp, PetscInt r, PetscInt *n, Pe
   PetscFunctionReturn(0);
 }
 
-/* Vertices of the faces on the mesh's outer boundary that belong to cells of region r, gathered. */
+/* Vertices of the faces on the mesh's outer boundary that belong to cells of region r, gathered.  A
+ * face is on the outer boundary when it has one cell over all ranks: with overlap 0 a face between
+ * two ranks' cells has one cell on each, so the support sizes are summed through the point SF. */
 static PetscErrorCode VfeRegionOuterVertices(VfeSpace sp, PetscInt r, PetscInt *n, PetscReal **xyz)
 {
   MPI_Comm comm = PetscObjectComm((PetscObject)sp->dm);
-  DMLabel lbl;
-  IS is;
-  PetscInt nf = 0, nl = 0, cStart;
-  const PetscInt *faces = NULL;
+  PetscSF sf;
+  PetscInt nl = 0, cStart, fStart, fEnd, pStart, pEnd, *cnt, *root, *leaf;
   PetscReal *loc;
-  PetscMPIInt size, *cnt, *dsp, mine;
+  PetscMPIInt size, *cnts, *dsp, mine;
 
   PetscFunctionBeginUser;
-  PetscCall(DMLabelCreate(PETSC_COMM_SELF, "vfe_fibre_boundary", &lbl));
-  PetscCall(DMPlexMarkBoundaryFaces(sp->dm, 1, lbl));
-  PetscCall(DMLabelGetStratumIS(lbl, 1, &is));
-  if (is) {
-    PetscCall(ISGetLocalSize(is, &nf));
-    PetscCall(ISGetIndices(is, &faces));
-  }
+  PetscCall(DMPlexGetChart(sp->dm, &pStart, &pEnd));
   PetscCall(DMPlexGetHeightStratum(sp->dm, 0, &cStart, NULL));
-  PetscCall(PetscMalloc1(9 * nf + 1, &loc));
-  for (PetscInt i = 0; i < nf; ++i) {
+  PetscCall(DMPlexGetHeightStratum(sp->dm, 1, &fStart, &fEnd));
+  PetscCall(PetscCalloc3(pEnd - pStart, &cnt, pEnd - pStart, &root, pEnd - pStart, &leaf));
+  for (PetscInt f = fStart; f < fEnd; ++f) PetscCall(DMPlexGetSupportSize(sp->dm, f, &cnt[f - pStart]));
+  PetscCall(PetscArraycpy(root, cnt, pEnd - pStart));
+  PetscCall(PetscArraycpy(leaf, cnt, pEnd - pStart));
+  PetscCall(DMGetPointSF(sp->dm, &sf));
+  PetscCall(PetscSFReduceBegin(sf, MPIU_INT, cnt, root, MPI_SUM));
+  PetscCall(PetscSFReduceEnd(sf, MPIU_INT, cnt, root, MPI_SUM));
+  PetscCall(PetscSFBcastBegin(sf, MPIU_INT, root, leaf, MPI_REPLACE));
+  PetscCall(PetscSFBcastEnd(sf, MPIU_INT, root, leaf, MPI_REPLACE));
+  { /* the total on every copy: roots hold it, leaves received it */
+    PetscInt nleaves;
+    const PetscInt *ilocal;
+    PetscCall(PetscSFGetGraph(sf, NULL, &nleaves, &ilocal, NULL));
+    for (PetscInt p = 0; p < pEnd - pStart; ++p) cnt[p] = root[p];
+    for (PetscInt k = 0; k < nleaves && nleaves > 0; ++k) {
+      const PetscInt p = ilocal ? ilocal[k] : k;
+      cnt[p - pStart]  = leaf[p - pStart];
+    }
+  }
+  PetscCall(PetscMalloc1(9 * (fEnd - fStart) + 1, &loc));
+  for (PetscInt f = fStart; f < fEnd; ++f) {
     const PetscInt *supp;
     PetscInt ns, *cl = NULL, ncl;
-    PetscCall(DMPlexGetSupportSize(sp->dm, faces[i], &ns));
-    PetscCall(DMPlexGetSupport(sp->dm, faces[i], &supp));
-    if (ns != 1 || sp->cell_region[supp[0] - cStart] != r) continue;
-    PetscCall(DMPlexGetTransitiveClosure(sp->dm, faces[i], PETSC_TRUE, &ncl, &cl));
+    PetscCall(DMPlexGetSupportSize(sp->dm, f, &ns));
+    PetscCall(DMPlexGetSupport(sp->dm, f, &supp));
+    if (ns != 1 || cnt[f - pStart] != 1 || sp->cell_region[supp[0] - cStart] != r) continue;
+    PetscCall(DMPlexGetTransitiveClosure(sp->dm, f, PETSC_TRUE, &ncl, &cl));
     for (PetscInt k = 0; k < ncl; ++k) {
       PetscInt depth;
       const PetscInt nd = sp->point_node[cl[2 * k] - sp->pStart];
@@ -161,23 +176,19 @@ static PetscErrorCode VfeRegionOuterVertices(VfeSpace sp, PetscInt r, PetscInt *
       for (int d = 0; d < 3; ++d) loc[3 * nl + d] = sp->xyz[3 * nd + d];
       nl++;
     }
-    PetscCall(DMPlexRestoreTransitiveClosure(sp->dm, faces[i], PETSC_TRUE, &ncl, &cl));
+    PetscCall(DMPlexRestoreTransitiveClosure(sp->dm, f, PETSC_TRUE, &ncl, &cl));
   }
-  if (is) {
-    PetscCall(ISRestoreIndices(is, &faces));
-    PetscCall(ISDestroy(&is));
-  }
-  PetscCall(DMLabelDestroy(&lbl));
+  PetscCall(PetscFree3(cnt, root, leaf));
   PetscCallMPI(MPI_Comm_size(comm, &size));
-  PetscCall(PetscMalloc2(size, &cnt, size, &dsp));
+  PetscCall(PetscMalloc2(size, &cnts, size, &dsp));
   mine = (PetscMPIInt)(3 * nl);
-  PetscCallMPI(MPI_Allgather(&mine, 1, MPI_INT, cnt, 1, MPI_INT, comm));
+  PetscCallMPI(MPI_Allgather(&mine, 1, MPI_INT, cnts, 1, MPI_INT, comm));
   dsp[0] = 0;
-  for (PetscMPIInt q = 1; q < size; ++q) dsp[q] = dsp[q - 1] + cnt[q - 1];
-  *n = (dsp[size - 1] + cnt[size - 1]) / 3;
+  for (PetscMPIInt q = 1; q < size; ++q) dsp[q] = dsp[q - 1] + cnts[q - 1];
+  *n = (dsp[size - 1] + cnts[size - 1]) / 3;
   PetscCall(PetscMalloc1(3 * *n + 1, xyz));
-  PetscCallMPI(MPI_Allgatherv(loc, mine, MPIU_REAL, *xyz, cnt, dsp, MPIU_REAL, comm));
-  PetscCall(PetscFree2(cnt, dsp));
+  PetscCallMPI(MPI_Allgatherv(loc, mine, MPIU_REAL, *xyz, cnts, dsp, MPIU_REAL, comm));
+  PetscCall(PetscFree2(cnts, dsp));
   PetscCall(PetscFree(loc));
   PetscFunctionReturn(0);
 }
@@ -198,8 +209,8 @@ PetscErrorCode VfeProblemAddFibres(VfeProblem prob, PetscInt region, PetscInt in
   VfeSpace sp   = prob->space;
   MPI_Comm comm = PetscObjectComm((PetscObject)sp->dm);
   VfeFibres f;
-  PetscInt nin, nout, nc       = 0;
-  PetscReal *xin, *xout, c0[3] = {0, 0, 0}, ax[3], len, ca, sa;
+  PetscInt nin = 0, nout = 0, nc = 0;
+  PetscReal *xin, *xout, c0[3]   = {0, 0, 0}, ax[3], len, ca, sa;
 
   PetscFunctionBeginUser;
   PetscCheck(!prob->K, comm, PETSC_ERR_ARG_WRONGSTATE, "fibres must be added before the first assembly");
@@ -225,6 +236,10 @@ PetscErrorCode VfeProblemAddFibres(VfeProblem prob, PetscInt region, PetscInt in
   sa           = PetscSinReal(angle_deg * PETSC_PI / 180.0);
   PetscCall(VfeRegionVertices(sp, inner, &nin, &xin, c0));
   PetscCall(VfeRegionOuterVertices(sp, region, &nout, &xout));
+  PetscCall(PetscInfo(NULL,
+                      "fibres in region %" PetscInt_FMT ": %" PetscInt_FMT " inner vertices, %" PetscInt_FMT
+                      " outer-surface vertices, inner centroid (%g, %g, %g)\n",
+                      region, nin, nout, (double)c0[0], (double)c0[1], (double)c0[2]));
   PetscCheck(nin > 0 && nout > 0, comm, PETSC_ERR_USER_INPUT,
              "fibres: region %" PetscInt_FMT " has no outer surface or its inner region no vertices", region);
   for (PetscInt e = 0; e < sp->ncells; ++e)

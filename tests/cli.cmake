@@ -56,3 +56,9 @@ set_tests_properties(cli_args PROPERTIES LABELS "unit;mpi" ENVIRONMENT "${VFE_TE
 add_test(NAME rom_load_share COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/rom.sh $<TARGET_FILE:vfe> ${CMAKE_CURRENT_BINARY_DIR}/rom_load_share
                                      ${VFE_MPIEXEC})
 set_tests_properties(rom_load_share PROPERTIES LABELS "regression;mpi" PROCESSORS 2 ENVIRONMENT "${VFE_TEST_ENV}" TIMEOUT 120)
+
+# the osteoligamentous segment's quick case (issue 10): L1-L2 with posterior elements, facets, ligaments and fibres
+# at 5 mm P1, flexion and extension, the model_* switches, bad input (tests/structures.sh)
+add_test(NAME structures_quick COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/structures.sh $<TARGET_FILE:vfe>
+                                       ${CMAKE_CURRENT_BINARY_DIR}/structures_quick ${VFE_MPIEXEC})
+set_tests_properties(structures_quick PROPERTIES LABELS "regression;mpi" PROCESSORS 2 ENVIRONMENT "${VFE_TEST_ENV}" TIMEOUT 600)
