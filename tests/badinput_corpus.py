@@ -196,6 +196,26 @@ def build_entries(variants):
         E.append(Entry("matval_%s_%s" % (k[:40], v or "empty"), ["run", "case.yaml"] + base + ["-" + k] + ([v] if v else []),
                        pat, files=dict(bfiles, **{"case.yaml": yaml_case("")})))
 
+    # --- the osteoligamentous model's keys (fibres, ligaments, facet contact, active set; issue 10) ---
+    for k in ["ligament_ALL_E1", "ligament_CL_strain_t", "ligament_SSL_area", "fibre_angle_deg", "fibre_volume_fraction",
+              "model_facet_penalty", "model_ligament_radius_mm", "vfe_active_set_rtol", "vfe_active_set_max_it"]:
+        for i, (v, tag) in enumerate(NUMERIC_BAD):
+            e = Entry("structkey_%s_%s" % (k, tag), ["run", "case.yaml"] + base, k,
+                      files=dict(bfiles, **{"case.yaml": yaml_case("")}))
+            if i % 2 == 0:
+                e.args += ["-" + k] + ([v] if v else [])
+            else:
+                e.files["case.yaml"] = yaml_case('%s: "%s"\n' % (k, v))
+            E.append(e)
+    for k, v, pat in [("ligament_ALL_E1", "-7.8", "ligament_ALL_E1"), ("ligament_LF_E2", "0", "ligament_LF_E2"),
+                      ("ligament_ITL_strain_t", "1.5", "ligament_ITL_strain_t"), ("ligament_ISL_area", "0", "ligament_ISL_area"),
+                      ("ligament_XYZ_E1", "5", "ligament_XYZ_E1"), ("ligament_ALL_E3", "5", "ligament_ALL_E3"),
+                      ("fibre_angle_deg", "120", "fibre_angle_deg"), ("fibre_volume_fraction", "1", "fibre_volume_fraction"),
+                      ("model_fibres", "perhaps", "model_fibres"), ("model_ligaments", "2", "model_ligaments"),
+                      ("model_facet_penalty", "-1", "model_facet_penalty"), ("vfe_active_set_max_it", "0", "vfe_active_set_max_it")]:
+        E.append(Entry("structval_%s_%s" % (k, v or "empty"), ["run", "case.yaml"] + base + ["-" + k] + ([v] if v else []),
+                       pat, files=dict(bfiles, **{"case.yaml": yaml_case("")})))
+
     # --- keys the driver and the load model read (pending: driver) ---
     for k in ["load_axial_N", "load_moment_Nm", "fracture_cancellous_factor", "mesh_order"]:
         for v, tag in NUMERIC_BAD[:3]:
