@@ -88,7 +88,6 @@ static PetscErrorCode VfeRegionVertices(VfeSpace sp, PetscInt r, PetscInt *n, Pe
   PetscReal *loc, acc[4] = {0, 0, 0, 0};
   PetscInt nl = 0;
   PetscBool *seen;
-  PetscMPIInt size, *cnt, *dsp, mine;
 
   PetscFunctionBeginUser;
   PetscCall(PetscCalloc1(sp->nnodes, &seen));
@@ -111,16 +110,7 @@ static PetscErrorCode VfeRegionVertices(VfeSpace sp, PetscInt r, PetscInt *n, Pe
   PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, acc, 4, MPIU_REAL, MPIU_SUM, comm));
   PetscCheck(acc[3] > 0, comm, PETSC_ERR_USER_INPUT, "fibres: the inner region %" PetscInt_FMT " has no cells", r);
   for (int d = 0; d < 3; ++d) c[d] = acc[d] / acc[3];
-  PetscCallMPI(MPI_Comm_size(comm, &size));
-  PetscCall(PetscMalloc2(size, &cnt, size, &dsp));
-  mine = (PetscMPIInt)(3 * nl);
-  PetscCallMPI(MPI_Allgather(&mine, 1, MPI_INT, cnt, 1, MPI_INT, comm));
-  dsp[0] = 0;
-  for (PetscMPIInt q = 1; q < size; ++q) dsp[q] = dsp[q - 1] + cnt[q - 1];
-  *n = (dsp[size - 1] + cnt[size - 1]) / 3;
-  PetscCall(PetscMalloc1(3 * *n + 1, xyz));
-  PetscCallMPI(MPI_Allgatherv(loc, mine, MPIU_REAL, *xyz, cnt, dsp, MPIU_REAL, comm));
-  PetscCall(PetscFree2(cnt, dsp));
+  PetscCall(VfeGatherReals(comm, nl, 3, loc, n, xyz));
   PetscCall(PetscFree(loc));
   PetscCall(PetscFree(seen));
   PetscFunctionReturn(0);
@@ -135,7 +125,6 @@ static PetscErrorCode VfeRegionOuterVertices(VfeSpace sp, PetscInt r, PetscInt *
   PetscSF sf;
   PetscInt nl = 0, cStart, fStart, fEnd, pStart, pEnd, *cnt, *root, *leaf;
   PetscReal *loc;
-  PetscMPIInt size, *cnts, *dsp, mine;
 
   PetscFunctionBeginUser;
   PetscCall(DMPlexGetChart(sp->dm, &pStart, &pEnd));
@@ -179,16 +168,7 @@ static PetscErrorCode VfeRegionOuterVertices(VfeSpace sp, PetscInt r, PetscInt *
     PetscCall(DMPlexRestoreTransitiveClosure(sp->dm, f, PETSC_TRUE, &ncl, &cl));
   }
   PetscCall(PetscFree3(cnt, root, leaf));
-  PetscCallMPI(MPI_Comm_size(comm, &size));
-  PetscCall(PetscMalloc2(size, &cnts, size, &dsp));
-  mine = (PetscMPIInt)(3 * nl);
-  PetscCallMPI(MPI_Allgather(&mine, 1, MPI_INT, cnts, 1, MPI_INT, comm));
-  dsp[0] = 0;
-  for (PetscMPIInt q = 1; q < size; ++q) dsp[q] = dsp[q - 1] + cnts[q - 1];
-  *n = (dsp[size - 1] + cnts[size - 1]) / 3;
-  PetscCall(PetscMalloc1(3 * *n + 1, xyz));
-  PetscCallMPI(MPI_Allgatherv(loc, mine, MPIU_REAL, *xyz, cnts, dsp, MPIU_REAL, comm));
-  PetscCall(PetscFree2(cnts, dsp));
+  PetscCall(VfeGatherReals(comm, nl, 3, loc, n, xyz));
   PetscCall(PetscFree(loc));
   PetscFunctionReturn(0);
 }
@@ -335,16 +315,7 @@ PetscErrorCode VfeFibresAddCOO(VfeProblem prob, PetscScalar *v)
     VfeSpaceCellCoordinates(d, c, X);
     PetscCall(PetscArrayzero(Ke, ld * ld));
     VfeFibreCellStiffness(d, f, i, X, Ke);
-    for (PetscInt a = 0; a < npc; ++a) {
-      const PetscInt rs = prob->row_start[cn[a]], rl = prob->row_start[cn[a] + 1] - rs;
-      const PetscInt *rc = &prob->row_cols[rs];
-      for (PetscInt b = 0; b < npc; ++b) {
-        PetscScalar *blk   = &v[9 * (rs + VfePatternFind(rc, rl, cn[b]))];
-        const PetscReal *k = &Ke[3 * a * ld + 3 * b];
-        for (int r = 0; r < 3; ++r)
-          for (int s = 0; s < 3; ++s) blk[3 * r + s] += k[r * ld + s];
-      }
-    }
+    VfeCOOAddElement(prob, npc, cn, Ke, v);
   }
   PetscFunctionReturn(0);
 }

@@ -209,8 +209,8 @@ static PetscReal VfeMemberForce(VfeMembers m, PetscInt i, PetscReal e)
 /* ------------------------------------------------------------------ gathering ----------------- */
 
 /* Allgatherv of n items of `width` reals each (the same width on every rank). */
-static PetscErrorCode VfeGatherReals(MPI_Comm comm, PetscInt n, PetscInt width, const PetscReal *in, PetscInt *ntot,
-                                     PetscReal **out)
+PetscErrorCode VfeGatherReals(MPI_Comm comm, PetscInt n, PetscInt width, const PetscReal *in, PetscInt *ntot,
+                              PetscReal **out)
 {
   PetscMPIInt size, *cnt, *dsp, mine = (PetscMPIInt)(n * width);
 

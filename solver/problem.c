@@ -355,16 +355,7 @@ PetscErrorCode VfeAssembleCOO_CPU(VfeProblem prob)
     const PetscInt r   = d->cell_region[c];
     VfeSpaceCellCoordinates(d, c, X);
     vfe_element_stiffness_form((int)d->order, (int)prob->form[r], X, prob->E[r], prob->nu[r], Ke);
-    for (PetscInt a = 0; a < npc; ++a) {
-      const PetscInt rs = prob->row_start[cn[a]], rl = prob->row_start[cn[a] + 1] - rs;
-      const PetscInt *rc = &prob->row_cols[rs];
-      for (PetscInt b = 0; b < npc; ++b) {
-        PetscScalar *blk   = &v[9 * (rs + VfePatternFind(rc, rl, cn[b]))];
-        const PetscReal *k = &Ke[3 * a * ld + 3 * b];
-        for (int i = 0; i < 3; ++i)
-          for (int j = 0; j < 3; ++j) blk[3 * i + j] += k[i * ld + j];
-      }
-    }
+    VfeCOOAddElement(prob, npc, cn, Ke, v);
   }
   PetscCall(PetscLogFlops(2.0 * d->ncells * ld * ld * (d->order == 1 ? 1 : 4)));
   PetscFunctionReturn(0);

@@ -6,8 +6,8 @@
 #pragma once
 #include "vfesolver.h"
 
-typedef struct _n_VfeMixed *VfeMixed; /* private to solver/mixed.c */
-typedef struct _n_VfePMG *VfePMG;     /* private to solver/pmg.c */
+typedef struct _n_VfeMixed *VfeMixed;     /* private to solver/mixed.c */
+typedef struct _n_VfePMG *VfePMG;         /* private to solver/pmg.c */
 typedef struct _n_VfeMembers *VfeMembers; /* private to solver/members.c */
 typedef struct _n_VfeFibres *VfeFibres;   /* private to solver/fibres.c */
 
@@ -45,24 +45,24 @@ struct _n_VfeProblem {
   PetscErrorCode (*backend_destroy)(void *);
   /* formulation (solver/mixed.c): -vfe_formulation auto | mixed | bbar | displacement */
   char formulation[16];
-  PetscReal inc_nu; /* regions with nu >= inc_nu are "nearly incompressible" (default 0.45) */
-  PetscInt *form;   /* per region: VFE_FORM_FULL, VFE_FORM_BBAR or VFE_FORM_DEV (vfekernels.h) */
-  PetscBool mixed;  /* some region carries pressure unknowns (Taylor-Hood P2/P1 there) */
-  VfeMixed mx;      /* pressure space, coupling blocks, block preconditioner; NULL unless mixed */
-  PetscBool pmg;    /* P2: p-multigrid (P2 -> P1 on the same mesh -> GAMG) for the displacement block */
-  VfePMG mg;        /* the P1 level of the p-multigrid; NULL unless pmg */
-  PC pcu;           /* preconditioner of the displacement block: PCMG (P2, pmg) or GAMG */
-  PetscInt nsolves; /* solves so far with this problem (1 and later: the hierarchy is reused) */
-  VfeMembers mem;        /* springs and contact (solver/members.c); NULL without */
-  VfeFibres fib;         /* tension-only fibres (solver/fibres.c); NULL without */
-  PetscCount nmemcoo;    /* COO entries of the members after the 9 ncoo element entries */
-  PetscScalar *coo_el;   /* element part of the COO values, kept while members exist (active-set loop) */
-  PetscBool el_valid;    /* coo_el holds the current materials */
-  PetscInt active_its;   /* active-set iterations of the last solve */
-  PetscInt its_total;    /* Krylov iterations over them */
-  PetscBool warm;        /* the next linear solve starts from u (active-set iterations after the first) */
-  PetscReal rtol_loose;  /* > 0: the next linear solve stops at max(this, the user's rtol) (inexact iterations) */
-  PetscReal rtol_user;   /* the Krylov rtol after the options (-ksp_rtol) */
+  PetscReal inc_nu;     /* regions with nu >= inc_nu are "nearly incompressible" (default 0.45) */
+  PetscInt *form;       /* per region: VFE_FORM_FULL, VFE_FORM_BBAR or VFE_FORM_DEV (vfekernels.h) */
+  PetscBool mixed;      /* some region carries pressure unknowns (Taylor-Hood P2/P1 there) */
+  VfeMixed mx;          /* pressure space, coupling blocks, block preconditioner; NULL unless mixed */
+  PetscBool pmg;        /* P2: p-multigrid (P2 -> P1 on the same mesh -> GAMG) for the displacement block */
+  VfePMG mg;            /* the P1 level of the p-multigrid; NULL unless pmg */
+  PC pcu;               /* preconditioner of the displacement block: PCMG (P2, pmg) or GAMG */
+  PetscInt nsolves;     /* solves so far with this problem (1 and later: the hierarchy is reused) */
+  VfeMembers mem;       /* springs and contact (solver/members.c); NULL without */
+  VfeFibres fib;        /* tension-only fibres (solver/fibres.c); NULL without */
+  PetscCount nmemcoo;   /* COO entries of the members after the 9 ncoo element entries */
+  PetscScalar *coo_el;  /* element part of the COO values, kept while members exist (active-set loop) */
+  PetscBool el_valid;   /* coo_el holds the current materials */
+  PetscInt active_its;  /* active-set iterations of the last solve */
+  PetscInt its_total;   /* Krylov iterations over them */
+  PetscBool warm;       /* the next linear solve starts from u (active-set iterations after the first) */
+  PetscReal rtol_loose; /* > 0: the next linear solve stops at max(this, the user's rtol) (inexact iterations) */
+  PetscReal rtol_user;  /* the Krylov rtol after the options (-ksp_rtol) */
   /* results of the last solve */
   PetscInt its;
   KSPConvergedReason reason;
@@ -86,6 +86,27 @@ static inline PetscInt VfePatternFind(const PetscInt *cols, PetscInt n, PetscInt
   return -1;
 }
 
+/* Add the element matrix Ke (node-major, npc nodes cn) to the COO values v of the node-pair pattern. */
+static inline void VfeCOOAddElement(VfeProblem prob, PetscInt npc, const PetscInt *cn, const PetscReal *Ke,
+                                    PetscScalar *v)
+{
+  const PetscInt ld = 3 * npc;
+  for (PetscInt a = 0; a < npc; ++a) {
+    const PetscInt rs = prob->row_start[cn[a]], rl = prob->row_start[cn[a] + 1] - rs;
+    const PetscInt *rc = &prob->row_cols[rs];
+    for (PetscInt b = 0; b < npc; ++b) {
+      PetscScalar *blk   = &v[9 * (rs + VfePatternFind(rc, rl, cn[b]))];
+      const PetscReal *k = &Ke[3 * a * ld + 3 * b];
+      for (int i = 0; i < 3; ++i)
+        for (int j = 0; j < 3; ++j) blk[3 * i + j] += k[i * ld + j];
+    }
+  }
+}
+
+/* Allgatherv of n items of `width` reals each (the same width on every rank); *out (ntot items) is
+ * allocated, caller frees. */
+PETSC_EXTERN PetscErrorCode VfeGatherReals(MPI_Comm comm, PetscInt n, PetscInt width, const PetscReal *in,
+                                           PetscInt *ntot, PetscReal **out);
 PETSC_EXTERN PetscErrorCode VfeProblemAssembleMatrixInto(VfeProblem prob);
 PETSC_EXTERN PetscErrorCode VfeProblemDirichletRowsOnly(VfeProblem prob);
 PETSC_EXTERN PetscErrorCode VfeSpaceRigidBodyModes(VfeSpace sp, Mat A);
