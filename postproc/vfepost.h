@@ -112,8 +112,8 @@ typedef struct {
   VfeMotion motion;         /* rotations, range of motion, disc load share (motion.nlevels 0: none) */
   PetscInt nmembers;        /* ligaments and facet contacts (solver groups), at most VFE_RUN_MAX_MEMBERS */
   VfeMemberGroupInfo members[VFE_RUN_MAX_MEMBERS];
-  PetscReal fibre_taut;     /* fraction of the annulus fibre points taut (-1: no fibres) */
-  PetscInt active_its, its_total; /* active-set iterations and Krylov iterations over them */
+  PetscReal fibre_taut;                           /* fraction of the annulus fibre points taut (-1: no fibres) */
+  PetscInt active_its, its_total;                 /* active-set iterations and Krylov iterations over them */
   PetscReal Fapp[3], Mapp[3], Freac[3], Mreac[3]; /* about the load-surface centroid */
   PetscReal plate_uz, stiffness, base_plate_uz, base_stiffness;
   PetscInt ncells, ndofs, order, its, base_its;

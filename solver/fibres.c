@@ -320,17 +320,21 @@ PetscErrorCode VfeFibresAddCOO(VfeProblem prob, PetscScalar *v)
   PetscFunctionReturn(0);
 }
 
-/* Fibre strains from the local displacement; taut where positive.  *changed: points that changed. */
-PetscErrorCode VfeFibresUpdate(VfeProblem prob, Vec ulocal, PetscInt *changed)
+/* Fibre strains from the global displacement u; taut where positive.  *changed: points that changed
+ * (over all ranks). */
+PetscErrorCode VfeFibresUpdate(VfeProblem prob, Vec ug, PetscInt *changed)
 {
   VfeFibres f = prob->fib;
   VfeSpace d  = prob->space;
   const PetscScalar *u;
   PetscInt ch = 0;
+  Vec ulocal;
 
   PetscFunctionBeginUser;
   *changed = 0;
   if (!f) PetscFunctionReturn(0);
+  PetscCall(DMGetLocalVector(d->dm, &ulocal));
+  PetscCall(VfeSpaceGlobalToLocal(d, ug, ulocal));
   PetscCall(VecGetArrayRead(ulocal, &u));
   for (PetscInt i = 0; i < f->nfc; ++i) {
     const PetscInt c = f->cell[i], *cn = &d->cell_nodes[c * d->npc];
@@ -355,6 +359,7 @@ PetscErrorCode VfeFibresUpdate(VfeProblem prob, Vec ulocal, PetscInt *changed)
     }
   }
   PetscCall(VecRestoreArrayRead(ulocal, &u));
+  PetscCall(DMRestoreLocalVector(d->dm, &ulocal));
   PetscCallMPI(MPI_Allreduce(&ch, changed, 1, MPIU_INT, MPI_SUM, PetscObjectComm((PetscObject)d->dm)));
   PetscFunctionReturn(0);
 }
@@ -434,14 +439,8 @@ PetscErrorCode VfeFibresTautFraction(VfeProblem prob, PetscReal *frac)
   PetscFunctionReturn(0);
 }
 
-PetscBool VfeFibresPresent(VfeProblem prob)
-{
-  PetscInt n = prob->fib ? prob->fib->nfc : 0, tot = 0;
-  MPI_Allreduce(&n, &tot, 1, MPIU_INT, MPI_SUM, PetscObjectComm((PetscObject)prob->space->dm));
-  return tot > 0 ? PETSC_TRUE : PETSC_FALSE;
-}
-
+/* prob->fib is created by the collective VfeProblemAddFibres on every rank, so this needs no reduction. */
 PetscBool VfeProblemHasFibres(VfeProblem prob)
 {
-  return VfeFibresPresent(prob);
+  return prob->fib ? PETSC_TRUE : PETSC_FALSE;
 }

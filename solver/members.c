@@ -352,23 +352,24 @@ PetscErrorCode VfeProblemAddSpring(VfeProblem prob, const char *name, const Pets
 
 /* ------------------------------------------------------------------ contact ------------------- */
 
+static inline PetscReal VfeDot3(const PetscReal *x, const PetscReal *y)
+{
+  return x[0] * y[0] + x[1] * y[1] + x[2] * y[2];
+}
+
 /* Closest point of p on triangle (a, b, c): barycentrics L and squared distance. */
 static PetscReal VfeClosestOnTriangle(const PetscReal *p, const PetscReal *a, const PetscReal *b, const PetscReal *c,
                                       PetscReal L[3])
 {
-  PetscReal ab[3], ac[3], ap[3], d1, d2, d3, d4, d5, d6, va, vb, vc, v, w, q[3], dist = 0;
-  for (int k = 0; k < 3; ++k) ab[k] = b[k] - a[k], ac[k] = c[k] - a[k], ap[k] = p[k] - a[k];
-  d1 = ab[0] * ap[0] + ab[1] * ap[1] + ab[2] * ap[2];
-  d2 = ac[0] * ap[0] + ac[1] * ap[1] + ac[2] * ap[2];
+  PetscReal ab[3], ac[3], ap[3], bp[3], cp[3], d1, d2, d3, d4, d5, d6, va, vb, vc, v, w, q[3], dist = 0;
+  for (int k = 0; k < 3; ++k)
+    ab[k] = b[k] - a[k], ac[k] = c[k] - a[k], ap[k] = p[k] - a[k], bp[k] = p[k] - b[k], cp[k] = p[k] - c[k];
+  d1 = VfeDot3(ab, ap), d2 = VfeDot3(ac, ap);
+  d3 = VfeDot3(ab, bp), d4 = VfeDot3(ac, bp);
+  d5 = VfeDot3(ab, cp), d6 = VfeDot3(ac, cp);
   if (d1 <= 0 && d2 <= 0) {
     L[0] = 1, L[1] = 0, L[2] = 0;
     goto done;
-  }
-  {
-    PetscReal bp[3];
-    for (int k = 0; k < 3; ++k) bp[k] = p[k] - b[k];
-    d3 = ab[0] * bp[0] + ab[1] * bp[1] + ab[2] * bp[2];
-    d4 = ac[0] * bp[0] + ac[1] * bp[1] + ac[2] * bp[2];
   }
   if (d3 >= 0 && d4 <= d3) {
     L[0] = 0, L[1] = 1, L[2] = 0;
@@ -379,12 +380,6 @@ static PetscReal VfeClosestOnTriangle(const PetscReal *p, const PetscReal *a, co
     v    = d1 / (d1 - d3);
     L[0] = 1 - v, L[1] = v, L[2] = 0;
     goto done;
-  }
-  {
-    PetscReal cp[3];
-    for (int k = 0; k < 3; ++k) cp[k] = p[k] - c[k];
-    d5 = ab[0] * cp[0] + ab[1] * cp[1] + ab[2] * cp[2];
-    d6 = ac[0] * cp[0] + ac[1] * cp[1] + ac[2] * cp[2];
   }
   if (d6 >= 0 && d5 <= d6) {
     L[0] = 0, L[1] = 0, L[2] = 1;

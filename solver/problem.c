@@ -839,14 +839,14 @@ static PetscErrorCode VfeReassemble(VfeProblem prob)
 PetscErrorCode VfeProblemSolve(VfeProblem prob, Vec u)
 {
   MPI_Comm comm  = PetscObjectComm((PetscObject)prob->space->dm);
-  PetscInt maxit = 30, changed = 0;
+  PetscInt maxit = 30, changed = 0, fch;
   PetscReal tpc = 0, tsolve = 0, loose = 1e-4;
   PetscBool final = PETSC_FALSE;
   Vec b;
 
   PetscFunctionBeginUser;
   prob->active_its = 1;
-  if (!VfeMembersCount(prob) && !VfeFibresPresent(prob)) {
+  if (!VfeMembersCount(prob) && !VfeProblemHasFibres(prob)) {
     PetscCall(VfeLinearSolve(prob, prob->f, u));
     prob->its_total = prob->its;
     PetscFunctionReturn(0);
@@ -866,15 +866,8 @@ PetscErrorCode VfeProblemSolve(VfeProblem prob, Vec u)
     tpc += prob->t_pcsetup, tsolve += prob->t_solve;
     prob->its_total += prob->its;
     PetscCall(VfeMembersUpdate(prob, u, &changed));
-    if (prob->fib) {
-      Vec ul;
-      PetscInt fch;
-      PetscCall(DMGetLocalVector(prob->space->dm, &ul));
-      PetscCall(VfeSpaceGlobalToLocal(prob->space, u, ul));
-      PetscCall(VfeFibresUpdate(prob, ul, &fch));
-      PetscCall(DMRestoreLocalVector(prob->space->dm, &ul));
-      changed += fch;
-    }
+    PetscCall(VfeFibresUpdate(prob, u, &fch));
+    changed += fch;
     prob->active_its = it + 1;
     PetscCall(PetscInfo(prob->ksp,
                         "active set iteration %" PetscInt_FMT ": %" PetscInt_FMT " Krylov iterations, %" PetscInt_FMT

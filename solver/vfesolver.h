@@ -125,11 +125,11 @@ PETSC_EXTERN PetscErrorCode VfeProblemAddContact(VfeProblem prob, const char *na
  * to the plane normal to `axis`, circumferential about the centroid of region `inner` (the nucleus);
  * nlayers lamellae by radial position, outer first, each with fibre modulus E[l] (MPa) and volume
  * fraction phi[l] (solver/fibres.c). */
-PETSC_EXTERN PetscErrorCode VfeProblemAddFibres(VfeProblem prob, PetscInt region, PetscInt inner, const PetscReal axis[3],
-                                                PetscReal angle_deg, PetscInt nlayers, const PetscReal E[],
-                                                const PetscReal phi[]);
+PETSC_EXTERN PetscErrorCode VfeProblemAddFibres(VfeProblem prob, PetscInt region, PetscInt inner,
+                                                const PetscReal axis[3], PetscReal angle_deg, PetscInt nlayers,
+                                                const PetscReal E[], const PetscReal phi[]);
 /* Fraction of the fibre integration points that are taut after the last solve (0 without fibres);
- * whether the problem has fibres on any rank (collective). */
+ * whether the problem has fibres. */
 PETSC_EXTERN PetscBool VfeProblemHasFibres(VfeProblem prob);
 PETSC_EXTERN PetscErrorCode VfeFibresTautFraction(VfeProblem prob, PetscReal *frac);
 /* Per group (one spring, or one contact pair of surfaces) after a solve: the sum of |force| (N),

@@ -140,9 +140,8 @@ PETSC_EXTERN void VfeMembersSetSlack(VfeProblem prob, PetscBool on);
 PETSC_EXTERN PetscErrorCode VfeFibresDestroy(VfeFibres *f);
 PETSC_EXTERN PetscErrorCode VfeFibresAddCell(VfeProblem prob, PetscInt c, const PetscReal *X, PetscReal *Ke);
 PETSC_EXTERN PetscErrorCode VfeFibresAddCOO(VfeProblem prob, PetscScalar *v);
-PETSC_EXTERN PetscErrorCode VfeFibresUpdate(VfeProblem prob, Vec ulocal, PetscInt *changed);
+PETSC_EXTERN PetscErrorCode VfeFibresUpdate(VfeProblem prob, Vec u, PetscInt *changed);
 PETSC_EXTERN void VfeFibresCellStress(VfeProblem prob, PetscInt c, const PetscReal L[4], const PetscReal *ue,
                                       PetscReal sig[6]);
 PETSC_EXTERN PetscErrorCode VfeFibresDeriveP1(VfeProblem p2, VfeProblem p1);
 PETSC_EXTERN void VfeFibresSyncP1(VfeProblem p2, VfeProblem p1);
-PETSC_EXTERN PetscBool VfeFibresPresent(VfeProblem prob);
