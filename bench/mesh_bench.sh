@@ -78,6 +78,9 @@ run_all | tee "$WORK/table.txt"
 [ "${PIPESTATUS[0]}" = 0 ] || exit 1
 
 if [ "$WRITE_DOCS" = 1 ]; then
+  # keep the CT mesher's section (bench/ct_mesh_bench.sh) when rewriting the file
+  ct=$(awk '$0 == "<!-- ct:begin -->" { on = 1 } on { print } $0 == "<!-- ct:end -->" { on = 0 }' \
+         "$REPO/docs/mesh-performance.md" 2>/dev/null || true)
   {
     cat "$REPO/bench/mesh_performance_header.md"
     echo
@@ -86,6 +89,7 @@ if [ "$WRITE_DOCS" = 1 ]; then
     echo '```'
     echo
     echo "Machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(free -g | awk '/Mem:/{print $2}') GiB."
+    [ -n "$ct" ] && printf '\n%s\n' "$ct"
   } > "$REPO/docs/mesh-performance.md"
   echo "wrote docs/mesh-performance.md"
 fi
