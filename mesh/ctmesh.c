@@ -202,6 +202,14 @@ static PetscErrorCode CTOptionsRead(CTOpts *o)
   PetscCall(VfeMeshOptionReal("ct_leak_mm", &o->leak_mm, NULL));
   PetscCall(VfeMeshOptionBool("ct_plates", &o->plates, NULL));
   PetscCall(VfeMeshOptionBool("mesh_verbose", &o->verbose, NULL));
+  if (!o->cement_image[0]) {
+    PetscBool t, l;
+    PetscCall(PetscOptionsHasName(NULL, NULL, "-ct_cement_threshold", &t));
+    PetscCall(PetscOptionsHasName(NULL, NULL, "-ct_leak_mm", &l));
+    PetscCheck(!t && !l, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
+               "%s needs ct_cement_image (the post-operative image it applies to)",
+               t ? "ct_cement_threshold" : "ct_leak_mm");
+  }
   PetscFunctionReturn(0);
 }
 

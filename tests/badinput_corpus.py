@@ -404,6 +404,7 @@ def build_entries(variants):
              "ct_cement_threshold", {"mask.nii": good_mask, "post.nii": good_img}),
             ("ct_threshold_none_above", ["-ct_cement_image", "post.nii", "-ct_cement_threshold", "5000"],
              "ct_cement_threshold", {"mask.nii": good_mask, "post.nii": good_img}),
+            ("ct_threshold_no_image", ["-ct_cement_threshold", "otsu"], "ct_cement_threshold", {"mask.nii": good_mask}),
             ("ct_segment_key", ["-segment_levels", "L1-L3"], "segment_levels", {"mask.nii": good_mask}),
             ("ct_size_huge", ["-ct_mesher", "cgal", "-mesh_size_mm", "60"], "mesh_size_mm", {"mask.nii": good_mask}),
             ("ct_size_tiny", ["-ct_mesher", "cgal", "-mesh_size_mm", "0.001"], "mesh_size_mm", {"mask.nii": good_mask}),
