@@ -61,6 +61,10 @@ typedef PetscErrorCode (*VfeVectorFn)(const PetscReal x[3], const PetscReal n[3]
 PETSC_EXTERN PetscErrorCode VfeProblemCreate(VfeSpace sp, PetscInt nregions, VfeProblem *prob);
 PETSC_EXTERN PetscErrorCode VfeProblemDestroy(VfeProblem *prob);
 PETSC_EXTERN PetscErrorCode VfeProblemSetMaterial(VfeProblem prob, PetscInt region, PetscReal E, PetscReal nu);
+/* Young's modulus per local cell (space->ncells values, MPa), e.g. mapped from CT density: a value > 0 replaces
+ * the region's E in that cell (Poisson's ratio stays the region's); 0 keeps the region's.  Copied; NULL removes them.
+ * A negative or non-finite value is an error. */
+PETSC_EXTERN PetscErrorCode VfeProblemSetCellModulus(VfeProblem prob, const PetscReal *E);
 PETSC_EXTERN PetscErrorCode VfeProblemAddDirichlet(VfeProblem prob, PetscInt surface, const PetscBool comp[3],
                                                    VfeVectorFn fn, void *ctx);
 PETSC_EXTERN PetscErrorCode VfeProblemAddTraction(VfeProblem prob, PetscInt surface, VfeVectorFn fn, void *ctx);
