@@ -97,6 +97,33 @@ PETSC_EXTERN PetscErrorCode VfeShapeTwoBlocks(const char *path, PetscReal L, Pet
  * boundaries load_top, fixed_bottom. */
 PETSC_EXTERN PetscErrorCode VfeShapeSimpleSegment(const char *path, PetscReal h);
 
+/* ==== CT images (mesh/image.c) ==== */
+
+/* One 3-D scalar image of a NIfTI-1/2 file: a CT (density or HU) or a label mask. World = the
+ * file's scanner frame (NIfTI: RAS, mm); voxel (i,j,k) has its centre at A (i,j,k,1)^T. */
+typedef struct {
+  PetscInt n[3];        /* voxels along i, j, k */
+  PetscReal A[3][4];    /* voxel index (i,j,k,1) -> world mm: the sform when sform_code > 0, else the qform */
+  PetscReal Ainv[3][4]; /* world mm -> continuous voxel index */
+  PetscReal spacing[3]; /* mm */
+  float *v;             /* n0*n1*n2 values, scl_slope/scl_inter applied, i fastest */
+  char path[PETSC_MAX_PATH_LEN];
+} VfeImage;
+/* Not collective.  Read a .nii / .nii.gz (NIfTI-1 or -2).  Errors (one line naming the file,
+ * PETSC_ERR_FILE_UNEXPECTED): not NIfTI, unreadable, not 3-D (a 4th dimension of 1 is allowed),
+ * an unsupported datatype, a NaN or infinite value, a zero or negative voxel size. */
+PETSC_EXTERN PetscErrorCode VfeImageRead(const char *path, VfeImage *img);
+/* Collective.  Rank 0's image (header and values) to every rank. */
+PETSC_EXTERN PetscErrorCode VfeImageBcast(MPI_Comm comm, VfeImage *img);
+/* Not collective.  An error (PETSC_ERR_USER_INPUT) naming both files if their dimensions differ or their
+ * voxel-to-world transforms differ by more than 1e-3 mm anywhere on the grid. */
+PETSC_EXTERN PetscErrorCode VfeImageSameGrid(const VfeImage *a, const VfeImage *b);
+PETSC_EXTERN PetscErrorCode VfeImageDestroy(VfeImage *img);
+static inline PetscInt VfeImageIndex(const VfeImage *img, PetscInt i, PetscInt j, PetscInt k)
+{
+  return i + img->n[0] * (j + img->n[1] * k);
+}
+
 /* ==== parametric spine-segment mesher (mesh/segment.c, mesh/cement.c) ==== */
 
 #define VFE_SEG_MAX_REGIONS 64

@@ -9,7 +9,8 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="${VFE_BUILD_DIR:-$here/build}"
 
 pkgs=(build-essential cmake pkg-config petsc-dev libgmsh-dev libhdf5-openmpi-dev
-      openmpi-bin libopenmpi-dev libjansson-dev libyaml-dev python3-paraview python3-numpy gnuplot-nox)
+      openmpi-bin libopenmpi-dev libjansson-dev libyaml-dev python3-paraview python3-numpy gnuplot-nox
+      libnifti2-dev libcgal-dev libgmp-dev libmpfr-dev libboost-dev)
 if [ "${VFE_NO_APT:-0}" != 1 ]; then
   missing=()
   for p in "${pkgs[@]}"; do
