@@ -232,8 +232,8 @@ static PetscErrorCode VfeRunRecordStructures(VfeProblem prob, VfeRunRecord *rec)
  * only changes the materials and reuses the preconditioner hierarchy. */
 static PetscErrorCode VfeSolveCase(VfeSpace sp, const VfeMeshInfo *info, const VfeMaterial *mats, PetscInt sfix,
                                    PetscInt sload, VfeLoad *load, const PetscReal *rbody, const char *treated,
-                                   VfeRunRecord *rec, PetscBool baseline, Vec *ulocal, VfeCellFields *cf,
-                                   VfeProblem *probp)
+                                   const PetscReal *cellE, VfeRunRecord *rec, PetscBool baseline, Vec *ulocal,
+                                   VfeCellFields *cf, VfeProblem *probp)
 {
   MPI_Comm comm = PetscObjectComm((PetscObject)sp->dm);
   VfeProblem prob;
@@ -253,6 +253,7 @@ static PetscErrorCode VfeSolveCase(VfeSpace sp, const VfeMeshInfo *info, const V
   prob = *probp;
   PetscCall(VfeProblemSetRegionBodyForce(prob, rbody)); /* the follower load's path forces (NULL: none) */
   for (PetscInt r = 0; r < info->nregions; ++r) PetscCall(VfeProblemSetMaterial(prob, r, mats[r].E, mats[r].nu));
+  PetscCall(VfeProblemSetCellModulus(prob, cellE)); /* CT: density-mapped bone (NULL: the regions' moduli) */
   PetscCall(VfeProblemAssemble(prob));
   PetscCall(VfeSpaceCreateGlobalVector(sp, &u));
   PetscCall(VfeProblemSolve(prob, u));
@@ -353,6 +354,7 @@ typedef struct {
   VfeRunRecord rec;
   VfeMetricsRow *row; /* where the caller wants the metrics row (may be NULL) */
   PetscReal *rbody;   /* load_follower: body force per region (nregions x 3), else NULL */
+  VfeCTMap ctmap;     /* -ct_image: density-mapped bone (ctmap.info.on) */
 } VfeRun;
 
 /* The keys the run reads itself; every key is checked first. */
@@ -543,6 +545,9 @@ static PetscErrorCode VfeRunSolve(VfeRun *run)
     PetscCall(VfeFollowerSetUp(run->sp, run->info.nregions, names, &rec->load, &rec->follower, run->rbody));
     PetscCall(PetscFree(names));
   }
+  PetscCall(VfeCTMapCreate(comm, run->sp, &run->info, &run->ctmap));
+  PetscCall(VfeCTMapView(comm, &run->ctmap));
+  rec->ctmap = run->ctmap.info;
   PetscCall(PetscLogEventEnd(VfeEv.setup, 0, 0, 0, 0));
   rec->ndofs = 3 * run->sp->nglobal;
   rec->order = run->order;
@@ -562,7 +567,7 @@ static PetscErrorCode VfeRunSolve(VfeRun *run)
     PetscCall(PetscPrintf(comm, "\n"));
   }
   PetscCall(VfeSolveCase(run->sp, &run->info, run->mats, run->sfix, run->sload, &vfe_cache.load, run->rbody,
-                         run->treated, rec, PETSC_FALSE, &run->ul, &run->cf, &run->prob));
+                         run->treated, run->ctmap.E, rec, PETSC_FALSE, &run->ul, &run->cf, &run->prob));
   run->have_cf = PETSC_TRUE;
   PetscCall(PetscPrintf(
       comm,
@@ -583,8 +588,10 @@ static PetscErrorCode VfeRunBaseline(VfeRun *run)
   const VfeMeshInfo *info = &run->info;
   Vec bul;
   VfeCellFields bcf;
+  PetscReal *bE = NULL;
 
   PetscFunctionBeginUser;
+  if (run->ctmap.E) PetscCall(VfeCTMapBaseline(run->comm, run->sp, info, &run->ctmap, &bE));
   PetscCall(PetscMalloc1(info->nregions, &run->bmats));
   PetscCall(VfeBaselineMaterials(info, run->mats, run->bmats));
   if (run->intactE > 0) /* the intact baseline has no fracture: restore the treated level's bone */
@@ -593,7 +600,8 @@ static PetscErrorCode VfeRunBaseline(VfeRun *run)
         run->bmats[r].E = run->intactE;
   vfe_cache.load = run->rec.load;
   PetscCall(VfeSolveCase(run->sp, info, run->bmats, run->sfix, run->sload, &vfe_cache.load, run->rbody, run->treated,
-                         &run->rec, PETSC_TRUE, &bul, &bcf, &run->prob));
+                         bE, &run->rec, PETSC_TRUE, &bul, &bcf, &run->prob));
+  PetscCall(PetscFree(bE));
   PetscCall(VecDestroy(&bul));
   PetscCall(VfeCellFieldsDestroy(&bcf));
   PetscFunctionReturn(0);
@@ -635,7 +643,14 @@ static PetscErrorCode VfeRunWriteOutputs(VfeRun *run)
   PetscCall(PetscLogEventBegin(VfeEv.output, 0, 0, 0, 0));
   if (run->writefields) {
     PetscCall(PetscSNPrintf(path, sizeof path, "%s/fields.hdf", run->wdir));
-    PetscCall(VfeWriteFields(comm, path, run->sp, run->ul, &run->cf, &run->info, &rec->ix));
+    PetscReal *Eall = NULL;
+    if (run->ctmap.E) { /* every cell's modulus: mapped, else its region's */
+      PetscCall(PetscMalloc1(run->sp->ncells, &Eall));
+      for (PetscInt c = 0; c < run->sp->ncells; ++c)
+        Eall[c] = run->ctmap.E[c] > 0 ? run->ctmap.E[c] : run->mats[run->sp->cell_region[c]].E;
+    }
+    PetscCall(VfeWriteFields(comm, path, run->sp, run->ul, &run->cf, &run->info, &rec->ix, run->ctmap.rho, Eall));
+    PetscCall(PetscFree(Eall));
   }
   PetscCall(PetscLogEventEnd(VfeEv.output, 0, 0, 0, 0));
   PetscCall(PetscTime(&t1));
@@ -683,6 +698,7 @@ static PetscErrorCode VfeRunDestroy(VfeRun *run)
   PetscCall(PetscFree(run->rec.base_stats));
   PetscCall(PetscFree(run->bmats));
   PetscCall(PetscFree(run->rbody));
+  PetscCall(VfeCTMapDestroy(&run->ctmap));
   if (run->rec.seg) PetscCall(VfeSegmentReportDestroy(&run->rec.seg));
   PetscCall(VecDestroy(&run->ul));
   if (run->prob) PetscCall(VfeProblemDestroy(&run->prob));

@@ -13,8 +13,8 @@ static const VfeKey materials_keys[] = {
     {"ct_density_unit", VFE_KEY_STRING, "", 0, 0, 0, "mg_cm3|hu", "`mg_cm3`",
      "CT route: the image's values are a calibrated density in mg/cm³ (`mg_cm3`) or Hounsfield units (`hu`, with "
      "`ct_density_slope` and `ct_density_intercept`)"},
-    {"ct_density_slope", VFE_KEY_REAL, "HU per mg/cm³", VFE_KEY_MIN | VFE_KEY_MIN_OPEN | VFE_KEY_MAX, 0, 100, NULL,
-     "—", "CT route, `hu`: phantom calibration HU = intercept + slope · ρ, its slope σ"},
+    {"ct_density_slope", VFE_KEY_REAL, "HU per mg/cm³", VFE_KEY_MIN | VFE_KEY_MIN_OPEN | VFE_KEY_MAX, 0, 100, NULL, "—",
+     "CT route, `hu`: phantom calibration HU = intercept + slope · ρ, its slope σ"},
     {"ct_density_intercept", VFE_KEY_REAL, "HU", VFE_KEY_MIN | VFE_KEY_MAX, -5000, 5000, NULL, "—",
      "CT route, `hu`: the calibration's intercept β"},
     {"ct_density_species", VFE_KEY_STRING, "", 0, 0, 0, "k2hpo4|cha", "`k2hpo4`",

@@ -54,7 +54,8 @@ typedef struct {
   PetscReal slope, intercept; /* HU = intercept + slope * rho (rho in mg/cm^3) */
   PetscReal Emin;             /* ct_modulus_min (MPa) */
 } VfeDensityLaw;
-/* The law and calibration of the ct_density_* keys; errors (one line) for an unknown law or an incomplete calibration. */
+/* The law and calibration of the ct_density_* keys; errors (one line) for an unknown law or an incomplete calibration.
+ */
 PETSC_EXTERN PetscErrorCode VfeMaterialsDensityLaw(VfeDensityLaw *law);
 /* Density (mg/cm^3) of an image value; a negative one is clamped to 0 and *clamped set. */
 PETSC_EXTERN PetscReal VfeDensityOf(const VfeDensityLaw *law, PetscReal value, PetscBool *clamped);
