@@ -32,8 +32,8 @@ static const VfeKey mesh_keys[] = {
     {"segment_treated", VFE_KEY_LIST, "", 0, 0, 0, NULL, "middle level", "treated level(s), comma list"},
     {"segment_posterior_elements", VFE_KEY_BOOL, "", 0, 0, 0, NULL, "false",
      "posterior elements and facet joints (regions `<lvl>.posterior`, `<lvl>.facet_sup`, `<lvl>.facet_inf`; facet "
-     "surfaces and ligament attachment points; docs/theory.md). Geometry only so far: the solver has no contact or "
-     "ligaments yet"},
+     "surfaces and ligament attachment points; docs/theory.md); the run adds frictionless facet contact and the seven "
+     "ligaments (`model_facet_contact`, `model_ligaments`). Off by default: about 3x the solve time"},
     {"segment_facet_gap_mm", VFE_KEY_REAL, "mm", VFE_KEY_MIN | VFE_KEY_MIN_OPEN | VFE_KEY_MAX, 0, 3, NULL, "0.5",
      "gap between the two cartilage layers of a facet joint"},
     {"segment_facet_cartilage_mm", VFE_KEY_REAL, "mm", VFE_KEY_MIN | VFE_KEY_MIN_OPEN | VFE_KEY_MAX, 0, 3, NULL, "1.0",
