@@ -295,7 +295,7 @@ PetscErrorCode VfeInsertCommandLine(MPI_Comm comm, int argc, char **argv, int fi
 }
 
 /* The built-in default case describes the anatomical segment.  When the command line switches it to
- * mesh_geometry simple, its segment and cement keys that the simple geometry does not read are
+ * mesh_geometry simple or ct, its segment and cement keys that the geometry does not read are
  * dropped (the user did not write them); the same keys given on the command line still get the
  * "does not apply" error of VfeMeshCheckGeometryKeys. */
 static PetscErrorCode VfeDefaultCaseFitGeometry(int argc, char **argv, int firstopt)
@@ -307,7 +307,7 @@ static PetscErrorCode VfeDefaultCaseFitGeometry(int argc, char **argv, int first
 
   PetscFunctionBeginUser;
   PetscCall(PetscOptionsGetString(NULL, NULL, "-mesh_geometry", geom, sizeof geom, NULL));
-  if (strcmp(geom, "simple")) PetscFunctionReturn(0);
+  if (!strcmp(geom, "segment")) PetscFunctionReturn(0);
   PetscCall(PetscOptionsCreate(&builtin));
   PetscCall(PetscOptionsInsertStringYAML(builtin, VfeDefaultCaseYAML));
   PetscCall(PetscOptionsLeftGet(builtin, &n, &names, &values));

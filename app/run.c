@@ -39,9 +39,10 @@ static PetscReal VfeEventTime(MPI_Comm comm, PetscLogEvent ev, PetscReal t0)
   return tmax;
 }
 
-/* Mesh from the case keys: the anatomical segment (mesh/segment.c) or, with mesh_geometry simple,
- * the three-cylinder benchmark segment of the peers.  Gmsh runs on rank 0 only. */
-static PetscErrorCode VfeBuildSegmentMesh(MPI_Comm comm, const char *meshfile, VfeSegmentReport *rep)
+/* Mesh from the case keys: the anatomical segment (mesh/segment.c), with mesh_geometry simple the
+ * three-cylinder benchmark segment of the peers, with mesh_geometry ct a vertebra from a CT label image
+ * (mesh/ctmesh.c).  Gmsh (and CGAL) run on rank 0 only. */
+static PetscErrorCode VfeBuildSegmentMesh(MPI_Comm comm, const char *meshfile, VfeSegmentReport *rep, VfeCTReport *ct)
 {
   char geom[32] = "segment";
   PetscMPIInt rank;
@@ -49,10 +50,14 @@ static PetscErrorCode VfeBuildSegmentMesh(MPI_Comm comm, const char *meshfile, V
   int err     = 0;
 
   PetscFunctionBeginUser;
-  *rep = NULL;
+  *rep = NULL, *ct = NULL;
   PetscCall(PetscOptionsGetString(NULL, NULL, "-mesh_geometry", geom, sizeof geom, NULL));
-  PetscCheck(!strcmp(geom, "simple") || !strcmp(geom, "segment"), comm, PETSC_ERR_USER_INPUT,
-             "mesh_geometry: unknown value '%s' (allowed: segment, simple)", geom);
+  PetscCheck(!strcmp(geom, "simple") || !strcmp(geom, "segment") || !strcmp(geom, "ct"), comm, PETSC_ERR_USER_INPUT,
+             "mesh_geometry: unknown value '%s' (allowed: segment, simple, ct)", geom);
+  if (!strcmp(geom, "ct")) {
+    PetscCall(VfeCTMesh(comm, meshfile, ct));
+    PetscFunctionReturn(0);
+  }
   if (!strcmp(geom, "segment")) {
     PetscCall(VfeSegmentMesh(comm, meshfile, rep));
     PetscFunctionReturn(0);
@@ -451,8 +456,9 @@ static PetscErrorCode VfeRunMesh(VfeRun *run)
   if (!run->meshfile[0]) {
     PetscCall(PetscSNPrintf(run->meshfile, sizeof run->meshfile, "%s/mesh.msh", run->outdir));
     PetscCall(PetscSNPrintf(run->meshpath, sizeof run->meshpath, "%s/mesh.msh", run->wdir));
-    PetscCall(VfeBuildSegmentMesh(comm, run->meshpath, &run->rec.seg));
+    PetscCall(VfeBuildSegmentMesh(comm, run->meshpath, &run->rec.seg, &run->rec.ct));
     if (run->rec.seg) PetscCall(VfeSegmentReportView(run->rec.seg, PETSC_VIEWER_STDOUT_(comm)));
+    if (run->rec.ct) PetscCall(VfeCTReportView(run->rec.ct, PETSC_VIEWER_STDOUT_(comm)));
   } else
     PetscCall(PetscStrncpy(run->meshpath, run->meshfile, sizeof run->meshpath));
   if (!run->mesh_only) PetscCall(VfeRunCacheTake(run));
@@ -522,7 +528,8 @@ static PetscErrorCode VfeRunWriteMeshOutputs(VfeRun *run)
   for (PetscInt r = 0; r < run->info.nregions; ++r) PetscCall(PetscPrintf(comm, " %s", run->info.regions[r].name));
   PetscCall(PetscPrintf(comm, "\n"));
   PetscCall(VfeSpaceCreate(run->dm, 1, &run->sp));
-  PetscCall(VfeWriteMeshOutputs(comm, run->wdir, run->sp, &run->info, run->rec.seg, run->meshfile, run->meshpath));
+  PetscCall(VfeWriteMeshOutputs(comm, run->wdir, run->sp, &run->info, run->rec.seg, run->rec.ct, run->meshfile,
+                                run->meshpath));
   PetscFunctionReturn(0);
 }
 
@@ -700,6 +707,7 @@ static PetscErrorCode VfeRunDestroy(VfeRun *run)
   PetscCall(PetscFree(run->rbody));
   PetscCall(VfeCTMapDestroy(&run->ctmap));
   if (run->rec.seg) PetscCall(VfeSegmentReportDestroy(&run->rec.seg));
+  if (run->rec.ct) PetscCall(VfeCTReportDestroy(&run->rec.ct));
   PetscCall(VecDestroy(&run->ul));
   if (run->prob) PetscCall(VfeProblemDestroy(&run->prob));
   if (run->sp) PetscCall(VfeSpaceDestroy(&run->sp));

@@ -10,8 +10,9 @@
 #define FRAC (VFE_KEY_MIN | VFE_KEY_MIN_OPEN | VFE_KEY_MAX | VFE_KEY_MAX_OPEN)
 
 static const VfeKey mesh_keys[] = {
-    {"mesh_size_mm", VFE_KEY_REAL, "mm", POS, 0, 0, NULL, "1.5",
-     "target element size (finer at endplates and cement); the segment allows 0.3..10 mm"},
+    {"mesh_size_mm", VFE_KEY_REAL, "mm", POS, 0, 0, NULL, "1.5 (ct: 1)",
+     "target element size (finer at endplates and cement); the segment allows 0.3..10 mm, the CT mesher (0, 50] mm "
+     "(`ct_mesher voxel` ignores it: one voxel, six tetrahedra)"},
     {"mesh_max_elements", VFE_KEY_REAL, "", VFE_KEY_MIN | VFE_KEY_MAX, 1, 1e9, NULL, "5e6",
      "refuse a mesh size whose predicted tetrahedron count exceeds this (raise it to allow a finer mesh)"},
     {"mesh_order", VFE_KEY_INT, "", VFE_KEY_MIN | VFE_KEY_MAX, 1, 2, NULL, "1",
@@ -21,13 +22,44 @@ static const VfeKey mesh_keys[] = {
      "`hxt`, or `delaunay` (Gmsh's Delaunay 3D: also reproducible, slower, slightly lower minimum quality; vfe falls "
      "back to it when HXT fails)"},
     {"mesh_verbose", VFE_KEY_BOOL, "", 0, 0, 0, NULL, "false",
-     "print Gmsh's own messages while meshing (to diagnose a failed mesh)"},
+     "print Gmsh's (and CGAL's) own messages while meshing (to diagnose a failed mesh)"},
     {"mesh_threads", VFE_KEY_INT, "", VFE_KEY_MIN | VFE_KEY_MAX, 1, 256, NULL, "2",
      "threads of the geometry booleans and of the HXT volume mesher (surfaces are meshed on one thread). The same case "
      "with the same `mesh_threads` gives the same mesh (hash in the report) in every run and process, whatever the "
      "load "
      "(for a given build and CPU type: libm and OpenCASCADE may round differently elsewhere); another thread count "
      "gives another, equally valid mesh"},
+    {"ct_mask", VFE_KEY_STRING, "", 0, 0, 0, NULL, "—",
+     "`mesh_geometry ct`: label image of the vertebra (NIfTI-1/2, `.nii` or `.nii.gz`; integer labels, 0 background)"},
+    {"ct_image", VFE_KEY_STRING, "", 0, 0, 0, NULL, "—",
+     "the CT image (calibrated density or HU, NIfTI) on the mask's grid; the bone moduli are mapped from it"},
+    {"ct_labels_body", VFE_KEY_LIST, "", 0, 0, 0, NULL, "1,2",
+     "mask labels of the vertebral body (cortex and endplate layers are assigned by distance, not from labels)"},
+    {"ct_labels_posterior", VFE_KEY_LIST, "", 0, 0, 0, NULL, "none",
+     "mask labels of the posterior elements (region `<lvl>.posterior`)"},
+    {"ct_labels_cement", VFE_KEY_LIST, "", 0, 0, 0, NULL, "none",
+     "mask labels of pre-segmented cement inside the body (region `<lvl>.cement`)"},
+    {"ct_level", VFE_KEY_STRING, "", 0, 0, 0, "T12|L1|L2|L3|L4|L5", "`L2`", "the vertebra's level: names the regions"},
+    {"ct_mesher", VFE_KEY_STRING, "", 0, 0, 0, "cgal|voxel", "`cgal`",
+     "`cgal` (CGAL Mesh_3 on the label image, `mesh_size_mm`), `voxel` (six tetrahedra per voxel: the verification "
+     "path)"},
+    {"ct_cortex_mm", VFE_KEY_REAL, "mm", VFE_KEY_MIN | VFE_KEY_MIN_OPEN | VFE_KEY_MAX, 0, 5, NULL, "0.5",
+     "body tetrahedra whose centroid lies this close to the body surface form `<lvl>.cortical` (clinical CT does not "
+     "resolve the shell; docs/theory.md)"},
+    {"ct_endplate_mm", VFE_KEY_REAL, "mm", VFE_KEY_MIN | VFE_KEY_MIN_OPEN | VFE_KEY_MAX, 0, 5, NULL, "0.5",
+     "the same for `<lvl>.endplate_sup` / `_inf`, measured to the superior / inferior endplate surface"},
+    {"ct_plates", VFE_KEY_BOOL, "", 0, 0, 0, NULL, "true",
+     "embed the body between a `load_plate` and a `base_plate` that fill up to its endplates (axial compression as "
+     "in QCT-FE benchmarks); false: `load_top` / `fixed_bottom` are the body's own top and bottom faces"},
+    {"ct_plate_mm", VFE_KEY_REAL, "mm", VFE_KEY_MIN | VFE_KEY_MIN_OPEN | VFE_KEY_MAX, 0, 20, NULL, "2",
+     "plate thickness beyond the body's extreme voxel (rounded to whole voxels, at least one)"},
+    {"ct_cement_image", VFE_KEY_STRING, "", 0, 0, 0, NULL, "—",
+     "post-operative image (NIfTI, the mask's grid): cement = voxels of the body above `ct_cement_threshold`"},
+    {"ct_cement_threshold", VFE_KEY_STRING, "", 0, 0, 0, NULL, "`otsu`",
+     "`otsu` (Otsu's threshold of the values inside the body), `halfmax` ((median + maximum) / 2 inside the body), or "
+     "a number in the image's units (HU)"},
+    {"ct_leak_mm", VFE_KEY_REAL, "mm", VFE_KEY_MIN | VFE_KEY_MIN_OPEN | VFE_KEY_MAX, 0, 30, NULL, "5",
+     "cement leakage = above-threshold voxels outside the body within this distance of it (reported, not meshed)"},
     {"segment_levels", VFE_KEY_STRING, "", 0, 0, 0, NULL, "`L1-L3`", "contiguous range within T12..L5"},
     {"segment_treated", VFE_KEY_LIST, "", 0, 0, 0, NULL, "middle level", "treated level(s), comma list"},
     {"segment_posterior_elements", VFE_KEY_BOOL, "", 0, 0, 0, NULL, "false",

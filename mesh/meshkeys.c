@@ -9,8 +9,10 @@
  * depend on other keys stay with the code that knows them (segment.c, cement.c).
  *
  * VfeMeshCheckGeometryKeys() is the pre-meshing check of a driver: values of the keys the chosen
- * geometry reads, keys it does not read, an empty mesh_file, and the predicted element count
- * against mesh_max_elements (a mesh size of 1e-3 mm would otherwise mesh for hours).
+ * geometry reads, keys it does not read (segment_* and most cement_* with simple or ct, ct_* with
+ * segment or simple), an empty mesh_file, and the predicted element count against
+ * mesh_max_elements (a mesh size of 1e-3 mm would otherwise mesh for hours; the CT mesher checks
+ * it once it has read the mask).
  */
 #include "vfemesh.h"
 #include "vfekeys.h"
@@ -60,16 +62,35 @@ static PetscBool VfeNotForSimple(const char *key)
   if (!strcmp(key, "segment_treated") || !strcmp(key, "cement_pattern") || !strcmp(key, "cement_diffuse_fraction") ||
       !strcmp(key, "cement_material"))
     return PETSC_FALSE;
-  if (!strncmp(key, "segment_", 8) || !strncmp(key, "cement_", 7)) return PETSC_TRUE;
+  if (!strncmp(key, "segment_", 8) || !strncmp(key, "cement_", 7) || !strncmp(key, "ct_", 3)) return PETSC_TRUE;
   return (!strcmp(key, "fracture_wedge") || !strcmp(key, "mesh_threads") || !strcmp(key, "mesh_volume_mesher") ||
           !strcmp(key, "mesh_verbose"))
              ? PETSC_TRUE
              : PETSC_FALSE;
 }
 
+/* keys that the CT geometry does not read: the parametric segment's (segment_*, fracture_wedge, cement_* but the
+ * cement material, which the CT's cement region gets) and the Gmsh mesher's threads and volume mesher */
+static PetscBool VfeNotForCT(const char *key)
+{
+  if (!strcmp(key, "cement_material")) return PETSC_FALSE;
+  if (!strncmp(key, "segment_", 8) || !strncmp(key, "cement_", 7)) return PETSC_TRUE;
+  return (!strcmp(key, "fracture_wedge") || !strcmp(key, "mesh_threads") || !strcmp(key, "mesh_volume_mesher"))
+             ? PETSC_TRUE
+             : PETSC_FALSE;
+}
+
+/* whether key is one that geometry does not read */
+static PetscBool VfeNotFor(const char *key, const char *geometry)
+{
+  if (!strcmp(geometry, "simple")) return VfeNotForSimple(key);
+  if (!strcmp(geometry, "ct")) return VfeNotForCT(key);
+  return strncmp(key, "ct_", 3) ? PETSC_FALSE : PETSC_TRUE; /* segment */
+}
+
 PetscBool VfeMeshKeyAppliesTo(const char *key, const char *geometry)
 {
-  return strcmp(geometry, "simple") || !VfeNotForSimple(key) ? PETSC_TRUE : PETSC_FALSE;
+  return VfeNotFor(key, geometry) ? PETSC_FALSE : PETSC_TRUE;
 }
 
 PetscErrorCode VfeMeshCheckGeometryKeys(MPI_Comm comm, const char *geometry)
@@ -84,29 +105,43 @@ PetscErrorCode VfeMeshCheckGeometryKeys(MPI_Comm comm, const char *geometry)
   PetscCall(PetscOptionsFindPair(NULL, NULL, "-mesh_file", &value, &set));
   PetscCheck(!set || (value && value[0]), comm, PETSC_ERR_USER_INPUT,
              "mesh_file has an empty value: give the path of an MSH file, or leave the key out to mesh the geometry");
-  PetscCheck(!strcmp(geometry, "simple") || !strcmp(geometry, "segment"), comm, PETSC_ERR_USER_INPUT,
-             "mesh_geometry: unknown value '%s' (allowed: segment, simple)", geometry);
+  PetscCheck(!strcmp(geometry, "simple") || !strcmp(geometry, "segment") || !strcmp(geometry, "ct"), comm,
+             PETSC_ERR_USER_INPUT, "mesh_geometry: unknown value '%s' (allowed: segment, simple, ct)", geometry);
+  PetscCall(PetscOptionsLeftGet(NULL, &n, &names, &values));
+  for (PetscInt i = 0; i < n; ++i)
+    if (VfeNotFor(names[i], geometry)) {
+      if (nbad++ < 4) {
+        PetscCall(PetscStrlcat(bad, nbad > 1 ? ", " : "", sizeof bad));
+        PetscCall(PetscStrlcat(bad, names[i], sizeof bad));
+      }
+    }
+  PetscCall(PetscOptionsLeftRestore(NULL, &n, &names, &values));
+  PetscCheck(!nbad, comm, PETSC_ERR_USER_INPUT, "%s%s: %s with mesh_geometry %s (%s)", bad, nbad > 4 ? ", ..." : "",
+             nbad > 1 ? "do not apply" : "does not apply", geometry,
+             !strcmp(geometry, "simple") ? "these keys are read by the segment geometry only"
+             : !strcmp(geometry, "ct")   ? "the CT geometry reads ct_* and mesh_* keys"
+                                         : "ct_* keys are read by the CT geometry only");
   if (!strcmp(geometry, "simple")) {
     PetscReal h = 1.5;
 
-    PetscCall(PetscOptionsLeftGet(NULL, &n, &names, &values));
-    for (PetscInt i = 0; i < n; ++i)
-      if (VfeNotForSimple(names[i])) {
-        if (nbad++ < 4) {
-          PetscCall(PetscStrlcat(bad, nbad > 1 ? ", " : "", sizeof bad));
-          PetscCall(PetscStrlcat(bad, names[i], sizeof bad));
-        }
-      }
-    PetscCall(PetscOptionsLeftRestore(NULL, &n, &names, &values));
-    PetscCheck(!nbad, comm, PETSC_ERR_USER_INPUT,
-               "%s%s: %s with mesh_geometry simple (these keys are read by the segment geometry only)", bad,
-               nbad > 4 ? ", ..." : "", nbad > 1 ? "do not apply" : "does not apply");
     PetscCall(VfeMeshOptionReal("mesh_size_mm", &h, NULL));
     PetscCheck(h > 0 && h <= 50, comm, PETSC_ERR_USER_INPUT, "mesh_size_mm = %g is out of range: allowed (0, 50] mm",
                (double)h);
     /* three elliptic cylinders (22.5 x 17 mm, 26 mm) and two discs (10 mm); Gmsh makes about
        4.5 V / h^3 tetrahedra there */
     PetscCall(VfeMeshCheckElementCount(PETSC_PI * 22.5 * 17.0 * (3 * 26.0 + 2 * 10.0), h, 4.5, "simple"));
+  }
+  if (!strcmp(geometry, "ct")) {
+    PetscReal h = 1.0;
+    PetscBool set;
+
+    PetscCall(VfeMeshOptionReal("mesh_size_mm", &h, NULL));
+    PetscCheck(h > 0 && h <= 50, comm, PETSC_ERR_USER_INPUT, "mesh_size_mm = %g is out of range: allowed (0, 50] mm",
+               (double)h);
+    PetscCall(PetscOptionsHasName(NULL, NULL, "-ct_mask", &set));
+    PetscCheck(set, comm, PETSC_ERR_USER_INPUT,
+               "mesh_geometry ct needs ct_mask: the label image (NIfTI) of the vertebra");
+    /* the element count depends on the mask: VfeCTMesh checks it once it has read the image */
   }
   PetscFunctionReturn(0);
 }

@@ -172,6 +172,59 @@ PETSC_EXTERN PetscErrorCode VfeSegmentReportView(VfeSegmentReport rep, PetscView
 /* The report as one JSON object, no trailing newline. */
 PETSC_EXTERN PetscErrorCode VfeSegmentReportWriteJSON(VfeSegmentReport rep, FILE *f);
 PETSC_EXTERN PetscErrorCode VfeSegmentReportDestroy(VfeSegmentReport *rep);
+/* ==== vertebra from CT (mesh/ctmesh.c, mesh/cgalmesh.cpp) ==== */
+
+#define VFE_CT_MAX_REGIONS 8
+
+/* What VfeCTMesh() built, identical on every rank (a plain struct, broadcast as bytes).  Volumes in
+ * mm^3: "voxels" ones count voxels of the mask grid, the others sum tetrahedron volumes of the mesh. */
+typedef struct _n_VfeCTReport {
+  char level[8];                                       /* ct_level, e.g. "L2" */
+  char mesher[8];                                      /* "cgal" or "voxel" */
+  char mask[PETSC_MAX_PATH_LEN];                       /* ct_mask */
+  char image[PETSC_MAX_PATH_LEN];                      /* ct_image ("" when not given; only its grid is checked) */
+  char cement_image[PETSC_MAX_PATH_LEN];               /* ct_cement_image ("" when not given) */
+  PetscInt n[3];                                       /* mask voxels along i, j, k */
+  PetscReal spacing[3];                                /* mm */
+  PetscInt si_axis, si_sign;                           /* image axis closest to world S-I; +1: index grows superiorly */
+  PetscReal size_mm, cortex_mm, endplate_mm;           /* mesh_size_mm, ct_cortex_mm, ct_endplate_mm */
+  PetscBool plates;                                    /* ct_plates */
+  PetscReal plate_mm;                                  /* plate thickness beyond the extreme body voxel, as built */
+  PetscReal body_height_mm;                            /* extent of the body voxels along the S-I axis */
+  PetscReal plate_distance_mm;                         /* between the load_top and fixed_bottom planes (plates) */
+  PetscReal load_top_area, fixed_bottom_area;          /* mm^2 */
+  PetscReal body_voxel_volume;                         /* body + cement labels (+ cement found in the post-op image) */
+  PetscReal body_volume;                               /* mesh: cancellous + cortical + endplates + cement */
+  PetscReal body_centroid[3];                          /* mesh, world mm */
+  char cement_source[16];                              /* none | image | labels | image+labels */
+  char threshold_method[16];                           /* otsu | halfmax | value ("" without a post-op image) */
+  PetscReal threshold;                                 /* in the post-op image's units */
+  PetscReal cement_voxel_volume, cement_volume;        /* voxels, mesh */
+  PetscReal fill_ratio_voxels, fill_ratio;             /* cement / body volume: voxels, mesh */
+  PetscReal fill_ratio_thr_minus, fill_ratio_thr_plus; /* voxels, at threshold - 200 and + 200 */
+  PetscReal larger_side_ratio_voxels, larger_side_ratio; /* cement on the fuller side of x = centroid / body */
+  PetscBool touches_endplate_sup, touches_endplate_inf;  /* cement shares mesh nodes with the endplate layer */
+  PetscReal leak_mm, leak_volume; /* ct_leak_mm; above-threshold voxels outside the body, within it */
+  PetscInt nnodes, ntets, nregions;
+  char region[VFE_CT_MAX_REGIONS][VFE_NAME_LEN];
+  PetscInt region_tets[VFE_CT_MAX_REGIONS];
+  PetscReal region_volume[VFE_CT_MAX_REGIONS];
+  PetscReal quality_min, quality_p01;       /* 6*sqrt(2)*V / l_rms^3 */
+  PetscReal mesh_seconds, t_read, t_mesher; /* whole build on rank 0; reading the images; the mesher itself */
+  unsigned long long hash;                  /* FNV-1a 64 of node coordinates and region connectivity */
+} * VfeCTReport;
+
+/* Collective.  Reads the ct_* and mesh_* options, reads the images and meshes on rank 0, writes MSH 4.1
+ * atomically to msh_path (regions <lvl>.cancellous, .cortical, .endplate_sup, .endplate_inf, optionally
+ * .posterior and .cement, load_plate and base_plate with ct_plates; boundaries load_top, fixed_bottom)
+ * and fills *rep on every rank.  An error on rank 0 reaches every rank. */
+PETSC_EXTERN PetscErrorCode VfeCTMesh(MPI_Comm comm, const char *msh_path, VfeCTReport *rep);
+/* Human-readable report on an ASCII viewer. */
+PETSC_EXTERN PetscErrorCode VfeCTReportView(VfeCTReport rep, PetscViewer v);
+/* The report as one JSON object, no trailing newline. */
+PETSC_EXTERN PetscErrorCode VfeCTReportWriteJSON(VfeCTReport rep, FILE *f);
+PETSC_EXTERN PetscErrorCode VfeCTReportDestroy(VfeCTReport *rep);
+
 /* ---- checked keys (mesh/meshkeys.c) ---- */
 
 /* Read option -key (key without '-', a key of the mesh's table, mesh/keys.c) with the registry's

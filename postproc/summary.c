@@ -55,6 +55,22 @@ static PetscErrorCode VfeJSONWrite(const char *path, json_t *root)
   PetscFunctionReturn(0);
 }
 
+/* The CT mesher's report (vfemesh.h) as a JSON object: its own JSON text (VfeCTReportWriteJSON), parsed back;
+ * NULL if that fails (VfeJSet then reports the document as incomplete). */
+static json_t *VfeCTReportJSON(VfeCTReport r)
+{
+  char *buf  = NULL;
+  size_t len = 0;
+  FILE *f    = open_memstream(&buf, &len);
+  json_t *o  = NULL;
+
+  if (!f) return NULL;
+  if (!VfeCTReportWriteJSON(r, f) && !fflush(f)) o = json_loadb(buf, len, 0, NULL);
+  fclose(f);
+  free(buf);
+  return o;
+}
+
 /* The segment mesher's report (vfemesh.h) as a JSON object. */
 static json_t *VfeSegmentReportJSON(VfeSegmentReport r)
 {
@@ -363,6 +379,7 @@ static PetscErrorCode VfeWriteSummary(const VfeRunRecord *r, const VfeMetricsRow
                     VfeJNum(r->t_total)));
   VfeJSet(root, "manifest", man);
   if (r->seg) VfeJSet(root, "segment", VfeSegmentReportJSON(r->seg));
+  if (r->ct) VfeJSet(root, "ct", VfeCTReportJSON(r->ct));
   if (r->ctmap.on) VfeJSet(root, "density_mapping", VfeDensityMapJSON(&r->ctmap));
   VfeJSet(root, "mesh",
           json_pack("{s:I, s:I, s:I}", "cells", (json_int_t)r->ncells, "order", (json_int_t)r->order, "dofs",
@@ -519,7 +536,7 @@ PetscErrorCode VfeWriteFields(MPI_Comm comm, const char *path, VfeSpace d, Vec u
 }
 
 PetscErrorCode VfeWriteMeshOutputs(MPI_Comm comm, const char *dir, VfeSpace d, const VfeMeshInfo *info,
-                                   VfeSegmentReport seg, const char *meshfile, const char *meshpath)
+                                   VfeSegmentReport seg, VfeCTReport ct, const char *meshfile, const char *meshpath)
 {
   char path[PETSC_MAX_PATH_LEN], hash[17];
   PetscReal *reg;
@@ -545,6 +562,7 @@ PetscErrorCode VfeWriteMeshOutputs(MPI_Comm comm, const char *dir, VfeSpace d, c
       json_array_append_new(regions, json_pack("{s:I, s:s}", "index", (json_int_t)r, "name", info->regions[r].name));
     VfeJSet(root, "regions", regions);
     if (seg) VfeJSet(root, "segment", VfeSegmentReportJSON(seg));
+    if (ct) VfeJSet(root, "ct", VfeCTReportJSON(ct));
     PetscCall(PetscSNPrintf(path, sizeof path, "%s/mesh.json", dir));
     ierr = VfeJSONWrite(path, root);
     json_decref(root);

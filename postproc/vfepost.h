@@ -123,6 +123,7 @@ typedef struct {
   const VfeRegionStats *stats, *base_stats; /* base_stats NULL without baseline */
   VfeIndices ix, base_ix;
   VfeSegmentReport seg;    /* NULL when the mesh came from a file or the simple geometry */
+  VfeCTReport ct;          /* the CT mesher's report (mesh_geometry ct), else NULL */
   VfeDensityMapInfo ctmap; /* density-mapped bone (ctmap.on false: none) */
   VfeLoad load;
   VfeFollowerPath follower; /* with load.follower */
@@ -148,10 +149,11 @@ PETSC_EXTERN PetscErrorCode VfeRunMetricsRow(const VfeRunRecord *r, VfeMetricsRo
  * the metrics row on every rank; the caller destroys it. */
 PETSC_EXTERN PetscErrorCode VfeWriteRunOutputs(MPI_Comm comm, const VfeRunRecord *r, VfeMetricsRow *row);
 /* vfe mesh: mesh.hdf (ParaView: the tetrahedra with cell data `region`, the index into the region
- * list) and mesh.json (that list, the MSH file and its hash, the segment report when vfe meshed),
+ * list) and mesh.json (that list, the MSH file and its hash, the segment or CT report when vfe meshed),
  * written into dir.  meshfile is the name recorded, meshpath (NULL: meshfile) the file hashed. */
 PETSC_EXTERN PetscErrorCode VfeWriteMeshOutputs(MPI_Comm comm, const char *dir, VfeSpace d, const VfeMeshInfo *info,
-                                                VfeSegmentReport seg, const char *meshfile, const char *meshpath);
+                                                VfeSegmentReport seg, VfeCTReport ct, const char *meshfile,
+                                                const char *meshpath);
 /* fields.hdf: displacement (points), stress, strain, von Mises, minimum principal stress, strain
  * energy density, region and adjacent-endplate mask (cells); with rho and E (per local cell, a CT model's
  * density-mapped bone: same on every rank whether NULL) also `density` (mg/cm^3) and `E` (MPa, every cell's). */
