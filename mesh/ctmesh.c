@@ -294,11 +294,13 @@ static PetscErrorCode CTClassify(const CTOpts *o, const VfeImage *m, unsigned ch
 
 /* ---------- cement from the post-operative image ---------- */
 
-/* Otsu's threshold (maximum between-class variance, 1024 bins) of n values */
+/* Otsu's threshold (maximum between-class variance, 1024 bins) of n values; where several bin edges give the same
+   maximum (two clean classes: every edge between them) the middle of that plateau */
 static PetscReal CTOtsu(const float *v, size_t n)
 {
   enum { NB = 1024 };
-  double hist[NB] = {0}, lo = v[0], hi = v[0], sum = 0, sumb = 0, wb = 0, best = -1, thr;
+  double hist[NB] = {0}, lo = v[0], hi = v[0], sum = 0, sumb = 0, wb = 0, best = -1;
+  int first = NB - 1, last = NB - 1;
 
   for (size_t j = 0; j < n; ++j) lo = PetscMin(lo, v[j]), hi = PetscMax(hi, v[j]);
   if (hi <= lo) return hi;
@@ -307,7 +309,6 @@ static PetscReal CTOtsu(const float *v, size_t n)
     hist[PetscMin(b, NB - 1)] += 1;
   }
   for (int b = 0; b < NB; ++b) sum += b * hist[b];
-  thr = hi;
   for (int b = 0; b < NB - 1; ++b) {
     double wf, mb, mf, between;
     wb += hist[b];
@@ -317,9 +318,12 @@ static PetscReal CTOtsu(const float *v, size_t n)
     mb      = sumb / wb;
     mf      = (sum - sumb) / wf;
     between = wb * wf * (mb - mf) * (mb - mf);
-    if (between > best) best = between, thr = lo + (b + 1) * (hi - lo) / NB;
+    if (between > best * (1 + 1e-12))
+      best = between, first = last = b;
+    else if (between >= best * (1 - 1e-12))
+      last = b;
   }
-  return thr;
+  return lo + (0.5 * (first + last) + 1) * (hi - lo) / NB;
 }
 
 /* squared Euclidean distance transform along one line (Felzenszwalb & Huttenlocher 2012), positions q*sp */
@@ -1088,7 +1092,7 @@ static PetscErrorCode CTBuildRank0(const char *path, VfeCTReport rep)
 
   /* layers: distance of each body tetrahedron's centroid to the faces */
   {
-    const PetscReal r = PetscMax(o.tc, o.te);
+    const PetscReal r = PetscMax(o.tc, o.te), te2 = o.te * o.te * (1 + 1e-6), tc2 = o.tc * o.tc * (1 + 1e-6);
     CTSurf *bs;
     unsigned char *bf;
     PetscInt nb = 0;
@@ -1118,9 +1122,10 @@ static PetscErrorCode CTBuildRank0(const char *path, VfeCTReport rep)
       for (int v = 0; v < 4; ++v)
         for (int k = 0; k < 3; ++k) c[k] += 0.25 * M.x[3 * M.t[4 * t + v] + k];
       CTBinsDist2(&B, &M, bs, bf, c, d2);
-      if (d2[1] <= o.te * o.te || d2[2] <= o.te * o.te)
+      /* ties (voxel meshes put centroids at exactly 0.25, 0.5, 0.75 voxel) count as inside, whatever the rounding */
+      if (d2[1] <= te2 || d2[2] <= te2)
         M.reg[t] = d2[1] <= d2[2] ? R_EPS : R_EPI;
-      else if (d2[0] <= o.tc * o.tc)
+      else if (d2[0] <= tc2)
         M.reg[t] = R_CORT;
       else
         M.reg[t] = R_CANC;

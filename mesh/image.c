@@ -23,8 +23,8 @@
 #include <math.h>
 #include <string.h>
 
-/* the pixdim[1..3] and the form codes of the raw header (before libnifti fixes them) */
-static PetscErrorCode VfeNiftiRawHeader(const char *path, double pixdim[3], int *qcode, int *scode)
+/* pixdim[1..3] and the sform code of the raw header (before libnifti replaces a zero pixdim by 1) */
+static PetscErrorCode VfeNiftiRawHeader(const char *path, double pixdim[3], int *scode)
 {
   int nver = 0;
   void *hdr;
@@ -36,12 +36,10 @@ static PetscErrorCode VfeNiftiRawHeader(const char *path, double pixdim[3], int 
   if (nver == 1) {
     const nifti_1_header *h = (const nifti_1_header *)hdr;
     for (int d = 0; d < 3; ++d) pixdim[d] = h->pixdim[d + 1];
-    *qcode = h->qform_code;
     *scode = h->sform_code;
   } else if (nver == 2) {
     const nifti_2_header *h = (const nifti_2_header *)hdr;
     for (int d = 0; d < 3; ++d) pixdim[d] = h->pixdim[d + 1];
-    *qcode = h->qform_code;
     *scode = h->sform_code;
   } else {
     free(hdr);
@@ -191,7 +189,7 @@ PetscErrorCode VfeImageRead(const char *path, VfeImage *img)
 {
   nifti_image *nim;
   double pixdim[3];
-  int qcode, scode;
+  int scode;
   PetscErrorCode ierr;
 
   PetscFunctionBeginUser;
@@ -201,7 +199,7 @@ PetscErrorCode VfeImageRead(const char *path, VfeImage *img)
   nifti_set_debug_level(0);
   PetscCheck(is_nifti_file(path) > 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
              "%s: not a NIfTI-1/2 image (missing, unreadable, or another format)", path);
-  PetscCall(VfeNiftiRawHeader(path, pixdim, &qcode, &scode));
+  PetscCall(VfeNiftiRawHeader(path, pixdim, &scode));
   nim = nifti_image_read(path, 1);
   PetscCheck(nim, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: the NIfTI image could not be read", path);
   ierr = VfeImageFromNifti(path, nim, pixdim, scode, img);
@@ -210,7 +208,6 @@ PetscErrorCode VfeImageRead(const char *path, VfeImage *img)
     PetscCall(PetscFree(img->v));
     PetscCall(ierr);
   }
-  (void)qcode;
   PetscFunctionReturn(0);
 }
 
