@@ -12,7 +12,8 @@
  * cannot be opened or is not NIfTI (ANALYZE 7.5 included), a volume that is not 3-D (a 4th
  * dimension of 1 is allowed), a datatype that is not a real scalar, a NaN or infinite value after
  * scaling, a voxel size that is zero, negative or not finite, a singular affine.  libnifti's own
- * messages are silenced (debug level 0) so the error stays one line.  libnifti replaces a zero
+ * messages are silenced (debug level 0) so the error stays one line.  The data are read here, not by
+ * libnifti's loader, which silently replaces NaN and infinite floats by 0.  libnifti replaces a zero
  * pixdim by 1 when it builds the qform; the raw header is read first to catch that.
  *
  * Parallel use: rank 0 reads, VfeImageBcast() copies header and values to the other ranks
@@ -70,30 +71,30 @@ static PetscErrorCode VfeAffineInvert(const char *path, const PetscReal A[3][4],
   PetscFunctionReturn(0);
 }
 
-/* voxel j of nim's data as a double, or PETSC_FALSE in *ok for an unsupported datatype */
-static inline double VfeNiftiValue(const nifti_image *nim, size_t j)
+/* voxel j of the data as a double (NaN for an unsupported datatype: refused before) */
+static inline double VfeNiftiValue(int datatype, const void *data, size_t j)
 {
-  switch (nim->datatype) {
+  switch (datatype) {
   case NIFTI_TYPE_UINT8:
-    return ((const unsigned char *)nim->data)[j];
+    return ((const unsigned char *)data)[j];
   case NIFTI_TYPE_INT8:
-    return ((const signed char *)nim->data)[j];
+    return ((const signed char *)data)[j];
   case NIFTI_TYPE_INT16:
-    return ((const int16_t *)nim->data)[j];
+    return ((const int16_t *)data)[j];
   case NIFTI_TYPE_UINT16:
-    return ((const uint16_t *)nim->data)[j];
+    return ((const uint16_t *)data)[j];
   case NIFTI_TYPE_INT32:
-    return ((const int32_t *)nim->data)[j];
+    return ((const int32_t *)data)[j];
   case NIFTI_TYPE_UINT32:
-    return ((const uint32_t *)nim->data)[j];
+    return ((const uint32_t *)data)[j];
   case NIFTI_TYPE_INT64:
-    return (double)((const int64_t *)nim->data)[j];
+    return (double)((const int64_t *)data)[j];
   case NIFTI_TYPE_UINT64:
-    return (double)((const uint64_t *)nim->data)[j];
+    return (double)((const uint64_t *)data)[j];
   case NIFTI_TYPE_FLOAT32:
-    return ((const float *)nim->data)[j];
+    return ((const float *)data)[j];
   case NIFTI_TYPE_FLOAT64:
-    return ((const double *)nim->data)[j];
+    return ((const double *)data)[j];
   default:
     return NAN;
   }
@@ -119,11 +120,35 @@ static PetscBool VfeNiftiTypeSupported(int dt)
 }
 
 /* Fill img from nim (header checked by the caller up to the type); one error path through the caller. */
+/* the image data exactly as stored, in the CPU's byte order (libnifti's own loader replaces NaN and infinite floats
+   by 0 and would hide them); an error naming the file if it is shorter than the header says */
+static PetscErrorCode VfeNiftiReadData(const char *path, const nifti_image *nim, void **data)
+{
+  const size_t nbytes = (size_t)nim->nvox * (size_t)nim->nbyper;
+  znzFile fp;
+  size_t got = 0;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscMalloc(nbytes ? nbytes : 1, data));
+  fp = znzopen(nim->iname, "rb", nifti_is_gzfile(nim->iname));
+  if (!znz_isnull(fp)) {
+    if (znzseek(fp, (znz_off_t)nim->iname_offset, SEEK_SET) >= 0) got = znzread(*data, 1, nbytes, fp);
+    znzclose(fp);
+  }
+  if (got != nbytes) PetscCall(PetscFree(*data));
+  PetscCheck(got == nbytes, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+             "%s: the image data is truncated or unreadable (%zu of %zu bytes)", path, got, nbytes);
+  if (nim->swapsize > 1 && nim->byteorder != nifti_short_order())
+    nifti_swap_Nbytes((int64_t)nim->nvox, nim->swapsize, *data);
+  PetscFunctionReturn(0);
+}
+
 static PetscErrorCode VfeImageFromNifti(const char *path, const nifti_image *nim, const double pixdim[3], int scode,
                                         VfeImage *img)
 {
   const nifti_dmat44 *M;
   size_t nvox;
+  void *data   = NULL;
   double slope = nim->scl_slope, inter = nim->scl_inter;
 
   PetscFunctionBeginUser;
@@ -140,8 +165,8 @@ static PetscErrorCode VfeImageFromNifti(const char *path, const nifti_image *nim
              "%s: unsupported datatype %s (allowed: integer or floating-point scalars)", path,
              nifti_datatype_string(nim->datatype));
   nvox = (size_t)nim->nx * (size_t)nim->ny * (size_t)nim->nz;
-  PetscCheck(nim->data && (size_t)nim->nvox == nvox, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
-             "%s: the image data could not be read (truncated file?)", path);
+  PetscCheck((size_t)nim->nvox == nvox, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+             "%s: the image data could not be read", path);
   PetscCheck(isfinite(slope) && isfinite(inter), PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
              "%s: scl_slope or scl_inter is not a finite number", path);
   if (slope == 0) slope = 1, inter = 0;
@@ -170,10 +195,12 @@ static PetscErrorCode VfeImageFromNifti(const char *path, const nifti_image *nim
   }
   PetscCall(VfeAffineInvert(path, (const PetscReal(*)[4])img->A, img->Ainv));
 
+  PetscCall(VfeNiftiReadData(path, nim, &data));
   PetscCall(PetscMalloc1(nvox, &img->v));
   for (size_t j = 0; j < nvox; ++j) {
-    const double x = VfeNiftiValue(nim, j) * slope + inter;
+    const double x = VfeNiftiValue(nim->datatype, data, j) * slope + inter;
     if (PetscUnlikely(!isfinite(x) || fabs(x) > 3.0e38)) {
+      PetscCall(PetscFree(data));
       const size_t i = j % (size_t)nim->nx, jj = (j / (size_t)nim->nx) % (size_t)nim->ny,
                    k = j / ((size_t)nim->nx * (size_t)nim->ny);
       SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
@@ -182,6 +209,7 @@ static PetscErrorCode VfeImageFromNifti(const char *path, const nifti_image *nim
     }
     img->v[j] = (float)x;
   }
+  PetscCall(PetscFree(data));
   PetscFunctionReturn(0);
 }
 
@@ -200,7 +228,7 @@ PetscErrorCode VfeImageRead(const char *path, VfeImage *img)
   PetscCheck(is_nifti_file(path) > 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
              "%s: not a NIfTI-1/2 image (missing, unreadable, or another format)", path);
   PetscCall(VfeNiftiRawHeader(path, pixdim, &scode));
-  nim = nifti_image_read(path, 1);
+  nim = nifti_image_read(path, 0); /* the header; the data: VfeNiftiReadData */
   PetscCheck(nim, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: the NIfTI image could not be read", path);
   ierr = VfeImageFromNifti(path, nim, pixdim, scode, img);
   nifti_image_free(nim);

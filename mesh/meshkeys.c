@@ -118,7 +118,7 @@ PetscErrorCode VfeMeshCheckGeometryKeys(MPI_Comm comm, const char *geometry)
   PetscCall(PetscOptionsLeftRestore(NULL, &n, &names, &values));
   PetscCheck(!nbad, comm, PETSC_ERR_USER_INPUT, "%s%s: %s with mesh_geometry %s (%s)", bad, nbad > 4 ? ", ..." : "",
              nbad > 1 ? "do not apply" : "does not apply", geometry,
-             !strcmp(geometry, "simple") ? "these keys are read by the segment geometry only"
+             !strcmp(geometry, "simple") ? "these keys are read by the segment or ct geometry only"
              : !strcmp(geometry, "ct")   ? "the CT geometry reads ct_* and mesh_* keys"
                                          : "ct_* keys are read by the CT geometry only");
   if (!strcmp(geometry, "simple")) {

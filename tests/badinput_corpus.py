@@ -50,6 +50,43 @@ def yaml_case(body):
     return ("case_version: 1\nmesh: {geometry: simple, size_mm: 5}\n" + body).encode()
 
 
+# ---------- CT images (NIfTI-1, written here: 348-byte header, 4-byte extension flag, data) ----------
+
+def nifti1(shape=(8, 8, 8), dtype="u1", values=None, pixdim=(1.0, 1.0, 1.0), offset=(0.0, 0.0, 0.0), dim0=3,
+           extra=1, datatype=None):
+    """a NIfTI-1 file (.nii) with a qform of pixdim scaling and offset; values: a function (i, j, k) -> number"""
+    codes = {"u1": (2, 8, "B"), "f4": (16, 32, "f"), "c8": (32, 64, "ff")}
+    code, bitpix, fmt = codes[dtype]
+    dims = [dim0, shape[0], shape[1], shape[2], extra, 1, 1, 1]
+    h = bytearray(348)
+    struct.pack_into("<i", h, 0, 348)
+    struct.pack_into("<8h", h, 40, *dims)
+    struct.pack_into("<hh", h, 70, datatype or code, bitpix)
+    struct.pack_into("<8f", h, 76, 1.0, pixdim[0], pixdim[1], pixdim[2], 1, 1, 1, 1)
+    struct.pack_into("<f", h, 108, 352.0)
+    struct.pack_into("<hh", h, 252, 1, 0)
+    struct.pack_into("<6f", h, 256, 0, 0, 0, offset[0], offset[1], offset[2])
+    h[344:348] = b"n+1\0"
+    data = bytearray()
+    for t in range(extra):
+        for k in range(shape[2]):
+            for j in range(shape[1]):
+                for i in range(shape[0]):
+                    v = values(i, j, k) if values else 0
+                    data += struct.pack("<" + fmt, *([v] * len(fmt)))
+    return bytes(h) + b"\0\0\0\0" + bytes(data)
+
+
+def ct_case(body=""):
+    return ("case_version: 1\nmesh: {geometry: ct, size_mm: 2}\nct: {mask: mask.nii, mesher: voxel, labels: {body: [1]}}\n"
+            + body).encode()
+
+
+def ct_box(i, j, k):
+    """label 1 in a 4 x 4 x 4 box of the 8^3 grid"""
+    return 1 if 2 <= i < 6 and 2 <= j < 6 and 2 <= k < 6 else 0
+
+
 # ---------- mesh-file corruptions ----------
 
 def msh_sections(data):
@@ -330,6 +367,52 @@ def build_entries(variants):
     E.append(Entry("viewer_cli_options_file_secret", ["run", "case.yaml", "-options_file", "secret.txt"],
                    "secret.txt", files={"case.yaml": yaml_case(""), "secret.txt": b"s3cr3t-token line\n"},
                    forbid="s3cr3t"))
+
+    # --- CT route (mesh_geometry ct): images, labels, grids, keys ---
+    good_mask = nifti1(values=ct_box)
+    good_img = nifti1(dtype="f4", values=lambda i, j, k: 200.0)
+    for n, args, pat, files in [
+            ("ct_mask_text", [], "mask.nii", {"mask.nii": b"not an image\n"}),
+            ("ct_mask_missing", ["-ct_mask", "nothere.nii.gz"], "nothere.nii.gz", {}),
+            ("ct_mask_empty", [], "mask.nii", {"mask.nii": nifti1()}),
+            ("ct_mask_not_labels", [], "mask.nii", {"mask.nii": nifti1(dtype="f4", values=lambda i, j, k: 1.5)}),
+            ("ct_mask_4d", [], "mask.nii", {"mask.nii": nifti1(values=ct_box, dim0=4, extra=2)}),
+            ("ct_mask_complex", [], "mask.nii", {"mask.nii": nifti1(dtype="c8", values=ct_box)}),
+            ("ct_mask_pixdim0", [], "mask.nii", {"mask.nii": nifti1(values=ct_box, pixdim=(1.0, 0.0, 1.0))}),
+            ("ct_mask_truncated", [], "mask.nii", {"mask.nii": good_mask[:500]}),
+            ("ct_image_nan", ["-ct_image", "image.nii"], "image.nii",
+             {"mask.nii": good_mask, "image.nii": nifti1(dtype="f4", values=lambda i, j, k: float("nan") if i == 3 else 1.0)}),
+            ("ct_image_inf", ["-ct_image", "image.nii"], "image.nii",
+             {"mask.nii": good_mask, "image.nii": nifti1(dtype="f4", values=lambda i, j, k: float("inf") if k == 7 else 1.0)}),
+            ("ct_grid_dims", ["-ct_image", "image.nii"], "image.nii",
+             {"mask.nii": good_mask, "image.nii": nifti1(shape=(8, 8, 9), dtype="f4", values=lambda i, j, k: 200.0)}),
+            ("ct_grid_offset", ["-ct_image", "image.nii"], "image.nii",
+             {"mask.nii": good_mask, "image.nii": nifti1(dtype="f4", values=lambda i, j, k: 200.0, offset=(0.5, 0, 0))}),
+            ("ct_grid_cement", ["-ct_image", "image.nii", "-ct_cement_image", "post.nii"], "post.nii",
+             {"mask.nii": good_mask, "image.nii": good_img, "post.nii": nifti1(dtype="f4", pixdim=(2.0, 1.0, 1.0))}),
+            ("ct_label_absent", ["-ct_labels_body", "1,7"], "ct_labels_body", {"mask.nii": good_mask}),
+            ("ct_label_posterior_absent", ["-ct_labels_posterior", "4"], "ct_labels_posterior", {"mask.nii": good_mask}),
+            ("ct_label_twice", ["-ct_labels_cement", "1"], "label 1", {"mask.nii": good_mask}),
+            ("ct_labels_text", ["-ct_labels_body", "a,b"], "ct_labels_body", {"mask.nii": good_mask}),
+            ("ct_labels_negative", ["-ct_labels_body", "-1"], "ct_labels_body", {"mask.nii": good_mask}),
+            ("ct_no_mask", ["-ct_mask", ""], "ct_mask", {}),
+            ("ct_mesher_bad", ["-ct_mesher", "gmsh"], "ct_mesher", {"mask.nii": good_mask}),
+            ("ct_level_bad", ["-ct_level", "L9"], "ct_level", {"mask.nii": good_mask}),
+            ("ct_cortex_nan", ["-ct_cortex_mm", "nan"], "ct_cortex_mm", {"mask.nii": good_mask}),
+            ("ct_plate_huge", ["-ct_plate_mm", "1e9"], "ct_plate_mm", {"mask.nii": good_mask}),
+            ("ct_threshold_text", ["-ct_cement_image", "post.nii", "-ct_cement_threshold", "high"],
+             "ct_cement_threshold", {"mask.nii": good_mask, "post.nii": good_img}),
+            ("ct_threshold_none_above", ["-ct_cement_image", "post.nii", "-ct_cement_threshold", "5000"],
+             "ct_cement_threshold", {"mask.nii": good_mask, "post.nii": good_img}),
+            ("ct_segment_key", ["-segment_levels", "L1-L3"], "segment_levels", {"mask.nii": good_mask}),
+            ("ct_size_huge", ["-ct_mesher", "cgal", "-mesh_size_mm", "60"], "mesh_size_mm", {"mask.nii": good_mask}),
+            ("ct_size_tiny", ["-ct_mesher", "cgal", "-mesh_size_mm", "0.001"], "mesh_size_mm", {"mask.nii": good_mask}),
+    ]:
+        E.append(Entry(n, ["run", "case.yaml"] + args, pat, files=dict(files, **{"case.yaml": ct_case()})))
+    E.append(Entry("ct_key_on_segment", ["run", "case.yaml", "-mesh_geometry", "segment", "-ct_mask", "m.nii"], "ct_mask",
+                   files={"case.yaml": yaml_case("")}))
+    E.append(Entry("ct_key_on_simple", ["run", "case.yaml", "-ct_plates", "false"], "ct_plates",
+                   files={"case.yaml": yaml_case("")}))
 
     # --- mesh files ---
     for tag, data in variants.items():

@@ -22,7 +22,7 @@ add_test(NAME ct_images
 \"$c\" \"$d/cyl1\" cylinder; \"$c\" \"$d/cyl1q\" cylinder --qform; \"$c\" \"$d/cyl1s\" cylinder --sform
 \"$c\" \"$d/cyl1x\" cylinder --scaled; \"$c\" \"$d/cyl1n2\" cylinder --nifti2 --qform; \"$c\" \"$d/cyl2\" cylinder --voxel 2
 \"$c\" \"$d/cyl1r\" cylinder --rotate 30; \"$c\" \"$d/layers1\" layers; \"$c\" \"$d/layers2\" layers --voxel 2 --sform
-\"$c\" \"$d/sphere1\" sphere; \"$c\" \"$d/sphere1t\" sphere --touch --leak --scaled; ls \"$d\""
+\"$c\" \"$d/cylnan\" cylinder --nan; \"$c\" \"$d/sphere1\" sphere; \"$c\" \"$d/sphere1t\" sphere --touch --leak --scaled; ls \"$d\""
                  $<TARGET_FILE:ctimage> ${_ctdir})
 set_tests_properties(ct_images PROPERTIES LABELS unit FIXTURES_SETUP ct_images)
 
@@ -44,3 +44,14 @@ foreach(t ct_header ct_header_mpi ct_cylinder_cgal ct_cylinder_voxel ct_cylinder
                                        WORKING_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR}/${t})
   file(MAKE_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR}/${t})
 endforeach()
+
+# `vfe mesh` of a CT case end to end (2 ranks): mesh.msh, mesh.hdf, mesh.json with the CT report; ParaView reads
+# mesh.hdf when pvpython is there (VFE_PVPYTHON, as in cli.cmake)
+set(_ctpv none)
+if(VFE_PVPYTHON)
+  set(_ctpv ${VFE_PVPYTHON})
+endif()
+add_test(NAME ct_mesh_outputs COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/ct_mesh_outputs.sh $<TARGET_FILE:vfe> ${_ctdir}
+                                      ${CMAKE_CURRENT_BINARY_DIR}/ct_mesh_outputs ${_ctpv} ${VFE_MPIEXEC})
+set_tests_properties(ct_mesh_outputs PROPERTIES LABELS "regression;mpi" PROCESSORS 2 FIXTURES_REQUIRED ct_images
+                                                ENVIRONMENT "${VFE_TEST_ENV}")

@@ -100,6 +100,18 @@ static PetscErrorCode TestHeader(const char *dir)
     PetscCall(VfeImageDestroy(&m));
     PetscCall(VfeImageDestroy(&img));
   }
+  /* a NaN voxel (libnifti's own loader would turn it into 0) */
+  {
+    char path[PETSC_MAX_PATH_LEN];
+    PetscErrorCode err;
+    VfeImage b;
+
+    PetscCall(PetscSNPrintf(path, sizeof path, "%s/cylnan/image.nii.gz", dir));
+    PetscCall(PetscPushErrorHandler(PetscReturnErrorHandler, NULL));
+    err = VfeImageRead(path, &b);
+    PetscCall(PetscPopErrorHandler());
+    CHECK(err == PETSC_ERR_FILE_UNEXPECTED, "an image with a NaN voxel is refused (error %d)", (int)err);
+  }
   /* VfeImageBcast: rank 0's image on every rank (the others read nothing) */
   {
     char path[PETSC_MAX_PATH_LEN];

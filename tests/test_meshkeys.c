@@ -48,6 +48,15 @@ int main(int argc, char **argv)
   PetscCall(Case("-mesh_file", "segment", "mesh_file has an empty value"));
   PetscCall(Case("-segment_L2_body_width 45", "segment", NULL));
   PetscCall(Case("", "cube", "mesh_geometry: unknown value 'cube'"));
+  PetscCall(
+      Case("-ct_mask m.nii.gz -ct_labels_body 1 -mesh_size_mm 0.8 -cement_material cpc -mesh_verbose", "ct", NULL));
+  PetscCall(Case("-ct_image i.nii.gz", "ct", "needs ct_mask"));
+  PetscCall(Case("-ct_mask m.nii.gz -segment_levels L1-L3 -cement_fill_ratio 0.2", "ct",
+                 "do not apply with mesh_geometry ct"));
+  PetscCall(Case("-ct_mask m.nii.gz -mesh_threads 4", "ct", "mesh_threads: does not apply"));
+  PetscCall(Case("-ct_mask m.nii.gz -mesh_size_mm 51", "ct", "mesh_size_mm = 51"));
+  PetscCall(Case("-ct_mask m.nii.gz", "segment", "ct_mask: does not apply with mesh_geometry segment"));
+  PetscCall(Case("-mesh_size_mm 5 -ct_plates false", "simple", "ct_plates: does not apply"));
   PetscCall(PetscOptionsClear(NULL));
   PetscCall(PetscPrintf(PETSC_COMM_WORLD, "%d failed\n", nfail));
   PetscCall(PetscFinalize());
