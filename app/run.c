@@ -158,8 +158,9 @@ static VfeRunCache vfe_cache;
  * ligament_: fibres, ligaments and contact are built with the problem), and the number of ranks. */
 static PetscErrorCode VfeRunCacheSignature(MPI_Comm comm, char *sig, size_t len)
 {
-  static const char *const prefixes[] = {"-vfe_", "-ksp_",       "-pc_",    "-mg_",    "-mat_",     "-dm_",
-                                         "-bc_",  "-mesh_order", "-model_", "-fibre_", "-ligament_"};
+  static const char *const prefixes[] = {"-vfe_",   "-ksp_",      "-pc_",        "-mg_",
+                                         "-mat_",   "-dm_",       "-bc_",        "-model_",
+                                         "-fibre_", "-ligament_", "-mesh_order", "-load_displacement_mm"};
   char *all, *save = NULL;
   PetscBool keep = PETSC_FALSE;
   PetscMPIInt size;
@@ -252,7 +253,11 @@ static PetscErrorCode VfeSolveCase(VfeSpace sp, const VfeMeshInfo *info, const V
     PetscCall(VfeProblemCreate(sp, info->nregions, probp));
     PetscCall(VfeProblemSetFromOptions(*probp));
     PetscCall(VfeProblemAddDirichlet(*probp, sfix, NULL, NULL, NULL));
-    PetscCall(VfeProblemAddTraction(*probp, sload, VfeLoadTraction, load));
+    if (load->disp > 0) { /* displacement control: the load surface moves down, free sideways */
+      const PetscBool z[3] = {PETSC_FALSE, PETSC_FALSE, PETSC_TRUE};
+      PetscCall(VfeProblemAddDirichlet(*probp, sload, z, VfeLoadPlateDisplacement, load));
+    } else
+      PetscCall(VfeProblemAddTraction(*probp, sload, VfeLoadTraction, load));
     PetscCall(VfeModelAddStructures(*probp, info));
   }
   prob = *probp;
@@ -290,20 +295,34 @@ static PetscErrorCode VfeSolveCase(VfeSpace sp, const VfeMeshInfo *info, const V
     PetscCall(VfeSpaceResultant(sp, -1, fl, load->c, rec->Fapp, rec->Mapp));
     PetscCall(VfeProblemInternalForce(prob, ul, fl));
     PetscCall(VfeSpaceResultant(sp, sfix, fl, load->c, rec->Freac, rec->Mreac));
-    /* K u = f + R: at the fixed nodes (no load there) K u is the support reaction R on the segment */
+    /* K u = f + R: at the fixed nodes (no load there) K u is the support reaction R on the segment; under
+       displacement control the applied force is K u at the load surface's nodes, and the axial force that reaction */
+    if (load->disp > 0) {
+      PetscCall(VfeSpaceResultant(sp, sload, fl, load->c, rec->Fapp, rec->Mapp));
+      rec->load.force = -rec->Fapp[2];
+    }
     PetscCall(VecDestroy(&fl));
     rec->plate_uz    = usum[2] / cnt[2];
-    rec->stiffness   = rec->plate_uz != 0 ? load->force / PetscAbsReal(rec->plate_uz) : 0;
+    rec->stiffness   = rec->plate_uz != 0 ? rec->load.force / PetscAbsReal(rec->plate_uz) : 0;
     rec->its         = si.its;
     rec->reason      = KSPConvergedReasons[si.reason];
     rec->rnorm       = si.rnorm;
     rec->formulation = VfeProblemDescribe(prob);
     rec->t_pc1       = si.t_pcsetup;
-    PetscCall(VfeComputeMotion(sp, prob, ul, info, load->force, &rec->motion));
+    PetscCall(VfeComputeMotion(sp, prob, ul, info, rec->load.force, &rec->motion));
     PetscCall(VfeRunRecordStructures(prob, rec));
   } else {
-    rec->base_plate_uz  = usum[2] / cnt[2];
-    rec->base_stiffness = rec->base_plate_uz != 0 ? load->force / PetscAbsReal(rec->base_plate_uz) : 0;
+    PetscReal F        = load->force;
+    rec->base_plate_uz = usum[2] / cnt[2];
+    if (load->disp > 0) { /* the baseline's own reaction */
+      PetscReal Fb[3], Mb[3];
+      PetscCall(VfeSpaceCreateLocalVector(sp, &fl));
+      PetscCall(VfeProblemInternalForce(prob, ul, fl));
+      PetscCall(VfeSpaceResultant(sp, sload, fl, load->c, Fb, Mb));
+      PetscCall(VecDestroy(&fl));
+      F = -Fb[2];
+    }
+    rec->base_stiffness = rec->base_plate_uz != 0 ? F / PetscAbsReal(rec->base_plate_uz) : 0;
     rec->base_its       = si.its;
     rec->base_t_pc      = si.t_pcsetup;
   }
@@ -558,10 +577,16 @@ static PetscErrorCode VfeRunSolve(VfeRun *run)
   PetscCall(PetscLogEventEnd(VfeEv.setup, 0, 0, 0, 0));
   rec->ndofs = 3 * run->sp->nglobal;
   rec->order = run->order;
-  PetscCall(PetscPrintf(
-      comm, "vfe: P%" PetscInt_FMT ", %" PetscInt_FMT " dofs on %d ranks; load %s: %.6g N axial, %.6g N m %s\n",
-      run->order, rec->ndofs, rec->size, rec->load.preset, (double)rec->load.force, (double)(rec->load.moment / 1000),
-      rec->load.mode));
+  if (rec->load.disp > 0)
+    PetscCall(PetscPrintf(comm,
+                          "vfe: P%" PetscInt_FMT ", %" PetscInt_FMT
+                          " dofs on %d ranks; displacement control: %s moves %.6g mm down\n",
+                          run->order, rec->ndofs, rec->size, run->load, (double)rec->load.disp));
+  else
+    PetscCall(PetscPrintf(
+        comm, "vfe: P%" PetscInt_FMT ", %" PetscInt_FMT " dofs on %d ranks; load %s: %.6g N axial, %.6g N m %s\n",
+        run->order, rec->ndofs, rec->size, rec->load.preset, (double)rec->load.force, (double)(rec->load.moment / 1000),
+        rec->load.mode));
   if (rec->load.follower) {
     PetscCall(PetscPrintf(
         comm, "vfe: follower load %.6g N along the path through the body centroids:", (double)rec->load.force));
