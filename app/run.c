@@ -158,8 +158,9 @@ static VfeRunCache vfe_cache;
  * ligament_: fibres, ligaments and contact are built with the problem), and the number of ranks. */
 static PetscErrorCode VfeRunCacheSignature(MPI_Comm comm, char *sig, size_t len)
 {
-  static const char *const prefixes[] = {"-vfe_", "-ksp_",       "-pc_",    "-mg_",    "-mat_",     "-dm_",
-                                         "-bc_",  "-mesh_order", "-model_", "-fibre_", "-ligament_"};
+  static const char *const prefixes[] = {"-vfe_",   "-ksp_",      "-pc_",        "-mg_",
+                                         "-mat_",   "-dm_",       "-bc_",        "-model_",
+                                         "-fibre_", "-ligament_", "-mesh_order", "-load_displacement_mm"};
   char *all, *save = NULL;
   PetscBool keep = PETSC_FALSE;
   PetscMPIInt size;
@@ -237,8 +238,8 @@ static PetscErrorCode VfeRunRecordStructures(VfeProblem prob, VfeRunRecord *rec)
  * only changes the materials and reuses the preconditioner hierarchy. */
 static PetscErrorCode VfeSolveCase(VfeSpace sp, const VfeMeshInfo *info, const VfeMaterial *mats, PetscInt sfix,
                                    PetscInt sload, VfeLoad *load, const PetscReal *rbody, const char *treated,
-                                   VfeRunRecord *rec, PetscBool baseline, Vec *ulocal, VfeCellFields *cf,
-                                   VfeProblem *probp)
+                                   const PetscReal *cellE, VfeRunRecord *rec, PetscBool baseline, Vec *ulocal,
+                                   VfeCellFields *cf, VfeProblem *probp)
 {
   MPI_Comm comm = PetscObjectComm((PetscObject)sp->dm);
   VfeProblem prob;
@@ -252,12 +253,17 @@ static PetscErrorCode VfeSolveCase(VfeSpace sp, const VfeMeshInfo *info, const V
     PetscCall(VfeProblemCreate(sp, info->nregions, probp));
     PetscCall(VfeProblemSetFromOptions(*probp));
     PetscCall(VfeProblemAddDirichlet(*probp, sfix, NULL, NULL, NULL));
-    PetscCall(VfeProblemAddTraction(*probp, sload, VfeLoadTraction, load));
+    if (load->disp > 0) { /* displacement control: the load surface moves down, free sideways */
+      const PetscBool z[3] = {PETSC_FALSE, PETSC_FALSE, PETSC_TRUE};
+      PetscCall(VfeProblemAddDirichlet(*probp, sload, z, VfeLoadPlateDisplacement, load));
+    } else
+      PetscCall(VfeProblemAddTraction(*probp, sload, VfeLoadTraction, load));
     PetscCall(VfeModelAddStructures(*probp, info));
   }
   prob = *probp;
   PetscCall(VfeProblemSetRegionBodyForce(prob, rbody)); /* the follower load's path forces (NULL: none) */
   for (PetscInt r = 0; r < info->nregions; ++r) PetscCall(VfeProblemSetMaterial(prob, r, mats[r].E, mats[r].nu));
+  PetscCall(VfeProblemSetCellModulus(prob, cellE)); /* CT: density-mapped bone (NULL: the regions' moduli) */
   PetscCall(VfeProblemAssemble(prob));
   PetscCall(VfeSpaceCreateGlobalVector(sp, &u));
   PetscCall(VfeProblemSolve(prob, u));
@@ -289,20 +295,34 @@ static PetscErrorCode VfeSolveCase(VfeSpace sp, const VfeMeshInfo *info, const V
     PetscCall(VfeSpaceResultant(sp, -1, fl, load->c, rec->Fapp, rec->Mapp));
     PetscCall(VfeProblemInternalForce(prob, ul, fl));
     PetscCall(VfeSpaceResultant(sp, sfix, fl, load->c, rec->Freac, rec->Mreac));
-    /* K u = f + R: at the fixed nodes (no load there) K u is the support reaction R on the segment */
+    /* K u = f + R: at the fixed nodes (no load there) K u is the support reaction R on the segment; under
+       displacement control the applied force is K u at the load surface's nodes, and the axial force that reaction */
+    if (load->disp > 0) {
+      PetscCall(VfeSpaceResultant(sp, sload, fl, load->c, rec->Fapp, rec->Mapp));
+      rec->load.force = -rec->Fapp[2];
+    }
     PetscCall(VecDestroy(&fl));
     rec->plate_uz    = usum[2] / cnt[2];
-    rec->stiffness   = rec->plate_uz != 0 ? load->force / PetscAbsReal(rec->plate_uz) : 0;
+    rec->stiffness   = rec->plate_uz != 0 ? rec->load.force / PetscAbsReal(rec->plate_uz) : 0;
     rec->its         = si.its;
     rec->reason      = KSPConvergedReasons[si.reason];
     rec->rnorm       = si.rnorm;
     rec->formulation = VfeProblemDescribe(prob);
     rec->t_pc1       = si.t_pcsetup;
-    PetscCall(VfeComputeMotion(sp, prob, ul, info, load->force, &rec->motion));
+    PetscCall(VfeComputeMotion(sp, prob, ul, info, rec->load.force, &rec->motion));
     PetscCall(VfeRunRecordStructures(prob, rec));
   } else {
-    rec->base_plate_uz  = usum[2] / cnt[2];
-    rec->base_stiffness = rec->base_plate_uz != 0 ? load->force / PetscAbsReal(rec->base_plate_uz) : 0;
+    PetscReal F        = load->force;
+    rec->base_plate_uz = usum[2] / cnt[2];
+    if (load->disp > 0) { /* the baseline's own reaction */
+      PetscReal Fb[3], Mb[3];
+      PetscCall(VfeSpaceCreateLocalVector(sp, &fl));
+      PetscCall(VfeProblemInternalForce(prob, ul, fl));
+      PetscCall(VfeSpaceResultant(sp, sload, fl, load->c, Fb, Mb));
+      PetscCall(VecDestroy(&fl));
+      F = -Fb[2];
+    }
+    rec->base_stiffness = rec->base_plate_uz != 0 ? F / PetscAbsReal(rec->base_plate_uz) : 0;
     rec->base_its       = si.its;
     rec->base_t_pc      = si.t_pcsetup;
   }
@@ -358,6 +378,7 @@ typedef struct {
   VfeRunRecord rec;
   VfeMetricsRow *row; /* where the caller wants the metrics row (may be NULL) */
   PetscReal *rbody;   /* load_follower: body force per region (nregions x 3), else NULL */
+  VfeCTMap ctmap;     /* -ct_image: density-mapped bone (ctmap.info.on) */
 } VfeRun;
 
 /* The keys the run reads itself; every key is checked first. */
@@ -550,13 +571,22 @@ static PetscErrorCode VfeRunSolve(VfeRun *run)
     PetscCall(VfeFollowerSetUp(run->sp, run->info.nregions, names, &rec->load, &rec->follower, run->rbody));
     PetscCall(PetscFree(names));
   }
+  PetscCall(VfeCTMapCreate(comm, run->sp, &run->info, &run->ctmap));
+  PetscCall(VfeCTMapView(comm, &run->ctmap));
+  rec->ctmap = run->ctmap.info;
   PetscCall(PetscLogEventEnd(VfeEv.setup, 0, 0, 0, 0));
   rec->ndofs = 3 * run->sp->nglobal;
   rec->order = run->order;
-  PetscCall(PetscPrintf(
-      comm, "vfe: P%" PetscInt_FMT ", %" PetscInt_FMT " dofs on %d ranks; load %s: %.6g N axial, %.6g N m %s\n",
-      run->order, rec->ndofs, rec->size, rec->load.preset, (double)rec->load.force, (double)(rec->load.moment / 1000),
-      rec->load.mode));
+  if (rec->load.disp > 0)
+    PetscCall(PetscPrintf(comm,
+                          "vfe: P%" PetscInt_FMT ", %" PetscInt_FMT
+                          " dofs on %d ranks; displacement control: %s moves %.6g mm down\n",
+                          run->order, rec->ndofs, rec->size, run->load, (double)rec->load.disp));
+  else
+    PetscCall(PetscPrintf(
+        comm, "vfe: P%" PetscInt_FMT ", %" PetscInt_FMT " dofs on %d ranks; load %s: %.6g N axial, %.6g N m %s\n",
+        run->order, rec->ndofs, rec->size, rec->load.preset, (double)rec->load.force, (double)(rec->load.moment / 1000),
+        rec->load.mode));
   if (rec->load.follower) {
     PetscCall(PetscPrintf(
         comm, "vfe: follower load %.6g N along the path through the body centroids:", (double)rec->load.force));
@@ -569,7 +599,7 @@ static PetscErrorCode VfeRunSolve(VfeRun *run)
     PetscCall(PetscPrintf(comm, "\n"));
   }
   PetscCall(VfeSolveCase(run->sp, &run->info, run->mats, run->sfix, run->sload, &vfe_cache.load, run->rbody,
-                         run->treated, rec, PETSC_FALSE, &run->ul, &run->cf, &run->prob));
+                         run->treated, run->ctmap.E, rec, PETSC_FALSE, &run->ul, &run->cf, &run->prob));
   run->have_cf = PETSC_TRUE;
   PetscCall(PetscPrintf(
       comm,
@@ -590,8 +620,10 @@ static PetscErrorCode VfeRunBaseline(VfeRun *run)
   const VfeMeshInfo *info = &run->info;
   Vec bul;
   VfeCellFields bcf;
+  PetscReal *bE = NULL;
 
   PetscFunctionBeginUser;
+  if (run->ctmap.E) PetscCall(VfeCTMapBaseline(run->comm, run->sp, info, &run->ctmap, &bE));
   PetscCall(PetscMalloc1(info->nregions, &run->bmats));
   PetscCall(VfeBaselineMaterials(info, run->mats, run->bmats));
   if (run->intactE > 0) /* the intact baseline has no fracture: restore the treated level's bone */
@@ -600,7 +632,8 @@ static PetscErrorCode VfeRunBaseline(VfeRun *run)
         run->bmats[r].E = run->intactE;
   vfe_cache.load = run->rec.load;
   PetscCall(VfeSolveCase(run->sp, info, run->bmats, run->sfix, run->sload, &vfe_cache.load, run->rbody, run->treated,
-                         &run->rec, PETSC_TRUE, &bul, &bcf, &run->prob));
+                         bE, &run->rec, PETSC_TRUE, &bul, &bcf, &run->prob));
+  PetscCall(PetscFree(bE));
   PetscCall(VecDestroy(&bul));
   PetscCall(VfeCellFieldsDestroy(&bcf));
   PetscFunctionReturn(0);
@@ -642,7 +675,14 @@ static PetscErrorCode VfeRunWriteOutputs(VfeRun *run)
   PetscCall(PetscLogEventBegin(VfeEv.output, 0, 0, 0, 0));
   if (run->writefields) {
     PetscCall(PetscSNPrintf(path, sizeof path, "%s/fields.hdf", run->wdir));
-    PetscCall(VfeWriteFields(comm, path, run->sp, run->ul, &run->cf, &run->info, &rec->ix));
+    PetscReal *Eall = NULL;
+    if (run->ctmap.E) { /* every cell's modulus: mapped, else its region's */
+      PetscCall(PetscMalloc1(run->sp->ncells, &Eall));
+      for (PetscInt c = 0; c < run->sp->ncells; ++c)
+        Eall[c] = run->ctmap.E[c] > 0 ? run->ctmap.E[c] : run->mats[run->sp->cell_region[c]].E;
+    }
+    PetscCall(VfeWriteFields(comm, path, run->sp, run->ul, &run->cf, &run->info, &rec->ix, run->ctmap.rho, Eall));
+    PetscCall(PetscFree(Eall));
   }
   PetscCall(PetscLogEventEnd(VfeEv.output, 0, 0, 0, 0));
   PetscCall(PetscTime(&t1));
@@ -690,6 +730,7 @@ static PetscErrorCode VfeRunDestroy(VfeRun *run)
   PetscCall(PetscFree(run->rec.base_stats));
   PetscCall(PetscFree(run->bmats));
   PetscCall(PetscFree(run->rbody));
+  PetscCall(VfeCTMapDestroy(&run->ctmap));
   if (run->rec.seg) PetscCall(VfeSegmentReportDestroy(&run->rec.seg));
   if (run->rec.ct) PetscCall(VfeCTReportDestroy(&run->rec.ct));
   PetscCall(VecDestroy(&run->ul));

@@ -16,6 +16,8 @@
 #include "vfesweep.h"
 #include "vfesolver.h"
 #include "vfemesh.h"
+#include "vfematerials.h"
+#include "vfepost.h"
 
 /* PETSC_TRUE if some part of vfe or PETSc reads the option `key` (no leading dash). */
 PETSC_EXTERN PetscBool VfeKnownKey(const char *key);
@@ -62,3 +64,17 @@ PETSC_EXTERN PetscErrorCode VfeModelAddStructures(VfeProblem prob, const VfeMesh
 
 /* The process exit code of a PETSc error code (0, 1, 2 or 3, see above). */
 PETSC_EXTERN int VfeExitCode(PetscErrorCode ierr);
+
+/* Density-mapped bone (ctmap.c): with -ct_image, a Young's modulus and a density per local cell of the bone
+ * regions (0 elsewhere: the region's material), from the calibrated CT (Bonemat-style, see ctmap.c). */
+typedef struct {
+  VfeDensityMapInfo info; /* what it did (summary.json density_mapping) */
+  VfeDensityLaw law;
+  PetscReal *E, *rho; /* per local cell: MPa, mg/cm^3 (0 outside the bone regions) */
+} VfeCTMap;
+PETSC_EXTERN PetscErrorCode VfeCTMapCreate(MPI_Comm comm, VfeSpace sp, const VfeMeshInfo *info, VfeCTMap *map);
+/* The baseline's cell moduli (caller frees): cement cells take their level's mean mapped cancellous modulus. */
+PETSC_EXTERN PetscErrorCode VfeCTMapBaseline(MPI_Comm comm, VfeSpace sp, const VfeMeshInfo *info, const VfeCTMap *map,
+                                             PetscReal **bE);
+PETSC_EXTERN PetscErrorCode VfeCTMapView(MPI_Comm comm, const VfeCTMap *map);
+PETSC_EXTERN PetscErrorCode VfeCTMapDestroy(VfeCTMap *map);

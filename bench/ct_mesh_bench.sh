@@ -93,7 +93,7 @@ if [ "$WRITE_DOCS" = 1 ]; then
     echo '`wall_s`: the whole command (also loading the MSH into DMPlex and writing mesh.hdf); `mesh_s`: the CT mesher'
     echo 'on rank 0 (reading the images, classes, plates, meshing, layers, checks, MSH); `cgal_s`: CGAL Mesh_3 and'
     echo 'its sliver exuder; `vs_vox`: body volume of the mesh against the voxels. The mesh includes the two plates'
-    echo '(about 17 cm3 at 1 mm). Target (issue 11): mesh <= 10 s on 2 cores.'
+    echo '(about 11 cm3 at 1 mm). Target (issue 11): mesh <= 10 s on 2 cores.'
     echo
     echo '```'
     cat "$WORK/table.txt"

@@ -10,6 +10,23 @@ static const VfeKey materials_keys[] = {
     {"bone_density", VFE_KEY_STRING, "", 0, 0, 0, NULL, "`normal`",
      "`normal`, `osteopenic`, `osteoporotic`, or a QCT BMD in mg/cm³ (20–300; Kopperdahl 2002 density laws, see "
      "theory.md)"},
+    {"ct_density_unit", VFE_KEY_STRING, "", 0, 0, 0, "mg_cm3|hu", "`mg_cm3`",
+     "CT route: the image's values are a calibrated density in mg/cm³ (`mg_cm3`) or Hounsfield units (`hu`, with "
+     "`ct_density_slope` and `ct_density_intercept`)"},
+    {"ct_density_slope", VFE_KEY_REAL, "HU per mg/cm³", VFE_KEY_MIN | VFE_KEY_MIN_OPEN | VFE_KEY_MAX, 0, 100, NULL, "—",
+     "CT route, `hu`: phantom calibration HU = intercept + slope · ρ, its slope σ"},
+    {"ct_density_intercept", VFE_KEY_REAL, "HU", VFE_KEY_MIN | VFE_KEY_MAX, -5000, 5000, NULL, "—",
+     "CT route, `hu`: the calibration's intercept β"},
+    {"ct_density_species", VFE_KEY_STRING, "", 0, 0, 0, "k2hpo4|cha", "`k2hpo4`",
+     "CT route: the phantom material of the density (K2HPO4 or calcium hydroxyapatite equivalent), named in the "
+     "outputs"},
+    {"ct_density_law", VFE_KEY_STRING, "", 0, 0, 0, "kopperdahl_linear|kopperdahl_power|morgan2003",
+     "`kopperdahl_linear`",
+     "CT route: density-modulus law of every bone element: `kopperdahl_linear` E = −34.7 + 3230 ρ, "
+     "`kopperdahl_power` E = 2980 ρ^1.05, `morgan2003` E = 4730 ρ^1.56 (MPa, ρ in g/cm³; sources in "
+     "materials/library.yaml)"},
+    {"ct_modulus_min", VFE_KEY_REAL, "MPa", VFE_KEY_MIN | VFE_KEY_MIN_OPEN | VFE_KEY_MAX, 0, 1e4, NULL, "1",
+     "CT route: least modulus of a bone element (the linear law is negative below 10.7 mg/cm³)"},
     {"material_<name>_E", VFE_KEY_REAL, "MPa", VFE_KEY_MIN | VFE_KEY_MIN_OPEN | VFE_KEY_MAX, 0, 1e6, NULL, "library",
      "Young's modulus of a material: override one or define a new one (`material_mycement_E: 1500`, then "
      "`cement_material: mycement`)"},

@@ -22,6 +22,7 @@
  * Invariant: every resolved material has E > 0 and -1 < nu < 0.5.
  */
 #include "vfematerials.h"
+#include "vfematerialsimpl.h"
 #include "vfekeys.h"
 #include "vferegion.h"
 #include <errno.h>
@@ -44,7 +45,7 @@ static PetscErrorCode VfeLibraryFinalize(void)
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode VfeLibraryGet(PetscOptions *lib)
+PetscErrorCode VfeLibraryGet(PetscOptions *lib)
 {
   PetscFunctionBeginUser;
   if (!vfe_library) {

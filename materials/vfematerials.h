@@ -42,3 +42,22 @@ typedef struct {
   PetscReal E[4], phi[4], angle_deg;
 } VfeFibreLaw;
 PETSC_EXTERN PetscErrorCode VfeMaterialsFibres(VfeFibreLaw *f);
+
+/* ---- density-mapped bone of the CT route (materials/density.c) ---- */
+typedef struct {
+  char law[32];               /* ct_density_law */
+  PetscReal a, b, c;          /* E = a + b rho^c (MPa, rho in g/cm^3), from the library */
+  char law_species[16];       /* the density the law was calibrated in (K2HPO4, apparent, ...) */
+  char source[256];           /* the law's source */
+  char species[16];           /* the image's phantom species (ct_density_species): K2HPO4 or CHA */
+  PetscBool hu;               /* ct_density_unit hu: rho = (HU - intercept) / slope */
+  PetscReal slope, intercept; /* HU = intercept + slope * rho (rho in mg/cm^3) */
+  PetscReal Emin;             /* ct_modulus_min (MPa) */
+} VfeDensityLaw;
+/* The law and calibration of the ct_density_* keys; errors (one line) for an unknown law or an incomplete calibration.
+ */
+PETSC_EXTERN PetscErrorCode VfeMaterialsDensityLaw(VfeDensityLaw *law);
+/* Density (mg/cm^3) of an image value; a negative one is clamped to 0 and *clamped set. */
+PETSC_EXTERN PetscReal VfeDensityOf(const VfeDensityLaw *law, PetscReal value, PetscBool *clamped);
+/* Young's modulus (MPa) of a density in mg/cm^3: the law, at least Emin. */
+PETSC_EXTERN PetscReal VfeDensityModulus(const VfeDensityLaw *law, PetscReal rho);

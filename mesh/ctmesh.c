@@ -71,7 +71,7 @@ typedef struct {
   char mask[PETSC_MAX_PATH_LEN], image[PETSC_MAX_PATH_LEN], cement_image[PETSC_MAX_PATH_LEN];
   char level[8], mesher[8], thr[64];
   PetscInt body[CT_MAXLAB], nbody, post[CT_MAXLAB], npost, cem[CT_MAXLAB], ncem;
-  PetscReal h, tc, te, tp, leak_mm;
+  PetscReal h, tc, te, tp, embed, leak_mm;
   PetscBool plates, verbose;
 } CTOpts;
 
@@ -199,6 +199,8 @@ static PetscErrorCode CTOptionsRead(CTOpts *o)
   PetscCall(VfeMeshOptionReal("ct_cortex_mm", &o->tc, NULL));
   PetscCall(VfeMeshOptionReal("ct_endplate_mm", &o->te, NULL));
   PetscCall(VfeMeshOptionReal("ct_plate_mm", &o->tp, NULL));
+  o->embed = 5.0;
+  PetscCall(VfeMeshOptionReal("ct_plate_embed_mm", &o->embed, NULL));
   PetscCall(VfeMeshOptionReal("ct_leak_mm", &o->leak_mm, NULL));
   PetscCall(VfeMeshOptionBool("ct_plates", &o->plates, NULL));
   PetscCall(VfeMeshOptionBool("mesh_verbose", &o->verbose, NULL));
@@ -560,10 +562,14 @@ static PetscErrorCode CTGridBuild(const CTOpts *o, const VfeImage *m, const unsi
           if (c == C_BODY || c == C_CEM) cmin = PetscMin(cmin, t), cmax = PetscMax(cmax, t);
         }
         if (cmax < 0) continue;
-        for (PetscInt t = cmax + 1; t <= tmax + np; ++t)
-          if (G->c[base + t * st[d]] == C_OUT) G->c[base + t * st[d]] = G->sgn > 0 ? C_LOAD : C_BASE;
-        for (PetscInt t = tmin - np; t < cmin; ++t)
-          if (G->c[base + t * st[d]] == C_OUT) G->c[base + t * st[d]] = G->sgn > 0 ? C_BASE : C_LOAD;
+        /* a plate embeds the body's end to ct_plate_embed_mm: a column whose body ends deeper (the waist, a
+           lateral wall below the rim) gets none, so that no plate reaches down the sides towards the other */
+        if ((tmax - cmax) * m->spacing[d] <= o->embed + 1e-9)
+          for (PetscInt t = cmax + 1; t <= tmax + np; ++t)
+            if (G->c[base + t * st[d]] == C_OUT) G->c[base + t * st[d]] = G->sgn > 0 ? C_LOAD : C_BASE;
+        if ((cmin - tmin) * m->spacing[d] <= o->embed + 1e-9)
+          for (PetscInt t = tmin - np; t < cmin; ++t)
+            if (G->c[base + t * st[d]] == C_OUT) G->c[base + t * st[d]] = G->sgn > 0 ? C_BASE : C_LOAD;
       }
   }
   PetscFunctionReturn(0);

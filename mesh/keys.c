@@ -53,6 +53,9 @@ static const VfeKey mesh_keys[] = {
      "in QCT-FE benchmarks); false: `load_top` / `fixed_bottom` are the body's own top and bottom faces"},
     {"ct_plate_mm", VFE_KEY_REAL, "mm", VFE_KEY_MIN | VFE_KEY_MIN_OPEN | VFE_KEY_MAX, 0, 20, NULL, "2",
      "plate thickness beyond the body's extreme voxel (rounded to whole voxels, at least one)"},
+    {"ct_plate_embed_mm", VFE_KEY_REAL, "mm", VFE_KEY_MIN | VFE_KEY_MAX, 0, 50, NULL, "5",
+     "how deep a plate embeds the body's end, from its extreme voxel: columns whose body ends deeper (the waist, the "
+     "lateral walls below the rim) get no plate, so that the plates load the endplates, not the sides"},
     {"ct_cement_image", VFE_KEY_STRING, "", 0, 0, 0, NULL, "—",
      "post-operative image (NIfTI, the mask's grid): cement = voxels of the body above `ct_cement_threshold`"},
     {"ct_cement_threshold", VFE_KEY_STRING, "", 0, 0, 0, NULL, "`otsu`",
@@ -64,8 +67,8 @@ static const VfeKey mesh_keys[] = {
     {"segment_treated", VFE_KEY_LIST, "", 0, 0, 0, NULL, "middle level", "treated level(s), comma list"},
     {"segment_posterior_elements", VFE_KEY_BOOL, "", 0, 0, 0, NULL, "false",
      "posterior elements and facet joints (regions `<lvl>.posterior`, `<lvl>.facet_sup`, `<lvl>.facet_inf`; facet "
-     "surfaces and ligament attachment points; docs/theory.md). Geometry only so far: the solver has no contact or "
-     "ligaments yet"},
+     "surfaces and ligament attachment points; docs/theory.md); the run adds frictionless facet contact and the seven "
+     "ligaments (`model_facet_contact`, `model_ligaments`). Off by default: about 3x the solve time"},
     {"segment_facet_gap_mm", VFE_KEY_REAL, "mm", VFE_KEY_MIN | VFE_KEY_MIN_OPEN | VFE_KEY_MAX, 0, 3, NULL, "0.5",
      "gap between the two cartilage layers of a facet joint"},
     {"segment_facet_cartilage_mm", VFE_KEY_REAL, "mm", VFE_KEY_MIN | VFE_KEY_MIN_OPEN | VFE_KEY_MAX, 0, 3, NULL, "1.0",

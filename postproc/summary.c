@@ -176,12 +176,33 @@ static PetscErrorCode VfeRowAddNum(VfeMetricsRow *row, const char *name, PetscRe
   PetscFunctionReturn(0);
 }
 
+/* summary.json's density_mapping: the law, the calibration and what the mapping found. */
+static json_t *VfeDensityMapJSON(const VfeDensityMapInfo *m)
+{
+  json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:o}", "image", m->image, "law", m->law, "law_density",
+                        m->law_species, "density_species", m->species, "E_a_MPa", VfeJNum(m->a), "E_b_MPa",
+                        VfeJNum(m->b), "E_exponent", VfeJNum(m->c), "E_least_MPa", VfeJNum(m->Emin));
+  if (!o) return NULL;
+  VfeJSet(o, "input", json_string(m->hu ? "HU (phantom calibration)" : "mg/cm^3"));
+  VfeJSet(o, "elements", json_integer((json_int_t)m->ncells));
+  VfeJSet(o, "volume_mm3", VfeJNum(m->volume));
+  VfeJSet(o, "density_mean_mg_cm3", VfeJNum(m->rho_mean));
+  VfeJSet(o, "E_mean_MPa", VfeJNum(m->E_mean));
+  VfeJSet(o, "E_min_MPa", VfeJNum(m->E_min));
+  VfeJSet(o, "E_max_MPa", VfeJNum(m->E_max));
+  VfeJSet(o, "voxels_clamped", json_integer((json_int_t)m->nclamped));
+  VfeJSet(o, "elements_nearest_voxel", json_integer((json_int_t)m->nnearest));
+  VfeJSet(o, "elements_without_bone", json_integer((json_int_t)m->noutside));
+  VfeJSet(o, "seconds", VfeJNum(m->t_map));
+  return o;
+}
+
 PetscErrorCode VfeRunMetricsRow(const VfeRunRecord *r, VfeMetricsRow *row)
 {
   static const char *const stat[] = {"vm_mean", "vm_p95", "vm_max", "comp_p95"};
   VfeMetric m[32];
   int nm       = VfeHeadline(r, m);
-  PetscInt cap = 14 + nm + r->ix.ndiscs + 4 * r->info->nregions + VfeMotionNumMetrics(&r->motion) + r->nmembers;
+  PetscInt cap = 16 + nm + r->ix.ndiscs + 4 * r->info->nregions + VfeMotionNumMetrics(&r->motion) + r->nmembers;
   char s[32], col[VFE_NAME_LEN + 16];
 
   PetscFunctionBeginUser;
@@ -217,6 +238,10 @@ PetscErrorCode VfeRunMetricsRow(const VfeRunRecord *r, VfeMetricsRow *row)
     PetscCall(VfeRowAddNum(row, col, r->members[k].force));
   }
   if (r->fibre_taut >= 0) PetscCall(VfeRowAddNum(row, "fibres_taut_fraction", r->fibre_taut));
+  if (r->ctmap.on) {
+    PetscCall(VfeRowAddNum(row, "ct_density_mean_mg_cm3", r->ctmap.rho_mean));
+    PetscCall(VfeRowAddNum(row, "ct_E_mean_MPa", r->ctmap.E_mean));
+  }
   PetscCall(PetscSNPrintf(s, sizeof s, "%" PetscInt_FMT, r->active_its));
   PetscCall(VfeRowAdd(row, "active_set_iterations", s));
   for (PetscInt i = 0; i < r->info->nregions; ++i) {
@@ -355,6 +380,7 @@ static PetscErrorCode VfeWriteSummary(const VfeRunRecord *r, const VfeMetricsRow
   VfeJSet(root, "manifest", man);
   if (r->seg) VfeJSet(root, "segment", VfeSegmentReportJSON(r->seg));
   if (r->ct) VfeJSet(root, "ct", VfeCTReportJSON(r->ct));
+  if (r->ctmap.on) VfeJSet(root, "density_mapping", VfeDensityMapJSON(&r->ctmap));
   VfeJSet(root, "mesh",
           json_pack("{s:I, s:I, s:I}", "cells", (json_int_t)r->ncells, "order", (json_int_t)r->order, "dofs",
                     (json_int_t)r->ndofs));
@@ -466,11 +492,12 @@ PetscErrorCode VfeWriteRunOutputs(MPI_Comm comm, const VfeRunRecord *r, VfeMetri
 }
 
 PetscErrorCode VfeWriteFields(MPI_Comm comm, const char *path, VfeSpace d, Vec ulocal, const VfeCellFields *cf,
-                              const VfeMeshInfo *info, const VfeIndices *ix)
+                              const VfeMeshInfo *info, const VfeIndices *ix, const PetscReal *rho, const PetscReal *E)
 {
   const PetscScalar *u;
   PetscReal *disp, *reg, *mask;
-  VfeField pf[1], cfl[7];
+  VfeField pf[1], cfl[9];
+  PetscInt ncf   = 7;
   PetscInt above = -1, below = -1;
   char name[VFE_NAME_LEN];
 
@@ -499,7 +526,11 @@ PetscErrorCode VfeWriteFields(MPI_Comm comm, const char *path, VfeSpace d, Vec u
   cfl[4] = (VfeField){"strain", 6, cf->strain};
   cfl[5] = (VfeField){"region", 1, reg};
   cfl[6] = (VfeField){"adjacent_endplate", 1, mask};
-  PetscCall(VfeWriteVTKHDF(comm, path, d->nnodes, d->xyz, d->ncells, d->npc, d->cell_nodes, 1, pf, 7, cfl));
+  if (rho && E) {
+    cfl[ncf++] = (VfeField){"density", 1, (PetscReal *)rho};
+    cfl[ncf++] = (VfeField){"E", 1, (PetscReal *)E};
+  }
+  PetscCall(VfeWriteVTKHDF(comm, path, d->nnodes, d->xyz, d->ncells, d->npc, d->cell_nodes, 1, pf, ncf, cfl));
   PetscCall(PetscFree3(disp, reg, mask));
   PetscFunctionReturn(0);
 }

@@ -94,6 +94,22 @@ PETSC_EXTERN PetscErrorCode VfeMotionMetric(const VfeMotion *m, PetscInt k, char
 /* Log lines: rotations, ranges of motion, disc forces. */
 PETSC_EXTERN PetscErrorCode VfeMotionView(MPI_Comm comm, const VfeMotion *m);
 
+/* What the density mapping of a CT model did (app/ctmap.c), for the outputs. */
+typedef struct {
+  PetscBool on;
+  char image[PETSC_MAX_PATH_LEN];
+  char law[32], law_species[16], species[16]; /* ct_density_law, its calibration density, the image's species */
+  PetscBool hu;                               /* HU through the phantom calibration (else mg/cm^3) */
+  PetscReal a, b, c, Emin;                    /* E = a + b rho^c (MPa, g/cm^3), at least Emin */
+  PetscInt ncells;                            /* bone elements mapped (all ranks) */
+  PetscReal volume;                           /* their volume (mm^3) */
+  PetscReal rho_mean;                         /* volume-weighted mean density (mg/cm^3) */
+  PetscReal E_mean, E_min, E_max;             /* MPa */
+  PetscInt nclamped;                          /* bone voxels with a negative density, clamped to 0 */
+  PetscInt nnearest, noutside;                /* elements that took the nearest bone voxel / none: Emin */
+  PetscReal t_map;                            /* seconds, reading the images included */
+} VfeDensityMapInfo;
+
 #define VFE_RUN_MAX_MEMBERS 96
 /* Everything a run reports (postproc/summary.c writes it). */
 typedef struct {
@@ -106,8 +122,9 @@ typedef struct {
   const VfeMaterial *mats;
   const VfeRegionStats *stats, *base_stats; /* base_stats NULL without baseline */
   VfeIndices ix, base_ix;
-  VfeSegmentReport seg; /* NULL when the mesh came from a file or the simple geometry */
-  VfeCTReport ct;       /* the CT mesher's report (mesh_geometry ct), else NULL */
+  VfeSegmentReport seg;    /* NULL when the mesh came from a file or the simple geometry */
+  VfeCTReport ct;          /* the CT mesher's report (mesh_geometry ct), else NULL */
+  VfeDensityMapInfo ctmap; /* density-mapped bone (ctmap.on false: none) */
   VfeLoad load;
   VfeFollowerPath follower; /* with load.follower */
   VfeMotion motion;         /* rotations, range of motion, disc load share (motion.nlevels 0: none) */
@@ -138,6 +155,8 @@ PETSC_EXTERN PetscErrorCode VfeWriteMeshOutputs(MPI_Comm comm, const char *dir, 
                                                 VfeSegmentReport seg, VfeCTReport ct, const char *meshfile,
                                                 const char *meshpath);
 /* fields.hdf: displacement (points), stress, strain, von Mises, minimum principal stress, strain
- * energy density, region and adjacent-endplate mask (cells). */
+ * energy density, region and adjacent-endplate mask (cells); with rho and E (per local cell, a CT model's
+ * density-mapped bone: same on every rank whether NULL) also `density` (mg/cm^3) and `E` (MPa, every cell's). */
 PETSC_EXTERN PetscErrorCode VfeWriteFields(MPI_Comm comm, const char *path, VfeSpace d, Vec ulocal,
-                                           const VfeCellFields *cf, const VfeMeshInfo *info, const VfeIndices *ix);
+                                           const VfeCellFields *cf, const VfeMeshInfo *info, const VfeIndices *ix,
+                                           const PetscReal *rho, const PetscReal *E);

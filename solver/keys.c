@@ -15,6 +15,9 @@ static const VfeKey solver_keys[] = {
     {"load_mode", VFE_KEY_STRING, "", 0, 0, 0,
      "none|flexion|extension|lateral_left|lateral_right|torsion_left|torsion_right", "`none`",
      "direction of the moment (frame: +x left, +y anterior, +z cranial)"},
+    {"load_displacement_mm", VFE_KEY_REAL, "mm", VFE_KEY_MIN | VFE_KEY_MAX, 0, 50, NULL, "0",
+     "displacement control: `bc_load` moves this far down (uniformly, free to slide sideways) and the force is its "
+     "reaction (0: force control with `load_axial_N`); stiffness = reaction / displacement"},
     {"load_follower", VFE_KEY_BOOL, "", 0, 0, 0, NULL, "false",
      "`load_axial_N` also as a follower load along the path through the vertebral body centroids (small-strain "
      "approximation: the path does not follow the deformation; see theory.md)"},

@@ -58,6 +58,11 @@ PetscErrorCode VfeLoadFromOptions(MPI_Comm comm, VfeLoad *L)
   PetscCall(PetscOptionsGetReal(NULL, NULL, "-load_moment_Nm", &Nm, NULL));
   PetscCall(PetscOptionsGetString(NULL, NULL, "-load_mode", L->mode, sizeof L->mode, NULL));
   PetscCall(VfeKeyGetBool(&VfeSolverKeys, "load_follower", &L->follower, NULL));
+  PetscCall(VfeKeyGetReal(&VfeSolverKeys, "load_displacement_mm", &L->disp, NULL));
+  PetscCheck(L->disp == 0 || (Nm == 0 && !L->follower), comm, PETSC_ERR_USER_INPUT,
+             "load_displacement_mm = %g (displacement control) cannot be combined with a moment or load_follower: it "
+             "moves the load surface down uniformly",
+             (double)L->disp);
   PetscCheck(VfeInList(L->mode, vfe_modes), comm, PETSC_ERR_USER_INPUT,
              "load_mode: unknown value '%s' (allowed: flexion, extension, lateral_left, lateral_right, torsion_left, "
              "torsion_right)",
@@ -110,6 +115,14 @@ PetscErrorCode VfeLoadSetUp(VfeSpace sp, PetscInt s, VfeLoad *L)
   }
   PetscCall(PetscFree(faces));
   PetscFunctionReturn(0);
+}
+
+PetscErrorCode VfeLoadPlateDisplacement(const PetscReal x[3], const PetscReal n[3], void *ctx, PetscReal u[3])
+{
+  const VfeLoad *L = (const VfeLoad *)ctx;
+  u[0] = u[1] = 0;
+  u[2]        = -L->disp;
+  return 0;
 }
 
 PetscErrorCode VfeLoadTraction(const PetscReal x[3], const PetscReal n[3], void *ctx, PetscReal t[3])

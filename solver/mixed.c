@@ -287,7 +287,7 @@ PetscErrorCode VfeMixedAssemble(VfeProblem prob)
     const PetscInt c = mx->mcell[k], r = d->cell_region[c];
     PetscReal X[30], Bt[120], C[16], Mw[16];
     VfeSpaceCellCoordinates(d, c, X);
-    vfe_element_mixed(X, prob->E[r], prob->nu[r], Bt, C, Mw);
+    vfe_element_mixed(X, VfeCellE(prob, c, r), prob->nu[r], Bt, C, Mw);
     for (int q = 0; q < 120; ++q) mx->vB[120 * k + q] = Bt[q];
     for (int q = 0; q < 16; ++q) mx->vC[16 * k + q] = -C[q], mx->vM[16 * k + q] = Mw[q];
   }
@@ -430,7 +430,7 @@ PetscErrorCode VfeMixedAddInternalForce(VfeProblem prob, const PetscBool *region
     PetscReal X[30], Bt[120], C[16], Mw[16], pe[4];
     if (regions && !regions[r]) continue;
     VfeSpaceCellCoordinates(d, c, X);
-    vfe_element_mixed(X, prob->E[r], prob->nu[r], Bt, C, Mw);
+    vfe_element_mixed(X, VfeCellE(prob, c, r), prob->nu[r], Bt, C, Mw);
     for (int b = 0; b < 4; ++b) pe[b] = PetscRealPart(p[mx->cell_p[4 * k + b]]);
     for (int a = 0; a < 10; ++a)
       for (int i = 0; i < 3; ++i)

@@ -148,6 +148,7 @@ PetscErrorCode VfePMGAssemble(VfeProblem prob)
   mg    = prob->mg;
   p1    = mg->p1;
   first = p1->K ? PETSC_FALSE : PETSC_TRUE;
+  PetscCall(VfeProblemSetCellModulus(p1, prob->cellE)); /* same DM: the same cells */
   for (PetscInt r = 0; r < prob->nregions; ++r) {
     p1->E[r]    = prob->E[r];
     p1->nu[r]   = prob->nu[r];

@@ -56,6 +56,7 @@ PetscErrorCode VfeProblemDestroy(VfeProblem *prob)
   PetscFunctionBeginUser;
   if (!p) PetscFunctionReturn(0);
   PetscCall(PetscFree2(p->E, p->nu));
+  PetscCall(PetscFree(p->cellE));
   PetscCall(PetscFree(p->form));
   PetscCall(PetscFree(p->rbody));
   PetscCall(VfeMixedDestroy(&p->mx));
@@ -89,6 +90,27 @@ PetscErrorCode VfeProblemSetMaterial(VfeProblem prob, PetscInt region, PetscReal
              "Poisson's ratio %g of region %" PetscInt_FMT " must lie in (-1, 0.5)", (double)nu, region);
   prob->E[region]  = E;
   prob->nu[region] = nu;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode VfeProblemSetCellModulus(VfeProblem prob, const PetscReal *E)
+{
+  const PetscInt n = prob->space->ncells;
+
+  PetscFunctionBeginUser;
+  prob->el_valid = PETSC_FALSE;
+  if (!E) {
+    PetscCall(PetscFree(prob->cellE));
+    PetscFunctionReturn(0);
+  }
+  for (PetscInt c = 0; c < n; ++c)
+    PetscCheck(PetscIsNormalReal(E[c]) || E[c] == 0, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
+               "cell modulus %g of local cell %" PetscInt_FMT " is not a finite number", (double)E[c], c);
+  for (PetscInt c = 0; c < n; ++c)
+    PetscCheck(E[c] >= 0, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
+               "cell modulus %g of local cell %" PetscInt_FMT " is negative", (double)E[c], c);
+  if (!prob->cellE) PetscCall(PetscMalloc1(n, &prob->cellE));
+  PetscCall(PetscArraycpy(prob->cellE, E, n));
   PetscFunctionReturn(0);
 }
 
@@ -354,7 +376,7 @@ PetscErrorCode VfeAssembleCOO_CPU(VfeProblem prob)
     const PetscInt *cn = &d->cell_nodes[c * npc];
     const PetscInt r   = d->cell_region[c];
     VfeSpaceCellCoordinates(d, c, X);
-    vfe_element_stiffness_form((int)d->order, (int)prob->form[r], X, prob->E[r], prob->nu[r], Ke);
+    vfe_element_stiffness_form((int)d->order, (int)prob->form[r], X, VfeCellE(prob, c, r), prob->nu[r], Ke);
     VfeCOOAddElement(prob, npc, cn, Ke, v);
   }
   PetscCall(PetscLogFlops(2.0 * d->ncells * ld * ld * (d->order == 1 ? 1 : 4)));
@@ -403,6 +425,9 @@ static PetscErrorCode VfeAssembleMatrix(VfeProblem prob)
     if ((prob->mem || prob->fib) && prob->el_valid) /* active-set iteration: the elements have not changed */
       PetscCall(PetscArraycpy(prob->coo_vals, prob->coo_el, 9 * prob->ncoo));
     else {
+      PetscCheck(!prob->cellE || strcmp(prob->backend, "cuda"), comm, PETSC_ERR_USER_INPUT,
+                 "vfe_backend cuda takes one modulus per region, not the per-cell moduli of a CT model: use "
+                 "vfe_backend cpu");
       if (!strcmp(prob->backend, "cuda"))
         PetscCall(VfeAssembleCOO_CUDA(prob));
       else
@@ -435,7 +460,7 @@ static PetscErrorCode VfeAssembleMatrix(VfeProblem prob)
       const PetscInt r   = d->cell_region[c];
       for (PetscInt a = 0; a < npc; ++a) gidx[a] = d->gnode[cn[a]];
       VfeSpaceCellCoordinates(d, c, X);
-      vfe_element_stiffness_form((int)d->order, (int)prob->form[r], X, prob->E[r], prob->nu[r], Ke);
+      vfe_element_stiffness_form((int)d->order, (int)prob->form[r], X, VfeCellE(prob, c, r), prob->nu[r], Ke);
       PetscCall(VfeFibresAddCell(prob, c, X, Ke));
       PetscCall(MatSetValuesBlocked(prob->K, npc, gidx, npc, gidx, Ke, ADD_VALUES));
     }
@@ -905,12 +930,12 @@ void VfeProblemCellStress(VfeProblem prob, PetscInt c, const PetscReal L[4], con
   VfeSpaceCellCoordinates(d, c, X);
   (void)vfe_tet_gradients(X, G);
   if (prob->form[r] == VFE_FORM_DEV)
-    vfe_element_stress_mixed(G, L, ue, prob->E[r], prob->nu[r], VfeMixedCellPressure(prob, c, L), eps, sig);
+    vfe_element_stress_mixed(G, L, ue, VfeCellE(prob, c, r), prob->nu[r], VfeMixedCellPressure(prob, c, L), eps, sig);
   else if (prob->form[r] == VFE_FORM_BBAR)
-    vfe_element_stress((int)d->order, G, L, ue, prob->E[r], prob->nu[r], eps, sig);
+    vfe_element_stress((int)d->order, G, L, ue, VfeCellE(prob, c, r), prob->nu[r], eps, sig);
   else {
     double lam, mu;
-    vfe_lame(prob->E[r], prob->nu[r], &lam, &mu);
+    vfe_lame(VfeCellE(prob, c, r), prob->nu[r], &lam, &mu);
     vfe_strain_stress((int)d->order, G, L, ue, lam, mu, eps, sig);
   }
   VfeFibresCellStress(prob, c, L, ue, sig);
@@ -939,7 +964,7 @@ PetscErrorCode VfeProblemInternalForceRegions(VfeProblem prob, Vec ulocal, const
     const PetscInt r   = d->cell_region[c];
     if (regions && !regions[r]) continue;
     VfeSpaceCellCoordinates(d, c, X);
-    vfe_element_stiffness_form((int)d->order, (int)prob->form[r], X, prob->E[r], prob->nu[r], Ke);
+    vfe_element_stiffness_form((int)d->order, (int)prob->form[r], X, VfeCellE(prob, c, r), prob->nu[r], Ke);
     PetscCall(VfeFibresAddCell(prob, c, X, Ke));
     for (PetscInt a = 0; a < npc; ++a)
       for (int i = 0; i < 3; ++i) ue[3 * a + i] = PetscRealPart(u[3 * cn[a] + i]);

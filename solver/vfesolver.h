@@ -61,6 +61,10 @@ typedef PetscErrorCode (*VfeVectorFn)(const PetscReal x[3], const PetscReal n[3]
 PETSC_EXTERN PetscErrorCode VfeProblemCreate(VfeSpace sp, PetscInt nregions, VfeProblem *prob);
 PETSC_EXTERN PetscErrorCode VfeProblemDestroy(VfeProblem *prob);
 PETSC_EXTERN PetscErrorCode VfeProblemSetMaterial(VfeProblem prob, PetscInt region, PetscReal E, PetscReal nu);
+/* Young's modulus per local cell (space->ncells values, MPa), e.g. mapped from CT density: a value > 0 replaces
+ * the region's E in that cell (Poisson's ratio stays the region's); 0 keeps the region's.  Copied; NULL removes them.
+ * A negative or non-finite value is an error. */
+PETSC_EXTERN PetscErrorCode VfeProblemSetCellModulus(VfeProblem prob, const PetscReal *E);
 PETSC_EXTERN PetscErrorCode VfeProblemAddDirichlet(VfeProblem prob, PetscInt surface, const PetscBool comp[3],
                                                    VfeVectorFn fn, void *ctx);
 PETSC_EXTERN PetscErrorCode VfeProblemAddTraction(VfeProblem prob, PetscInt surface, VfeVectorFn fn, void *ctx);
@@ -179,10 +183,16 @@ typedef struct {
   PetscReal moment; /* N mm (load_moment_Nm x 1000) */
   PetscReal area, c[3], Ixx, Iyy;
   PetscBool follower; /* load_follower: the axial force also follows the path of the body centroids */
+  PetscReal disp;     /* load_displacement_mm > 0: displacement control, the load surface moves -disp e_z (mm) and the
+                         force is the reaction; 0: force control (the tractions above) */
 } VfeLoad;
 
 PETSC_EXTERN PetscErrorCode VfeLoadFromOptions(MPI_Comm comm, VfeLoad *load);
 PETSC_EXTERN PetscErrorCode VfeLoadSetUp(VfeSpace sp, PetscInt surface, VfeLoad *load);
+/* Displacement control: the prescribed displacement (0, 0, -disp) of the load surface (a VfeVectorFn, ctx a VfeLoad).
+ */
+PETSC_EXTERN PetscErrorCode VfeLoadPlateDisplacement(const PetscReal x[3], const PetscReal n[3], void *ctx,
+                                                     PetscReal u[3]);
 PETSC_EXTERN PetscErrorCode VfeLoadTraction(const PetscReal x[3], const PetscReal n[3], void *ctx, PetscReal t[3]);
 /* The moment vector (N mm) that the load applies about c. */
 PETSC_EXTERN void VfeLoadMomentVector(const VfeLoad *load, PetscReal M[3]);

@@ -15,6 +15,7 @@ struct _n_VfeProblem {
   VfeSpace space; /* the function space (discretisation) */
   PetscInt nregions;
   PetscReal *E, *nu; /* per region */
+  PetscReal *cellE;  /* per local cell Young's modulus (density-mapped bone), or NULL: the region's E */
   /* boundary conditions */
   PetscInt nbc;
   struct {
@@ -145,3 +146,10 @@ PETSC_EXTERN void VfeFibresCellStress(VfeProblem prob, PetscInt c, const PetscRe
                                       PetscReal sig[6]);
 PETSC_EXTERN PetscErrorCode VfeFibresDeriveP1(VfeProblem p2, VfeProblem p1);
 PETSC_EXTERN void VfeFibresSyncP1(VfeProblem p2, VfeProblem p1);
+
+/* Young's modulus of local cell c in region r: the cell's own (VfeProblemSetCellModulus) where set, else the region's.
+ */
+static inline PetscReal VfeCellE(VfeProblem prob, PetscInt c, PetscInt r)
+{
+  return prob->cellE && prob->cellE[c] > 0 ? prob->cellE[c] : prob->E[r];
+}

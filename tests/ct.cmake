@@ -55,3 +55,8 @@ add_test(NAME ct_mesh_outputs COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/ct_mesh_o
                                       ${CMAKE_CURRENT_BINARY_DIR}/ct_mesh_outputs ${_ctpv} ${VFE_MPIEXEC})
 set_tests_properties(ct_mesh_outputs PROPERTIES LABELS "regression;mpi" PROCESSORS 2 FIXTURES_REQUIRED ct_images
                                                 ENVIRONMENT "${VFE_TEST_ENV}")
+
+# The CT route end to end (app side: density mapping, solve, outputs): tests/ct_solve.sh (its head lists the checks)
+add_test(NAME ct_solve COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/ct_solve.sh $<TARGET_FILE:vfe> $<TARGET_FILE:ctimage>
+                               ${CMAKE_CURRENT_BINARY_DIR}/ct_solve ${VFE_MPIEXEC})
+set_tests_properties(ct_solve PROPERTIES LABELS "verify;mpi" PROCESSORS 2 ENVIRONMENT "${VFE_TEST_ENV}" TIMEOUT 600)

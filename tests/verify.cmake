@@ -50,3 +50,16 @@ foreach(t verify_members_p1 verify_members_p2 verify_members_p2_mpi2 verify_memb
   set_tests_properties(${t} PROPERTIES WORKING_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR}/${t})
   file(MAKE_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR}/${t})
 endforeach()
+
+# per-cell Young's modulus (the route of density-mapped CT bone): a two-layer column against the Reuss sum, P1 and
+# P2 (with the p-multigrid's P1 level), 1 and 2 ranks
+add_executable(test_cellmodulus ${CMAKE_CURRENT_SOURCE_DIR}/test_cellmodulus.c)
+target_link_libraries(test_cellmodulus PRIVATE vfe_postproc)
+add_test(NAME verify_cellmodulus_p1 COMMAND test_cellmodulus -order 1 ${VFE_TIGHT})
+add_test(NAME verify_cellmodulus_p2_mpi2 COMMAND ${VFE_MPIEXEC} -n 2 $<TARGET_FILE:test_cellmodulus> -order 2 ${VFE_TIGHT})
+set_tests_properties(verify_cellmodulus_p1 PROPERTIES LABELS verify ENVIRONMENT "${VFE_TEST_ENV}")
+set_tests_properties(verify_cellmodulus_p2_mpi2 PROPERTIES LABELS "verify;mpi" ENVIRONMENT "${VFE_TEST_ENV}")
+foreach(t verify_cellmodulus_p1 verify_cellmodulus_p2_mpi2)
+  set_tests_properties(${t} PROPERTIES WORKING_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR}/${t})
+  file(MAKE_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR}/${t})
+endforeach()
