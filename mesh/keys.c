@@ -75,8 +75,9 @@ static const VfeKey mesh_keys[] = {
      "the same for `<lvl>.endplate_sup` / `_inf`, measured to the body faces towards the discs (and the plate)"},
     {"surfaces_plate_mm", VFE_KEY_REAL, "mm", VFE_KEY_MIN | VFE_KEY_MIN_OPEN | VFE_KEY_MAX, 0, 20, NULL, "2",
      "`load_plate` thickness above the top body (whole voxels, at least one)"},
-    {"surfaces_plate_embed_mm", VFE_KEY_REAL, "mm", VFE_KEY_MIN | VFE_KEY_MAX, 0, 50, NULL, "5",
-     "how deep the load plate embeds the top body's superior end: columns whose body ends deeper get no plate"},
+    {"surfaces_plate_embed_mm", VFE_KEY_REAL, "mm", VFE_KEY_MIN | VFE_KEY_MAX, 0, 50, NULL, "15",
+     "how deep the load plate embeds the top body's superior end (a potting: the real top endplate is tilted): columns "
+     "whose body ends deeper get no plate"},
     {"segment_levels", VFE_KEY_STRING, "", 0, 0, 0, NULL, "`L1-L3`", "contiguous range within T12..L5"},
     {"segment_treated", VFE_KEY_LIST, "", 0, 0, 0, NULL, "middle level", "treated level(s), comma list"},
     {"segment_posterior_elements", VFE_KEY_BOOL, "", 0, 0, 0, NULL, "false",

@@ -166,7 +166,7 @@ static PetscErrorCode SFOptionsRead(SFOpts *o)
              "cement_pattern: mesh_geometry surfaces places none, compact or bipedicular cement");
   PetscCheck(o->spec.leak == VFE_LEAK_NONE, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
              "cement_leak: mesh_geometry surfaces models no leak (allowed: none)");
-  o->h = 2.0, o->vox = 0.5, o->tc = 0.5, o->te = 0.5, o->tp = 2.0, o->embed = 5.0, o->order = 1;
+  o->h = 2.0, o->vox = 0.5, o->tc = 0.5, o->te = 0.5, o->tp = 2.0, o->embed = 15.0, o->order = 1;
   PetscCall(VfeMeshOptionReal("mesh_size_mm", &o->h, NULL));
   PetscCheck(o->h >= 0.3 && o->h <= 20, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
              "mesh_size_mm = %g is out of range: allowed 0.3..20 mm with mesh_geometry surfaces", (double)o->h);
@@ -876,14 +876,16 @@ static PetscErrorCode SFMeshAndMeasure(const SFOpts *o, const SFGrid *G, PetscIn
   VfeCgalMeshFree(&cm);
   PetscCheck(M.nt > 0, PETSC_COMM_SELF, PETSC_ERR_LIB, "the surfaces mesher made no tetrahedra");
 
-  /* faces between classes; the plate's top plane snapped flat (index coordinates), then world mm */
+  /* faces between classes; the plate's top plane snapped flat (index coordinates), then world mm.  CGAL places
+     surface vertices by bisection to a relative error of the domain's size (about a quarter voxel here): a boundary
+     face of the plate with every node within 0.45 voxel of the plane is on it */
   PetscCall(VfeCTFacePairs(&M, &pairs, &npairs));
   PetscCall(PetscCalloc1(npairs, &flag));
   for (PetscInt i = 0; i < npairs; ++i) {
     const CTPair *p = &pairs[i];
     PetscBool on    = PETSC_TRUE;
     if (p->t2 >= 0 || M.cl[p->t1] != SF_PLATE) continue;
-    for (int k = 0; k < 3; ++k) on = (PetscBool)(on && PetscAbsReal(M.x[3 * p->a[k] + 2] - (plane + 0.5)) < 0.05);
+    for (int k = 0; k < 3; ++k) on = (PetscBool)(on && PetscAbsReal(M.x[3 * p->a[k] + 2] - (plane + 0.5)) < 0.45);
     if (!on) continue;
     flag[i] |= 8 | 32;
     for (int k = 0; k < 3; ++k) M.x[3 * p->a[k] + 2] = plane + 0.5;
