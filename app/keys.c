@@ -16,9 +16,11 @@
 static const VfeKey app_keys[] = {
     {"case_version", VFE_KEY_INT, "", 0, 0, 0, NULL, "—", "must be 1"},
     {"output_dir", VFE_KEY_STRING, "", 0, 0, 0, NULL, "`out/default`", "output directory (created)"},
-    {"mesh_geometry", VFE_KEY_STRING, "", 0, 0, 0, "segment|simple|ct", "`segment`",
+    {"mesh_geometry", VFE_KEY_STRING, "", 0, 0, 0, "segment|simple|ct|surfaces", "`segment`",
      "`segment`: the parametric anatomy below; `simple`: three elliptic cylinders and two discs with an ellipsoidal "
-     "cement bolus in L2 (the peers' benchmark geometry); `ct`: one vertebra from a CT label image (`ct_*` keys)"},
+     "cement bolus in L2 (the peers' benchmark geometry); `ct`: one vertebra from a CT label image (`ct_*` keys); "
+     "`surfaces`: a segment from STL "
+     "bodies and hexahedral discs (`surfaces_*` keys)"},
     {"mesh_file", VFE_KEY_STRING, "", 0, 0, 0, NULL, "—",
      "solve this MSH file instead of meshing (volume physical groups = regions, surface groups = boundaries)"},
     {"fracture_cancellous_factor", VFE_KEY_REAL, "", VFE_KEY_MIN | VFE_KEY_MIN_OPEN | VFE_KEY_MAX, 0, 1, NULL, "—",

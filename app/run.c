@@ -41,7 +41,8 @@ static PetscReal VfeEventTime(MPI_Comm comm, PetscLogEvent ev, PetscReal t0)
 
 /* Mesh from the case keys: the anatomical segment (mesh/segment.c), with mesh_geometry simple the
  * three-cylinder benchmark segment of the peers, with mesh_geometry ct a vertebra from a CT label image
- * (mesh/ctmesh.c).  Gmsh (and CGAL) run on rank 0 only. */
+ * (mesh/ctmesh.c), with mesh_geometry surfaces a segment from STL bodies and hexahedral discs (mesh/surfmesh.c,
+ * reported as a segment).  Gmsh (and CGAL) run on rank 0 only. */
 static PetscErrorCode VfeBuildSegmentMesh(MPI_Comm comm, const char *meshfile, VfeSegmentReport *rep, VfeCTReport *ct)
 {
   char geom[32] = "segment";
@@ -52,8 +53,13 @@ static PetscErrorCode VfeBuildSegmentMesh(MPI_Comm comm, const char *meshfile, V
   PetscFunctionBeginUser;
   *rep = NULL, *ct = NULL;
   PetscCall(PetscOptionsGetString(NULL, NULL, "-mesh_geometry", geom, sizeof geom, NULL));
-  PetscCheck(!strcmp(geom, "simple") || !strcmp(geom, "segment") || !strcmp(geom, "ct"), comm, PETSC_ERR_USER_INPUT,
-             "mesh_geometry: unknown value '%s' (allowed: segment, simple, ct)", geom);
+  PetscCheck(!strcmp(geom, "simple") || !strcmp(geom, "segment") || !strcmp(geom, "ct") || !strcmp(geom, "surfaces"),
+             comm, PETSC_ERR_USER_INPUT, "mesh_geometry: unknown value '%s' (allowed: segment, simple, ct, surfaces)",
+             geom);
+  if (!strcmp(geom, "surfaces")) {
+    PetscCall(VfeSurfacesMesh(comm, meshfile, rep));
+    PetscFunctionReturn(0);
+  }
   if (!strcmp(geom, "ct")) {
     PetscCall(VfeCTMesh(comm, meshfile, ct));
     PetscFunctionReturn(0);

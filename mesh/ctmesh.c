@@ -48,6 +48,7 @@
 #include "vfemesh.h"
 #include "vfekeys.h"
 #include "cgalmesh.h"
+#include "ctcore.h"
 #include <jansson.h>
 #include <math.h>
 #include <stdint.h>
@@ -82,29 +83,6 @@ typedef struct {
   int d, sgn;                    /* S-I axis and direction (+1: index grows superiorly) */
   PetscInt plane_sup, plane_inf; /* the plates' last voxel layers (working index along d) */
 } CTGrid;
-
-typedef struct {
-  PetscInt nv, nt;
-  PetscReal *x;      /* 3 nv: working index coordinates, then world mm */
-  PetscInt *t;       /* 4 nt */
-  unsigned char *cl; /* nt classes */
-  int *reg;          /* nt region slots */
-} CTMesh;
-
-typedef struct {
-  PetscInt a[3]; /* sorted node ids */
-  PetscInt t;    /* tetrahedron */
-} CTFace;
-
-/* a face of the body surface or of a boundary group, with world geometry */
-typedef struct {
-  PetscInt v[3];  /* nodes, ordered so that the normal points out of the inner tetrahedron */
-  PetscInt t;     /* inner tetrahedron */
-  int other;      /* class on the other side */
-  PetscReal n[3]; /* unit outward normal */
-  PetscReal c[3]; /* centroid */
-  PetscReal area;
-} CTSurf;
 
 static const char *const region_suffix[R_N] = {"cancellous", "cortical", "endplate_sup", "endplate_inf",
                                                "posterior",  "cement",   "load_plate",   "base_plate"};
@@ -361,7 +339,7 @@ static void CTEdt1D(const double *f, PetscInt n, double sp, double *d, PetscInt 
 }
 
 /* squared distance (mm^2) to the nearest voxel with in[] set, on an n[0] x n[1] x n[2] box, in place in g */
-static PetscErrorCode CTEdt(const PetscInt n[3], const PetscReal sp[3], double *g)
+PetscErrorCode VfeCTEdt(const PetscInt n[3], const PetscReal sp[3], double *g)
 {
   PetscInt nmax = PetscMax(n[0], PetscMax(n[1], n[2])), *v;
   double *f, *d, *z;
@@ -485,7 +463,7 @@ static PetscErrorCode CTCement(const CTOpts *o, const VfeImage *m, const VfeImag
           const unsigned char c            = cls[VfeImageIndex(m, i + lo[0], j + lo[1], k + lo[2])];
           g[i + nb3[0] * (j + nb3[1] * k)] = (c == C_BODY || c == C_CEM) ? 0 : 1e20;
         }
-    PetscCall(CTEdt(nb3, m->spacing, g));
+    PetscCall(VfeCTEdt(nb3, m->spacing, g));
     for (PetscInt k = 0; k < nb3[2]; ++k)
       for (PetscInt j = 0; j < nb3[1]; ++j)
         for (PetscInt i = 0; i < nb3[0]; ++i) {
@@ -647,7 +625,7 @@ static PetscErrorCode CTMeshCgal(const CTOpts *o, const CTGrid *G, const VfeImag
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode CTMeshDestroy(CTMesh *M)
+PetscErrorCode VfeCTMeshDestroy(CTMesh *M)
 {
   PetscFunctionBeginUser;
   PetscCall(PetscFree(M->x));
@@ -677,13 +655,8 @@ static void CTFaceOf(const CTMesh *M, PetscInt t, int f, CTFace *F)
   F->a[0] = a[0], F->a[1] = a[1], F->a[2] = a[2], F->t = t;
 }
 
-typedef struct {
-  PetscInt t1, t2; /* t2 = -1: mesh boundary */
-  PetscInt a[3];
-} CTPair;
-
 /* every face of interest: between two classes (or on the boundary) */
-static PetscErrorCode CTFacePairs(const CTMesh *M, CTPair **pairs, PetscInt *npairs)
+PetscErrorCode VfeCTFacePairs(const CTMesh *M, CTPair **pairs, PetscInt *npairs)
 {
   CTFace *F;
   PetscInt nf = 4 * M->nt, n = 0, cap = 1024;
@@ -721,7 +694,7 @@ static PetscErrorCode CTFacePairs(const CTMesh *M, CTPair **pairs, PetscInt *npa
 }
 
 /* the face's geometry, oriented out of tetrahedron t (world coordinates in M->x) */
-static void CTSurfMake(const CTMesh *M, const CTPair *p, PetscInt t, int other, CTSurf *S)
+void VfeCTSurfMake(const CTMesh *M, const CTPair *p, PetscInt t, int other, CTSurf *S)
 {
   const PetscReal *x = M->x;
   PetscReal e1[3], e2[3], n[3], len, xo[3] = {0, 0, 0}, dot = 0;
@@ -789,14 +762,7 @@ static PetscReal CTDist2PointTri(const PetscReal p[3], const PetscReal a[3], con
   return r;
 }
 
-/* faces binned in a uniform grid of cell g; each face listed in every cell its box grown by r touches */
-typedef struct {
-  PetscReal lo[3], g;
-  PetscInt n[3];
-  PetscInt *start, *item; /* CSR: faces of cell c are item[start[c] .. start[c+1]) */
-} CTBins;
-
-static PetscErrorCode CTBinsBuild(const CTMesh *M, const CTSurf *S, PetscInt ns, PetscReal r, CTBins *B)
+PetscErrorCode VfeCTBinsBuild(const CTMesh *M, const CTSurf *S, PetscInt ns, PetscReal r, CTBins *B)
 {
   PetscReal hi[3];
   PetscInt *cnt;
@@ -843,8 +809,8 @@ static PetscErrorCode CTBinsBuild(const CTMesh *M, const CTSurf *S, PetscInt ns,
 
 /* squared distances from p to the nearest face of the bins: d2[0] any face, d2[b] (b = 1, 2) faces whose flag has
    bit b; exact for faces within the bins' r, otherwise > r^2 or PETSC_MAX_REAL */
-static void CTBinsDist2(const CTBins *B, const CTMesh *M, const CTSurf *S, const unsigned char *flag,
-                        const PetscReal p[3], PetscReal d2[3])
+void VfeCTBinsDist2(const CTBins *B, const CTMesh *M, const CTSurf *S, const unsigned char *flag, const PetscReal p[3],
+                    PetscReal d2[3])
 {
   PetscInt c[3], cell;
 
@@ -863,7 +829,7 @@ static void CTBinsDist2(const CTBins *B, const CTMesh *M, const CTSurf *S, const
   }
 }
 
-static PetscErrorCode CTBinsDestroy(CTBins *B)
+PetscErrorCode VfeCTBinsDestroy(CTBins *B)
 {
   PetscFunctionBeginUser;
   PetscCall(PetscFree(B->start));
@@ -873,7 +839,7 @@ static PetscErrorCode CTBinsDestroy(CTBins *B)
 
 /* ---------- the whole build on rank 0 ---------- */
 
-static uint64_t CTFnv(uint64_t h, const void *data, size_t n)
+uint64_t VfeCTFnv(uint64_t h, const void *data, size_t n)
 {
   const unsigned char *p = (const unsigned char *)data;
   for (size_t i = 0; i < n; i++) h = (h ^ p[i]) * 1099511628211ULL;
@@ -881,7 +847,7 @@ static uint64_t CTFnv(uint64_t h, const void *data, size_t n)
 }
 
 /* volume and quality q = 6 sqrt(2) V / l_rms^3 of tetrahedron t */
-static PetscReal CTTetVolQ(const CTMesh *M, PetscInt t, PetscReal *q)
+PetscReal VfeCTTetVolQ(const CTMesh *M, PetscInt t, PetscReal *q)
 {
   const PetscReal *p[4];
   PetscReal e[6][3], V, l2 = 0;
@@ -924,9 +890,8 @@ typedef struct {
   int slot_of[R_N];
 } CTRegions;
 
-static PetscErrorCode CTWriteMsh(const char *path, const CTMesh *M, const CTRegions *R,
-                                 const char names[][VFE_NAME_LEN], const CTSurf *S, const unsigned char *sflag,
-                                 PetscInt ns)
+PetscErrorCode VfeCTWriteMsh(const char *path, const CTMesh *M, int nreg, const int slot_of[],
+                             const char names[][VFE_NAME_LEN], const CTSurf *S, const unsigned char *sflag, PetscInt ns)
 {
   int ierr;
   size_t *tags, *nodes, ne = 0;
@@ -934,15 +899,15 @@ static PetscErrorCode CTWriteMsh(const char *path, const CTMesh *M, const CTRegi
 
   PetscFunctionBeginUser;
   GC(gmshModelAdd("ct", &ierr), "model");
-  for (int r = 0; r < R->nreg; ++r) GC(gmshModelAddDiscreteEntity(3, r + 1, NULL, 0, &ierr), "volume entity");
+  for (int r = 0; r < nreg; ++r) GC(gmshModelAddDiscreteEntity(3, r + 1, NULL, 0, &ierr), "volume entity");
   for (int b = 0; b < 2; ++b) GC(gmshModelAddDiscreteEntity(2, b + 1, NULL, 0, &ierr), "surface entity");
   PetscCall(PetscMalloc2(PetscMax(M->nv, 4 * M->nt), &tags, 4 * M->nt, &nodes));
   for (PetscInt v = 0; v < M->nv; ++v) tags[v] = (size_t)v + 1;
   GC(gmshModelMeshAddNodes(3, 1, tags, (size_t)M->nv, M->x, 3 * (size_t)M->nv, NULL, 0, &ierr), "nodes");
-  for (int r = 0; r < R->nreg; ++r) {
+  for (int r = 0; r < nreg; ++r) {
     size_t n = 0;
     for (PetscInt t = 0; t < M->nt; ++t) {
-      if (M->reg[t] != R->slot_of[r]) continue;
+      if (M->reg[t] != slot_of[r]) continue;
       tags[n] = ++ne;
       for (int k = 0; k < 4; ++k) nodes[4 * n + k] = (size_t)M->t[4 * t + k] + 1;
       ++n;
@@ -1047,7 +1012,7 @@ static PetscErrorCode CTBuildRank0(const char *path, VfeCTReport rep)
   PetscCheck(M.nt > 0, PETSC_COMM_SELF, PETSC_ERR_LIB, "ct_mesher %s made no tetrahedra", o.mesher);
 
   /* faces between classes; plate planes snapped; world coordinates; orientation */
-  PetscCall(CTFacePairs(&M, &pairs, &npairs));
+  PetscCall(VfeCTFacePairs(&M, &pairs, &npairs));
   PetscCall(PetscCalloc1(npairs, &flag));
   if (o.plates) CTPlateFaces(&M, &G, pairs, npairs, flag);
   for (PetscInt v = 0; v < M.nv; ++v) {
@@ -1057,10 +1022,10 @@ static PetscErrorCode CTBuildRank0(const char *path, VfeCTReport rep)
   }
   PetscCall(PetscMalloc1(M.nt, &q));
   for (PetscInt t = 0; t < M.nt; ++t) {
-    PetscReal V = CTTetVolQ(&M, t, &q[t]);
+    PetscReal V = VfeCTTetVolQ(&M, t, &q[t]);
     if (V < 0) {
       CT_SWAP(M.t[4 * t + 2], M.t[4 * t + 3]);
-      V = CTTetVolQ(&M, t, &q[t]);
+      V = VfeCTTetVolQ(&M, t, &q[t]);
     }
     PetscCheck(q[t] > 1e-8, PETSC_COMM_SELF, PETSC_ERR_LIB,
                "degenerate tetrahedron %" PetscInt_FMT " (quality %g) in the CT mesh: try another mesh_size_mm", t,
@@ -1088,7 +1053,7 @@ static PetscErrorCode CTBuildRank0(const char *path, VfeCTReport rep)
     PetscReal ns_, cs_;
     if (b1 == b2 && !(f & 24)) continue;
     if (b1 != b2) {
-      CTSurfMake(&M, p, b1 ? p->t1 : p->t2, b1 ? c2 : c1, sf);
+      VfeCTSurfMake(&M, p, b1 ? p->t1 : p->t2, b1 ? c2 : c1, sf);
       ns_ = sf->n[0] * s[0] + sf->n[1] * s[1] + sf->n[2] * s[2];
       cs_ = sf->c[0] * s[0] + sf->c[1] * s[1] + sf->c[2] * s[2];
       f |= 1;
@@ -1097,7 +1062,7 @@ static PetscErrorCode CTBuildRank0(const char *path, VfeCTReport rep)
       if (!o.plates && (f & 2)) f |= 32;
       if (!o.plates && (f & 4)) f |= 64;
     } else
-      CTSurfMake(&M, p, p->t1, C_OUT, sf);
+      VfeCTSurfMake(&M, p, p->t1, C_OUT, sf);
     if (f & 8) f |= 32;
     if (f & 16) f |= 64;
     flag[ns++] = f; /* ns <= i: flag is compacted in place */
@@ -1114,7 +1079,7 @@ static PetscErrorCode CTBuildRank0(const char *path, VfeCTReport rep)
     for (PetscInt i = 0; i < ns; ++i)
       if (flag[i] & 1) bs[nb] = S[i], bf[nb++] = flag[i];
     PetscCheck(nb > 0, PETSC_COMM_SELF, PETSC_ERR_LIB, "the CT mesh has no body surface");
-    PetscCall(CTBinsBuild(&M, bs, nb, r, &B));
+    PetscCall(VfeCTBinsBuild(&M, bs, nb, r, &B));
     for (PetscInt t = 0; t < M.nt; ++t) {
       PetscReal c[3] = {0, 0, 0}, d2[3];
       switch (M.cl[t]) {
@@ -1135,7 +1100,7 @@ static PetscErrorCode CTBuildRank0(const char *path, VfeCTReport rep)
       }
       for (int v = 0; v < 4; ++v)
         for (int k = 0; k < 3; ++k) c[k] += 0.25 * M.x[3 * M.t[4 * t + v] + k];
-      CTBinsDist2(&B, &M, bs, bf, c, d2);
+      VfeCTBinsDist2(&B, &M, bs, bf, c, d2);
       /* ties (voxel meshes put centroids at exactly 0.25, 0.5, 0.75 voxel) count as inside, whatever the rounding */
       if (d2[1] <= te2 || d2[2] <= te2)
         M.reg[t] = d2[1] <= d2[2] ? R_EPS : R_EPI;
@@ -1144,7 +1109,7 @@ static PetscErrorCode CTBuildRank0(const char *path, VfeCTReport rep)
       else
         M.reg[t] = R_CANC;
     }
-    PetscCall(CTBinsDestroy(&B));
+    PetscCall(VfeCTBinsDestroy(&B));
     PetscCall(PetscFree2(bs, bf));
   }
 
@@ -1171,7 +1136,7 @@ static PetscErrorCode CTBuildRank0(const char *path, VfeCTReport rep)
   PetscCall(PetscCalloc1(M.nv, &mark));
   for (PetscInt t = 0; t < M.nt; ++t) {
     const int r = R.slot[M.reg[t]];
-    PetscReal qq, V = CTTetVolQ(&M, t, &qq), xc[3] = {0, 0, 0};
+    PetscReal qq, V = VfeCTTetVolQ(&M, t, &qq), xc[3] = {0, 0, 0};
     PetscCheck(r >= 0, PETSC_COMM_SELF, PETSC_ERR_LIB, "tetrahedron %" PetscInt_FMT " has no region", t);
     rep->region_tets[r]++;
     rep->region_volume[r] += V;
@@ -1205,7 +1170,7 @@ static PetscErrorCode CTBuildRank0(const char *path, VfeCTReport rep)
     for (PetscInt t = 0; t < M.nt; ++t) {
       PetscReal qq, V, xc = 0;
       if (M.reg[t] != R_CEM) continue;
-      V = CTTetVolQ(&M, t, &qq);
+      V = VfeCTTetVolQ(&M, t, &qq);
       for (int v = 0; v < 4; ++v) xc += 0.25 * M.x[3 * M.t[4 * t + v]];
       side[xc > rep->body_centroid[0]] += V;
     }
@@ -1235,19 +1200,19 @@ static PetscErrorCode CTBuildRank0(const char *path, VfeCTReport rep)
   rep->nnodes = M.nv, rep->ntets = M.nt;
   for (PetscInt v = 0; v < 3 * M.nv; ++v) {
     const long long r = llround(M.x[v] * 1e9);
-    hash              = CTFnv(hash, &r, sizeof r);
+    hash              = VfeCTFnv(hash, &r, sizeof r);
   }
   for (int r = 0; r < R.nreg; ++r) {
-    hash = CTFnv(hash, &r, sizeof r);
+    hash = VfeCTFnv(hash, &r, sizeof r);
     for (PetscInt t = 0; t < M.nt; ++t)
-      if (M.reg[t] == R.slot_of[r]) hash = CTFnv(hash, M.t + 4 * t, 4 * sizeof(PetscInt));
+      if (M.reg[t] == R.slot_of[r]) hash = VfeCTFnv(hash, M.t + 4 * t, 4 * sizeof(PetscInt));
   }
   rep->hash = hash;
 
-  PetscCall(CTWriteMsh(path, &M, &R, (const char(*)[VFE_NAME_LEN])names, S, flag, ns));
+  PetscCall(VfeCTWriteMsh(path, &M, R.nreg, R.slot_of, (const char(*)[VFE_NAME_LEN])names, S, flag, ns));
   PetscCall(PetscFree(S));
   PetscCall(PetscFree(flag));
-  PetscCall(CTMeshDestroy(&M));
+  PetscCall(VfeCTMeshDestroy(&M));
   PetscCall(PetscFree(G.c));
   PetscCall(VfeImageDestroy(&m));
   PetscCall(PetscTime(&t1));

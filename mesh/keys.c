@@ -10,7 +10,7 @@
 #define FRAC (VFE_KEY_MIN | VFE_KEY_MIN_OPEN | VFE_KEY_MAX | VFE_KEY_MAX_OPEN)
 
 static const VfeKey mesh_keys[] = {
-    {"mesh_size_mm", VFE_KEY_REAL, "mm", POS, 0, 0, NULL, "1.5 (ct: 1)",
+    {"mesh_size_mm", VFE_KEY_REAL, "mm", POS, 0, 0, NULL, "1.5 (ct: 1, surfaces: 2)",
      "target element size (finer at endplates and cement); the segment allows 0.3..10 mm, the CT mesher (0, 50] mm "
      "(`ct_mesher voxel` ignores it: one voxel, six tetrahedra)"},
     {"mesh_max_elements", VFE_KEY_REAL, "", VFE_KEY_MIN | VFE_KEY_MAX, 1, 1e9, NULL, "5e6",
@@ -63,6 +63,21 @@ static const VfeKey mesh_keys[] = {
      "a number in the image's units (HU)"},
     {"ct_leak_mm", VFE_KEY_REAL, "mm", VFE_KEY_MIN | VFE_KEY_MIN_OPEN | VFE_KEY_MAX, 0, 30, NULL, "5",
      "cement leakage = above-threshold voxels outside the body within this distance of it (reported, not meshed)"},
+    {"surfaces_dir", VFE_KEY_STRING, "", 0, 0, 0, NULL, "—",
+     "`mesh_geometry surfaces`: a folder laid out like lumbar-artisynth: `stl_mm/<LVL>_vertebral_body.stl` (closed "
+     "STL, binary or ASCII) per level and `discs_mm/<L12>_disc_hex_mm.vtk` (legacy VTK hex8, cell data `part`: 0 "
+     "nucleus, 1..4 annulus) per disc; mm, x anterior, y lateral, z superior"},
+    {"surfaces_voxel_mm", VFE_KEY_REAL, "mm", VFE_KEY_MIN | VFE_KEY_MIN_OPEN | VFE_KEY_MAX, 0, 5, NULL, "0.5",
+     "voxel size of the label image the surfaces are rasterised into (then meshed by CGAL)"},
+    {"surfaces_cortex_mm", VFE_KEY_REAL, "mm", VFE_KEY_MIN | VFE_KEY_MIN_OPEN | VFE_KEY_MAX, 0, 5, NULL, "0.5",
+     "body tetrahedra whose centroid lies this close to the body surface form `<lvl>.cortical`"},
+    {"surfaces_endplate_mm", VFE_KEY_REAL, "mm", VFE_KEY_MIN | VFE_KEY_MIN_OPEN | VFE_KEY_MAX, 0, 5, NULL, "0.5",
+     "the same for `<lvl>.endplate_sup` / `_inf`, measured to the body faces towards the discs (and the plate)"},
+    {"surfaces_plate_mm", VFE_KEY_REAL, "mm", VFE_KEY_MIN | VFE_KEY_MIN_OPEN | VFE_KEY_MAX, 0, 20, NULL, "2",
+     "`load_plate` thickness above the top body (whole voxels, at least one)"},
+    {"surfaces_plate_embed_mm", VFE_KEY_REAL, "mm", VFE_KEY_MIN | VFE_KEY_MAX, 0, 50, NULL, "15",
+     "how deep the load plate embeds the top body's superior end (a potting: the real top endplate is tilted): columns "
+     "whose body ends deeper get no plate"},
     {"segment_levels", VFE_KEY_STRING, "", 0, 0, 0, NULL, "`L1-L3`", "contiguous range within T12..L5"},
     {"segment_treated", VFE_KEY_LIST, "", 0, 0, 0, NULL, "middle level", "treated level(s), comma list"},
     {"segment_posterior_elements", VFE_KEY_BOOL, "", 0, 0, 0, NULL, "false",

@@ -80,11 +80,24 @@ static PetscBool VfeNotForCT(const char *key)
              : PETSC_FALSE;
 }
 
+/* keys that the surfaces geometry does not read: ct_*, the parametric segment's morphometry and posterior elements
+ * (segment_* but segment_levels and segment_treated), fracture_wedge and the Gmsh mesher's threads and volume mesher */
+static PetscBool VfeNotForSurfaces(const char *key)
+{
+  if (!strcmp(key, "segment_levels") || !strcmp(key, "segment_treated")) return PETSC_FALSE;
+  if (!strncmp(key, "segment_", 8) || !strncmp(key, "ct_", 3)) return PETSC_TRUE;
+  return (!strcmp(key, "fracture_wedge") || !strcmp(key, "mesh_threads") || !strcmp(key, "mesh_volume_mesher"))
+             ? PETSC_TRUE
+             : PETSC_FALSE;
+}
+
 /* whether key is one that geometry does not read */
 static PetscBool VfeNotFor(const char *key, const char *geometry)
 {
   if (!strcmp(geometry, "simple")) return VfeNotForSimple(key);
+  if (!strncmp(key, "surfaces_", 9)) return strcmp(geometry, "surfaces") ? PETSC_TRUE : PETSC_FALSE;
   if (!strcmp(geometry, "ct")) return VfeNotForCT(key);
+  if (!strcmp(geometry, "surfaces")) return VfeNotForSurfaces(key);
   return strncmp(key, "ct_", 3) ? PETSC_FALSE : PETSC_TRUE; /* segment */
 }
 
@@ -105,8 +118,10 @@ PetscErrorCode VfeMeshCheckGeometryKeys(MPI_Comm comm, const char *geometry)
   PetscCall(PetscOptionsFindPair(NULL, NULL, "-mesh_file", &value, &set));
   PetscCheck(!set || (value && value[0]), comm, PETSC_ERR_USER_INPUT,
              "mesh_file has an empty value: give the path of an MSH file, or leave the key out to mesh the geometry");
-  PetscCheck(!strcmp(geometry, "simple") || !strcmp(geometry, "segment") || !strcmp(geometry, "ct"), comm,
-             PETSC_ERR_USER_INPUT, "mesh_geometry: unknown value '%s' (allowed: segment, simple, ct)", geometry);
+  PetscCheck(!strcmp(geometry, "simple") || !strcmp(geometry, "segment") || !strcmp(geometry, "ct") ||
+                 !strcmp(geometry, "surfaces"),
+             comm, PETSC_ERR_USER_INPUT, "mesh_geometry: unknown value '%s' (allowed: segment, simple, ct, surfaces)",
+             geometry);
   PetscCall(PetscOptionsLeftGet(NULL, &n, &names, &values));
   for (PetscInt i = 0; i < n; ++i)
     if (VfeNotFor(names[i], geometry)) {
@@ -120,7 +135,9 @@ PetscErrorCode VfeMeshCheckGeometryKeys(MPI_Comm comm, const char *geometry)
              nbad > 1 ? "do not apply" : "does not apply", geometry,
              !strcmp(geometry, "simple") ? "these keys are read by the segment or ct geometry only"
              : !strcmp(geometry, "ct")   ? "the CT geometry reads ct_* and mesh_* keys"
-                                         : "ct_* keys are read by the CT geometry only");
+             : !strcmp(geometry, "surfaces")
+                 ? "the surfaces geometry reads surfaces_*, segment_levels, segment_treated, cement_* and mesh_* keys"
+                 : "ct_* keys are read by the CT geometry only, surfaces_* keys by the surfaces geometry only");
   if (!strcmp(geometry, "simple")) {
     PetscReal h = 1.5;
 
@@ -142,6 +159,19 @@ PetscErrorCode VfeMeshCheckGeometryKeys(MPI_Comm comm, const char *geometry)
     PetscCheck(set, comm, PETSC_ERR_USER_INPUT,
                "mesh_geometry ct needs ct_mask: the label image (NIfTI) of the vertebra");
     /* the element count depends on the mask: VfeCTMesh checks it once it has read the image */
+  }
+  if (!strcmp(geometry, "surfaces")) {
+    PetscReal h = 2.0;
+    PetscBool set;
+
+    PetscCall(VfeMeshOptionReal("mesh_size_mm", &h, NULL));
+    PetscCheck(h >= 0.3 && h <= 20, comm, PETSC_ERR_USER_INPUT,
+               "mesh_size_mm = %g is out of range: allowed 0.3..20 mm with mesh_geometry surfaces", (double)h);
+    PetscCall(PetscOptionsHasName(NULL, NULL, "-surfaces_dir", &set));
+    PetscCheck(set, comm, PETSC_ERR_USER_INPUT,
+               "mesh_geometry surfaces needs surfaces_dir: a folder with stl_mm/<LVL>_vertebral_body.stl and "
+               "discs_mm/<L12>_disc_hex_mm.vtk");
+    /* the element count depends on the surfaces: VfeSurfacesMesh checks it once it has rasterised them */
   }
   PetscFunctionReturn(0);
 }

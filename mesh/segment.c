@@ -1456,6 +1456,10 @@ PetscErrorCode VfeSegmentReportDestroy(VfeSegmentReport *rep)
 PetscErrorCode VfeSegmentReportView(VfeSegmentReport r, PetscViewer v)
 {
   PetscFunctionBeginUser;
+  if (!strcmp(r->geometry, "surfaces")) {
+    PetscCall(VfeSurfacesReportView(r, v));
+    PetscFunctionReturn(0);
+  }
   PetscCall(PetscViewerASCIIPrintf(
       v, "segment %s, treated %s, cement %s (leak %s), wedge %g, mesh %g mm (order %" PetscInt_FMT ")\n", r->levels,
       r->treated, r->pattern, r->leak, (double)r->wedge, (double)r->size_mm, r->order));
@@ -1487,8 +1491,10 @@ PetscErrorCode VfeSegmentReportView(VfeSegmentReport r, PetscViewer v)
 PetscErrorCode VfeSegmentReportWriteJSON(VfeSegmentReport r, FILE *f)
 {
   PetscFunctionBeginUser;
+  fprintf(f, "{");
+  if (!strcmp(r->geometry, "surfaces")) PetscCall(VfeSurfacesReportWriteJSON(r, f));
   fprintf(f,
-          "{\"levels\": \"%s\", \"treated\": \"%s\", \"pattern\": \"%s\", \"leak\": \"%s\", \"wedge\": %.6g, "
+          "\"levels\": \"%s\", \"treated\": \"%s\", \"pattern\": \"%s\", \"leak\": \"%s\", \"wedge\": %.6g, "
           "\"mesh_size_mm\": %.6g, \"mesh_order\": %d, \"fill_requested\": %.6g, \"body_volume_mm3\": %.6g, "
           "\"cement_volume_mm3\": %.6g, \"cement_region_volume_mm3\": %.6g, \"cement_fraction\": %.6g, "
           "\"fill_ratio\": %.6g, \"larger_side_ratio\": %.6g, \"leak_volume_mm3\": %.6g, "

@@ -161,6 +161,19 @@ typedef struct _n_VfeSegmentReport {
   PetscInt mesh_threads;                             /* threads of the OCC booleans and of HXT */
   char volume_mesher[96];                            /* see VfeHxtMeshVolumes() */
   unsigned long long hash;                           /* FNV-1a 64 of node coordinates and region connectivity */
+  /* mesh_geometry surfaces only (mesh/surfmesh.c); geometry is "" for the parametric segment */
+  char geometry[16];                 /* "surfaces" */
+  char surf_dir[PETSC_MAX_PATH_LEN]; /* surfaces_dir */
+  PetscReal surf_voxel_mm, surf_cortex_mm, surf_endplate_mm;
+  PetscInt surf_grid[3];                      /* voxels of the label image */
+  PetscReal surf_fill_ratio_voxels;           /* cement / body on the voxels */
+  PetscInt surf_gap_voxels;                   /* empty voxels between a body and a disc given to the disc */
+  PetscReal load_top_area, fixed_bottom_area; /* mm^2 */
+  PetscInt surf_nparts;                       /* levels (top first), then the discs */
+  char surf_part[11][16];                     /* "L1", ..., "L1L2", ... */
+  PetscReal surf_source_volume[11];           /* STL (divergence theorem) or hexahedra (Gauss) */
+  PetscReal surf_voxel_volume[11], surf_mesh_volume[11];
+  PetscReal surf_contact[5][2]; /* per disc: mesh faces shared with the body above, below (mm^2) */
 } * VfeSegmentReport;
 
 /* Collective. Reads the segment_*, fracture_*, cement_* and mesh_* options, builds geometry and
@@ -172,6 +185,18 @@ PETSC_EXTERN PetscErrorCode VfeSegmentReportView(VfeSegmentReport rep, PetscView
 /* The report as one JSON object, no trailing newline. */
 PETSC_EXTERN PetscErrorCode VfeSegmentReportWriteJSON(VfeSegmentReport rep, FILE *f);
 PETSC_EXTERN PetscErrorCode VfeSegmentReportDestroy(VfeSegmentReport *rep);
+/* ==== segment from surfaces (mesh/surfmesh.c) ==== */
+
+/* Collective.  Reads surfaces_*, segment_levels, segment_treated, cement_* and mesh_* options, reads the body
+ * STL files and disc hexahedral meshes of surfaces_dir and meshes them on rank 0 (one label image, CGAL), with
+ * the parametric segment's region names (<lvl>.cancellous, .cortical, .endplate_sup, .endplate_inf, .cement in
+ * treated levels; <disc>.nucleus, .annulus; load_plate; boundaries load_top, fixed_bottom), writes MSH 4.1
+ * atomically to msh_path and fills *rep (geometry "surfaces") on every rank. */
+PETSC_EXTERN PetscErrorCode VfeSurfacesMesh(MPI_Comm comm, const char *msh_path, VfeSegmentReport *rep);
+/* package-private: the surfaces part of VfeSegmentReportView / VfeSegmentReportWriteJSON */
+PETSC_INTERN PetscErrorCode VfeSurfacesReportView(VfeSegmentReport rep, PetscViewer v);
+PETSC_INTERN PetscErrorCode VfeSurfacesReportWriteJSON(VfeSegmentReport rep, FILE *f);
+
 /* ==== vertebra from CT (mesh/ctmesh.c, mesh/cgalmesh.cpp) ==== */
 
 #define VFE_CT_MAX_REGIONS 8

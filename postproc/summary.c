@@ -71,11 +71,25 @@ static json_t *VfeCTReportJSON(VfeCTReport r)
   return o;
 }
 
-/* The segment mesher's report (vfemesh.h) as a JSON object. */
+/* The segment mesher's report (vfemesh.h) as a JSON object; a segment from surfaces (mesh/surfmesh.c) writes its
+ * own, with the surfaces' measures. */
 static json_t *VfeSegmentReportJSON(VfeSegmentReport r)
 {
-  json_t *o = json_object(), *split = json_object(), *regions = json_object();
+  json_t *o, *split, *regions;
   char hash[17];
+
+  if (!strcmp(r->geometry, "surfaces")) {
+    char *buf  = NULL;
+    size_t len = 0;
+    FILE *f    = open_memstream(&buf, &len);
+    if (!f) return NULL;
+    o = NULL;
+    if (!VfeSegmentReportWriteJSON(r, f) && !fflush(f)) o = json_loadb(buf, len, 0, NULL);
+    fclose(f);
+    free(buf);
+    return o;
+  }
+  o = json_object(), split = json_object(), regions = json_object();
 
   snprintf(hash, sizeof hash, "%016llx", r->hash);
   VfeJSet(o, "levels", json_string(r->levels));

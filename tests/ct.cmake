@@ -60,3 +60,11 @@ set_tests_properties(ct_mesh_outputs PROPERTIES LABELS "regression;mpi" PROCESSO
 add_test(NAME ct_solve COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/ct_solve.sh $<TARGET_FILE:vfe> $<TARGET_FILE:ctimage>
                                ${CMAKE_CURRENT_BINARY_DIR}/ct_solve ${VFE_MPIEXEC})
 set_tests_properties(ct_solve PROPERTIES LABELS "verify;mpi" PROCESSORS 2 ENVIRONMENT "${VFE_TEST_ENV}" TIMEOUT 600)
+
+# A segment from surfaces (mesh_geometry surfaces) on the shared lumbar-artisynth L1-L2: regions, conformal
+# body-disc interfaces, volumes, fill ratio, P1 solve, 1 vs 2 ranks, bad input (tests/surfaces.sh; skipped
+# without ../shared)
+add_test(NAME surfaces_l1l2 COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/surfaces.sh $<TARGET_FILE:vfe> ${VFE_SHARED_DIR}
+                                    ${CMAKE_CURRENT_BINARY_DIR}/surfaces_l1l2 ${VFE_MPIEXEC})
+set_tests_properties(surfaces_l1l2 PROPERTIES LABELS "verify;mpi" PROCESSORS 2 ENVIRONMENT "${VFE_TEST_ENV}"
+                                              SKIP_RETURN_CODE 77 TIMEOUT 300)

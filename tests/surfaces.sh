@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# A segment from surfaces (mesh_geometry surfaces, mesh/surfmesh.c) on the shared lumbar-artisynth L1-L2 at a
+# coarse size (mesh 3 mm, voxels 0.75 mm, P1); skipped (77) without ../shared.  Checks:
+#   - regions: per level cancellous, cortical, endplate_sup, endplate_inf, L1.cement; L1L2.nucleus, .annulus;
+#     load_plate; boundaries load_top and fixed_bottom;
+#   - conformal interfaces: the disc shares mesh faces with the body above and the body below over at least
+#     1000 mm^2 each (its cross-section is about 1600 mm^2; a gap would make it 0);
+#   - volumes: every body and the disc on the mesh within 2 % of the source (STL by the divergence theorem, hexahedra
+#     by Gauss quadrature);
+#   - cement: fill ratio on the mesh within 0.005 of the request (0.20, compact) and within 0.01 on the voxels;
+#   - the P1 solve converges, in equilibrium (force error < 1e-6); 2 ranks give the same stiffness (1e-6), mesh
+#     hash and fill ratio;
+#   - bad input (exit 1, one line naming the file): a missing STL, a corrupt STL, an open STL, a corrupt VTK, a
+#     missing disc, a disc from another segment, keys of another geometry.
+# usage: surfaces.sh VFE SHARED_DIR WORKDIR MPIEXEC...
+set -uo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/checks.sh"
+vfe=$1 shared=$2 work=$3
+shift 3
+mpiexec=("$@")
+src=$shared/data/anatomy/lumbar-artisynth
+[ -f "$src/stl_mm/L1_vertebral_body.stl" ] || { echo "skipped: no $src"; exit 77; }
+rm -rf "$work" && mkdir -p "$work" && cd "$work" || exit 1
+args=(-mesh_geometry surfaces -surfaces_dir "$src" -segment_levels L1-L2 -segment_treated L1 -cement_pattern compact
+  -cement_fill_ratio 0.2 -cement_material pmma -mesh_size_mm 3 -surfaces_voxel_mm 0.75 -mesh_order 1 -load_axial_N 500
+  -baseline false -ksp_rtol 1e-10 -vfe_write_fields false)
+check "L1-L2, 1 rank" "$vfe" run "${args[@]}" -output_dir one > one.log 2>&1
+check "L1-L2, 2 ranks" "${mpiexec[@]}" -n 2 "$vfe" run "${args[@]}" -output_dir two > two.log 2>&1
+python3 - <<'PY' || fail=$((fail + 1))
+import json
+bad = 0
+def ok(cond, what):
+    global bad
+    print(("ok: " if cond else "FAILED: ") + what)
+    bad += not cond
+s1, s2 = (json.load(open(f"{d}/summary.json")) for d in ("one", "two"))
+seg = s1["segment"]
+sf = seg["surfaces"]
+want = [f"{l}.{t}" for l in ("L1", "L2") for t in ("cancellous", "cortical", "endplate_sup", "endplate_inf")]
+want += ["L1.cement", "L1L2.nucleus", "L1L2.annulus", "load_plate"]
+ok(set(want) <= set(seg["regions"]) and "L2.cement" not in seg["regions"], "regions: " + ", ".join(seg["regions"]))
+ok(sf["load_top_area_mm2"] > 800 and sf["fixed_bottom_area_mm2"] > 800,
+   f"load_top {sf['load_top_area_mm2']:.0f} mm2, fixed_bottom {sf['fixed_bottom_area_mm2']:.0f} mm2")
+d = sf["parts"]["L1L2"]
+ok(d["contact_above_mm2"] > 1000 and d["contact_below_mm2"] > 1000,
+   f"disc shares faces with L1 over {d['contact_above_mm2']:.0f} mm2 and with L2 over {d['contact_below_mm2']:.0f} mm2")
+for p, v in sf["parts"].items():
+    e = v["mesh_volume_mm3"] / v["source_volume_mm3"] - 1
+    ok(abs(e) < 0.02, f"{p}: mesh {v['mesh_volume_mm3']:.0f} mm3 against source {v['source_volume_mm3']:.0f} ({e:+.2%})")
+ok(abs(seg["fill_ratio"] - 0.2) <= 0.005 and abs(sf["fill_ratio_voxels"] - 0.2) <= 0.01,
+   f"fill ratio {seg['fill_ratio']:.4f} on the mesh, {sf['fill_ratio_voxels']:.4f} on the voxels (requested 0.2)")
+ld, sol = s1["load"], s1["solver"]
+ok(sol["converged_reason"].startswith("CONVERGED") and ld["equilibrium_force_error"] < 1e-6,
+   f"solve {sol['converged_reason']}, equilibrium error {ld['equilibrium_force_error']:.1e}")
+k1, k2 = s1["metrics"]["stiffness_N_per_mm"], s2["metrics"]["stiffness_N_per_mm"]
+ok(k1 > 0 and abs(k2 / k1 - 1) < 1e-6, f"stiffness {k1:.3f} N/mm on 1 rank, {k2:.3f} on 2")
+ok(seg["mesh_hash"] == s2["segment"]["mesh_hash"] and seg["fill_ratio"] == s2["segment"]["fill_ratio"],
+   f"mesh hash {seg['mesh_hash']} on both")
+raise SystemExit(bad)
+PY
+
+# bad input
+mkdir -p data/stl_mm data/discs_mm
+cp "$src"/stl_mm/L1_vertebral_body.stl "$src"/stl_mm/L2_vertebral_body.stl data/stl_mm/
+cp "$src"/discs_mm/L12_disc_hex_mm.vtk data/discs_mm/
+chmod -R u+w data
+badrun() { # what text dir args...
+  local what=$1 text=$2 dir=$3; shift 3
+  "$vfe" mesh -mesh_geometry surfaces -surfaces_dir "$dir" -segment_levels L1-L2 -mesh_size_mm 4 \
+    -surfaces_voxel_mm 1 -output_dir badout "$@" > bad.log 2>&1
+  local rc=$?
+  if [ $rc -eq 1 ] && grep -q -- "$text" bad.log && [ "$(grep -c '^\[0\]PETSC ERROR\|^vfe: error' bad.log)" -le 1 ]; then
+    ok "bad input: $what (exit 1)"
+  else
+    bad "bad input: $what (exit $rc)"; cat bad.log
+  fi
+}
+cp -r data nostl && rm nostl/stl_mm/L2_vertebral_body.stl
+badrun "missing STL" "L2_vertebral_body.stl" nostl
+cp -r data corrupt && head -c 5000 data/stl_mm/L2_vertebral_body.stl > corrupt/stl_mm/L2_vertebral_body.stl
+badrun "truncated binary STL" "is not an STL file" corrupt
+cp -r data open && python3 - <<'PY'
+import struct
+b = bytearray(open("data/stl_mm/L2_vertebral_body.stl", "rb").read())
+n = struct.unpack_from("<I", b, 80)[0]
+struct.pack_into("<I", b, 80, n - 1)
+open("open/stl_mm/L2_vertebral_body.stl", "wb").write(b[:84 + 50 * (n - 1)])
+PY
+badrun "open STL (one triangle removed)" "not closed" open
+cp -r data badvtk && sed -e '2200,2210s/^8 /7 /' data/discs_mm/L12_disc_hex_mm.vtk > badvtk/discs_mm/L12_disc_hex_mm.vtk
+badrun "corrupt VTK (a 7-node cell)" "L12_disc_hex_mm.vtk: not a legacy VTK" badvtk
+cp -r data nodisc && rm nodisc/discs_mm/L12_disc_hex_mm.vtk
+badrun "missing disc" "L12_disc_hex_mm.vtk" nodisc
+cp -r data otherdisc && cp "$src"/discs_mm/L45_disc_hex_mm.vtk otherdisc/discs_mm/L12_disc_hex_mm.vtk
+badrun "a disc of another segment" "does not touch" otherdisc
+badrun "a ct key" "does not apply" data -ct_level L2
+badrun "a surfaces key with the segment geometry" "apply with mesh_geometry segment" data -mesh_geometry segment
+badrun "one level" "at least two levels" data -segment_levels L1
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
