@@ -68,3 +68,10 @@ add_test(NAME surfaces_l1l2 COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/surfaces.sh
                                     ${CMAKE_CURRENT_BINARY_DIR}/surfaces_l1l2 ${VFE_MPIEXEC})
 set_tests_properties(surfaces_l1l2 PROPERTIES LABELS "verify;mpi" PROCESSORS 2 ENVIRONMENT "${VFE_TEST_ENV}"
                                               SKIP_RETURN_CODE 77 TIMEOUT 300)
+
+# The shared L2 of cases/ct-l2.yaml solved (P2) at 1.5 and 1 mm on the CGAL path and on the voxel path: the stiffness
+# changes less than 2 % between the sizes and the two paths agree within 5 % (bench/ct_solve_bench.sh --check;
+# about 6 minutes on 2 cores, so slow)
+add_test(NAME ct_l2_stiffness COMMAND env VFE=$<TARGET_FILE:vfe> bash ${CMAKE_SOURCE_DIR}/bench/ct_solve_bench.sh
+                                      --sizes "1.5 1" --check --work ${CMAKE_CURRENT_BINARY_DIR}/ct_l2_stiffness)
+set_tests_properties(ct_l2_stiffness PROPERTIES LABELS "verify;slow" ENVIRONMENT "${VFE_TEST_ENV}" TIMEOUT 1800)
