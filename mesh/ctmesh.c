@@ -1220,32 +1220,45 @@ static PetscErrorCode CTBuildRank0(const char *path, VfeCTReport rep)
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode VfeCTMesh(MPI_Comm comm, const char *msh_path, VfeCTReport *rep)
+PetscErrorCode VfeMeshBuildOnRank0(MPI_Comm comm, const char *what, PetscErrorCode (*build)(const char *, void *),
+                                   const char *path, size_t repsize, void **rep)
 {
   PetscMPIInt rank;
   PetscErrorCode ierr0 = 0;
   int ierr, gerr = 0;
 
   PetscFunctionBeginUser;
-  PetscCall(VfeMeshCheckGeometryKeys(comm, "ct"));
   PetscCallMPI(MPI_Comm_rank(comm, &rank));
-  PetscCall(PetscCalloc1(1, rep));
+  PetscCall(PetscCalloc(repsize, rep));
   if (!rank) {
     PetscBool verbose = PETSC_FALSE;
     gmshInitialize(0, NULL, 0, &gerr);
     PetscCheck(!gerr, PETSC_COMM_SELF, PETSC_ERR_LIB, "Gmsh failed to initialize");
     ierr0 = VfeMeshOptionBool("mesh_verbose", &verbose, NULL);
     if (!ierr0) gmshOptionSetNumber("General.Terminal", verbose ? 1 : 0, &ierr);
-    if (!ierr0) ierr0 = CTBuildRank0(msh_path, *rep);
+    if (!ierr0) ierr0 = build(path, *rep);
     gmshFinalize(&ierr);
   }
   PetscCallMPI(MPI_Bcast(&ierr0, 1, MPI_INT, 0, comm));
   if (ierr0) {
     PetscCall(PetscFree(*rep));
     if (!rank) PetscCall(ierr0);
-    SETERRQ(PETSC_COMM_SELF, PETSC_ERR_LIB, "CT meshing failed on rank 0");
+    SETERRQ(PETSC_COMM_SELF, PETSC_ERR_LIB, "%s meshing failed on rank 0", what);
   }
-  PetscCallMPI(MPI_Bcast(*rep, (int)sizeof **rep, MPI_BYTE, 0, comm));
+  PetscCallMPI(MPI_Bcast(*rep, (int)repsize, MPI_BYTE, 0, comm));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode CTBuild(const char *path, void *rep)
+{
+  return CTBuildRank0(path, (VfeCTReport)rep);
+}
+
+PetscErrorCode VfeCTMesh(MPI_Comm comm, const char *msh_path, VfeCTReport *rep)
+{
+  PetscFunctionBeginUser;
+  PetscCall(VfeMeshCheckGeometryKeys(comm, "ct"));
+  PetscCall(VfeMeshBuildOnRank0(comm, "CT", CTBuild, msh_path, sizeof **rep, (void **)rep));
   PetscFunctionReturn(0);
 }
 

@@ -1294,32 +1294,16 @@ static PetscErrorCode SFBuildRank0(const char *path, VfeSegmentReport rep)
   PetscFunctionReturn(0);
 }
 
+static PetscErrorCode SFBuild(const char *path, void *rep)
+{
+  return SFBuildRank0(path, (VfeSegmentReport)rep);
+}
+
 PetscErrorCode VfeSurfacesMesh(MPI_Comm comm, const char *msh_path, VfeSegmentReport *rep)
 {
-  PetscMPIInt rank;
-  PetscErrorCode ierr0 = 0;
-  int ierr, gerr = 0;
-
   PetscFunctionBeginUser;
   PetscCall(VfeMeshCheckGeometryKeys(comm, "surfaces"));
-  PetscCallMPI(MPI_Comm_rank(comm, &rank));
-  PetscCall(PetscCalloc1(1, rep));
-  if (!rank) {
-    PetscBool verbose = PETSC_FALSE;
-    gmshInitialize(0, NULL, 0, &gerr);
-    PetscCheck(!gerr, PETSC_COMM_SELF, PETSC_ERR_LIB, "Gmsh failed to initialize");
-    ierr0 = VfeMeshOptionBool("mesh_verbose", &verbose, NULL);
-    if (!ierr0) gmshOptionSetNumber("General.Terminal", verbose ? 1 : 0, &ierr);
-    if (!ierr0) ierr0 = SFBuildRank0(msh_path, *rep);
-    gmshFinalize(&ierr);
-  }
-  PetscCallMPI(MPI_Bcast(&ierr0, 1, MPI_INT, 0, comm));
-  if (ierr0) {
-    PetscCall(PetscFree(*rep));
-    if (!rank) PetscCall(ierr0);
-    SETERRQ(PETSC_COMM_SELF, PETSC_ERR_LIB, "surfaces meshing failed on rank 0");
-  }
-  PetscCallMPI(MPI_Bcast(*rep, (int)sizeof **rep, MPI_BYTE, 0, comm));
+  PetscCall(VfeMeshBuildOnRank0(comm, "surfaces", SFBuild, msh_path, sizeof **rep, (void **)rep));
   PetscFunctionReturn(0);
 }
 
