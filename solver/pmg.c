@@ -149,9 +149,12 @@ PetscErrorCode VfePMGAssemble(VfeProblem prob)
   p1    = mg->p1;
   first = p1->K ? PETSC_FALSE : PETSC_TRUE;
   for (PetscInt r = 0; r < prob->nregions; ++r) {
+    const PetscInt form = prob->form[r] == VFE_FORM_DEV ? VFE_FORM_DEV : VFE_FORM_FULL; /* B-bar of P1 is P1 */
+    if (p1->E[r] != prob->E[r] || p1->nu[r] != prob->nu[r] || p1->form[r] != form)
+      p1->el_valid = PETSC_FALSE; /* new materials (the baseline): the kept element part of the P1 level is stale */
     p1->E[r]    = prob->E[r];
     p1->nu[r]   = prob->nu[r];
-    p1->form[r] = prob->form[r] == VFE_FORM_DEV ? VFE_FORM_DEV : VFE_FORM_FULL; /* B-bar of P1 is P1 */
+    p1->form[r] = form;
   }
   if (first) PetscCall(VfeMembersDeriveP1(prob, p1));
   if (first) PetscCall(VfeFibresDeriveP1(prob, p1));
