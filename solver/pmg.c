@@ -77,7 +77,7 @@ static PetscErrorCode VfePMGInterpolation(VfeProblem prob, Mat *P)
   PetscCall(MatCreate(comm, P));
   PetscCall(MatSetSizes(*P, 3 * s2->nowned, 3 * s1->nowned, 3 * s2->nglobal, 3 * s1->nglobal));
   PetscCall(MatSetBlockSizes(*P, 3, 3));
-  PetscCall(MatSetType(*P, MATAIJ));
+  PetscCall(MatSetType(*P, VfeDeviceMatType(s2->dm)));
   PetscCall(MatSeqAIJSetPreallocation(*P, 2, NULL));
   PetscCall(MatMPIAIJSetPreallocation(*P, 2, NULL, 2, NULL));
   for (PetscInt n = 0; n < s2->nnodes; ++n) {
@@ -127,6 +127,7 @@ PetscErrorCode VfePMGCreate(VfeProblem prob)
   PetscCall(VfeSpaceCreate(dm1, 1, &mg->sp1));
   PetscCall(DMDestroy(&dm1));
   PetscCall(VfeProblemCreate(mg->sp1, prob->nregions, &mg->p1));
+  PetscCall(PetscStrncpy(mg->p1->backend, prob->backend, sizeof mg->p1->backend)); /* P1 level on the same backend */
   for (PetscInt k = 0; k < prob->nbc; ++k)
     if (prob->bc[k].kind == 0)
       PetscCall(VfeProblemAddDirichlet(mg->p1, prob->bc[k].surface, prob->bc[k].comp, NULL, NULL));
