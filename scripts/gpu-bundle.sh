@@ -24,7 +24,7 @@ vfe="$build/app/vfe" tv="$build/tests/test_verify"
 [ -x "$tv" ] || die "no test_verify in '$build/tests' (build with testing on)"
 version="$("$vfe" --version)" || die "'$vfe --version' failed (missing libraries? run it to see)"
 case "$version" in *"with CUDA"*) ;; *) die "'$vfe' is not linked with a CUDA-enabled PETSc: $version" ;; esac
-readelf -d "$vfe" | grep -q 'NEEDED.*libpetsc' && die "'$vfe' links PETSc as a shared library; build against the static PETSc of scripts/build-petsc-cuda.sh"
+readelf -d "$vfe" | grep 'NEEDED.*libpetsc' >/dev/null && die "'$vfe' links PETSc as a shared library; build against the static PETSc of scripts/build-petsc-cuda.sh"
 
 # the C library and the dynamic loader come from the machine; so do the driver and CUDA's libraries
 system_re='^(libc|libm|libdl|libpthread|librt|libresolv|libutil|ld-linux-x86-64)\.so'
@@ -70,6 +70,6 @@ rm -f "$out/vfe-bundle.tar.xz" "$out/MANIFEST"
   echo "files: $(cd "$stage" && find . -type f | wc -l)"
   echo "unpacked-bytes: $(du -sb "$stage" | cut -f1)"
 } >"$out/MANIFEST"
-tar -C "$stage" -cf - . | xz -T2 -6 >"$out/vfe-bundle.tar.xz"
+tar -C "$stage" -cf - . | xz -T1 -9 >"$out/vfe-bundle.tar.xz" # one thread, 64 MiB window: vfe and test_verify share most bytes
 echo "gpu-bundle: $out/vfe-bundle.tar.xz ($(du -m "$out/vfe-bundle.tar.xz" | cut -f1) MiB; unpacked $(($(du -sb "$stage" | cut -f1) / 1048576)) MiB)"
 cat "$out/MANIFEST"

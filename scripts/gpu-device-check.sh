@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The device check of issue 12, as one script for a machine with an NVIDIA GPU (docs/gpu.md).
 #
-#   bash scripts/gpu-device-check.sh [--bundle DIR] [--out DIR] [--budget SECONDS] [--no-bench]
+#   bash scripts/gpu-device-check.sh [--bundle=DIR] [--out=DIR] [--budget=SECONDS] [--no-bench] [--p1-mm=H] [--p2-mm=H]
 #
 # Runs, in this order, and stops starting new steps when the time budget (default 450 s) is spent:
 #   1. unpacks the bundle of scripts/gpu-bundle.sh (default .gpu-bundle/) into a temporary directory and finds the
@@ -21,17 +21,22 @@
 set -uo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 bundle="$here/.gpu-bundle" out="${OUT:-$here/out/gpu-check}" budget=450 bench=1
-P1_SIZE_MM=0.85 P2_SIZE_MM=1.95 # about 1M unknowns each on the default segment (docs/gpu.md)
+P1_SIZE_MM=0.79 P2_SIZE_MM=1.75 # default segment: 980340 (P1, 1958618 tets) and 971529 (P2) unknowns, docs/gpu.md
 for a in "$@"; do
   case "$a" in
     --bundle=*) bundle="${a#--bundle=}" ;;
     --out=*) out="${a#--out=}" ;;
     --budget=*) budget="${a#--budget=}" ;;
     --no-bench) bench=0 ;;
+    --p1-mm=*) P1_SIZE_MM="${a#--p1-mm=}" ;;
+    --p2-mm=*) P2_SIZE_MM="${a#--p2-mm=}" ;;
     *) echo "gpu-device-check: error: unknown argument '$a' (see the head of $0)" >&2; exit 1 ;;
   esac
 done
 [[ "$budget" =~ ^[0-9]+$ ]] || { echo "gpu-device-check: error: --budget must be whole seconds, not '$budget'" >&2; exit 1; }
+for v in "$P1_SIZE_MM" "$P2_SIZE_MM"; do
+  [[ "$v" =~ ^[0-9]+(\.[0-9]+)?$ ]] || { echo "gpu-device-check: error: a mesh size must be a number of mm, not '$v'" >&2; exit 1; }
+done
 mkdir -p "$out" || exit 1
 log="$out/gpu-check.log"
 exec > >(tee "$log") 2>&1
@@ -45,6 +50,8 @@ B="$(mktemp -d /tmp/vfe-bundle.XXXXXX)"
 tar -xJf "$bundle/vfe-bundle.tar.xz" -C "$B" || die "cannot unpack $bundle/vfe-bundle.tar.xz"
 say "bundle: $(head -1 "$bundle/MANIFEST")"
 read -r -a needed <<<"$(sed -n 's/^cuda-needed: //p' "$bundle/MANIFEST")"
+needed+=(libcuda.so.1) # the driver: CUDA's runtime opens it at run time, so no executable names it
+cache="$(ldconfig -p 2>/dev/null)"
 
 dirs=(/usr/local/nvidia/lib64 /usr/local/nvidia/lib /usr/local/cuda/lib64 /usr/local/cuda/targets/x86_64-linux/lib)
 for d in /usr/local/cuda-*/lib64 /usr/local/cuda-*/targets/x86_64-linux/lib; do [ -d "$d" ] && dirs+=("$d"); done
@@ -57,7 +64,7 @@ for py in python3 /opt/torch/.venv/bin/python3; do
 done
 ldp=() missing=()
 for so in "${needed[@]}"; do
-  if ldconfig -p | grep -q "^[[:space:]]*$so (libc6,x86-64)"; then continue; fi
+  if grep -q "^[[:space:]]*$so (libc6,x86-64" <<<"$cache"; then continue; fi
   found=""
   for d in "${dirs[@]}"; do
     if [ -e "$d/$so" ]; then found="$d"; break; fi
@@ -73,7 +80,7 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 libpath="$B/lib"
 for d in "${ldp[@]}"; do libpath="$libpath:$d"; done
-ldconfig -p | grep -q "libstdc++.so.6 (libc6,x86-64)" || libpath="$libpath:$B/lib/fallback"
+grep -q "libstdc++.so.6 (libc6,x86-64" <<<"$cache" || libpath="$libpath:$B/lib/fallback"
 export LD_LIBRARY_PATH="$libpath${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 say "CUDA libraries from: ${ldp[*]:-the loader cache}"
 unresolved="$(ldd "$B/bin/vfe" "$B/bin/test_verify" | grep 'not found' | sort -u)"
@@ -93,11 +100,12 @@ say "$version; GPU: ${gpu:-none reported by nvidia-smi}; $(nproc) cores"
 ncpu=$(nproc)
 [ "$ncpu" -gt 16 ] && ncpu=16
 if timeout 60 "$B/bin/mpiexec" -n 2 --bind-to none "$vfe" --version >/dev/null 2>"$out/mpiexec.err"; then
-  cpu_run=("$B/bin/mpiexec" -n "$ncpu" --bind-to none "$vfe") cpu_ranks=$ncpu
+  cpu_run=("$B/bin/mpiexec" -n "$ncpu" --bind-to none "$vfe") cpu_ranks=$ncpu cpu_mpi=("$B/bin/mpiexec" "$ncpu")
 else
   say "mpiexec from the bundle does not start ($(head -1 "$out/mpiexec.err")): the CPU runs use one rank"
-  cpu_run=("$vfe") cpu_ranks=1
+  cpu_run=("$vfe") cpu_ranks=1 cpu_mpi=()
 fi
+petsc_version="$(sed -n 's/.*PETSc \([0-9.]*\).*/\1/p' <<<"$version")"
 
 # ---- 2. the gpu tests
 status=0
@@ -105,7 +113,7 @@ declare -A test_rc
 for mode in verify simple segment; do
   if [ "$(left)" -lt 60 ]; then say "gpu test $mode: not run (budget)"; test_rc[$mode]=budget; status=3; continue; fi
   say "gpu test $mode"
-  timeout "$(left)" bash "$here/tests/gpu_agree.sh" "$mode" "$vfe" "$tv" "/tmp/gpu_agree_$mode" >"$out/gpu_agree_$mode.log" 2>&1
+  timeout "$(left)" bash "$here/tests/gpu_agree.sh" "$mode" "$vfe" "$tv" "/tmp/gpu_agree_$mode" "${cpu_mpi[@]}" >"$out/gpu_agree_$mode.log" 2>&1
   rc=$?
   tail -n 12 "$out/gpu_agree_$mode.log"
   case $rc in 0) test_rc[$mode]=passed ;; 77) test_rc[$mode]=skipped; status=2 ;; 124) test_rc[$mode]=timeout; status=3 ;; *) test_rc[$mode]="FAILED (rc $rc)"; status=2 ;; esac
@@ -114,6 +122,9 @@ done
 
 # ---- 3. timings
 rows=()
+ratio() { python3 -c 'import sys
+try: print("%.3f" % (float(sys.argv[1]) / float(sys.argv[2])))
+except Exception: print("—")' "$1" "$2"; }
 json() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); t=d["manifest"]["timings_s"]; print(d["mesh"]["dofs"], "%.3f %.3f %.3f" % (t["assembly"], t["solver_setup"], t["solve"]), d["solver"]["iterations"], d["manifest"].get("petsc_version","?"))' "$1"; }
 if [ "$bench" = 1 ]; then
   for order in 1 2; do
@@ -141,12 +152,8 @@ if [ "$bench" = 1 ]; then
         say "P$order: CPU run failed or ran out of time: $(tail -1 "$w/cpu.log")"; status=3
       fi
     fi
-    read -r gd ga gs gv gi pv <<<"${gline:-- - - - - -}"
+    read -r gd ga gs gv gi _ <<<"${gline:-- - - - - -}"
     read -r cd ca cs cv ci _ <<<"${cline:-- - - - - -}"
-    petsc_version=${pv:-?}
-    ratio() { python3 -c 'import sys
-try: print("%.3f" % (float(sys.argv[1]) / float(sys.argv[2])))
-except Exception: print("—")' "$1" "$2"; }
     gt=$(python3 -c 'import sys
 try: print("%.3f" % sum(map(float, sys.argv[1:])))
 except Exception: print("—")' "$ga" "$gs" "$gv")
@@ -160,7 +167,7 @@ fi
 
 # ---- 4. the table
 {
-  echo "Measured $(date -u +%Y-%m-%d) by scripts/gpu-device-check.sh: GPU ${gpu:-?}; $(nproc) CPU cores; ${version}; PETSc ${petsc_version:-?}."
+  echo "Measured $(date -u +%Y-%m-%d) by scripts/gpu-device-check.sh: GPU ${gpu:-? (nvidia-smi gave nothing)}; $(nproc) CPU cores; PETSc ${petsc_version:-?}; ${version}."
   echo "Default segment (cases/default.yaml), fibres off, no baseline: one CG solve (P1: GAMG; P2: p-multigrid), -ksp_rtol 1e-8."
   echo "gpu tests: verify ${test_rc[verify]:-?}, simple ${test_rc[simple]:-?}, segment ${test_rc[segment]:-?}."
   echo

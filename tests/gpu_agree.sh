@@ -10,8 +10,12 @@
 # (below 1e-9 in absolute value, e.g. the patch test's nodal error) must be that small on both.
 # Exit 77 (ctest: skipped) when the machine has no CUDA device (the device runs come first, so that is known at once);
 # any other failure of a device run fails the test.
+# Optional 5th and 6th arguments MPIEXEC NP: the CPU runs of vfe on NP ranks (scripts/gpu-device-check.sh; the answers
+# do not depend on the rank count to solver tolerance).
 set -euo pipefail
 mode=$1 vfe=$2 tv=$3 work=$4
+cpu=("$vfe")
+if [ $# -ge 6 ]; then cpu=("$5" -n "$6" "$vfe"); fi
 rtol=(-ksp_rtol 1e-12)
 rm -rf "$work" && mkdir -p "$work" && cd "$work"
 
@@ -102,7 +106,7 @@ simple | segment)
   for order in $orders; do
     common=(run case.yaml -mesh_file mesh/mesh.msh -mesh_order "$order" "${rtol[@]}" -vfe_write_fields false)
     device "$vfe" "${common[@]}" -vfe_device cuda -output_dir "gpu$order" >/dev/null
-    "$vfe" "${common[@]}" -output_dir "cpu$order" >/dev/null || { echo "FAILED: CPU run P$order"; exit 1; }
+    "${cpu[@]}" "${common[@]}" -output_dir "cpu$order" >/dev/null || { echo "FAILED: CPU run P$order"; exit 1; }
     compare_json "cpu$order/summary.json" "gpu$order/summary.json" "$mode P$order" || fail=$((fail + 1))
   done
   ;;
