@@ -116,6 +116,7 @@ int main(int argc, char **argv)
     }
     pargv[pargc++] = argv[i];
   }
+  VfeDeviceDefaultOptions();
   ierr = PetscInitialize(&pargc, &pargv, NULL, NULL);
   if (ierr) {
     fprintf(stderr, "vfe: error: PETSc initialisation failed (%d)\n", (int)ierr);

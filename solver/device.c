@@ -14,6 +14,9 @@
  */
 #include "vfesolverimpl.h"
 #include <string.h>
+#if defined(OPEN_MPI) && OPEN_MPI
+#  include <mpi-ext.h> /* MPIX_CUDA_AWARE_SUPPORT */
+#endif
 
 PetscErrorCode VfeDeviceFromOptions(MPI_Comm comm, PetscBool *cuda)
 {
@@ -51,4 +54,15 @@ VecType VfeDeviceVecType(DM dm)
 {
   VecType t = NULL;
   return !DMGetVecType(dm, &t) && t && strstr(t, "cuda") ? VECCUDA : VECSTANDARD;
+}
+
+/* A PETSc with CUDA checks, when it starts its device, that MPI accepts device pointers, and aborts if not (PETSc's
+ * -use_gpu_aware_mpi, on by default).  An Open MPI built without CUDA, as Debian's, says so at compile time
+ * (MPIX_CUDA_AWARE_SUPPORT 0 in mpi-ext.h): then the default becomes -use_gpu_aware_mpi 0 (PETSc stages its messages
+ * through the host).  Set before PetscInitialize, so the command line, PETSC_OPTIONS and .petscrc still override it. */
+void VfeDeviceDefaultOptions(void)
+{
+#if defined(PETSC_HAVE_CUDA) && defined(MPIX_CUDA_AWARE_SUPPORT) && !MPIX_CUDA_AWARE_SUPPORT
+  (void)PetscOptionsSetValue(NULL, "-use_gpu_aware_mpi", "0");
+#endif
 }

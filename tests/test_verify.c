@@ -503,6 +503,7 @@ int main(int argc, char **argv)
   PetscReal nu   = 0.3;
   MPI_Comm comm;
 
+  VfeDeviceDefaultOptions();
   PetscCall(PetscInitialize(&argc, &argv, NULL, NULL));
   comm = PETSC_COMM_WORLD;
   PetscCall(PetscOptionsGetInt(NULL, NULL, "-order", &order, NULL));
