@@ -18,6 +18,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#if defined(PETSC_HAVE_CUDA)
+#  define VFE_PETSC_CUDA " with CUDA"
+#else
+#  define VFE_PETSC_CUDA ""
+#endif
+
 static const char usage[] =
     "usage: vfe run   [CASE.yaml] [-key value ...]   mesh, solve and post-process one case\n"
     "       vfe mesh  [CASE.yaml] [-key value ...]   only build and check the mesh\n"
@@ -75,7 +81,8 @@ int main(int argc, char **argv)
     return VfeKeysPrintHelp(stdout) ? 1 : 0;
   }
   if (!strcmp(argv[1], "--version")) {
-    printf("vfe %s (git %s)\n", VFE_VERSION_STRING, VFE_GIT_HASH);
+    printf("vfe %s (git %s), PETSc %d.%d.%d%s\n", VFE_VERSION_STRING, VFE_GIT_HASH, PETSC_VERSION_MAJOR,
+           PETSC_VERSION_MINOR, PETSC_VERSION_SUBMINOR, VFE_PETSC_CUDA);
     return 0;
   }
   command = argv[1];
@@ -109,6 +116,7 @@ int main(int argc, char **argv)
     }
     pargv[pargc++] = argv[i];
   }
+  VfeDeviceDefaultOptions();
   ierr = PetscInitialize(&pargc, &pargv, NULL, NULL);
   if (ierr) {
     fprintf(stderr, "vfe: error: PETSc initialisation failed (%d)\n", (int)ierr);
@@ -132,6 +140,12 @@ int main(int argc, char **argv)
   PetscPopErrorHandler();
   if (!ierr) (void)VfeRunFinalize();
   MPI_Comm_free(&errcomm);
+  { /* PETSc 3.19 and later list the options nobody read at PetscFinalize unless -options_left is false: vfe checks
+     * its keys itself (an unknown key is an error), and after an error the case's keys are rightly unread */
+    PetscBool set = PETSC_FALSE;
+    if (!PetscOptionsHasName(NULL, NULL, "-options_left", &set) && !set)
+      (void)PetscOptionsSetValue(NULL, "-options_left", "false");
+  }
   PetscFinalize();
   free(pargv);
   return code;

@@ -392,9 +392,11 @@ static PetscErrorCode VfeRunReadOptions(VfeRun *run, const char *outdir)
 {
   MPI_Comm comm = run->comm;
   char *comma;
+  PetscBool cuda;
 
   PetscFunctionBeginUser;
   PetscCall(VfeCheckKeys(comm, &run->nmat, &run->matkeys));
+  PetscCall(VfeDeviceFromOptions(comm, &cuda)); /* -vfe_device cuda without a device: one line now, not after meshing */
   PetscCall(PetscStrncpy(run->outdir, "out/default", sizeof run->outdir));
   if (outdir)
     PetscCall(PetscStrncpy(run->outdir, outdir, sizeof run->outdir));

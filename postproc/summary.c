@@ -379,6 +379,12 @@ static PetscErrorCode VfeWriteSummary(const VfeRunRecord *r, const VfeMetricsRow
     VfeHashFile(r->meshpath ? r->meshpath : r->meshfile, hmesh);
   VfeJSet(man, "vfe_version", json_string(VFE_VERSION_STRING));
   VfeJSet(man, "git_hash", json_string(VFE_GIT_HASH));
+  {
+    char pv[64];
+    PetscCall(
+        PetscSNPrintf(pv, sizeof pv, "%d.%d.%d", PETSC_VERSION_MAJOR, PETSC_VERSION_MINOR, PETSC_VERSION_SUBMINOR));
+    VfeJSet(man, "petsc_version", json_string(pv));
+  }
   VfeJSet(man, "date", json_string(stamp));
   VfeJSet(man, "case_file", json_string(r->casefile));
   VfeJSet(man, "case_hash", json_string(hcase));

@@ -320,6 +320,46 @@ PetscErrorCode VfeFibresAddCOO(VfeProblem prob, PetscScalar *v)
   PetscFunctionReturn(0);
 }
 
+/* The fibre terms as 3x3 blocks of the node-pair pattern, for the device assembly (solver/cuda/assemble.cu), which
+ * keeps the element values on the GPU and adds these there: *nb = (fibre cells) x npc x npc blocks, cell by cell,
+ * node pair (a, b) row-major; blk (unless NULL) receives each block's index in the pattern (fixed for the mesh), v
+ * (unless NULL) its 9 values with the current taut states.  Duplicates (cells sharing a node pair) are summed by
+ * the caller. */
+PetscErrorCode VfeFibresCOOBlocks(VfeProblem prob, PetscCount *nb, PetscCount *blk, PetscScalar *v)
+{
+  VfeFibres f        = prob->fib;
+  VfeSpace d         = prob->space;
+  const PetscInt npc = d->npc, ld = 3 * npc;
+  PetscReal X[30], Ke[900];
+  PetscCount q = 0;
+
+  PetscFunctionBeginUser;
+  *nb = f ? (PetscCount)f->nfc * npc * npc : 0;
+  if (!f) PetscFunctionReturn(0);
+  for (PetscInt i = 0; i < f->nfc; ++i) {
+    const PetscInt c = f->cell[i], *cn = &d->cell_nodes[c * npc];
+    if (v) {
+      VfeSpaceCellCoordinates(d, c, X);
+      PetscCall(PetscArrayzero(Ke, ld * ld));
+      VfeFibreCellStiffness(d, f, i, X, Ke);
+    }
+    for (PetscInt a = 0; a < npc; ++a) {
+      const PetscInt rs = prob->row_start[cn[a]], rl = prob->row_start[cn[a] + 1] - rs;
+      for (PetscInt b = 0; b < npc; ++b, ++q) {
+        if (blk) {
+          const PetscInt pos = VfePatternFind(&prob->row_cols[rs], rl, cn[b]);
+          PetscCheck(pos >= 0, PETSC_COMM_SELF, PETSC_ERR_PLIB, "fibre node pair missing from the COO pattern");
+          blk[q] = rs + pos;
+        }
+        if (v)
+          for (int r = 0; r < 3; ++r)
+            for (int s = 0; s < 3; ++s) v[9 * q + 3 * r + s] = Ke[(3 * a + r) * ld + 3 * b + s];
+      }
+    }
+  }
+  PetscFunctionReturn(0);
+}
+
 /* Fibre strains from the global displacement u; taut where positive.  *changed: points that changed
  * (over all ranks). */
 PetscErrorCode VfeFibresUpdate(VfeProblem prob, Vec ug, PetscInt *changed)

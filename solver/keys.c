@@ -23,8 +23,11 @@ static const VfeKey solver_keys[] = {
      "approximation: the path does not follow the deformation; see theory.md)"},
     {"vfe_assembly", VFE_KEY_STRING, "", 0, 0, 0, "coo|blocked", "`coo`",
      "`coo` (node-pair COO pattern) or `blocked` (DMPlex preallocation, `MatSetValuesBlocked`)"},
-    {"vfe_backend", VFE_KEY_STRING, "", 0, 0, 0, "cpu|cuda", "`cpu`",
+    {"vfe_backend", VFE_KEY_STRING, "", 0, 0, 0, "cpu|cuda", "`cpu` (`cuda` with `vfe_device cuda`)",
      "element-kernel backend; `cuda` needs a CUDA build"},
+    {"vfe_device", VFE_KEY_STRING, "", 0, 0, 0, "cpu|cuda", "`cpu`",
+     "`cuda`: the solve on the GPU (CUDA vectors, CUSPARSE matrices, element matrices by the CUDA kernels); needs a "
+     "CUDA build of vfe and PETSc and a device (docs/gpu.md)"},
     {"vfe_formulation", VFE_KEY_STRING, "", 0, 0, 0, "auto|mixed|bbar|displacement", "`auto`",
      "regions with nu >= 0.45 on P2: `auto` = `bbar` (mean dilatation), `mixed` (Taylor-Hood u-p, block Schur "
      "preconditioner), `displacement`"},

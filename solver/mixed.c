@@ -248,15 +248,15 @@ PetscErrorCode VfeMixedCreate(VfeProblem prob)
   }
   PetscCall(MatCreate(comm, &mx->Bt));
   PetscCall(MatSetSizes(mx->Bt, 3 * d->nowned, mx->npowned, 3 * d->nglobal, npglobal));
-  PetscCall(MatSetType(mx->Bt, MATAIJ));
+  PetscCall(MatSetType(mx->Bt, VfeDeviceMatType(d->dm)));
   PetscCall(MatSetPreallocationCOO(mx->Bt, 120 * mx->nmc, bi, bj));
   PetscCall(MatCreate(comm, &mx->negC));
   PetscCall(MatSetSizes(mx->negC, mx->npowned, mx->npowned, npglobal, npglobal));
-  PetscCall(MatSetType(mx->negC, MATAIJ));
+  PetscCall(MatSetType(mx->negC, VfeDeviceMatType(d->dm)));
   PetscCall(MatSetPreallocationCOO(mx->negC, 16 * mx->nmc, ci, cj));
   PetscCall(MatCreate(comm, &mx->Mw));
   PetscCall(MatSetSizes(mx->Mw, mx->npowned, mx->npowned, npglobal, npglobal));
-  PetscCall(MatSetType(mx->Mw, MATAIJ));
+  PetscCall(MatSetType(mx->Mw, VfeDeviceMatType(d->dm)));
   PetscCall(MatSetPreallocationCOO(mx->Mw, 16 * mx->nmc, ci, cj));
   PetscCall(PetscFree2(bi, bj));
   PetscCall(PetscFree2(ci, cj));
@@ -269,7 +269,9 @@ PetscErrorCode VfeMixedCreate(VfeProblem prob)
   PetscCall(ISCreateStride(comm, mx->npowned, rstart + 3 * d->nowned, 1, &mx->is[1]));
   blocks[0] = prob->K, blocks[1] = mx->Bt, blocks[2] = mx->B, blocks[3] = mx->negC;
   PetscCall(MatCreateNest(comm, 2, mx->is, 2, mx->is, blocks, &mx->K));
-  PetscCall(VecCreateMPI(comm, nloc, PETSC_DETERMINE, &mx->x));
+  PetscCall(VecCreate(comm, &mx->x));
+  PetscCall(VecSetSizes(mx->x, nloc, PETSC_DETERMINE));
+  PetscCall(VecSetType(mx->x, VfeDeviceVecType(d->dm)));
   PetscCall(VecDuplicate(mx->x, &mx->rhs));
   PetscCall(MatCreateVecs(prob->K, &mx->wu, &mx->tu));
   PetscFunctionReturn(0);

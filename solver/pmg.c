@@ -77,7 +77,7 @@ static PetscErrorCode VfePMGInterpolation(VfeProblem prob, Mat *P)
   PetscCall(MatCreate(comm, P));
   PetscCall(MatSetSizes(*P, 3 * s2->nowned, 3 * s1->nowned, 3 * s2->nglobal, 3 * s1->nglobal));
   PetscCall(MatSetBlockSizes(*P, 3, 3));
-  PetscCall(MatSetType(*P, MATAIJ));
+  PetscCall(MatSetType(*P, VfeDeviceMatType(s2->dm)));
   PetscCall(MatSeqAIJSetPreallocation(*P, 2, NULL));
   PetscCall(MatMPIAIJSetPreallocation(*P, 2, NULL, 2, NULL));
   for (PetscInt n = 0; n < s2->nnodes; ++n) {
@@ -127,6 +127,7 @@ PetscErrorCode VfePMGCreate(VfeProblem prob)
   PetscCall(VfeSpaceCreate(dm1, 1, &mg->sp1));
   PetscCall(DMDestroy(&dm1));
   PetscCall(VfeProblemCreate(mg->sp1, prob->nregions, &mg->p1));
+  PetscCall(PetscStrncpy(mg->p1->backend, prob->backend, sizeof mg->p1->backend)); /* P1 level on the same backend */
   for (PetscInt k = 0; k < prob->nbc; ++k)
     if (prob->bc[k].kind == 0)
       PetscCall(VfeProblemAddDirichlet(mg->p1, prob->bc[k].surface, prob->bc[k].comp, NULL, NULL));
@@ -150,9 +151,12 @@ PetscErrorCode VfePMGAssemble(VfeProblem prob)
   first = p1->K ? PETSC_FALSE : PETSC_TRUE;
   PetscCall(VfeProblemSetCellModulus(p1, prob->cellE)); /* same DM: the same cells */
   for (PetscInt r = 0; r < prob->nregions; ++r) {
+    const PetscInt form = prob->form[r] == VFE_FORM_DEV ? VFE_FORM_DEV : VFE_FORM_FULL; /* B-bar of P1 is P1 */
+    if (p1->E[r] != prob->E[r] || p1->nu[r] != prob->nu[r] || p1->form[r] != form)
+      p1->el_valid = PETSC_FALSE; /* new materials (the baseline): the kept element part of the P1 level is stale */
     p1->E[r]    = prob->E[r];
     p1->nu[r]   = prob->nu[r];
-    p1->form[r] = prob->form[r] == VFE_FORM_DEV ? VFE_FORM_DEV : VFE_FORM_FULL; /* B-bar of P1 is P1 */
+    p1->form[r] = form;
   }
   if (first) PetscCall(VfeMembersDeriveP1(prob, p1));
   if (first) PetscCall(VfeFibresDeriveP1(prob, p1));

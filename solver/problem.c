@@ -163,9 +163,11 @@ PetscErrorCode VfeProblemSetRegionBodyForce(VfeProblem prob, const PetscReal *b)
 PetscErrorCode VfeProblemSetFromOptions(VfeProblem prob)
 {
   MPI_Comm comm    = PetscObjectComm((PetscObject)prob->space->dm);
-  PetscBool pmgset = PETSC_FALSE;
+  PetscBool pmgset = PETSC_FALSE, cuda;
 
   PetscFunctionBeginUser;
+  PetscCall(VfeDeviceFromOptions(comm, &cuda));
+  if (cuda) PetscCall(PetscStrncpy(prob->backend, "cuda", sizeof prob->backend)); /* the default on the device path */
   PetscOptionsBegin(PetscObjectComm((PetscObject)prob->space->dm), NULL, "vfe solver options", "VfeProblem");
   PetscCall(PetscOptionsString("-vfe_assembly", "assembly path: coo or blocked", "VfeProblemAssemble", prob->assembly,
                                prob->assembly, sizeof prob->assembly, NULL));
@@ -419,29 +421,28 @@ static PetscErrorCode VfeAssembleMatrix(VfeProblem prob)
       PetscCall(MatSetPreallocationCOO(prob->K, 9 * prob->ncoo + prob->nmemcoo, ci, cj));
       PetscCall(PetscFree2(ci, cj));
     }
-    PetscCall(PetscMalloc1(9 * prob->ncoo + prob->nmemcoo, &prob->coo_vals));
-    PetscCheck(!prob->fib || strcmp(prob->backend, "cuda"), comm, PETSC_ERR_USER_INPUT,
-               "vfe_backend cuda does not compute the annulus fibres: use vfe_backend cpu");
-    if ((prob->mem || prob->fib) && prob->el_valid) /* active-set iteration: the elements have not changed */
-      PetscCall(PetscArraycpy(prob->coo_vals, prob->coo_el, 9 * prob->ncoo));
+    PetscCheck(!prob->cellE || strcmp(prob->backend, "cuda"), comm, PETSC_ERR_USER_INPUT,
+               "vfe_backend cuda takes one modulus per region, not the per-cell moduli of a CT model: use vfe_backend "
+               "cpu");
+    if (!strcmp(prob->backend, "cuda")) /* the same steps with the values on the device (solver/cuda/assemble.cu) */
+      PetscCall(VfeAssembleMatrixCOO_CUDA(prob));
     else {
-      PetscCheck(!prob->cellE || strcmp(prob->backend, "cuda"), comm, PETSC_ERR_USER_INPUT,
-                 "vfe_backend cuda takes one modulus per region, not the per-cell moduli of a CT model: use "
-                 "vfe_backend cpu");
-      if (!strcmp(prob->backend, "cuda"))
-        PetscCall(VfeAssembleCOO_CUDA(prob));
-      else
+      PetscCall(PetscMalloc1(9 * prob->ncoo + prob->nmemcoo, &prob->coo_vals));
+      if ((prob->mem || prob->fib) && prob->el_valid) /* active-set iteration: the elements have not changed */
+        PetscCall(PetscArraycpy(prob->coo_vals, prob->coo_el, 9 * prob->ncoo));
+      else {
         PetscCall(VfeAssembleCOO_CPU(prob));
-      if (prob->mem || prob->fib) {
-        if (!prob->coo_el) PetscCall(PetscMalloc1(9 * prob->ncoo, &prob->coo_el));
-        PetscCall(PetscArraycpy(prob->coo_el, prob->coo_vals, 9 * prob->ncoo));
-        prob->el_valid = PETSC_TRUE;
+        if (prob->mem || prob->fib) {
+          if (!prob->coo_el) PetscCall(PetscMalloc1(9 * prob->ncoo, &prob->coo_el));
+          PetscCall(PetscArraycpy(prob->coo_el, prob->coo_vals, 9 * prob->ncoo));
+          prob->el_valid = PETSC_TRUE;
+        }
       }
+      PetscCall(VfeFibresAddCOO(prob, prob->coo_vals));
+      PetscCall(VfeMembersCOO(prob, NULL, NULL, prob->coo_vals + 9 * prob->ncoo));
+      PetscCall(MatSetValuesCOO(prob->K, prob->coo_vals, INSERT_VALUES));
+      PetscCall(PetscFree(prob->coo_vals));
     }
-    PetscCall(VfeFibresAddCOO(prob, prob->coo_vals));
-    PetscCall(VfeMembersCOO(prob, NULL, NULL, prob->coo_vals + 9 * prob->ncoo));
-    PetscCall(MatSetValuesCOO(prob->K, prob->coo_vals, INSERT_VALUES));
-    PetscCall(PetscFree(prob->coo_vals));
   } else {
     const PetscInt npc = d->npc;
     PetscReal X[30], Ke[900];
@@ -674,10 +675,6 @@ PetscErrorCode VfeProblemAssemble(VfeProblem prob)
     PetscCall(KSPDestroy(&prob->ksp));
     prob->nsolves = 0;
   }
-  PetscCheck(!prob->mixed || strcmp(prob->backend, "cuda"), PetscObjectComm((PetscObject)prob->space->dm),
-             PETSC_ERR_USER_INPUT,
-             "vfe_backend cuda computes the displacement and B-bar forms only: add -vfe_formulation bbar or use "
-             "vfe_backend cpu");
   PetscCall(VfeAssembleMatrix(prob));
   PetscCall(VfeAssembleLoad(prob));
   PetscCall(VfeDirichletRows(prob));

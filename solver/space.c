@@ -43,11 +43,17 @@ PetscErrorCode VfeSpaceCreate(DM dm, PetscInt order, VfeSpace *sp)
   Vec coords;
   PetscSection csec;
   const PetscScalar *ca;
+  PetscBool cuda;
 
   PetscFunctionBeginUser;
   PetscCheck(order == 1 || order == 2, PetscObjectComm((PetscObject)dm), PETSC_ERR_USER_INPUT,
              "mesh_order = %" PetscInt_FMT ": allowed values are 1 (P1) and 2 (P2)", order);
   PetscCall(VfeRegisterEvents());
+  PetscCall(VfeDeviceFromOptions(PetscObjectComm((PetscObject)dm), &cuda));
+  if (cuda) { /* the device path: every vector and matrix of this DM (and its clones) on the GPU */
+    PetscCall(DMSetVecType(dm, VECCUDA));
+    PetscCall(DMSetMatType(dm, MATAIJCUSPARSE));
+  }
   PetscCall(PetscCalloc1(1, &d));
   d->dm    = dm;
   d->order = order;

@@ -9,7 +9,8 @@
  *   VfeProblemSolve(prob, u)                  CG + GAMG with the rigid-body near-null space
  *   VfeSpaceDestroy / VfeProblemDestroy
  * Element kernels live in vfekernels.h; the backend that calls them is chosen at run time with
- * -vfe_backend cpu|cuda (cuda reports "not compiled" unless built with VFE_ENABLE_CUDA).
+ * -vfe_backend cpu|cuda (cuda reports "not compiled" unless built with VFE_ENABLE_CUDA); -vfe_device cuda
+ * (solver/device.c) puts the vectors, the matrices and the solve on the GPU as well.
  */
 #pragma once
 #include <petscksp.h>
@@ -42,6 +43,12 @@ struct _n_VfeSpace {
 };
 
 PETSC_EXTERN PetscErrorCode VfeSpaceCreate(DM dm, PetscInt order, VfeSpace *sp);
+/* -vfe_device cpu | cuda (solver/device.c): *cuda when the device path is asked for; fails with one line when it
+ * cannot run (PETSc without CUDA, vfe without its CUDA backend, no device).  Collective. */
+PETSC_EXTERN PetscErrorCode VfeDeviceFromOptions(MPI_Comm comm, PetscBool *cuda);
+/* Before PetscInitialize: -use_gpu_aware_mpi 0 by default where PETSc has CUDA and MPI is known not to take device
+ * pointers (solver/device.c), else PETSc aborts when it starts the device. */
+PETSC_EXTERN void VfeDeviceDefaultOptions(void);
 PETSC_EXTERN PetscErrorCode VfeSpaceDestroy(VfeSpace *sp);
 /* Global vector (3 dofs per owned node, block size 3) and a local one (all local nodes). */
 PETSC_EXTERN PetscErrorCode VfeSpaceCreateGlobalVector(VfeSpace sp, Vec *v);

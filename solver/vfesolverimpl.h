@@ -124,7 +124,17 @@ PETSC_EXTERN PetscErrorCode VfePMGAssemble(VfeProblem prob);
 PETSC_EXTERN PetscErrorCode VfePMGSetUpPC(VfeProblem prob, PC pc);
 /* Assembly backends: element matrices for a batch of cells. */
 PETSC_EXTERN PetscErrorCode VfeAssembleCOO_CPU(VfeProblem prob);
-PETSC_EXTERN PetscErrorCode VfeAssembleCOO_CUDA(VfeProblem prob);
+/* The CUDA backend (solver/cuda/assemble.cu, or the stub that says it was not compiled): assembles the whole COO
+ * value array of K on the device (elements by the kernels, the host-computed fibre and member terms added there)
+ * and calls MatSetValuesCOO with it, from device memory when K is a CUSPARSE matrix. */
+PETSC_EXTERN PetscErrorCode VfeAssembleMatrixCOO_CUDA(VfeProblem prob);
+/* The AIJ matrix and vector types of the matrices and vectors vfe creates beside the DM's (mixed blocks, p-multigrid
+ * interpolation): the CUSPARSE / CUDA ones on the device path (DM types set by -vfe_device cuda), else MATAIJ /
+ * VECSTANDARD. */
+PETSC_EXTERN MatType VfeDeviceMatType(DM dm);
+PETSC_EXTERN VecType VfeDeviceVecType(DM dm);
+/* Number of CUDA devices visible to this process (0 and the reason in `why` when none). */
+PETSC_EXTERN PetscErrorCode VfeCudaDeviceCount(int *n, char *why, size_t len);
 /* members (solver/members.c) */
 PETSC_EXTERN PetscErrorCode VfeMembersDestroy(VfeMembers *m);
 PETSC_EXTERN PetscInt VfeMembersCount(VfeProblem prob);
@@ -141,6 +151,7 @@ PETSC_EXTERN void VfeMembersSetSlack(VfeProblem prob, PetscBool on);
 PETSC_EXTERN PetscErrorCode VfeFibresDestroy(VfeFibres *f);
 PETSC_EXTERN PetscErrorCode VfeFibresAddCell(VfeProblem prob, PetscInt c, const PetscReal *X, PetscReal *Ke);
 PETSC_EXTERN PetscErrorCode VfeFibresAddCOO(VfeProblem prob, PetscScalar *v);
+PETSC_EXTERN PetscErrorCode VfeFibresCOOBlocks(VfeProblem prob, PetscCount *nb, PetscCount *blk, PetscScalar *v);
 PETSC_EXTERN PetscErrorCode VfeFibresUpdate(VfeProblem prob, Vec u, PetscInt *changed);
 PETSC_EXTERN void VfeFibresCellStress(VfeProblem prob, PetscInt c, const PetscReal L[4], const PetscReal *ue,
                                       PetscReal sig[6]);

@@ -40,12 +40,6 @@ set_tests_properties(loads_equilibrium PROPERTIES LABELS verify ENVIRONMENT "${V
 add_test(NAME materials_quality COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/materials.sh $<TARGET_FILE:vfe> ${CMAKE_CURRENT_BINARY_DIR}/materials_quality)
 set_tests_properties(materials_quality PROPERTIES LABELS unit ENVIRONMENT "${VFE_TEST_ENV}")
 
-# CUDA backend against the CPU backend (only in CUDA builds; label gpu)
-if(VFE_ENABLE_CUDA)
-  add_test(NAME gpu_backend_agree COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/gpu_agree.sh $<TARGET_FILE:vfe> ${CMAKE_CURRENT_BINARY_DIR}/gpu_backend_agree)
-  set_tests_properties(gpu_backend_agree PROPERTIES LABELS gpu ENVIRONMENT "${VFE_TEST_ENV}")
-endif()
-
 # the command line as an argument vector: spaces, "--", stray arguments; one error line on 2 ranks
 add_test(NAME cli_args COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/cli_args.sh $<TARGET_FILE:vfe> ${CMAKE_CURRENT_BINARY_DIR}/cli_args
                                ${VFE_MPIEXEC})

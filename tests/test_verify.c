@@ -18,12 +18,13 @@ static PetscInt VfeTestIts(VfeProblem prob)
 }
 #include <string.h>
 
-static int failures = 0;
+static int failures    = 0;
+static PetscInt digits = 4; /* -verify_digits: more to compare two runs (tests/gpu_agree.sh: device against CPU) */
 
 static void check(MPI_Comm comm, const char *what, double value, double lo, double hi)
 {
   const int ok = value >= lo && value <= hi;
-  PetscPrintf(comm, "%-48s %12.4e  [%g, %g]  %s\n", what, value, lo, hi, ok ? "ok" : "FAILED");
+  PetscPrintf(comm, "%-48s %12.*e  [%g, %g]  %s\n", what, (int)digits, value, lo, hi, ok ? "ok" : "FAILED");
   if (!ok) failures++;
 }
 
@@ -502,10 +503,14 @@ int main(int argc, char **argv)
   PetscReal nu   = 0.3;
   MPI_Comm comm;
 
+  VfeDeviceDefaultOptions();
   PetscCall(PetscInitialize(&argc, &argv, NULL, NULL));
   comm = PETSC_COMM_WORLD;
   PetscCall(PetscOptionsGetInt(NULL, NULL, "-order", &order, NULL));
   PetscCall(PetscOptionsGetReal(NULL, NULL, "-nu", &nu, NULL));
+  PetscCall(PetscOptionsGetInt(NULL, NULL, "-verify_digits", &digits, NULL));
+  PetscCheck(digits >= 1 && digits <= 17, comm, PETSC_ERR_USER_INPUT, "-verify_digits %" PetscInt_FMT ": allowed 1..17",
+             digits);
   PetscCheck(argc > 1, comm, PETSC_ERR_USER_INPUT, "usage: test_verify patch|mms|column|lame [-order N] [-nu NU]");
   if (!strcmp(argv[1], "patch"))
     PetscCall(TestPatch(comm, order));

@@ -35,6 +35,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* the MPI type of PetscBool: an int-sized enum before PETSc 3.24 (MPIU_BOOL), C's bool since (MPI_C_BOOL; MPIU_BOOL
+ * is deprecated there) */
+#if PETSC_VERSION_LT(3, 24, 0)
+#  define VFE_MPI_BOOL MPIU_BOOL
+#else
+#  define VFE_MPI_BOOL MPI_C_BOOL
+#endif
+
 PetscErrorCode VfeFilePartName(const char *path, const char *suffix, char *part, size_t len)
 {
   PetscFunctionBeginUser;
@@ -457,7 +465,7 @@ PetscErrorCode VfeDirTxnBegin(MPI_Comm comm, const char *dir, const char *const 
   }
   PetscCall(VfeBcastOutcome(comm, err, msg, sizeof msg));
   PetscCallMPI(MPI_Bcast(txn->tmp, sizeof txn->tmp, MPI_CHAR, 0, comm));
-  PetscCallMPI(MPI_Bcast(&txn->existed, 1, MPIU_BOOL, 0, comm));
+  PetscCallMPI(MPI_Bcast(&txn->existed, 1, VFE_MPI_BOOL, 0, comm));
   PetscFunctionReturn(0);
 }
 
