@@ -18,19 +18,15 @@
 #include "vfeapp.h"
 #include "vfematerials.h"
 #include "vferegion.h"
+#include "vfekernels.h"
 #include <math.h>
 #include <string.h>
 
-/* Volume of the tetrahedron of the first four nodes of X. */
+/* Volume of the tetrahedron of the first four nodes of X (the kernels' signed 6 x volume). */
 static PetscReal vfe_tet_volume(const PetscReal *X)
 {
-  PetscReal e[3][3];
-  for (int a = 0; a < 3; ++a)
-    for (int d = 0; d < 3; ++d) e[a][d] = X[3 * (a + 1) + d] - X[d];
-  return PetscAbsReal(e[0][0] * (e[1][1] * e[2][2] - e[1][2] * e[2][1]) -
-                      e[0][1] * (e[1][0] * e[2][2] - e[1][2] * e[2][0]) +
-                      e[0][2] * (e[1][0] * e[2][1] - e[1][1] * e[2][0])) /
-         6;
+  double G[4][3];
+  return PetscAbsReal(vfe_tet_gradients(X, G)) / 6;
 }
 
 static PetscBool VfeCTBoneTissue(const char *region)
@@ -42,29 +38,18 @@ static PetscBool VfeCTBoneTissue(const char *region)
              : PETSC_FALSE;
 }
 
-/* The voxels that take part: 1 for a bone label of the mask (all voxels without a mask). */
-static PetscErrorCode VfeCTBoneVoxels(const VfeImage *img, const VfeImage *mask, char **bone)
+/* The voxels that take part: the mask's bone voxels as the CT mesher classifies them (all voxels without a mask). */
+static PetscErrorCode VfeCTMapVoxels(const VfeImage *img, const VfeImage *mask, char **bone)
 {
   const PetscInt nv = img->n[0] * img->n[1] * img->n[2];
-  PetscInt labels[64], nb = 64, np = 64;
-  PetscBool set;
 
   PetscFunctionBeginUser;
-  PetscCall(PetscMalloc1(nv, bone));
-  if (!mask) {
-    for (PetscInt q = 0; q < nv; ++q) (*bone)[q] = 1;
+  if (mask) {
+    PetscCall(VfeCTBoneVoxels(mask, bone));
     PetscFunctionReturn(0);
   }
-  labels[0] = 1, labels[1] = 2, nb = 2;
-  PetscCall(PetscOptionsGetIntArray(NULL, NULL, "-ct_labels_body", labels, &nb, &set));
-  if (!set) nb = 2;
-  PetscCall(PetscOptionsGetIntArray(NULL, NULL, "-ct_labels_posterior", labels + nb, &np, &set));
-  if (!set) np = 0;
-  for (PetscInt q = 0; q < nv; ++q) {
-    (*bone)[q] = 0;
-    for (PetscInt l = 0; l < nb + np; ++l)
-      if (mask->v[q] == (float)labels[l]) (*bone)[q] = 1;
-  }
+  PetscCall(PetscMalloc1(nv, bone));
+  for (PetscInt q = 0; q < nv; ++q) (*bone)[q] = 1;
   PetscFunctionReturn(0);
 }
 
@@ -156,7 +141,7 @@ PetscErrorCode VfeCTMapCreate(MPI_Comm comm, VfeSpace sp, const VfeMeshInfo *inf
   }
   PetscCall(VfeImageBcast(comm, &img));
   if (mset && mpath[0]) PetscCall(VfeImageBcast(comm, &mask));
-  PetscCall(VfeCTBoneVoxels(&img, mset && mpath[0] ? &mask : NULL, &bone));
+  PetscCall(VfeCTMapVoxels(&img, mset && mpath[0] ? &mask : NULL, &bone));
   nv = img.n[0] * img.n[1] * img.n[2];
   PetscCall(PetscMalloc2(nv, &Ev, nv, &rv));
   for (PetscInt q = 0; q < nv; ++q) {

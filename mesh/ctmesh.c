@@ -280,6 +280,22 @@ static PetscErrorCode CTClassify(const CTOpts *o, const VfeImage *m, unsigned ch
   PetscFunctionReturn(0);
 }
 
+PetscErrorCode VfeCTBoneVoxels(const VfeImage *mask, char **bone)
+{
+  const size_t nv = (size_t)mask->n[0] * (size_t)mask->n[1] * (size_t)mask->n[2];
+  CTOpts o;
+  unsigned char *cls;
+
+  PetscFunctionBeginUser;
+  PetscCall(CTOptionsRead(&o));
+  PetscCall(PetscMalloc1(nv, &cls));
+  PetscCall(CTClassify(&o, mask, cls));
+  PetscCall(PetscMalloc1(nv, bone));
+  for (size_t j = 0; j < nv; ++j) (*bone)[j] = cls[j] == C_BODY || cls[j] == C_POST;
+  PetscCall(PetscFree(cls));
+  PetscFunctionReturn(0);
+}
+
 /* ---------- cement from the post-operative image ---------- */
 
 /* Otsu's threshold (maximum between-class variance, 1024 bins) of n values; where several bin edges give the same

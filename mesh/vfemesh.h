@@ -249,6 +249,9 @@ PETSC_EXTERN PetscErrorCode VfeCTReportView(VfeCTReport rep, PetscViewer v);
 /* The report as one JSON object, no trailing newline. */
 PETSC_EXTERN PetscErrorCode VfeCTReportWriteJSON(VfeCTReport rep, FILE *f);
 PETSC_EXTERN PetscErrorCode VfeCTReportDestroy(VfeCTReport *rep);
+/* Not collective.  The bone voxels of a label mask, classified as the CT mesher does (ct_labels_body and
+ * ct_labels_posterior, checked the same way): (*bone)[j] = 1 for them, 0 elsewhere; the caller frees it. */
+PETSC_EXTERN PetscErrorCode VfeCTBoneVoxels(const VfeImage *mask, char **bone);
 
 /* ---- checked keys (mesh/meshkeys.c) ---- */
 

@@ -153,7 +153,7 @@ static PetscErrorCode VfeCudaSetUp(VfeProblem prob, VfeCudaData **out)
 
 PetscErrorCode VfeAssembleMatrixCOO_CUDA(VfeProblem prob)
 {
-  VfeCudaData *d = NULL;
+  VfeCudaData *d       = NULL;
   const int threads    = 128;
   const PetscBool keep = prob->mem || prob->fib ? PETSC_TRUE : PETSC_FALSE; /* element part kept apart */
 
