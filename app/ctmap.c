@@ -8,7 +8,9 @@
  * longest edge over half the smallest voxel spacing (2..12), each sample the trilinear interpolation of the
  * eight surrounding voxel moduli.  With a label mask (ct_mask) only voxels of bone labels (ct_labels_body,
  * ct_labels_posterior) take part, their weights renormalised: the soft tissue or the zeros of a masked image
- * around the bone do not dilute the surface elements (partial-volume effect).  An element with no bone voxel
+ * around the bone do not dilute the surface elements (partial-volume effect), and the cement that the CT mesher
+ * meshes (ct_labels_cement, or the voxels above ct_cement_threshold in ct_cement_image) is left out, so a
+ * post-operative ct_image does not stiffen the bone next to the cement.  An element with no bone voxel
  * around any sample takes the nearest bone voxel within 3 voxels of its centroid, else the least modulus.
  * The element's density is averaged the same way (cell data `density`).
  *
@@ -38,14 +40,15 @@ static PetscBool VfeCTBoneTissue(const char *region)
              : PETSC_FALSE;
 }
 
-/* The voxels that take part: the mask's bone voxels as the CT mesher classifies them (all voxels without a mask). */
-static PetscErrorCode VfeCTMapVoxels(const VfeImage *img, const VfeImage *mask, char **bone)
+/* The voxels that take part: the mask's bone voxels as the CT mesher classifies them, cement left out (all voxels
+ * without a mask). */
+static PetscErrorCode VfeCTMapVoxels(MPI_Comm comm, const VfeImage *img, const VfeImage *mask, char **bone)
 {
   const PetscInt nv = img->n[0] * img->n[1] * img->n[2];
 
   PetscFunctionBeginUser;
   if (mask) {
-    PetscCall(VfeCTBoneVoxels(mask, bone));
+    PetscCall(VfeCTBoneVoxels(comm, mask, bone));
     PetscFunctionReturn(0);
   }
   PetscCall(PetscMalloc1(nv, bone));
@@ -141,7 +144,7 @@ PetscErrorCode VfeCTMapCreate(MPI_Comm comm, VfeSpace sp, const VfeMeshInfo *inf
   }
   PetscCall(VfeImageBcast(comm, &img));
   if (mset && mpath[0]) PetscCall(VfeImageBcast(comm, &mask));
-  PetscCall(VfeCTMapVoxels(&img, mset && mpath[0] ? &mask : NULL, &bone));
+  PetscCall(VfeCTMapVoxels(comm, &img, mset && mpath[0] ? &mask : NULL, &bone));
   nv = img.n[0] * img.n[1] * img.n[2];
   PetscCall(PetscMalloc2(nv, &Ev, nv, &rv));
   for (PetscInt q = 0; q < nv; ++q) {

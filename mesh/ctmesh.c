@@ -280,22 +280,6 @@ static PetscErrorCode CTClassify(const CTOpts *o, const VfeImage *m, unsigned ch
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode VfeCTBoneVoxels(const VfeImage *mask, char **bone)
-{
-  const size_t nv = (size_t)mask->n[0] * (size_t)mask->n[1] * (size_t)mask->n[2];
-  CTOpts o;
-  unsigned char *cls;
-
-  PetscFunctionBeginUser;
-  PetscCall(CTOptionsRead(&o));
-  PetscCall(PetscMalloc1(nv, &cls));
-  PetscCall(CTClassify(&o, mask, cls));
-  PetscCall(PetscMalloc1(nv, bone));
-  for (size_t j = 0; j < nv; ++j) (*bone)[j] = cls[j] == C_BODY || cls[j] == C_POST;
-  PetscCall(PetscFree(cls));
-  PetscFunctionReturn(0);
-}
-
 /* ---------- cement from the post-operative image ---------- */
 
 /* Otsu's threshold (maximum between-class variance, 1024 bins) of n values; where several bin edges give the same
@@ -383,21 +367,22 @@ static PetscReal CTVoxelX(const VfeImage *m, PetscInt i, PetscInt j, PetscInt k)
   return m->A[0][0] * i + m->A[0][1] * j + m->A[0][2] * k + m->A[0][3];
 }
 
-/* cement voxels: the cement labels, and post-op voxels above the threshold inside the body mask (they become
-   C_CEM in cls); rates, larger side and leakage on the voxels into rep */
-static PetscErrorCode CTCement(const CTOpts *o, const VfeImage *m, const VfeImage *p, unsigned char *cls,
-                               VfeCTReport rep)
+/* The one owner of the cement voxels: with a post-operative image p, the body voxels above the threshold (Otsu,
+   half-maximum or a value) become C_CEM in cls, next to the cement labels that CTClassify marked; the threshold, its
+   method and the rate at threshold -200 / +200 go into rep.  The mesher (CTCement) and the density mapping
+   (VfeCTBoneVoxels) both classify through here, so the mapping never samples a cement voxel as bone. */
+static PetscErrorCode CTCementMark(const CTOpts *o, const VfeImage *m, const VfeImage *p, unsigned char *cls,
+                                   VfeCTReport rep, size_t *nbody)
 {
-  const size_t nvox  = (size_t)m->n[0] * m->n[1] * m->n[2];
-  const PetscReal vv = m->spacing[0] * m->spacing[1] * m->spacing[2];
-  size_t nb = 0, ncem = 0;
-  PetscReal thr = PETSC_MAX_REAL, xc = 0, side[2] = {0, 0};
+  const size_t nvox = (size_t)m->n[0] * m->n[1] * m->n[2];
+  size_t nb         = 0;
+  PetscReal thr     = PETSC_MAX_REAL;
 
   PetscFunctionBeginUser;
   for (size_t j = 0; j < nvox; ++j) nb += cls[j] == C_BODY || cls[j] == C_CEM;
   PetscCheck(nb, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "ct_labels_body: no voxel of %s is body", m->path);
-  PetscCall(PetscStrncpy(rep->cement_source, o->ncem ? (p ? "image+labels" : "labels") : (p ? "image" : "none"),
-                         sizeof rep->cement_source));
+  *nbody         = nb;
+  rep->threshold = thr;
   if (p) {
     float *val;
     size_t k = 0;
@@ -436,6 +421,22 @@ static PetscErrorCode CTCement(const CTOpts *o, const VfeImage *m, const VfeImag
     for (size_t j = 0; j < nvox; ++j)
       if (cls[j] == C_BODY && p->v[j] > thr) cls[j] = C_CEM;
   }
+  PetscFunctionReturn(0);
+}
+
+/* cement voxels (CTCementMark), then the rates, larger side and leakage on the voxels into rep */
+static PetscErrorCode CTCement(const CTOpts *o, const VfeImage *m, const VfeImage *p, unsigned char *cls,
+                               VfeCTReport rep)
+{
+  const PetscReal vv = m->spacing[0] * m->spacing[1] * m->spacing[2];
+  size_t nb = 0, ncem = 0;
+  PetscReal thr, xc = 0, side[2] = {0, 0};
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscStrncpy(rep->cement_source, o->ncem ? (p ? "image+labels" : "labels") : (p ? "image" : "none"),
+                         sizeof rep->cement_source));
+  PetscCall(CTCementMark(o, m, p, cls, rep, &nb));
+  thr = rep->threshold;
   /* body centroid's x and the cement on either side of it */
   for (PetscInt k = 0; k < m->n[2]; ++k)
     for (PetscInt j = 0; j < m->n[1]; ++j)
@@ -490,6 +491,39 @@ static PetscErrorCode CTCement(const CTOpts *o, const VfeImage *m, const VfeImag
     PetscCall(PetscFree(g));
     rep->leak_volume = nleak * vv;
   }
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode VfeCTBoneVoxels(MPI_Comm comm, const VfeImage *mask, char **bone)
+{
+  const size_t nv = (size_t)mask->n[0] * mask->n[1] * mask->n[2];
+  CTOpts o;
+  unsigned char *cls;
+  PetscMPIInt rank;
+
+  PetscFunctionBeginUser;
+  PetscCall(CTOptionsRead(&o));
+  PetscCall(PetscMalloc1(nv, &cls));
+  PetscCall(CTClassify(&o, mask, cls));
+  if (o.cement_image[0]) { /* the cement the mesher meshes is not bone, even where ct_image is the post-op image */
+    VfeImage post;
+    struct _n_VfeCTReport scratch;
+    size_t nb;
+
+    PetscCall(PetscMemzero(&post, sizeof post));
+    PetscCall(PetscMemzero(&scratch, sizeof scratch));
+    PetscCallMPI(MPI_Comm_rank(comm, &rank));
+    if (!rank) {
+      PetscCall(VfeImageRead(o.cement_image, &post));
+      PetscCall(VfeImageSameGrid(mask, &post));
+    }
+    PetscCall(VfeImageBcast(comm, &post));
+    PetscCall(CTCementMark(&o, mask, &post, cls, &scratch, &nb));
+    PetscCall(VfeImageDestroy(&post));
+  }
+  PetscCall(PetscMalloc1(nv, bone));
+  for (size_t j = 0; j < nv; ++j) (*bone)[j] = cls[j] == C_BODY || cls[j] == C_POST;
+  PetscCall(PetscFree(cls));
   PetscFunctionReturn(0);
 }
 

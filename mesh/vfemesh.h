@@ -249,9 +249,11 @@ PETSC_EXTERN PetscErrorCode VfeCTReportView(VfeCTReport rep, PetscViewer v);
 /* The report as one JSON object, no trailing newline. */
 PETSC_EXTERN PetscErrorCode VfeCTReportWriteJSON(VfeCTReport rep, FILE *f);
 PETSC_EXTERN PetscErrorCode VfeCTReportDestroy(VfeCTReport *rep);
-/* Not collective.  The bone voxels of a label mask, classified as the CT mesher does (ct_labels_body and
- * ct_labels_posterior, checked the same way): (*bone)[j] = 1 for them, 0 elsewhere; the caller frees it. */
-PETSC_EXTERN PetscErrorCode VfeCTBoneVoxels(const VfeImage *mask, char **bone);
+/* Collective.  The bone voxels of a label mask (the same on every rank), classified as the CT mesher does
+ * (ct_labels_body and ct_labels_posterior, checked the same way) and without the cement the mesher meshes (the
+ * ct_labels_cement voxels and, with ct_cement_image, the body voxels above its threshold; that image is read on
+ * rank 0): (*bone)[j] = 1 for them, 0 elsewhere; the caller frees it. */
+PETSC_EXTERN PetscErrorCode VfeCTBoneVoxels(MPI_Comm comm, const VfeImage *mask, char **bone);
 
 /* ---- checked keys (mesh/meshkeys.c) ---- */
 

@@ -11,6 +11,9 @@
 #     1 % of the force-controlled one (a rigid plate against a uniform traction), in equilibrium;
 #   - HU input: the same image read as HU with HU = -100 + 2 rho gives rho = 150 mg/cm^3 (stiffness ratio
 #     E(150) / E(200)); 1 and 2 ranks agree to 1e-6;
+#   - a post-operative image as ct_image (the sphere: 200 HU bone, 3000 HU cement, read with HU = rho) and as
+#     ct_cement_image: the mapping leaves the cement voxels out, so every bone element gets E(200) exactly (before
+#     the fix the elements next to the cement sampled it: mean 215 mg/cm^3, E up to 6417 MPa);
 #   - outputs: summary.json density_mapping (law, species, mean density, clamped voxels), metrics.csv
 #     ct_density_mean_mg_cm3 and ct_E_mean_MPa, fields.hdf opens with cell data density and E (pvpython, when there);
 #   - bad input (exit 1, one line): hu without its calibration, calibration without hu, an unknown law, a NaN voxel.
@@ -21,7 +24,8 @@ vfe=$1 ctimage=$2 work=$3
 shift 3
 mpiexec=("$@")
 rm -rf "$work" && mkdir -p "$work" && cd "$work" || exit 1
-"$ctimage" cyl cylinder > /dev/null && "$ctimage" lay layers > /dev/null && "$ctimage" nan cylinder --nan > /dev/null ||
+"$ctimage" cyl cylinder > /dev/null && "$ctimage" lay layers > /dev/null && "$ctimage" nan cylinder --nan > /dev/null &&
+  "$ctimage" sph sphere > /dev/null ||
   { echo "FAILED: ctimage"; exit 1; }
 nu0=(-material_cancellous_nu 0 -material_cortical_nu 0 -material_endplate_nu 0)
 run() { # out image-dir args...
@@ -40,6 +44,10 @@ check "law kopperdahl_power" run cyl_pow cyl -ct_density_law kopperdahl_power -v
 check "law morgan2003" run cyl_mor cyl -ct_density_law morgan2003 -vfe_write_fields false
 check "displacement control" run cyl_disp cyl -load_displacement_mm 0.1 -vfe_write_fields false
 check "HU input" run cyl_hu cyl -ct_density_unit hu -ct_density_slope 2 -ct_density_intercept -100 -vfe_write_fields false
+check "post-operative ct_image" "$vfe" run -mesh_geometry ct -ct_image sph/postop.nii.gz -ct_density_unit hu \
+  -ct_density_slope 1 -ct_density_intercept 0 -ct_mask sph/mask.nii.gz -ct_labels_body 1 \
+  -ct_cement_image sph/postop.nii.gz -mesh_size_mm 2 -mesh_order 1 -baseline false -output_dir sph_post \
+  -vfe_write_fields false > sph_post.log 2>&1
 
 python3 - <<'PY' || fail=$((fail + 1))
 import csv, json
@@ -76,6 +84,11 @@ ok(dm["law"] == "kopperdahl_linear" and dm["density_species"] == "K2HPO4" and ab
    f"summary.json density_mapping: {dm['law']}, {dm['density_species']}, mean {dm['density_mean_mg_cm3']:.3f} mg/cm^3")
 ok(S["cyl_hu"]["density_mapping"]["input"].startswith("HU") and abs(S["cyl_hu"]["density_mapping"]["density_mean_mg_cm3"] - 150) < 1e-3,
    "HU input: named in summary.json, mean density 150 mg/cm^3")
+dp = json.load(open("sph_post/summary.json"))
+ok(abs(dp["density_mapping"]["density_mean_mg_cm3"] - 200) < 1e-3 and abs(dp["density_mapping"]["E_max_MPa"] - E(200)) < 1e-3
+   and dp["ct"]["cement"]["fill_ratio_voxels"] > 0.04,
+   f"post-operative ct_image: cement left out of the mapping (mean {dp['density_mapping']['density_mean_mg_cm3']:.3f} "
+   f"mg/cm^3, E max {dp['density_mapping']['E_max_MPa']:.1f} MPa, cement rate {dp['ct']['cement']['fill_ratio_voxels']:.4f})")
 row = next(csv.DictReader(open("cyl_cgal/metrics.csv")))
 ok(abs(float(row["ct_density_mean_mg_cm3"]) - 200) < 1e-3 and abs(float(row["ct_E_mean_MPa"]) - E(200)) < 1e-3,
    "metrics.csv: ct_density_mean_mg_cm3, ct_E_mean_MPa")
