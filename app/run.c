@@ -653,13 +653,21 @@ static PetscErrorCode VfeRunPrintIndices(VfeRun *run)
   const VfeRunRecord *rec = &run->rec;
 
   PetscFunctionBeginUser;
-  if (rec->ix.treated[0])
+  if (rec->ix.treated[0] && !rec->ix.above[0] && !rec->ix.below[0]) /* a single vertebra: no adjacent level */
+    PetscCall(PetscPrintf(run->comm, "vfe: treated %s: factor of risk %.3g; no adjacent level in the model\n",
+                          rec->ix.treated, (double)rec->ix.treated_risk));
+  else if (rec->ix.treated[0])
     PetscCall(PetscPrintf(run->comm,
                           "vfe: treated %s: factor of risk %.3g; adjacent endplates (%s inferior, %s superior): von "
                           "Mises mean %.4g, %.4g MPa\n",
-                          rec->ix.treated, (double)rec->ix.treated_risk, rec->ix.above, rec->ix.below,
-                          (double)rec->ix.adj_above_vm_mean, (double)rec->ix.adj_below_vm_mean));
-  if (run->baseline && rec->ix.treated[0])
+                          rec->ix.treated, (double)rec->ix.treated_risk, rec->ix.above[0] ? rec->ix.above : "none",
+                          rec->ix.below[0] ? rec->ix.below : "none", (double)rec->ix.adj_above_vm_mean,
+                          (double)rec->ix.adj_below_vm_mean));
+  if (run->baseline && rec->ix.treated[0] && !rec->ix.above[0] && !rec->ix.below[0])
+    PetscCall(PetscPrintf(run->comm, "vfe: relative to the intact baseline: stiffness %.3g, treated risk %.3g\n",
+                          (double)(rec->stiffness / rec->base_stiffness),
+                          (double)(rec->ix.treated_risk / rec->base_ix.treated_risk)));
+  else if (run->baseline && rec->ix.treated[0])
     PetscCall(PetscPrintf(run->comm,
                           "vfe: relative to the intact baseline: stiffness %.3g, treated risk %.3g, adjacent risk %.3g "
                           "(above), %.3g (below)\n",

@@ -89,6 +89,8 @@ ok(abs(dp["density_mapping"]["density_mean_mg_cm3"] - 200) < 1e-3 and abs(dp["de
    and dp["ct"]["cement"]["fill_ratio_voxels"] > 0.04,
    f"post-operative ct_image: cement left out of the mapping (mean {dp['density_mapping']['density_mean_mg_cm3']:.3f} "
    f"mg/cm^3, E max {dp['density_mapping']['E_max_MPa']:.1f} MPa, cement rate {dp['ct']['cement']['fill_ratio_voxels']:.4f})")
+log = open("sph_post.log").read()
+ok("no adjacent level in the model" in log and "nan" not in log, "a single vertebra: the terminal names no adjacent level, prints no nan")
 row = next(csv.DictReader(open("cyl_cgal/metrics.csv")))
 ok(abs(float(row["ct_density_mean_mg_cm3"]) - 200) < 1e-3 and abs(float(row["ct_E_mean_MPa"]) - E(200)) < 1e-3,
    "metrics.csv: ct_density_mean_mg_cm3, ct_E_mean_MPa")
