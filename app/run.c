@@ -314,6 +314,7 @@ static PetscErrorCode VfeSolveCase(VfeSpace sp, const VfeMeshInfo *info, const V
     rec->reason      = KSPConvergedReasons[si.reason];
     rec->rnorm       = si.rnorm;
     rec->formulation = VfeProblemDescribe(prob);
+    rec->matrix_type = VfeProblemMatrixType(prob);
     rec->t_pc1       = si.t_pcsetup;
     PetscCall(VfeComputeMotion(sp, prob, ul, info, rec->load.force, &rec->motion));
     PetscCall(VfeRunRecordStructures(prob, rec));

@@ -95,6 +95,8 @@ PETSC_EXTERN void VfeProblemCellStress(VfeProblem prob, PetscInt c, const PetscR
 PETSC_EXTERN PetscBool VfeProblemRegionIsBbar(VfeProblem prob, PetscInt r);
 /* One line naming the formulation and preconditioner actually used (for logs and the manifest). */
 PETSC_EXTERN const char *VfeProblemDescribe(VfeProblem prob);
+/* The storage of the operator (aij, sbaij, baij, aijcusparse; "" before the first assembly). */
+PETSC_EXTERN const char *VfeProblemMatrixType(VfeProblem prob);
 /* What the last VfeProblemSolve did. */
 typedef struct {
   PetscInt its;                 /* iterations */

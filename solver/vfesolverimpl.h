@@ -53,6 +53,9 @@ struct _n_VfeProblem {
   PetscBool pmg;        /* P2: p-multigrid (P2 -> P1 on the same mesh -> GAMG) for the displacement block */
   VfePMG mg;            /* the P1 level of the p-multigrid; NULL unless pmg */
   PC pcu;               /* preconditioner of the displacement block: PCMG (P2, pmg) or GAMG */
+  char matprefix[24];   /* options prefix of K: "vfe_", or "vfe_pmg_p1_" for the p-multigrid's P1 level */
+  PetscBool blockK;     /* K is BAIJ or SBAIJ: values go in by block rows (VfeBlockSetValues), not by COO */
+  PetscInt *mem_ij;     /* blockK: global row and column of each member COO entry (2 nmemcoo) */
   PetscInt nsolves;     /* solves so far with this problem (1 and later: the hierarchy is reused) */
   VfeMembers mem;       /* springs and contact (solver/members.c); NULL without */
   VfeFibres fib;        /* tension-only fibres (solver/fibres.c); NULL without */
