@@ -456,19 +456,9 @@ static PetscErrorCode VfeAssembleMatrix(VfeProblem prob)
       MatType mtype;
       PetscCall(VfeBuildPattern(prob));
       PetscCall(VfeMembersCOOCount(prob, &prob->nmemcoo));
-      PetscCall(PetscMalloc2(9 * prob->ncoo + prob->nmemcoo, &ci, 9 * prob->ncoo + prob->nmemcoo, &cj));
-      for (PetscInt a = 0; a < d->nnodes; ++a)
-        for (PetscInt k = prob->row_start[a]; k < prob->row_start[a + 1]; ++k) {
-          const PetscInt b = prob->row_cols[k];
-          for (int i = 0; i < 3; ++i)
-            for (int j = 0; j < 3; ++j) {
-              ci[9 * k + 3 * i + j] = 3 * d->gnode[a] + i;
-              cj[9 * k + 3 * i + j] = 3 * d->gnode[b] + j;
-            }
-        }
       PetscCall(DMGetMatType(d->dm, &mtype));
       /* The P2 operator under the p-multigrid only multiplies (Chebyshev, residuals, CG), so on the CPU it is
-       * block CSR with 3 x 3 blocks: the same iterations, products 2.2-2.5x faster and less memory than AIJ
+       * block CSR with 3 x 3 blocks: the same iterations, products 2.2-2.6x faster and less memory than AIJ
        * (docs/performance.md).  On one rank symmetric (SBAIJ, the upper triangle: fastest, least memory); on
        * more, BAIJ, because PETSc 3.18's MPISBAIJ has no MatZeroRowsColumns.  GAMG (P1, the P1 level,
        * -vfe_pmg false) needs AIJ.  -vfe_mat_type overrides. */
@@ -483,16 +473,29 @@ static PetscErrorCode VfeAssembleMatrix(VfeProblem prob)
       PetscCall(MatSetBlockSize(prob->K, 3));
       PetscCall(MatSetOptionsPrefix(prob->K, prob->matprefix));
       PetscCall(MatSetFromOptions(prob->K));
-      PetscCall(VfeMembersCOO(prob, ci + 9 * prob->ncoo, cj + 9 * prob->ncoo, NULL));
       PetscCall(PetscObjectTypeCompareAny((PetscObject)prob->K, &prob->blockK, MATSEQBAIJ, MATMPIBAIJ, MATSEQSBAIJ,
                                           MATMPISBAIJ, ""));
-      if (prob->blockK) {
+      if (prob->blockK) { /* the element pairs go in as blocks: only the members' scalar indices */
         PetscBool sb;
+        PetscCall(PetscMalloc2(prob->nmemcoo, &ci, prob->nmemcoo, &cj));
+        PetscCall(VfeMembersCOO(prob, ci, cj, NULL));
         PetscCall(PetscObjectTypeCompareAny((PetscObject)prob->K, &sb, MATSEQSBAIJ, MATMPISBAIJ, ""));
-        PetscCall(VfeBlockPreallocate(prob, ci + 9 * prob->ncoo, cj + 9 * prob->ncoo));
+        PetscCall(VfeBlockPreallocate(prob, ci, cj));
         if (sb) PetscCall(MatSetOption(prob->K, MAT_IGNORE_LOWER_TRIANGULAR, PETSC_TRUE)); /* SBAIJ: the upper one */
-      } else
+      } else {
+        PetscCall(PetscMalloc2(9 * prob->ncoo + prob->nmemcoo, &ci, 9 * prob->ncoo + prob->nmemcoo, &cj));
+        for (PetscInt a = 0; a < d->nnodes; ++a)
+          for (PetscInt k = prob->row_start[a]; k < prob->row_start[a + 1]; ++k) {
+            const PetscInt b = prob->row_cols[k];
+            for (int i = 0; i < 3; ++i)
+              for (int j = 0; j < 3; ++j) {
+                ci[9 * k + 3 * i + j] = 3 * d->gnode[a] + i;
+                cj[9 * k + 3 * i + j] = 3 * d->gnode[b] + j;
+              }
+          }
+        PetscCall(VfeMembersCOO(prob, ci + 9 * prob->ncoo, cj + 9 * prob->ncoo, NULL));
         PetscCall(MatSetPreallocationCOO(prob->K, 9 * prob->ncoo + prob->nmemcoo, ci, cj));
+      }
       PetscCall(PetscFree2(ci, cj));
     }
     PetscCheck(!prob->cellE || strcmp(prob->backend, "cuda"), comm, PETSC_ERR_USER_INPUT,
