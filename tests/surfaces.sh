@@ -10,6 +10,8 @@
 #   - cement: fill ratio on the mesh within 0.005 of the request (0.20, compact) and within 0.01 on the voxels;
 #   - the P1 solve converges, in equilibrium (force error < 1e-6); 2 ranks give the same stiffness (1e-6), mesh
 #     hash and fill ratio;
+#   - `vfe sweep` runs on it unchanged: a study over cement_fill_ratio 0.10 / 0.20 with the intact baseline, both
+#     cases ok, fill ratios within 0.005, baseline stiffness and relative stiffness in sweep.csv (cement stiffens);
 #   - bad input (exit 1, one line naming the file): a missing STL, a corrupt STL, an open STL, a corrupt VTK, a
 #     missing disc, a disc from another segment, keys of another geometry.
 # usage: surfaces.sh VFE SHARED_DIR WORKDIR MPIEXEC...
@@ -57,6 +59,38 @@ ok(k1 > 0 and abs(k2 / k1 - 1) < 1e-6, f"stiffness {k1:.3f} N/mm on 1 rank, {k2:
 ok(seg["mesh_hash"] == s2["segment"]["mesh_hash"] and seg["fill_ratio"] == s2["segment"]["fill_ratio"],
    f"mesh hash {seg['mesh_hash']} on both")
 raise SystemExit(bad)
+PY
+
+# vfe sweep on the surfaces segment, with the intact baseline
+cat > sweep_base.yaml <<EOF
+case_version: 1
+segment:  { levels: L1-L2, treated: L1 }
+cement:   { material: pmma, pattern: compact, fill_ratio: 0.20 }
+load:     { axial_N: 500 }
+baseline: true
+mesh:     { geometry: surfaces, size_mm: 3.0, order: 1 }
+surfaces: { dir: "$src", voxel_mm: 0.75 }
+EOF
+cat > sweep_study.yaml <<'EOF'
+study_version: 1
+base: sweep_base.yaml
+vary:
+  cement_fill_ratio: [0.10, 0.20]
+set:
+  vfe_write_fields: false
+output: { dir: sweep_out }
+EOF
+check "vfe sweep on the surfaces segment" "$vfe" sweep sweep_study.yaml > sweep.log 2>&1
+python3 - <<'PY' || fail=$((fail + 1))
+import csv
+rows = list(csv.DictReader(open("sweep_out/sweep.csv")))
+ok = len(rows) == 2 and all(r["status"] == "ok" for r in rows)
+ok = ok and all(abs(float(r["fill_ratio"]) - float(r["fill_ratio_requested"])) < 0.005 for r in rows)
+ok = ok and all(float(r["baseline_stiffness_N_per_mm"]) > 0 and float(r["relative_stiffness"]) > 1 for r in rows)
+print(("ok" if ok else "FAILED") + ": sweep.csv: " + ", ".join(
+    f"fill {float(r['fill_ratio']):.4f} stiffness {float(r['stiffness_N_per_mm']):.1f} (baseline "
+    f"{float(r['baseline_stiffness_N_per_mm']):.1f}, relative {float(r['relative_stiffness']):.3f})" for r in rows))
+raise SystemExit(0 if ok else 1)
 PY
 
 # bad input
