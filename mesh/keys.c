@@ -66,7 +66,7 @@ static const VfeKey mesh_keys[] = {
     {"surfaces_dir", VFE_KEY_STRING, "", 0, 0, 0, NULL, "—",
      "`mesh_geometry surfaces`: a folder laid out like lumbar-artisynth: `stl_mm/<LVL>_vertebral_body.stl` (closed "
      "STL, binary or ASCII) per level and `discs_mm/<L12>_disc_hex_mm.vtk` (legacy VTK hex8, cell data `part`: 0 "
-     "nucleus, 1..4 annulus) per disc; mm, x anterior, y lateral, z superior"},
+     "nucleus, 1..4 annulus) per disc; mm, x anterior, y left, z superior (right-handed)"},
     {"surfaces_voxel_mm", VFE_KEY_REAL, "mm", VFE_KEY_MIN | VFE_KEY_MIN_OPEN | VFE_KEY_MAX, 0, 5, NULL, "0.5",
      "voxel size of the label image the surfaces are rasterised into (then meshed by CGAL)"},
     {"surfaces_cortex_mm", VFE_KEY_REAL, "mm", VFE_KEY_MIN | VFE_KEY_MIN_OPEN | VFE_KEY_MAX, 0, 5, NULL, "0.5",

@@ -6,10 +6,13 @@
  * Input (surfaces_dir): stl_mm/<LVL>_vertebral_body.stl (binary or ASCII STL, closed: every edge in exactly
  * two triangles after welding equal vertices) per level of segment_levels, and discs_mm/<D>_disc_hex_mm.vtk
  * (legacy VTK, ASCII unstructured grid of hex8 cells, cell scalars `part`: 0 nucleus, 1..4 annulus rings) per
- * disc between two levels (D = L12 for L1-L2).  Units mm, axes x anterior, y lateral, z superior.
+ * disc between two levels (D = L12 for L1-L2).  Units mm, axes x anterior, y left, z superior (a right-handed frame,
+ * as lumbar-artisynth's).
  *
  * Frame: vfe's x lateral, y anterior, z cranial.  The files are turned by the proper rotation
- * (X, Y, Z) = (-y, x, z) (a quarter turn about z; no mirror), so anterior becomes +Y and superior +Z.
+ * (X, Y, Z) = (y, x, z), so that the left side stays +X (vfe's labelled frame, +x left, +y anterior, +z cranial,
+ * is left-handed, so the map that keeps the anatomy swaps two axes; the quarter turn (-y, x, z) used before
+ * mirrored left and right, which the symmetrized lumbar-artisynth geometry did not show).
  *
  * Pipeline on rank 0:
  *  1. rasterise everything into ONE label image on a regular grid of surfaces_voxel_mm (voxel centres):
@@ -213,10 +216,10 @@ static PetscErrorCode SFSlurp(const char *path, const char *what, char **buf, si
   PetscFunctionReturn(0);
 }
 
-/* artisynth (x anterior, y lateral, z superior) to vfe (x lateral, y anterior, z cranial): a proper rotation */
+/* artisynth (x anterior, y left, z superior: right-handed) to vfe (x left, y anterior, z cranial): left stays left */
 static void SFToVfe(const double a[3], PetscReal X[3])
 {
-  X[0] = -a[1], X[1] = a[0], X[2] = a[2];
+  X[0] = a[1], X[1] = a[0], X[2] = a[2];
 }
 
 typedef struct {
@@ -1218,11 +1221,17 @@ static PetscErrorCode SFBuildRank0(const char *path, VfeSegmentReport rep)
   /* every disc touches both its bodies; every part has voxels */
   {
     PetscInt touch[SF_MAXLEV - 1][2] = {{0}}, count[2 * SF_MAXLEV] = {0};
-    const PetscInt st[3] = {1, G.N[0], G.N[0] * G.N[1]};
+    PetscReal csum[2 * SF_MAXLEV][3] = {{0}};
+    const PetscInt st[3]             = {1, G.N[0], G.N[0] * G.N[1]};
     for (size_t w = 0; w + (size_t)st[2] < nvox; ++w) {
       const int c = G.lab[w];
-      if (SFLevelOf(c) >= 0) count[SFLevelOf(c)]++;
-      if (SFDiscOf(c) >= 0) count[o.nl + SFDiscOf(c)]++;
+      const int p = SFLevelOf(c) >= 0 ? SFLevelOf(c) : SFDiscOf(c) >= 0 ? (int)o.nl + SFDiscOf(c) : -1;
+      if (p >= 0) {
+        const PetscInt ijk[3] = {(PetscInt)(w % (size_t)st[1]), (PetscInt)(w / (size_t)st[1] % (size_t)G.N[1]),
+                                 (PetscInt)(w / (size_t)st[2])};
+        count[p]++;
+        for (int d = 0; d < 3; ++d) csum[p][d] += G.o[d] + G.v * ijk[d];
+      }
       for (int d = 0; d < 3; ++d) {
         const int e = G.lab[w + st[d]];
         int a = SFDiscOf(c) >= 0 ? SFDiscOf(c) : SFDiscOf(e), b = SFDiscOf(c) >= 0 ? SFLevelOf(e) : SFLevelOf(c);
@@ -1233,6 +1242,7 @@ static PetscErrorCode SFBuildRank0(const char *path, VfeSegmentReport rep)
     }
     for (int p = 0; p < 2 * o.nl - 1; ++p) {
       rep->surf_voxel_volume[p] = count[p] * o.vox * o.vox * o.vox;
+      for (int d = 0; d < 3; ++d) rep->surf_voxel_centroid[p][d] = count[p] ? csum[p][d] / count[p] : 0;
       PetscCheck(count[p] > 0, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
                  "%s has no voxel at surfaces_voxel_mm = %g: is it smaller than a voxel?", rep->surf_part[p],
                  (double)o.vox);
@@ -1358,9 +1368,12 @@ PetscErrorCode VfeSurfacesReportWriteJSON(VfeSegmentReport r, FILE *f)
           (int)r->surf_gap_voxels, (double)r->load_top_area, (double)r->fixed_bottom_area);
   for (PetscInt p = 0; p < r->surf_nparts; ++p) {
     const PetscInt j = p - (r->surf_nparts + 1) / 2;
-    fprintf(f, "%s\"%s\": {\"source_volume_mm3\": %.6g, \"voxel_volume_mm3\": %.6g, \"mesh_volume_mm3\": %.6g",
+    fprintf(f,
+            "%s\"%s\": {\"source_volume_mm3\": %.6g, \"voxel_volume_mm3\": %.6g, \"mesh_volume_mm3\": %.6g, "
+            "\"voxel_centroid_mm\": [%.6g, %.6g, %.6g]",
             p ? ", " : "", r->surf_part[p], (double)r->surf_source_volume[p], (double)r->surf_voxel_volume[p],
-            (double)r->surf_mesh_volume[p]);
+            (double)r->surf_mesh_volume[p], (double)r->surf_voxel_centroid[p][0], (double)r->surf_voxel_centroid[p][1],
+            (double)r->surf_voxel_centroid[p][2]);
     if (j >= 0)
       fprintf(f, ", \"contact_above_mm2\": %.6g, \"contact_below_mm2\": %.6g", (double)r->surf_contact[j][0],
               (double)r->surf_contact[j][1]);

@@ -173,7 +173,8 @@ typedef struct _n_VfeSegmentReport {
   char surf_part[11][16];                     /* "L1", ..., "L1L2", ... */
   PetscReal surf_source_volume[11];           /* STL (divergence theorem) or hexahedra (Gauss) */
   PetscReal surf_voxel_volume[11], surf_mesh_volume[11];
-  PetscReal surf_contact[5][2]; /* per disc: mesh faces shared with the body above, below (mm^2) */
+  PetscReal surf_voxel_centroid[11][3]; /* centroid of each part's voxels in vfe's frame (mm) */
+  PetscReal surf_contact[5][2];         /* per disc: mesh faces shared with the body above, below (mm^2) */
 } * VfeSegmentReport;
 
 /* Collective. Reads the segment_*, fracture_*, cement_* and mesh_* options, builds geometry and

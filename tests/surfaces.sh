@@ -10,6 +10,8 @@
 #   - cement: fill ratio on the mesh within 0.005 of the request (0.20, compact) and within 0.01 on the voxels;
 #   - the P1 solve converges, in equilibrium (force error < 1e-6); 2 ranks give the same stiffness (1e-6), mesh
 #     hash and fill ratio;
+#   - sides: the files' +y is the left (x anterior, z superior, right-handed) and stays vfe's +x (left): L1's STL
+#     moved 3 mm along the files' +y moves L1's voxel centroid (mesh.json) by +3 mm in x and not in y;
 #   - `vfe sweep` runs on it unchanged: a study over cement_fill_ratio 0.10 / 0.20 with the intact baseline, both
 #     cases ok, fill ratios within 0.005, baseline stiffness and relative stiffness in sweep.csv (cement stiffens);
 #   - bad input (exit 1, one line naming the file): a missing STL, a corrupt STL, an open STL, a corrupt VTK, a
@@ -59,6 +61,33 @@ ok(k1 > 0 and abs(k2 / k1 - 1) < 1e-6, f"stiffness {k1:.3f} N/mm on 1 rank, {k2:
 ok(seg["mesh_hash"] == s2["segment"]["mesh_hash"] and seg["fill_ratio"] == s2["segment"]["fill_ratio"],
    f"mesh hash {seg['mesh_hash']} on both")
 raise SystemExit(bad)
+PY
+
+# sides: L1 moved 3 mm to the left (the files' +y) must move 3 mm along vfe's +x (left)
+mkdir -p left/stl_mm left/discs_mm
+cp "$src"/stl_mm/L2_vertebral_body.stl left/stl_mm/ && cp "$src"/discs_mm/L12_disc_hex_mm.vtk left/discs_mm/
+python3 - "$src/stl_mm/L1_vertebral_body.stl" left/stl_mm/L1_vertebral_body.stl <<'PY'
+import struct, sys
+b = bytearray(open(sys.argv[1], "rb").read())
+n = struct.unpack_from("<I", b, 80)[0]
+for t in range(n):
+    for v in range(3):
+        off = 84 + 50 * t + 12 + 12 * v + 4  # the vertex's y
+        struct.pack_into("<f", b, off, struct.unpack_from("<f", b, off)[0] + 3.0)
+open(sys.argv[2], "wb").write(b)
+PY
+chmod -R u+w left
+sides=(-mesh_geometry surfaces -segment_levels L1-L2 -segment_treated L1 -cement_pattern none -mesh_size_mm 3
+  -surfaces_voxel_mm 0.75)
+check "sides: the segment as given" "$vfe" mesh "${sides[@]}" -surfaces_dir "$src" -output_dir side0 > side0.log 2>&1
+check "sides: L1 moved 3 mm left" "$vfe" mesh "${sides[@]}" -surfaces_dir left -output_dir side1 > side1.log 2>&1
+python3 - <<'PY' || fail=$((fail + 1))
+import json
+c = [json.load(open(f"side{i}/mesh.json"))["segment"]["surfaces"]["parts"]["L1"]["voxel_centroid_mm"] for i in (0, 1)]
+dx, dy = c[1][0] - c[0][0], c[1][1] - c[0][1]
+ok = abs(dx - 3) < 0.3 and abs(dy) < 0.3
+print(("ok" if ok else "FAILED") + f": L1 moved left by 3 mm in the files moves {dx:+.3f} mm in x (left) and {dy:+.3f} mm in y")
+raise SystemExit(0 if ok else 1)
 PY
 
 # vfe sweep on the surfaces segment, with the intact baseline
