@@ -18,8 +18,11 @@
  *     the block's dimension;
  *   - $Periodic and $PartitionedEntities are absent (vfe meshes are neither); other sections
  *     ($NodeData, ...) are skipped to their end marker.
- * It is a check, not a reader: it keeps only the sorted node tags and the entity table.  Every
- * failure is one PETSc error (PETSC_ERR_FILE_UNEXPECTED: bad input, exit 1) naming the file,
+ * It is a check, not a reader: it keeps the sorted node tags and the entity table, and, when asked
+ * (VfeMshRead with contents), the physical names and the corner coordinates of every surface triangle
+ * with its physical tag, which VfeMeshLoad needs because it reads the tetrahedra uninterpolated (PETSc's
+ * reader then makes no faces) and labels the boundary faces itself after the parallel interpolation.
+ * Every failure is one PETSc error (PETSC_ERR_FILE_UNEXPECTED: bad input, exit 1) naming the file,
  * the section and the byte offset.
  */
 #define _GNU_SOURCE /* memmem */
@@ -31,6 +34,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+
+typedef struct {
+  long long tag;
+  double xyz[3];
+} MshNode; /* a node with its coordinates (kept only when the contents are asked for) */
+
+typedef struct {
+  long long tag, phys;
+} MshEnt; /* a 4.1 surface entity and its (first) physical tag, 0 if none */
 
 typedef struct {
   const char *path;
@@ -45,7 +57,11 @@ typedef struct {
   PetscBool entities;    /* 4.1: $Entities was read */
   long long *ent[4];     /* 4.1: entity tags per dimension, sorted */
   size_t nent[4];        /* 4.1: number of entities per dimension */
-  PetscInt npoint_names; /* physical names of dimension 0 (point groups) */
+  PetscBool names_seen;  /* $PhysicalNames was read */
+  VfeMshContents *out;   /* NULL: check only */
+  MshNode *xyz;          /* out: nodes with coordinates, sorted by tag */
+  MshEnt *ent2;          /* out, 4.1: surface entities with their physical tag, sorted by tag */
+  size_t nent2, cap_tri; /* entries of ent2; triangles allocated in out */
 } Msh;
 
 #define MSH_FAIL(m, ...)                                                                                               \
@@ -65,6 +81,16 @@ static int MshCompare(const void *a, const void *b)
 {
   long long x = *(const long long *)a, y = *(const long long *)b;
   return (x > y) - (x < y);
+}
+
+static int MshNodeCompare(const void *a, const void *b)
+{
+  return MshCompare(&((const MshNode *)a)->tag, &((const MshNode *)b)->tag);
+}
+
+static int MshEntCompare(const void *a, const void *b)
+{
+  return MshCompare(&((const MshEnt *)a)->tag, &((const MshEnt *)b)->tag);
 }
 
 static PetscBool MshHas(const long long *v, size_t n, long long t)
@@ -233,6 +259,8 @@ static PetscErrorCode MshPhysicalNames(Msh *m)
   char line[256];
 
   PetscFunctionBeginUser;
+  if (m->names_seen) MSH_FAIL(m, "a second $PhysicalNames section");
+  m->names_seen = PETSC_TRUE;
   PetscCall(MshLine(m, line, sizeof line, "the number of physical names"));
   if (sscanf(line, "%lld", &n) != 1 || n < 0 || (unsigned long long)n > MshLeft(m) / 6)
     MSH_FAIL(m, "bad number of physical names '%.32s'", line);
@@ -247,7 +275,14 @@ static PetscErrorCode MshPhysicalNames(Msh *m)
     if (!q0 || !q1 || q1[1]) MSH_FAIL(m, "physical name '%.40s' is not one quoted name", line + off);
     if (q1 - q0 - 1 < 1 || q1 - q0 - 1 >= VFE_NAME_LEN)
       MSH_FAIL(m, "physical name %.40s has %d characters (allowed 1..%d)", q0, (int)(q1 - q0 - 1), VFE_NAME_LEN - 1);
-    if (dim == 0) m->npoint_names++;
+    if (m->out) {
+      VfeGroup *g;
+      if (!m->out->names) PetscCall(PetscCalloc1(n + 1, &m->out->names));
+      g = &m->out->names[m->out->nnames++];
+      PetscCall(PetscStrncpy(g->name, q0 + 1, (size_t)(q1 - q0)));
+      g->tag = tag;
+      g->dim = dim;
+    }
   }
   PetscCall(MshExpect(m, "$EndPhysicalNames"));
   PetscFunctionReturn(0);
@@ -271,7 +306,13 @@ static PetscErrorCode MshEntities(Msh *m)
       m->ent[d][i] = tag;
       for (int k = 0; k < (d ? 6 : 3); ++k) PetscCall(MshReal(m, &x, "entity coordinate"));
       PetscCall(MshCount(m, &n, 4, "number of physical tags"));
-      for (long long k = 0; k < n; ++k) PetscCall(MshInt(m, &t, "physical tag"));
+      if (d == 2 && m->out && !i) PetscCall(PetscMalloc1(num[2] + 1, &m->ent2));
+      if (d == 2 && m->out) m->ent2[m->nent2] = (MshEnt){tag, 0};
+      for (long long k = 0; k < n; ++k) {
+        PetscCall(MshInt(m, &t, "physical tag"));
+        if (d == 2 && m->out && !k) m->ent2[m->nent2].phys = t; /* PETSc's reader uses the first */
+      }
+      if (d == 2 && m->out) m->nent2++;
       if (d) {
         PetscCall(MshCount(m, &n, 4, "number of bounding entities"));
         for (long long k = 0; k < n; ++k) PetscCall(MshInt(m, &t, "bounding entity"));
@@ -279,6 +320,7 @@ static PetscErrorCode MshEntities(Msh *m)
     }
     qsort(m->ent[d], m->nent[d], sizeof(long long), MshCompare);
   }
+  if (m->ent2) qsort(m->ent2, m->nent2, sizeof(MshEnt), MshEntCompare);
   PetscCall(MshExpect(m, "$EndEntities"));
   PetscFunctionReturn(0);
 }
@@ -288,6 +330,7 @@ static PetscErrorCode MshNodeTagsDone(Msh *m)
 {
   PetscFunctionBeginUser;
   qsort(m->nodes, m->nnodes, sizeof(long long), MshCompare);
+  if (m->xyz) qsort(m->xyz, m->nnodes, sizeof(MshNode), MshNodeCompare);
   for (size_t i = 1; i < m->nnodes; ++i)
     if (m->nodes[i] == m->nodes[i - 1]) MSH_FAIL(m, "node tag %lld appears twice", m->nodes[i]);
   if (m->nnodes && m->nodes[m->nnodes - 1] > 16 * (long long)m->nnodes + 1024)
@@ -303,12 +346,17 @@ static PetscErrorCode MshNodes22(Msh *m)
   PetscFunctionBeginUser;
   PetscCall(MshCount(m, &n, 4 + 24, "number of nodes"));
   PetscCall(PetscMalloc1(n + 1, &m->nodes));
+  if (m->out) PetscCall(PetscMalloc1(n + 1, &m->xyz));
   m->nnodes = (size_t)n;
   for (long long i = 0; i < n; ++i) {
     PetscCall(MshInt(m, &tag, "node tag"));
     if (tag <= 0) MSH_FAIL(m, "node tag %lld is not positive", tag);
     m->nodes[i] = tag;
-    for (int k = 0; k < 3; ++k) PetscCall(MshReal(m, &x, "node coordinate"));
+    if (m->xyz) m->xyz[i].tag = tag;
+    for (int k = 0; k < 3; ++k) {
+      PetscCall(MshReal(m, &x, "node coordinate"));
+      if (m->xyz) m->xyz[i].xyz[k] = x;
+    }
   }
   PetscCall(MshNodeTagsDone(m));
   PetscCall(MshExpect(m, "$EndNodes"));
@@ -330,6 +378,7 @@ static PetscErrorCode MshNodes41(Msh *m)
   if (n && (tmin < 1 || tmax < tmin || tmax - tmin >= 16 * n + 1024))
     MSH_FAIL(m, "node tag range %lld..%lld does not suit %lld nodes", tmin, tmax, n);
   PetscCall(PetscMalloc1(n + 1, &m->nodes));
+  if (m->out) PetscCall(PetscMalloc1(n + 1, &m->xyz));
   for (long long b = 0; b < nb; ++b) {
     PetscCall(MshInt(m, &dim, "node block dimension"));
     PetscCall(MshInt(m, &etag, "node block entity"));
@@ -343,9 +392,14 @@ static PetscErrorCode MshNodes41(Msh *m)
       PetscCall(MshSize(m, &tag, "node tag"));
       if (tag < tmin || tag > tmax) MSH_FAIL(m, "node tag %lld is outside the declared %lld..%lld", tag, tmin, tmax);
       m->nodes[k + (size_t)i] = tag;
+      if (m->xyz) m->xyz[k + (size_t)i].tag = tag;
     }
+    for (long long i = 0; i < nin; ++i)
+      for (int j = 0; j < 3 + (param ? (int)dim : 0); ++j) {
+        PetscCall(MshReal(m, &x, "node coordinate"));
+        if (m->xyz && j < 3) m->xyz[k + (size_t)i].xyz[j] = x;
+      }
     k += (size_t)nin;
-    for (long long i = 0; i < nin * (3 + (param ? dim : 0)); ++i) PetscCall(MshReal(m, &x, "node coordinate"));
   }
   if ((long long)k != n) MSH_FAIL(m, "node blocks hold %zu nodes, the header says %lld", k, n);
   m->nnodes = k;
@@ -354,16 +408,41 @@ static PetscErrorCode MshNodes41(Msh *m)
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode MshElementNode(Msh *m, long long elem, PetscBool size_t_tags)
+static PetscErrorCode MshElementNode(Msh *m, long long elem, PetscBool size_t_tags, long long *t)
 {
-  long long t;
-
   PetscFunctionBeginUser;
   if (size_t_tags)
-    PetscCall(MshSize(m, &t, "element node"));
+    PetscCall(MshSize(m, t, "element node"));
   else
-    PetscCall(MshInt(m, &t, "element node"));
-  if (!MshHas(m->nodes, m->nnodes, t)) MSH_FAIL(m, "element %lld uses node %lld, which $Nodes does not have", elem, t);
+    PetscCall(MshInt(m, t, "element node"));
+  if (!MshHas(m->nodes, m->nnodes, *t))
+    MSH_FAIL(m, "element %lld uses node %lld, which $Nodes does not have", elem, *t);
+  PetscFunctionReturn(0);
+}
+
+/* Read the nodes of an element of `type`; a surface triangle (linear or quadratic) with a physical tag
+ * goes into the contents with the coordinates of its three corners. */
+static PetscErrorCode MshElementNodes(Msh *m, long long elem, long long type, long long phys, PetscBool size_t_tags)
+{
+  long long t;
+  PetscBool keep    = m->out && phys > 0 && (type == 2 || type == 9) ? PETSC_TRUE : PETSC_FALSE;
+  VfeMshContents *c = m->out;
+
+  PetscFunctionBeginUser;
+  if (keep && (size_t)c->ntri == m->cap_tri) {
+    m->cap_tri = 2 * m->cap_tri + 1024;
+    PetscCall(PetscRealloc(9 * m->cap_tri * sizeof(PetscReal), &c->tri_xyz));
+    PetscCall(PetscRealloc(m->cap_tri * sizeof(PetscInt), &c->tri_tag));
+  }
+  for (int k = 0; k < msh_type_nodes[type]; ++k) {
+    PetscCall(MshElementNode(m, elem, size_t_tags, &t));
+    if (keep && k < 3) {
+      MshNode key       = {t, {0, 0, 0}};
+      const MshNode *nd = (const MshNode *)bsearch(&key, m->xyz, m->nnodes, sizeof(MshNode), MshNodeCompare);
+      for (int j = 0; j < 3; ++j) c->tri_xyz[9 * c->ntri + 3 * k + j] = nd->xyz[j];
+    }
+  }
+  if (keep) c->tri_tag[c->ntri++] = (PetscInt)phys;
   PetscFunctionReturn(0);
 }
 
@@ -376,7 +455,7 @@ static PetscErrorCode MshType(Msh *m, long long type, long long elem)
 
 static PetscErrorCode MshElements22(Msh *m)
 {
-  long long n, id, type, ntags, t, blk = 0;
+  long long n, id, type, ntags, t, phys, blk = 0;
 
   PetscFunctionBeginUser;
   if (!m->nodes) MSH_FAIL(m, "no $Nodes section before $Elements");
@@ -397,8 +476,12 @@ static PetscErrorCode MshElements22(Msh *m)
       PetscCall(MshAsciiInt(m, &ntags, "element tag count"));
       if (ntags < 0 || ntags > 64) MSH_FAIL(m, "element %lld has %lld tags", id, ntags);
     }
-    for (long long k = 0; k < ntags; ++k) PetscCall(MshInt(m, &t, "element tag"));
-    for (int k = 0; k < msh_type_nodes[type]; ++k) PetscCall(MshElementNode(m, id, PETSC_FALSE));
+    phys = 0;
+    for (long long k = 0; k < ntags; ++k) {
+      PetscCall(MshInt(m, &t, "element tag"));
+      if (!k) phys = t; /* the physical tag */
+    }
+    PetscCall(MshElementNodes(m, id, type, phys, PETSC_FALSE));
     ++i;
     if (m->binary) --blk;
   }
@@ -408,7 +491,7 @@ static PetscErrorCode MshElements22(Msh *m)
 
 static PetscErrorCode MshElements41(Msh *m)
 {
-  long long nb, n, tmin, tmax, dim, etag, type, nin, id, k = 0;
+  long long nb, n, tmin, tmax, dim, etag, type, nin, id, phys, k = 0;
 
   PetscFunctionBeginUser;
   if (!m->nodes) MSH_FAIL(m, "no $Nodes section before $Elements");
@@ -426,10 +509,15 @@ static PetscErrorCode MshElements41(Msh *m)
       MSH_FAIL(m, "element block %lld (type %lld) names entity (%lld, %lld), which $Entities does not have", b + 1,
                type, dim, etag);
     if (nin > n - k) MSH_FAIL(m, "element blocks hold more than the %lld elements declared", n);
+    phys = 0;
+    if (dim == 2 && m->ent2) {
+      MshEnt key = {etag, 0}, *e = (MshEnt *)bsearch(&key, m->ent2, m->nent2, sizeof(MshEnt), MshEntCompare);
+      if (e) phys = e->phys;
+    }
     for (long long i = 0; i < nin; ++i) {
       PetscCall(MshSize(m, &id, "element tag"));
       if (id < tmin || id > tmax) MSH_FAIL(m, "element tag %lld is outside the declared %lld..%lld", id, tmin, tmax);
-      for (int j = 0; j < msh_type_nodes[type]; ++j) PetscCall(MshElementNode(m, id, PETSC_TRUE));
+      PetscCall(MshElementNodes(m, id, type, phys, PETSC_TRUE));
     }
     k += nin;
   }
@@ -496,11 +584,21 @@ static PetscErrorCode MshWalk(Msh *m)
 PetscErrorCode VfeMshCheck(const char *path)
 {
   PetscFunctionBeginUser;
-  PetscCall(VfeMshCheckPointNames(path, NULL));
+  PetscCall(VfeMshRead(path, NULL));
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode VfeMshCheckPointNames(const char *path, PetscInt *npoint_names)
+PetscErrorCode VfeMshContentsDestroy(VfeMshContents *c)
+{
+  PetscFunctionBeginUser;
+  PetscCall(PetscFree(c->names));
+  PetscCall(PetscFree(c->tri_xyz));
+  PetscCall(PetscFree(c->tri_tag));
+  PetscCall(PetscMemzero(c, sizeof *c));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode VfeMshRead(const char *path, VfeMshContents *contents)
 {
   Msh m;
   FILE *f;
@@ -511,7 +609,9 @@ PetscErrorCode VfeMshCheckPointNames(const char *path, PetscInt *npoint_names)
   PetscFunctionBeginUser;
   PetscCall(PetscMemzero(&m, sizeof m));
   m.path = path;
-  f      = fopen(path, "rb");
+  m.out  = contents;
+  if (contents) PetscCall(PetscMemzero(contents, sizeof *contents));
+  f = fopen(path, "rb");
   PetscCheck(f, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "mesh file '%s' cannot be opened: %s", path, strerror(errno));
   if (fstat(fileno(f), &st) || !S_ISREG(st.st_mode)) {
     fclose(f);
@@ -535,9 +635,11 @@ PetscErrorCode VfeMshCheckPointNames(const char *path, PetscInt *npoint_names)
   PetscCheck(!ierr, PETSC_COMM_SELF, PETSC_ERR_MEM, "mesh file '%s' (%zu bytes) does not fit in memory", path, m.len);
   m.buf[m.len] = 0;
   ierr         = MshWalk(&m);
-  if (npoint_names) *npoint_names = m.npoint_names;
   PetscCall(PetscFree(m.buf));
   PetscCall(PetscFree(m.nodes));
+  PetscCall(PetscFree(m.xyz));
+  PetscCall(PetscFree(m.ent2));
+  if (ierr && contents) PetscCall(VfeMshContentsDestroy(contents));
   for (int d = 0; d < 4; ++d) PetscCall(PetscFree(m.ent[d]));
   PetscCall(ierr);
   PetscFunctionReturn(0);

@@ -7,9 +7,11 @@
  *  - Every mesh passes through an MSH 4.1 file written by the Gmsh SDK, with physical groups
  *    whose names are the region names of DESIGN.md (`L2.cancellous`, `L1L2.nucleus`,
  *    `load_top`, ...).  Volume groups are regions, surface groups are boundaries.
- *  - VfeMeshLoad() reads such a file on rank 0, checks it (tetrahedra only, no inverted or
- *    degenerate element, every cell in exactly one volume group), distributes it with
- *    DMPlexDistribute and returns the table of region and boundary names, identical on every rank.
+ *  - VfeMeshLoad() reads such a file's cells and vertices on rank 0, checks it (tetrahedra only, no
+ *    inverted or degenerate element, every cell in exactly one volume group, every surface triangle a
+ *    face of the tetrahedra), distributes it with DMPlexDistribute, lets every rank build the faces
+ *    and edges of its part (DMPlexInterpolate) and returns the table of region and boundary names,
+ *    identical on every rank.
  *  - Cells carry their region index (0..nregions-1) in the label "vfe_region"; boundary faces
  *    carry their boundary index (0..nsurfaces-1) in the label "vfe_boundary".
  *  - Point groups (dim 0) are listed with their coordinates (VfeMeshInfo.points); their vertices keep
@@ -53,8 +55,18 @@ PETSC_EXTERN PetscErrorCode VfeMeshInfoDestroy(VfeMeshInfo *info);
 /* Not collective. Structural check of an MSH 2.2 / 4.1 file (mesh/mshcheck.c): sections, counts
  * against the file length, node tags, element types and node references.  Errors name the file. */
 PETSC_EXTERN PetscErrorCode VfeMshCheck(const char *path);
-/* The same, also counting the physical names of dimension 0 (point groups) into *npoint_names (may be NULL). */
-PETSC_EXTERN PetscErrorCode VfeMshCheckPointNames(const char *path, PetscInt *npoint_names);
+/* What VfeMshRead keeps of a file besides checking it. */
+typedef struct {
+  PetscInt nnames;
+  VfeGroup *names;    /* every physical name: name, tag, dim (xyz unset) */
+  PetscInt ntri;      /* surface triangles (3- or 6-node) that have a physical tag */
+  PetscReal *tri_xyz; /* 9 per triangle: the coordinates of its three corner nodes */
+  PetscInt *tri_tag;  /* the physical tag of each (4.1: the first of its entity's; 2.2: its first tag) */
+} VfeMshContents;
+/* The same check, also keeping the contents above (contents may be NULL: check only); on error the
+ * contents are released. Release them with VfeMshContentsDestroy. */
+PETSC_EXTERN PetscErrorCode VfeMshRead(const char *path, VfeMshContents *contents);
+PETSC_EXTERN PetscErrorCode VfeMshContentsDestroy(VfeMshContents *contents);
 /* Index of a region / boundary / point group by name, or -1. */
 PETSC_EXTERN PetscInt VfeMeshInfoFindRegion(const VfeMeshInfo *info, const char *name);
 PETSC_EXTERN PetscInt VfeMeshInfoFindSurface(const VfeMeshInfo *info, const char *name);

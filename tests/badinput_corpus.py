@@ -170,6 +170,19 @@ def corrupt_variants(tag, data):
     return [("msh%s_%s" % (tag, n), d) for n, d in out]
 
 
+def tri_not_face(data):
+    """an MSH 2.2 ASCII file whose first surface triangle takes a corner of a far triangle: a surface
+    element that is no face of the tetrahedra (the structure is intact)"""
+    lines = data.split(b"\n")
+    e0 = lines.index(b"$Elements") + 2
+    e1 = lines.index(b"$EndElements")
+    tris = [i for i in range(e0, e1) if lines[i].split()[1:2] == [b"2"]]
+    first = lines[tris[0]].split()
+    far = next(lines[i].split() for i in reversed(tris) if not set(lines[i].split()[-3:]) & set(first[-3:]))
+    lines[tris[0]] = b" ".join(first[:-1] + far[-1:])
+    return b"\n".join(lines)
+
+
 def build_entries(variants):
     """every corpus input; variants: the tiny mesh as MSH 4.1/2.2, binary/ASCII (41b, 41a, 22b, 22a)"""
     E = []
@@ -425,7 +438,8 @@ def build_entries(variants):
                  ("random", bytes((i * 7919) % 256 for i in range(20000))),
                  ("format_bad_size", b"$MeshFormat\n4.1 1 4\n$EndMeshFormat\n"),
                  ("periodic", variants["41a"] + b"$Periodic\n0\n$EndPeriodic\n"),
-                 ("long_physname", variants["41a"].replace(b'"L2.body"', b'"' + b"L" * 200 + b'"'))]:
+                 ("long_physname", variants["41a"].replace(b'"L2.body"', b'"' + b"L" * 200 + b'"')),
+                 ("tri_not_face", tri_not_face(variants["22a"]))]:
         E.append(Entry("mshmisc_" + n, ["run", "case.yaml", "-mesh_file", "bad.msh"], "bad.msh",
                        files={"case.yaml": yaml_case(""), "bad.msh": d}))
     E.append(Entry("mshmisc_directory", ["run", "case.yaml", "-mesh_file", "adir"], "adir",
