@@ -25,6 +25,7 @@
 #include <petscbt.h>
 #include <petscsf.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const char *vfe_std_labels[] = {"depth",       "celltype", "Cell Sets",  "Face Sets",   "Edge Sets",
@@ -439,6 +440,10 @@ static PetscErrorCode VfeMeshSetPartition(DM dm)
     }
     PetscCall(PetscFree(keys));
   }
+  /* PT-Scotch 7 partitions with threads, and the partition then changes from run to run (and with it the
+     Krylov iterations and the last digits of every answer on more than one rank); one thread makes it the
+     same every run.  A user's own SCOTCH_PTHREAD_NUMBER is kept. */
+  setenv("SCOTCH_PTHREAD_NUMBER", "1", 0);
   PetscCall(PetscPartitionerCreate(comm, &part));
   PetscCall(PetscPartitionerSetFromOptions(part));
   PetscCall(PetscSectionCreate(comm, &ps));
