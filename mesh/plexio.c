@@ -110,8 +110,8 @@ static PetscErrorCode VfeMeshSerialSetUp(DM dm, const char *path, const VfeMshCo
   for (PetscInt l = 0; l < mc->nnames; ++l) {
     const VfeGroup *n = &mc->names[l];
     DMLabel label;
-    IS vals, pts;
-    PetscInt nv, np, ncells = 0, p0 = -1;
+    IS pts;
+    PetscInt np, ncells = 0, p0 = -1;
     const PetscInt *p;
 
     for (PetscInt k = 0; k < l; ++k)
@@ -130,12 +130,7 @@ static PetscErrorCode VfeMeshSerialSetUp(DM dm, const char *path, const VfeMshCo
     }
     if (n->dim != 3 && n->dim != 0) continue;
     PetscCall(DMGetLabel(dm, n->name, &label));
-    if (!label) continue; /* no element of the group */
-    PetscCall(DMLabelGetValueIS(label, &vals));
-    PetscCall(ISGetLocalSize(vals, &nv));
-    PetscCall(ISDestroy(&vals));
-    PetscCheck(nv <= 1, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
-               "mesh file '%s': physical name '%s' is used by %" PetscInt_FMT " groups", path, n->name, nv);
+    if (!label) continue; /* no element of the group (the label's one value is the name's tag: names are unique) */
     PetscCall(DMLabelGetStratumIS(label, n->tag, &pts));
     if (!pts) continue;
     PetscCall(ISGetLocalSize(pts, &np));
@@ -386,7 +381,7 @@ static int VfeFaceKeyCompare(const void *a, const void *b)
 static PetscErrorCode VfeMeshSetPartition(DM dm)
 {
   MPI_Comm comm;
-  PetscMPIInt size, rank;
+  PetscMPIInt size;
   PetscInt cStart, cEnd, nc = 0, *start, *adj = NULL, *sizes, nadj = 0;
   VfeFaceKey *keys = NULL;
   PetscPartitioner part, shell;
@@ -397,7 +392,6 @@ static PetscErrorCode VfeMeshSetPartition(DM dm)
   PetscFunctionBeginUser;
   PetscCall(PetscObjectGetComm((PetscObject)dm, &comm));
   PetscCallMPI(MPI_Comm_size(comm, &size));
-  PetscCallMPI(MPI_Comm_rank(comm, &rank));
   if (size == 1) PetscFunctionReturn(0);
   PetscCall(DMPlexGetHeightStratum(dm, 0, &cStart, &cEnd));
   nc = cEnd - cStart;

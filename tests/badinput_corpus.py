@@ -439,7 +439,10 @@ def build_entries(variants):
                  ("format_bad_size", b"$MeshFormat\n4.1 1 4\n$EndMeshFormat\n"),
                  ("periodic", variants["41a"] + b"$Periodic\n0\n$EndPeriodic\n"),
                  ("long_physname", variants["41a"].replace(b'"L2.body"', b'"' + b"L" * 200 + b'"')),
-                 ("tri_not_face", tri_not_face(variants["22a"]))]:
+                 ("tri_not_face", tri_not_face(variants["22a"])),
+                 ("physname_twice", variants["41a"].replace(b'"L2L3.disc"', b'"L1L2.disc"')),
+                 ("physname_reserved", variants["41a"].replace(b'"L2.cement"', b'"vfe_region"')),
+                 ("physnames_section_twice", variants["41a"] + b"$PhysicalNames\n0\n$EndPhysicalNames\n")]:
         E.append(Entry("mshmisc_" + n, ["run", "case.yaml", "-mesh_file", "bad.msh"], "bad.msh",
                        files={"case.yaml": yaml_case(""), "bad.msh": d}))
     E.append(Entry("mshmisc_directory", ["run", "case.yaml", "-mesh_file", "adir"], "adir",
