@@ -107,13 +107,15 @@ static PetscErrorCode VfeAddLigaments(VfeProblem prob, const VfeMeshInfo *info, 
 }
 
 /* Frictionless contact across each facet joint whose two facing surfaces `<disc>.facet_<side>_upper`
- * (slave) and `_lower` (master) the mesh has. */
-static PetscErrorCode VfeAddFacetContact(VfeProblem prob, const VfeMeshInfo *info, PetscInt *nadded)
+ * (slave) and `_lower` (master) the mesh has, and across each tip gap between an inferior articular
+ * process's tip `<disc>.facet_tip_<side>_upper` (slave) and the lamina below, `<disc>.facet_tip_lower`
+ * (master, shared by both sides; the tip nodes that do not lie over it are left out). */
+static PetscErrorCode VfeAddFacetContact(VfeProblem prob, const VfeMeshInfo *info, PetscInt *nadded, PetscInt *ntips)
 {
   PetscReal penalty = 1000.0;
 
   PetscFunctionBeginUser;
-  *nadded = 0;
+  *nadded = 0, *ntips = 0;
   PetscCall(VfeAppKeyGetReal("model_facet_penalty", &penalty, NULL));
   for (PetscInt s = 0; s < info->nsurfaces; ++s) {
     const char *name = info->surfaces[s].name;
@@ -123,10 +125,19 @@ static PetscErrorCode VfeAddFacetContact(VfeProblem prob, const VfeMeshInfo *inf
     PetscCall(PetscStrncpy(other, name, sizeof other));
     PetscCall(PetscStrcpy(other + strlen(other) - 6, "_lower"));
     m = VfeMeshInfoFindSurface(info, other);
+    if (m < 0 && strstr(name, ".facet_tip_")) { /* <disc>.facet_tip_<side>_upper against <disc>.facet_tip_lower */
+      PetscCall(
+          PetscSNPrintf(other, sizeof other, "%.*s.facet_tip_lower", (int)(strstr(name, ".facet_tip_") - name), name));
+      m = VfeMeshInfoFindSurface(info, other);
+    }
     if (m < 0) continue;
     PetscCall(PetscSNPrintf(gname, sizeof gname, "%.*s", (int)(strlen(name) - 6), name));
-    PetscCall(VfeProblemAddContact(prob, gname, s, m, penalty, 3.0));
-    (*nadded)++;
+    /* search: the tip gap may reach 5 mm (segment_facet_tip_gap_mm) */
+    PetscCall(VfeProblemAddContact(prob, gname, s, m, penalty, strstr(name, ".facet_tip_") ? 8.0 : 3.0));
+    if (strstr(name, ".facet_tip_"))
+      (*ntips)++;
+    else
+      (*nadded)++;
   }
   PetscFunctionReturn(0);
 }
@@ -135,7 +146,7 @@ PetscErrorCode VfeModelAddStructures(VfeProblem prob, const VfeMeshInfo *info)
 {
   MPI_Comm comm    = PetscObjectComm((PetscObject)VfeProblemGetSpace(prob)->dm);
   PetscBool fibres = PETSC_TRUE, ligaments = PETSC_TRUE, facets = PETSC_TRUE;
-  PetscInt nf = 0, nl = 0, nc = 0;
+  PetscInt nf = 0, nl = 0, nc = 0, nt = 0;
 
   PetscFunctionBeginUser;
   PetscCall(VfeAppKeyGetBool("model_fibres", &fibres, NULL));
@@ -143,11 +154,12 @@ PetscErrorCode VfeModelAddStructures(VfeProblem prob, const VfeMeshInfo *info)
   PetscCall(VfeAppKeyGetBool("model_facet_contact", &facets, NULL));
   if (fibres) PetscCall(VfeAddFibres(prob, info, &nf));
   if (ligaments) PetscCall(VfeAddLigaments(prob, info, &nl));
-  if (facets) PetscCall(VfeAddFacetContact(prob, info, &nc));
+  if (facets) PetscCall(VfeAddFacetContact(prob, info, &nc, &nt));
   if (nf || nl || nc)
     PetscCall(PetscPrintf(comm,
                           "vfe: structures: annulus fibres in %" PetscInt_FMT " discs, %" PetscInt_FMT
-                          " ligaments, %" PetscInt_FMT " facet joints with contact\n",
-                          nf, nl, nc));
+                          " ligaments, %" PetscInt_FMT " facet joints with contact, %" PetscInt_FMT
+                          " articular process tips with contact\n",
+                          nf, nl, nc, nt));
   PetscFunctionReturn(0);
 }

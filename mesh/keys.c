@@ -88,6 +88,11 @@ static const VfeKey mesh_keys[] = {
      "gap between the two cartilage layers of a facet joint"},
     {"segment_facet_cartilage_mm", VFE_KEY_REAL, "mm", VFE_KEY_MIN | VFE_KEY_MIN_OPEN | VFE_KEY_MAX, 0, 3, NULL, "1.0",
      "facet cartilage thickness on each articular process"},
+    {"segment_facet_tip_gap_mm", VFE_KEY_REAL, "mm", VFE_KEY_MIN | VFE_KEY_MIN_OPEN | VFE_KEY_MAX, 0, 5, NULL,
+     "1.5 (less over a thin disc)",
+     "gap between the tip of each inferior articular process and the lamina below it, where the tip bears in "
+     "extension (surfaces `<D>.facet_tip_<side>_upper` / `<D>.facet_tip_lower`); at most the clearance under the "
+     "cartilage less 0.5 mm"},
     {"segment_<LVL>_pedicle_width", VFE_KEY_REAL, "mm", VFE_KEY_MIN | VFE_KEY_MAX, 4, 20, NULL, "T12 7.5, L1..L5 8",
      "pedicle width (x); canal_width/2 + pedicle_width + 1 must fit the cancellous half-width"},
     {"segment_<LVL>_pedicle_height", VFE_KEY_REAL, "mm", VFE_KEY_MIN | VFE_KEY_MAX, 8, 25, NULL,

@@ -34,12 +34,16 @@
  * to L's superior process, lateral and anterior).  In the joint's coordinates (n along m, u along
  * z x m, z) with gap g and cartilage thickness c:
  *   U's inferior cartilage  n in [-g/2 - c, -g/2]          u in +-FACET_W/2, z in zf +- FACET_H/2
- *   U's inferior process    n in [-g/2 - c - FACET_T, -g/2 - c], z from zf - FACET_H/2 up to LAM_M/2 into U's lamina
+ *   U's inferior process    n in [-g/2 - c - FACET_T, -g/2 - c], z from its tip ztip up to LAM_M/2 into U's lamina
  *   L's superior cartilage  n in [g/2, g/2 + c]            same u and z as U's cartilage
  *   L's superior process    n in [g/2 + c, g/2 + c + FACET_T], z from LAM_M/2 inside L's lamina up to zf + FACET_H/2
  * so the two cartilage layers face each other across the planes n = -g/2 (U's, surface group
  * <D>.facet_<side>_upper) and n = +g/2 (L's, <D>.facet_<side>_lower).  The top level has no superior and
- * the bottom level no inferior articular processes (no partner in the model).
+ * the bottom level no inferior articular processes (no partner in the model).  The inferior process reaches
+ * below its cartilage to its tip, ztip = (top of L's lamina) + the tip gap (segment_facet_tip_gap_mm; by default
+ * 1.5 mm, less where the disc is so thin that the step under the cartilage would be under 0.5 mm), so that in
+ * extension the tip bears on L's lamina as Adams & Hutton 1980 observed: the tip's face is the surface group
+ * <D>.facet_tip_<side>_upper, the top of L's lamina <D>.facet_tip_lower (both sides' tips against it).
  *
  * Checks (one-line errors naming the key): a pedicle that misses the body (canal_width/2 + pedicle_width
  * + 1 mm beyond the inner section) or runs into an endplate, a level too short for its pedicles and the
@@ -62,6 +66,10 @@
 /* the lamina reaches LAM_M beyond the pedicles (x, z); the articular processes reach LAM_M/2 into its top or bottom
    band, LAM_M/2 short of the pedicles */
 #define LAM_M 2.0
+/* the inferior articular process reaches below its cartilage to TIP gap above the lamina below (Adams & Hutton 1980:
+   the tips bear on the laminae in extension); the default gap, and the least step from the cartilage's bottom */
+#define TIP_DEF 1.5
+#define TIP_MIN 0.5
 #define ATTACH_OFF 2.0 /* ALL / PLL points: this far from the rim next to the disc */
 
 /* per-level defaults, T12..L5: rounded from Panjabi 1991/1992 and Zhou 2000 (docs/theory.md), pedicle
@@ -101,9 +109,10 @@ PetscErrorCode VfePosteriorReadLevel(int g, VfePostLevel *P)
 PetscErrorCode VfePosteriorReadOptions(VfePosterior *Q)
 {
   PetscFunctionBeginUser;
-  Q->gap = 0.5, Q->tc = 1.0;
+  Q->gap = 0.5, Q->tc = 1.0, Q->tip = 0;
   PetscCall(VfeMeshOptionReal("segment_facet_gap_mm", &Q->gap, NULL));
   PetscCall(VfeMeshOptionReal("segment_facet_cartilage_mm", &Q->tc, NULL));
+  PetscCall(VfeMeshOptionReal("segment_facet_tip_gap_mm", &Q->tip, NULL));
   PetscFunctionReturn(0);
 }
 
@@ -170,6 +179,16 @@ static PetscErrorCode SetUpJoint(VfePosterior *Q, int j)
   PetscReal nr[2][2] = {{-g / 2 - c - FACET_T, -g / 2}, {g / 2, g / 2 + c + FACET_T}};
 
   PetscFunctionBeginUser;
+  { /* the tip of U's inferior process: tip gap above L's lamina, at most TIP_MIN under the cartilage's bottom */
+    PetscReal clear = 0.5 * (L->z1 + U->z0) - FACET_H / 2 - L->zp1,
+              tip   = Q->tip > 0 ? Q->tip : PetscMin(TIP_DEF, clear - TIP_MIN);
+    PetscCheck(
+        tip > 0 && tip <= clear - TIP_MIN + 1e-9, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
+        "segment_facet_tip_gap_mm = %g is invalid for the %s%s facet joints: the articular surface ends %g mm above "
+        "the lamina of %s, so the tip gap must be at most %g mm (or change segment_%s_disc_height)",
+        (double)tip, U->name, L->name, (double)clear, L->name, (double)(clear - TIP_MIN), U->name);
+    Q->F[j][0].ztip = Q->F[j][1].ztip = L->zp1 + tip;
+  }
   for (int s = 0; s < 2; s++) {
     VfeFacetFrame *F = &Q->F[j][s];
     PetscReal sg     = s == 0 ? 1 : -1;
@@ -275,7 +294,7 @@ PetscErrorCode VfePosteriorAddBone(const VfePosterior *Q, int l, int body, int *
       PetscCall(FrameBox(&Q->F[l - 1][s], Q->gap / 2 + Q->tc, Q->gap / 2 + Q->tc + FACET_T, P->zp1 - LAM_M / 2,
                          Q->F[l - 1][s].zf + FACET_H / 2, &parts[np++]));
     if (l < Q->nl - 1) /* inferior articular process (joint below) */
-      PetscCall(FrameBox(&Q->F[l][s], -Q->gap / 2 - Q->tc - FACET_T, -Q->gap / 2 - Q->tc, Q->F[l][s].zf - FACET_H / 2,
+      PetscCall(FrameBox(&Q->F[l][s], -Q->gap / 2 - Q->tc - FACET_T, -Q->gap / 2 - Q->tc, Q->F[l][s].ztip,
                          P->zp0 + LAM_M / 2, &parts[np++]));
   }
   GC(parts[np++] = gmshModelOccAddBox(-(P->xc + 0.5 * P->pw + LAM_M), P->ylb, P->zp0, 2 * (P->xc + 0.5 * P->pw + LAM_M),
@@ -311,6 +330,27 @@ PetscBool VfePosteriorFacetFace(const VfePosterior *Q, const double com[3], int 
           *j = jj, *s = ss, *upper = !k;
           return PETSC_TRUE;
         }
+    }
+  return PETSC_FALSE;
+}
+
+PetscBool VfePosteriorTipFace(const VfePosterior *Q, int l, const double lo[3], const double hi[3], int *j, int *s,
+                              int *upper)
+{
+  if (hi[2] - lo[2] > 1e-6) return PETSC_FALSE;
+  if (l > 0 && PetscAbsReal(lo[2] - Q->L[l].zp1) < 1e-6) { /* the lamina's top: the tips of the level above */
+    *j = l - 1, *s = -1, *upper = 0;
+    return PETSC_TRUE;
+  }
+  if (l < Q->nl - 1 && PetscAbsReal(lo[2] - Q->F[l][0].ztip) < 1e-6)
+    for (int ss = 0; ss < 2; ss++) {
+      const VfeFacetFrame *F = &Q->F[l][ss];
+      PetscReal c[2]         = {0.5 * (lo[0] + hi[0]) - F->C[0], 0.5 * (lo[1] + hi[1]) - F->C[1]};
+      PetscReal n = c[0] * F->m[0] + c[1] * F->m[1], u = c[0] * F->u[0] + c[1] * F->u[1];
+      if (PetscAbsReal(n + Q->gap / 2 + Q->tc + FACET_T / 2) < 1e-3 && PetscAbsReal(u) < 1e-3) {
+        *j = l, *s = ss, *upper = 1;
+        return PETSC_TRUE;
+      }
     }
   return PETSC_FALSE;
 }
@@ -370,7 +410,8 @@ PetscReal VfePosteriorVolumeEstimate(const VfePosterior *Q)
     const VfePostLevel *P = &Q->L[l];
     V += 2 * PETSC_PI * P->pw / 2 * P->ph / 2 * (P->ys - P->ylm) + (P->cw + 2 * P->pw) * LAM_T * P->ph +
          SP_T * P->sh * P->spl + 2 * PETSC_PI * TP_R * TP_R * (P->tps / 2 - P->xc) +
-         4 * FACET_W * (FACET_T + Q->tc) * (FACET_H + P->ph);
+         4 * FACET_W * (FACET_T + Q->tc) * (FACET_H + P->ph) +
+         (l < Q->nl - 1 ? 2 * FACET_W * FACET_T * (Q->F[l][0].zf - FACET_H / 2 - Q->F[l][0].ztip) : 0);
   }
   return V;
 }

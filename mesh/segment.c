@@ -952,6 +952,52 @@ static PetscErrorCode RegionFaces(const Pass *P, int r, int **faces, size_t *nf)
   PetscFunctionReturn(0);
 }
 
+/* the tip gaps under the inferior articular processes: per joint the tips' faces <D>.facet_tip_<left|right>_upper
+   and the lower level's lamina top <D>.facet_tip_lower (exterior faces of the posterior bone, horizontal) */
+static PetscErrorCode AddTipGroups(const Segment *S, const Pass *P, int ptag)
+{
+  static const char *const side[2] = {"left", "right"};
+  int ierr, tip[MAXLEV][2], *top[MAXLEV], ntop[MAXLEV];
+
+  PetscFunctionBeginUser;
+  for (int j = 0; j < S->nl - 1; j++) tip[j][0] = tip[j][1] = 0, ntop[j] = 0, top[j] = NULL;
+  for (int l = 0; l < S->nl; l++) {
+    int r = P->B.slot_of[SlotLevel(l, K_POST)], *f = NULL;
+    size_t nf = 0;
+    if (r < 0) continue;
+    PetscCall(RegionFaces(P, r, &f, &nf));
+    for (size_t i = 0; i < nf; i += 2) {
+      double lo[3], hi[3];
+      int j, sd, up, tag = PetscAbsInt(f[i + 1]);
+      GC(gmshModelGetBoundingBox(2, tag, &lo[0], &lo[1], &lo[2], &hi[0], &hi[1], &hi[2], &ierr), "face box");
+      if (!VfePosteriorTipFace(&S->Q, l, lo, hi, &j, &sd, &up)) continue;
+      if (up) {
+        PetscCheck(!tip[j][sd], PETSC_COMM_SELF, PETSC_ERR_LIB, "facet tip surface found twice");
+        tip[j][sd] = tag;
+      } else {
+        if (!top[j]) PetscCall(PetscMalloc1(nf / 2, &top[j]));
+        top[j][ntop[j]++] = tag;
+      }
+    }
+    gmshFree(f);
+  }
+  for (int j = 0; j < S->nl - 1; j++) {
+    char name[VFE_NAME_LEN];
+    for (int sd = 0; sd < 2; sd++) {
+      PetscCall(PetscSNPrintf(name, sizeof name, "%s%s.facet_tip_%s_upper", S->L[j].name, S->L[j + 1].name, side[sd]));
+      PetscCheck(tip[j][sd], PETSC_COMM_SELF, PETSC_ERR_LIB, "facet surface %s not found", name);
+      GC(gmshModelAddPhysicalGroup(2, &tip[j][sd], 1, ptag, &ierr), "physical surface");
+      GC(gmshModelSetPhysicalName(2, ptag++, name, &ierr), "physical name");
+    }
+    PetscCall(PetscSNPrintf(name, sizeof name, "%s%s.facet_tip_lower", S->L[j].name, S->L[j + 1].name));
+    PetscCheck(ntop[j], PETSC_COMM_SELF, PETSC_ERR_LIB, "facet surface %s not found", name);
+    GC(gmshModelAddPhysicalGroup(2, top[j], (size_t)ntop[j], ptag, &ierr), "physical surface");
+    GC(gmshModelSetPhysicalName(2, ptag++, name, &ierr), "physical name");
+    PetscCall(PetscFree(top[j]));
+  }
+  PetscFunctionReturn(0);
+}
+
 /* the facing cartilage surfaces of each facet joint: surface groups <D>.facet_<left|right>_<upper|lower> */
 static PetscErrorCode AddFacetGroups(const Segment *S, const Pass *P)
 {
@@ -987,6 +1033,7 @@ static PetscErrorCode AddFacetGroups(const Segment *S, const Pass *P)
         GC(gmshModelAddPhysicalGroup(2, &found[j][sd][up], 1, ptag, &ierr), "physical surface");
         GC(gmshModelSetPhysicalName(2, ptag++, name, &ierr), "physical name");
       }
+  PetscCall(AddTipGroups(S, P, ptag));
   PetscFunctionReturn(0);
 }
 

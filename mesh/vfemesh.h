@@ -338,14 +338,16 @@ typedef struct {
      front / mid / back y, pedicle z range and axis, spinous height */
   PetscReal ptop, xc, ys, ylf, ylm, ylb, zp0, zp1, zpc, sh;
 } VfePostLevel;
-/* one side of a facet joint: centre (C, zf), unit normal m (upper to lower process), in-plane u, angle of m */
+/* one side of a facet joint: centre (C, zf), unit normal m (upper to lower process), in-plane u, angle of m;
+   ztip: the tip (bottom) of the upper level's inferior articular process, tip gap above the lower level's lamina */
 typedef struct {
-  PetscReal C[2], zf, m[2], u[2], phi;
+  PetscReal C[2], zf, m[2], u[2], phi, ztip;
 } VfeFacetFrame;
 typedef struct {
   PetscInt nl;
   VfePostLevel L[6];     /* top first, as in segment.c */
   PetscReal gap, tc;     /* segment_facet_gap_mm, segment_facet_cartilage_mm */
+  PetscReal tip;         /* segment_facet_tip_gap_mm; 0: the default, min(1.5, clearance - 0.5) per joint */
   VfeFacetFrame F[5][2]; /* joint j (levels j over j+1); side 0 left (x > 0), 1 right */
 } VfePosterior;
 /* a ligament attachment point: group name <D>.<LIG>_upper|lower, position, level index, on the body (else
@@ -371,6 +373,10 @@ PETSC_EXTERN PetscErrorCode VfePosteriorAddCartilage(const VfePosterior *Q, int 
                                                      int *sup_lower);
 /* whether a face with centre of mass com is a facing cartilage surface: its joint, side, and upper (1) or lower */
 PETSC_EXTERN PetscBool VfePosteriorFacetFace(const VfePosterior *Q, const double com[3], int *j, int *s, int *upper);
+/* whether a horizontal face (bounding box lo..hi) of level l's posterior bone faces a tip gap: the tip of an inferior
+   articular process (upper = 1; joint j = l, side s) or the top of the lamina (upper = 0; joint j = l - 1, s = -1) */
+PETSC_EXTERN PetscBool VfePosteriorTipFace(const VfePosterior *Q, int l, const double lo[3], const double hi[3], int *j,
+                                           int *s, int *upper);
 /* the 2 x VFE_NLIG attachment points of joint j, in the order ALL_upper, ALL_lower, PLL_upper, ... */
 PETSC_EXTERN PetscErrorCode VfePosteriorAttachments(const VfePosterior *Q, int j, VfeAttach A[]);
 /* rough volume of all posterior bone and cartilage (element-count estimate) */

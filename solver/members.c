@@ -19,7 +19,8 @@
  *       s = 0  e >= 0  F = 0 (open);   s = 1  e < 0  F = k1 e
  *     e is the gap of a slave node to its closest point on the master surface along the master's
  *     outward normal n: e = n . (x_s + u_s - sum_i N_i (x_i + u_i)), N_i the master face's shape
- *     functions (P1 or P2) at the projection; k1 = penalty x the slave node's tributary area.
+ *     functions (P1 or P2) at the projection; k1 = penalty x the slave node's tributary area.  A slave
+ *     node whose closest point lies on the master's rim, off its normal, is not paired (it faces nothing).
  *
  * The energy sum_m int F_m de adds K_m = k_s c c^T to the stiffness and -(k_s e0 + F0_s) c to the
  * right-hand side, F = k_s e + F0_s on branch s.  The active-set loop (a semismooth Newton method
@@ -507,6 +508,9 @@ PetscErrorCode VfeProblemAddContact(VfeProblem prob, const char *name, PetscInt 
       const PetscReal *b = &fm[VFE_FACE_W * fb], *n = &b[15];
       for (int j = 0; j < 3; ++j) q[j] = Lb[0] * b[6 + j] + Lb[1] * b[9 + j] + Lb[2] * b[12 + j];
       gap = n[0] * (sl[k].x[0] - q[0]) + n[1] * (sl[k].x[1] - q[1]) + n[2] * (sl[k].x[2] - q[2]);
+      /* a slave node that does not lie over the master surface (its closest point is on the master's rim, off its
+         normal) faces nothing: pairing it would extend the master's plane beyond its edge */
+      if (PetscSqrtReal(best) > PetscAbsReal(gap) + 1e-3) continue;
       if (nfn == 3)
         for (int a = 0; a < 3; ++a) N[a] = Lb[a];
       else { /* quadratic triangle, edges (01, 12, 02) */

@@ -194,7 +194,7 @@ def build_entries(variants):
     seg_keys = ["segment_L2_body_width", "segment_L2_body_depth", "segment_L2_body_height", "segment_L1_disc_height",
                 "segment_L2_nucleus_fraction", "segment_L2_shell_thickness", "segment_L2_endplate_thickness",
                 "segment_L2_endplate_concavity", "segment_L2_endplate_concavity_sup",
-                "segment_L2_endplate_concavity_inf", "segment_facet_gap_mm", "segment_facet_cartilage_mm",
+                "segment_L2_endplate_concavity_inf", "segment_facet_gap_mm", "segment_facet_cartilage_mm", "segment_facet_tip_gap_mm",
                 "segment_L2_pedicle_width", "segment_L3_facet_angle_deg", "fracture_wedge", "mesh_size_mm", "mesh_threads",
                 "mesh_max_elements", "cement_fill_ratio", "cement_offset_mm", "cement_diffuse_fraction",
                 "cement_leak_volume_ml"]
@@ -217,7 +217,8 @@ def build_entries(variants):
         E.append(Entry("segval_%s_%s" % (k, v or "empty"), ["run", "case.yaml", "-mesh_geometry", "segment", "-" + k] +
                        ([v] if v else []), k, files={"case.yaml": yaml_case("")}))
     # posterior elements: impossible morphometry (one-line errors before any geometry is built)
-    for k, v in [("segment_facet_gap_mm", "3.5"), ("segment_L2_pedicle_width", "14"), ("segment_L1_pedicle_height", "22"),
+    for k, v in [("segment_facet_gap_mm", "3.5"), ("segment_facet_tip_gap_mm", "4"), ("segment_L2_pedicle_width", "14"),
+                 ("segment_L1_pedicle_height", "22"),
                  ("segment_L3_transverse_span", "40")]:
         E.append(Entry("segpost_%s_%s" % (k, v), ["run", "case.yaml", "-mesh_geometry", "segment",
                                                   "-segment_posterior_elements", "true", "-" + k, v], k,

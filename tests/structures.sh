@@ -5,6 +5,7 @@
 #   - the tension-only ligaments act as they should: in flexion the posterior ligaments (LF, ISL, SSL)
 #     carry force and the ALL none, in extension the ALL carries force and the ISL and SSL none;
 #   - flexion rotates L1 forward relative to L2 (ROM > 0), extension backward;
+#   - the tips of L1's inferior articular processes bear on L2's lamina in extension, lift off in flexion;
 #   - the active set settles in at most 30 iterations;
 #   - the model_* switches give the body-and-disc model (no ligaments, no contact, no fibres);
 #   - 1 and 2 ranks agree (ligament forces and ROM within 1e-6 relative);
@@ -26,7 +27,7 @@ check "flexion on 2 ranks" "${mpiexec[@]}" -n 2 "$vfe" run post.yaml -mesh_file 
 check "extension" run ext -load_case extension
 check "body and disc only (model_* false)" run bare -load_case flexion -model_ligaments false -model_facet_contact false -model_fibres false
 check "log: active-set line" grep -q "^vfe: active set (fibres, ligaments, contact) settled after" flex.log
-check "log: structures line" grep -q "^vfe: structures: annulus fibres in 1 discs, 9 ligaments, 2 facet joints with contact" flex.log
+check "log: structures line" grep -q "^vfe: structures: annulus fibres in 1 discs, 9 ligaments, 2 facet joints with contact, 2 articular process tips with contact" flex.log
 
 python3 - <<'PY' || fail=$((fail + 1))
 import csv, json
@@ -41,7 +42,16 @@ st = {k: S[k]["structures"] for k in S}
 lig = {k: st[k]["ligaments"] for k in S}
 want = sorted(f"L1L2.{n}" for n in ("ALL", "PLL", "LF", "ISL", "SSL", "CL_left", "CL_right", "ITL_left", "ITL_right"))
 ok(sorted(lig["flex"]) == want, "summary.json: the nine ligaments of L1L2")
-ok(sorted(st["flex"]["facet_joints"]) == ["L1L2.facet_left", "L1L2.facet_right"], "summary.json: the two facet joints")
+ok(sorted(st["flex"]["facet_joints"]) == ["L1L2.facet_left", "L1L2.facet_right", "L1L2.facet_tip_left", "L1L2.facet_tip_right"],
+   "summary.json: the two facet joints and the two articular process tips")
+T = lambda k, n: st[k]["facet_joints"][f"L1L2.facet_tip_{n}"]
+# the tips of L1's inferior processes bear on L2's lamina in extension (Adams & Hutton 1980) and lift off in flexion
+ok(all(T("ext", n)["force_N"] > 1 and T("ext", n)["nodes_in_contact"] >= 1 for n in ("left", "right")),
+   "extension: the tips bear on the lamina below (%.1f / %.1f N)" % (T("ext", "left")["force_N"], T("ext", "right")["force_N"]))
+ok(all(T("flex", n)["force_N"] == 0 and T("flex", n)["least_gap_mm"] > 1.5 for n in ("left", "right")),
+   "flexion: the tips lift off (least gap %.2f mm, 1.5 mm at rest)" % T("flex", "left")["least_gap_mm"])
+ok(abs(T("ext", "left")["force_N"] - T("ext", "right")["force_N"]) < 0.05 * T("ext", "left")["force_N"],
+   "extension: left and right tips carry the same force within 5 %")
 ok(all(f"force_{g}_N" in row for g in want + ["L1L2.facet_left"]), "metrics.csv: force_<group>_N columns")
 F = lambda k, n: lig[k][f"L1L2.{n}"]["force_N"]
 ok(F("flex", "ALL") == 0 and F("flex", "LF") > 1 and F("flex", "ISL") > 1 and F("flex", "SSL") > 1,

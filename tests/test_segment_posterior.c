@@ -10,6 +10,8 @@
  *     with a disc (the facet gap is the only place where two levels face each other);
  *  2. the four facet surface groups L1L2.facet_<left|right>_<upper|lower> exist, each side's upper and lower
  *     surfaces share no node, and the smallest distance between their nodes is the gap (0.5 mm) within 10 %;
+ *  2b. the tip surfaces L1L2.facet_tip_<left|right>_upper lie the tip gap (1.5 mm) above the flat lamina top
+ *     L1L2.facet_tip_lower, on their side, sharing no node with it;
  *  3. all 18 point groups L1L2.<LIG>_<upper|lower> exist, each at a mesh vertex on the boundary whose cells all
  *     belong to the right level (L1 for _upper, L2 for _lower) and to bone (cortical for ALL / PLL, posterior
  *     for the others), on the right side for the _left / _right ones and on the midline for the others;
@@ -224,6 +226,48 @@ static PetscErrorCode CheckFacets(DM dm, const VfeMeshInfo *info, PetscReal gap)
   PetscFunctionReturn(0);
 }
 
+/* the tip gaps: L1L2.facet_tip_<side>_upper (L1's inferior process tips) lie tip above L1L2.facet_tip_lower (L2's
+   lamina top), both flat, on their side (x) and sharing no node */
+static PetscErrorCode CheckTips(DM dm, const VfeMeshInfo *info, PetscReal tip)
+{
+  static const char *const side[2] = {"left", "right"};
+  PetscInt sl = VfeMeshInfoFindSurface(info, "L1L2.facet_tip_lower"), n2 = 0;
+  PetscReal *x2 = NULL, zl = 0;
+
+  PetscFunctionBeginUser;
+  Check((PetscBool)(sl >= 0), "L1L2.facet_tip_lower", (double)sl, 0, 0);
+  if (sl < 0) PetscFunctionReturn(0);
+  PetscCall(SurfaceNodes(dm, sl, &x2, &n2));
+  Check((PetscBool)(n2 > 3), "lamina top: node entries", (double)n2, 4, 0);
+  for (PetscInt j = 0; j < n2; j++) zl = PetscMax(zl, PetscAbsReal(x2[3 * j + 2] - x2[2]));
+  Check((PetscBool)(zl < 1e-9), "lamina top: flat (max |z - z0|)", (double)zl, 0, 1e-9);
+  for (int s = 0; s < 2; s++) {
+    char nu[64], what[96];
+    PetscInt su, n1 = 0, shared = 0;
+    PetscReal *x1 = NULL, dz = 0, xs = PETSC_MAX_REAL;
+    PetscCall(PetscSNPrintf(nu, sizeof nu, "L1L2.facet_tip_%s_upper", side[s]));
+    su = VfeMeshInfoFindSurface(info, nu);
+    Check((PetscBool)(su >= 0), nu, (double)su, 0, 0);
+    if (su < 0) continue;
+    PetscCall(SurfaceNodes(dm, su, &x1, &n1));
+    for (PetscInt i = 0; i < n1; i++) {
+      dz = PetscMax(dz, PetscAbsReal(x1[3 * i + 2] - x2[2] - tip));
+      xs = PetscMin(xs, (s == 0 ? 1 : -1) * x1[3 * i]);
+      for (PetscInt j = 0; j < n2; j++)
+        if (x1[3 * i] == x2[3 * j] && x1[3 * i + 1] == x2[3 * j + 1] && x1[3 * i + 2] == x2[3 * j + 2]) shared++;
+    }
+    PetscCall(PetscSNPrintf(what, sizeof what, "%s tip: gap above the lamina (max error)", side[s]));
+    Check((PetscBool)(n1 > 3 && dz < 1e-9), what, (double)dz, 0, 1e-9);
+    PetscCall(PetscSNPrintf(what, sizeof what, "%s tip: on its side (min signed x)", side[s]));
+    Check((PetscBool)(xs > 0), what, (double)xs, 0, 0);
+    PetscCall(PetscSNPrintf(what, sizeof what, "%s tip: nodes shared with the lamina", side[s]));
+    Check((PetscBool)(shared == 0), what, (double)shared, 0, 0);
+    PetscCall(PetscFree(x1));
+  }
+  PetscCall(PetscFree(x2));
+  PetscFunctionReturn(0);
+}
+
 static PetscErrorCode CheckPoints(DM dm, const VfeMeshInfo *info)
 {
   static const char *const lig[9] = {"ALL", "PLL", "LF", "ISL", "SSL", "CL_left", "CL_right", "ITL_left", "ITL_right"};
@@ -294,7 +338,7 @@ int main(int argc, char **argv)
   VfeSegmentReport r;
   VfeMeshInfo info;
   DM dm;
-  PetscReal gap      = 0.5;
+  PetscReal gap = 0.5, tip = 1.5;
   const char *need[] = {"L1.posterior", "L2.posterior", "L1.facet_inf", "L2.facet_sup", "L1.cortical", "L2.cancellous"};
 
   PetscCall(PetscInitialize(&argc, &argv, NULL, NULL));
@@ -327,6 +371,8 @@ int main(int argc, char **argv)
   PetscCall(VfeMeshLoad(PETSC_COMM_WORLD, "test_segment_posterior.msh", &dm, &info));
   PetscCall(CheckConnections(dm, &info));
   PetscCall(CheckFacets(dm, &info, gap));
+  PetscCall(PetscOptionsGetReal(NULL, NULL, "-segment_facet_tip_gap_mm", &tip, NULL));
+  PetscCall(CheckTips(dm, &info, tip));
   PetscCall(CheckPoints(dm, &info));
   Check(
       (PetscBool)(VfeMeshInfoFindSurface(&info, "load_top") >= 0 && VfeMeshInfoFindSurface(&info, "fixed_bottom") >= 0),
