@@ -114,6 +114,11 @@ PetscErrorCode VfeGmshGenerate(int dim, const char *what)
     char msg[512];
     PetscCall(PetscSNPrintf(msg, sizeof msg, "%s", first + (strncmp(first, "Error: ", 7) ? 0 : 7)));
     gmshFree(first);
+    for (char *c = msg; *c; c++) /* Gmsh's message may span lines (Tetgen's PLC report): keep the first */
+      if (*c == '\n' || *c == '\r') {
+        *c = 0;
+        break;
+      }
     SETERRQ(PETSC_COMM_SELF, PETSC_ERR_LIB, "Gmsh failed in %s: %s", what, msg);
   }
   PetscCall(VfeGmshCall(ierr, what));

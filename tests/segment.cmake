@@ -63,6 +63,14 @@ foreach(pat compact bipedicular unipedicular endplate_bridging diffuse)
   endforeach()
 endforeach()
 
+# a coarse mesh whose first surface mesh crosses itself (Gmsh 4.8, 40 % bipedicular cement at 5 mm: the volume
+# mesher's PLC error "a segment and a facet intersect"): the mesher meshes the surfaces again with Gmsh's other
+# surface algorithms (Delaunay 2D, MeshAdapt) and the case meshes; the 1st-percentile quality of so coarse a mesh
+# is lower than the grid's
+add_test(NAME segment_coarse_retry COMMAND test_segment_fill -cement_pattern bipedicular -cement_fill_ratio 0.40
+         -mesh_size_mm 5 -test_touch any -test_q01 0.05 -test_msh segment_coarse_retry.msh)
+set_tests_properties(segment_coarse_retry PROPERTIES LABELS verify ENVIRONMENT "${VFE_TEST_ENV}")
+
 # variants: fused H, leaks, wedge fracture, other level ranges, posterior elements (fill, quality with them)
 set(_var "h:-cement_fused|true" "leak_intradiscal:-cement_leak|intradiscal" "leak_anterior:-cement_leak|anterior"
          "wedge:-fracture_wedge|0.3" "t12l2:-segment_levels|T12-L2" "l4l5:-segment_levels|L4-L5"

@@ -4,7 +4,8 @@
  * Run with the case options on the command line (-cement_pattern, -cement_fill_ratio, ...).
  * Checks: fill ratio measured on the mesh within 0.5 points of the request; every tetrahedron of
  * the written MSH file in exactly one volume group (re-read with Gmsh, independent of the
- * mesher's own count); minimum quality above -test_qmin; the endplate-contact flags given by
+ * mesher's own count); minimum quality above -test_qmin, 1st percentile above -test_q01 (0.2); the
+ * endplate-contact flags given by
  * -test_touch none|both|any.  Prints one line per check, exits non-zero on any failure.
  */
 #include "vfemesh.h"
@@ -70,13 +71,14 @@ int main(int argc, char **argv)
 {
   VfeSegmentReport rep;
   char path[PETSC_MAX_PATH_LEN] = "test_segment_fill.msh", touch[16] = "";
-  PetscReal qmin = 0.02;
+  PetscReal qmin = 0.02, q01 = 0.2;
   size_t total = 0, ingroups = 0, mult = 0;
 
   PetscCall(PetscInitialize(&argc, &argv, NULL, NULL));
   PetscCall(PetscOptionsGetString(NULL, NULL, "-test_msh", path, sizeof path, NULL));
   PetscCall(PetscOptionsGetString(NULL, NULL, "-test_touch", touch, sizeof touch, NULL));
   PetscCall(PetscOptionsGetReal(NULL, NULL, "-test_qmin", &qmin, NULL));
+  PetscCall(PetscOptionsGetReal(NULL, NULL, "-test_q01", &q01, NULL));
   PetscCall(VfeSegmentMesh(PETSC_COMM_WORLD, path, &rep));
   PetscCall(VfeSegmentReportView(rep, PETSC_VIEWER_STDOUT_WORLD));
   if (rep->fill_requested > 0)
@@ -86,7 +88,7 @@ int main(int argc, char **argv)
                     rep->larger_side_ratio <= rep->fill_ratio + 1e-12),
         "larger-side ratio in [fill/2, fill]", rep->larger_side_ratio, rep->fill_ratio, 0);
   Check((PetscBool)(rep->quality_min > qmin), "minimum element quality", rep->quality_min, qmin, 0);
-  Check((PetscBool)(rep->quality_p01 > 0.2), "1st-percentile element quality", rep->quality_p01, 0.2, 0);
+  Check((PetscBool)(rep->quality_p01 > q01), "1st-percentile element quality", rep->quality_p01, q01, 0);
   if (!strcmp(touch, "both"))
     Check((PetscBool)(rep->touches_endplate_sup && rep->touches_endplate_inf), "cement touches both endplates",
           rep->touches_endplate_sup + rep->touches_endplate_inf, 2, 0);
