@@ -66,6 +66,7 @@ PetscErrorCode VfeProblemDestroy(VfeProblem *prob)
   PetscCall(MatDestroy(&p->K));
   PetscCall(VecDestroy(&p->f));
   PetscCall(VecDestroy(&p->ubc));
+  PetscCall(VecDestroy(&p->ulast));
   PetscCall(ISDestroy(&p->bcrows));
   PetscCall(KSPDestroy(&p->ksp));
   PetscCall(PetscFree(p->row_start)); /* allocated separately (VfeBuildPattern) */
@@ -885,6 +886,29 @@ static PetscErrorCode VfeLinearSolve(VfeProblem prob, Vec rhs, Vec u)
   }
   PetscCall(ISGetIndices(prob->bcrows, &rows));
   PetscCall(MatZeroRowsColumns(prob->K, nrows, rows, 1.0, u, b));
+  if (prob->warm && prob->rescale) { /* u = c + alpha d, c its Dirichlet values, d the rest, alpha minimising the energy
+                                        error: (d.b)/(d.K d); no better than zero (alpha <= 0): start from c */
+    Vec d, Kd;
+    PetscScalar db, dKd, *x;
+    PetscInt rstart;
+    PetscCall(VecDuplicate(u, &d));
+    PetscCall(VecDuplicate(u, &Kd));
+    PetscCall(VecCopy(u, d));
+    PetscCall(VecGetOwnershipRange(d, &rstart, NULL));
+    PetscCall(VecGetArray(d, &x));
+    for (PetscInt k = 0; k < nrows; ++k) x[rows[k] - rstart] = 0;
+    PetscCall(VecRestoreArray(d, &x));
+    PetscCall(MatMult(prob->K, d, Kd));
+    PetscCall(VecDot(d, b, &db));
+    PetscCall(VecDot(d, Kd, &dKd));
+    PetscCall(VecAXPY(u, -1.0, d)); /* c */
+    if (PetscRealPart(dKd) > 0 && PetscRealPart(db) > 0 && PetscIsNormalReal(PetscRealPart(db / dKd)))
+      PetscCall(VecAXPY(u, db / dKd, d));
+    PetscCall(PetscInfo(prob->ksp, "initial guess: the last answer scaled by %g\n",
+                        (double)(PetscRealPart(dKd) > 0 ? PetscRealPart(db / dKd) : 0)));
+    PetscCall(VecDestroy(&d));
+    PetscCall(VecDestroy(&Kd));
+  }
   PetscCall(ISRestoreIndices(prob->bcrows, &rows));
   if (!(d->order == 2 && prob->pmg) && !prob->nsolves) PetscCall(VfeSpaceRigidBodyModes(d, prob->K));
 
@@ -950,6 +974,16 @@ static PetscErrorCode VfeReassemble(VfeProblem prob)
   PetscFunctionReturn(0);
 }
 
+/* the answer, kept as the next solve's initial guess */
+static PetscErrorCode VfeKeepAnswer(VfeProblem prob, Vec u)
+{
+  PetscFunctionBeginUser;
+  if (prob->mixed) PetscFunctionReturn(0);
+  if (!prob->ulast) PetscCall(VecDuplicate(u, &prob->ulast));
+  PetscCall(VecCopy(u, prob->ulast));
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode VfeProblemSolve(VfeProblem prob, Vec u)
 {
   MPI_Comm comm  = PetscObjectComm((PetscObject)prob->space->dm);
@@ -960,9 +994,14 @@ PetscErrorCode VfeProblemSolve(VfeProblem prob, Vec u)
 
   PetscFunctionBeginUser;
   prob->active_its = 1;
+  /* a later solve on this problem (the baseline, the next case of a sweep) starts from the last answer, scaled */
+  if (prob->ulast && !prob->mixed) PetscCall(VecCopy(prob->ulast, u));
+  prob->warm = prob->rescale = (PetscBool)(prob->ulast && !prob->mixed);
   if (!VfeMembersCount(prob) && !VfeProblemHasFibres(prob)) {
     PetscCall(VfeLinearSolve(prob, prob->f, u));
     prob->its_total = prob->its;
+    prob->warm = prob->rescale = PETSC_FALSE;
+    PetscCall(VfeKeepAnswer(prob, u));
     PetscFunctionReturn(0);
   }
   PetscCall(PetscOptionsGetInt(NULL, NULL, "-vfe_active_set_max_it", &maxit, NULL));
@@ -971,9 +1010,9 @@ PetscErrorCode VfeProblemSolve(VfeProblem prob, Vec u)
   prob->its_total = 0;
   VfeMembersSetSlack(prob, PETSC_TRUE);
   for (PetscInt it = 0; it < maxit; ++it) {
-    if (it) PetscCall(VfeReassemble(prob));           /* the first uses VfeProblemAssemble's matrix */
-    prob->warm       = it ? PETSC_TRUE : PETSC_FALSE; /* later iterations start from the last answer */
-    prob->rtol_loose = final ? 0 : loose;             /* inexact while the branches move, then the user's tolerance */
+    if (it) PetscCall(VfeReassemble(prob));                       /* the first uses VfeProblemAssemble's matrix */
+    if (it) prob->warm = PETSC_TRUE, prob->rescale = PETSC_FALSE; /* later iterations start from the last answer */
+    prob->rtol_loose = final ? 0 : loose; /* inexact while the branches move, then the user's tolerance */
     PetscCall(VecCopy(prob->f, b));
     PetscCall(VfeMembersRHS(prob, b));
     PetscCall(VfeLinearSolve(prob, b, u));
@@ -999,9 +1038,10 @@ PetscErrorCode VfeProblemSolve(VfeProblem prob, Vec u)
     }
   }
   prob->t_pcsetup = tpc, prob->t_solve = tsolve;
-  prob->warm       = PETSC_FALSE;
-  prob->rtol_loose = 0;
+  prob->warm = prob->rescale = PETSC_FALSE;
+  prob->rtol_loose           = 0;
   PetscCall(VecDestroy(&b));
+  PetscCall(VfeKeepAnswer(prob, u));
   PetscCheck(!changed, comm, PETSC_ERR_NOT_CONVERGED,
              "the contact / tension-only active set did not converge: %" PetscInt_FMT
              " members still changed branch after %" PetscInt_FMT " iterations (raise -vfe_active_set_max_it)",

@@ -65,6 +65,8 @@ struct _n_VfeProblem {
   PetscInt active_its;  /* active-set iterations of the last solve */
   PetscInt its_total;   /* Krylov iterations over them */
   PetscBool warm;       /* the next linear solve starts from u (active-set iterations after the first) */
+  PetscBool rescale;    /* with warm: u is the last solve's answer, scaled by the best factor first */
+  Vec ulast;            /* the answer of the last solve (the next solve's initial guess), NULL before */
   PetscReal rtol_loose; /* > 0: the next linear solve stops at max(this, the user's rtol) (inexact iterations) */
   PetscReal rtol_user;  /* the Krylov rtol after the options (-ksp_rtol) */
   /* results of the last solve */
