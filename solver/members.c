@@ -14,7 +14,8 @@
  *       s = 2  e > e_t         F = k2 e + (k1-k2) e_t
  *     e is the change of length between the mean displacements of two node sets (each the nodes of
  *     a region set within a radius of an attachment point: a distributing coupling), projected on
- *     the unit vector from the first point to the second; k = E A / L0, e_t = strain_t L0.
+ *     the unit vector from the first set's centroid to the second's (the line of action of the two end
+ *     forces, so that they have no moment); k = E A / L0, e_t = strain_t L0, L0 the points' distance.
  *   contact (penalty, frictionless, node to surface)
  *       s = 0  e >= 0  F = 0 (open);   s = 1  e < 0  F = k1 e
  *     e is the gap of a slave node to its closest point on the master surface along the master's
@@ -274,7 +275,7 @@ static int VfeNearCmp(const void *a, const void *b)
 }
 
 static PetscErrorCode VfeNodesNear(VfeSpace sp, const PetscBool *mark, const PetscReal P[3], PetscReal radius,
-                                   PetscInt *n, PetscInt **gids)
+                                   PetscInt *n, PetscInt **gids, PetscReal c[3])
 {
   VfeNear *loc, *all;
   PetscInt nl = 0, nt;
@@ -294,7 +295,11 @@ static PetscErrorCode VfeNodesNear(VfeSpace sp, const PetscBool *mark, const Pet
   qsort(all, (size_t)nt, sizeof *all, VfeNearCmp);
   nt = PetscMin(nt, VFE_SPRING_NODES);
   PetscCall(PetscMalloc1(nt + 1, gids));
-  for (PetscInt k = 0; k < nt; ++k) (*gids)[k] = (PetscInt)all[k].gid;
+  c[0] = c[1] = c[2] = 0;
+  for (PetscInt k = 0; k < nt; ++k) {
+    (*gids)[k] = (PetscInt)all[k].gid;
+    for (int j = 0; j < 3; ++j) c[j] += all[k].x[j] / nt;
+  }
   PetscCall(PetscSortInt(nt, *gids));
   *n = nt;
   PetscCall(PetscFree(loc));
@@ -313,7 +318,7 @@ PetscErrorCode VfeProblemAddSpring(VfeProblem prob, const char *name, const Pets
   VfeMembers m;
   PetscBool *markA, *markB;
   PetscInt nA, nB, *gA, *gB, *gid;
-  PetscReal d[3], L0, *coef;
+  PetscReal d[3], L0, Lc, cA[3], cB[3], *coef;
 
   PetscFunctionBeginUser;
   PetscCall(VfeMembersGet(prob, &m));
@@ -321,17 +326,22 @@ PetscErrorCode VfeProblemAddSpring(VfeProblem prob, const char *name, const Pets
   PetscCheck(L0 > 1e-6, comm, PETSC_ERR_USER_INPUT, "%s: its two attachment points coincide", name);
   PetscCheck(law->E1 > 0 && law->E2 > 0 && law->area > 0 && law->strain_t >= 0 && radius > 0, comm,
              PETSC_ERR_USER_INPUT, "%s: moduli, area and radius must be positive and the transition strain >= 0", name);
-  for (int k = 0; k < 3; ++k) d[k] = (B[k] - A[k]) / L0;
   PetscCall(VfeRegionNodeMarker(sp, regA, &markA));
   PetscCall(VfeRegionNodeMarker(sp, regB, &markB));
-  PetscCall(VfeNodesNear(sp, markA, A, radius, &nA, &gA));
-  PetscCall(VfeNodesNear(sp, markB, B, radius, &nB, &gB));
+  PetscCall(VfeNodesNear(sp, markA, A, radius, &nA, &gA, cA));
+  PetscCall(VfeNodesNear(sp, markB, B, radius, &nB, &gB, cB));
   PetscCall(PetscFree(markA));
   PetscCall(PetscFree(markB));
   PetscCheck(nA > 0 && nB > 0, comm, PETSC_ERR_USER_INPUT,
              "%s: no mesh node of its %s bone within %g mm of the attachment point (%g, %g, %g)", name,
              nA ? "second" : "first", (double)radius, (double)(nA ? B[0] : A[0]), (double)(nA ? B[1] : A[1]),
              (double)(nA ? B[2] : A[2]));
+  /* the line of action joins the two node sets' centroids (each end's force is spread equally over its nodes, so
+     it acts at their centroid): the pair of end forces then has no moment, and the model stays in moment
+     equilibrium; the free length L0 stays the attachment points' distance */
+  Lc = PetscSqrtReal(PetscSqr(cB[0] - cA[0]) + PetscSqr(cB[1] - cA[1]) + PetscSqr(cB[2] - cA[2]));
+  PetscCheck(Lc > 1e-6, comm, PETSC_ERR_USER_INPUT, "%s: the bone nodes of its two ends have the same centroid", name);
+  for (int k = 0; k < 3; ++k) d[k] = (cB[k] - cA[k]) / Lc;
   PetscCall(PetscMalloc2(nA + nB, &gid, 3 * (nA + nB), &coef));
   for (PetscInt k = 0; k < nA; ++k) {
     gid[k] = gA[k];

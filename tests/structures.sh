@@ -6,7 +6,7 @@
 #     carry force and the ALL none, in extension the ALL carries force and the ISL and SSL none;
 #   - flexion rotates L1 forward relative to L2 (ROM > 0), extension backward;
 #   - the tips of L1's inferior articular processes bear on L2's lamina in extension, lift off in flexion;
-#   - the active set settles in at most 30 iterations;
+#   - the active set settles in at most 30 iterations; force and moment equilibrium within 1e-6;
 #   - the model_* switches give the body-and-disc model (no ligaments, no contact, no fibres);
 #   - 1 and 2 ranks agree (ligament forces and ROM within 1e-6 relative);
 #   - bad input: a ligament parameter out of range or an unknown ligament is exit 1 with one line;
@@ -58,6 +58,11 @@ ok(F("flex", "ALL") == 0 and F("flex", "LF") > 1 and F("flex", "ISL") > 1 and F(
    "flexion: ALL slack (%g N), LF %.1f N, ISL %.1f N, SSL %.1f N" % (F("flex", "ALL"), F("flex", "LF"), F("flex", "ISL"), F("flex", "SSL")))
 ok(F("ext", "ALL") > 1 and F("ext", "ISL") == 0 and F("ext", "SSL") == 0,
    "extension: ALL %.1f N, ISL and SSL slack" % F("ext", "ALL"))
+# the ligaments' end forces act along the line of their node sets' centroids: no spurious moment
+for k in ("flex", "ext"):
+    ld = S[k]["load"]
+    ok(ld["equilibrium_force_error"] < 1e-6 and ld["equilibrium_moment_error"] < 1e-6,
+       "%s: equilibrium errors %.1e (force), %.1e (moment) < 1e-6" % (k, ld["equilibrium_force_error"], ld["equilibrium_moment_error"]))
 rf, re = S["flex"]["rom"]["segments"]["L1L2"], S["ext"]["rom"]["segments"]["L1L2"]
 fx = lambda r: r.get("flexion_deg", r.get("rom_deg", [0])[0] if isinstance(r.get("rom_deg"), list) else 0)
 ok(float(row["rom_L1L2_flexion_deg"]) > 0, "flexion: ROM L1L2 %.2f deg > 0" % float(row["rom_L1L2_flexion_deg"]))

@@ -9,8 +9,9 @@
  *   test_members -order 1|2 [-load_N F]
  *     compression (-F on the punch's top): the contact carries F (to 1e-6), the spring nothing,
  *       and no node penetrates more than 2 % of the gap;
- *     tension (+F): the spring carries F (to 1e-6), its extension is the analytic one of the
- *       bilinear law, and the contact carries nothing.
+ *     tension (+F): the bottom reaction is F (to 1e-6), the spring carries F and its extension is the
+ *       analytic one of the bilinear law (to 1e-3: the spring acts along its node sets' centroids, a
+ *       little off the vertical), and the contact carries nothing.
  *   Each case reports its active-set iterations; more than 10 fail.  Run on 1, 2 and 4 ranks.
  *   Then the annulus fibres (solver/fibres.c) in a column: slack in compression, taut in tension,
  *   against the exact uniaxial answer (FibreCase).
@@ -102,10 +103,13 @@ static PetscErrorCode RunCase(MPI_Comm comm, PetscInt order, PetscReal load, Pet
       const PetscReal L0 = 2 * H + gap, k1 = law.E1 * law.area / L0, k2 = law.E2 * law.area / L0,
                       et  = law.strain_t * L0;
       const PetscReal eex = load <= k1 * et ? load / k1 : et + (load - k1 * et) / k2;
+      /* the spring acts along the line of its two node sets' centroids (no moment from the end forces), which the
+         16 nearest nodes of each point put up to ~0.5 mm off the vertical A-B: its force is load / cos(tilt), a few
+         1e-4 above the load (the reaction above checks the equilibrium exactly) */
       PetscCall(PetscSNPrintf(line, sizeof line, "P%d tension: spring force / load - 1", (int)order));
-      check(comm, line, s->force / load - 1, -1e-6, 1e-6);
+      check(comm, line, s->force / load - 1, 0, 1e-3);
       PetscCall(PetscSNPrintf(line, sizeof line, "P%d tension: spring extension / analytic - 1", (int)order));
-      check(comm, line, s->min_measure / eex - 1, -1e-6, 1e-6);
+      check(comm, line, s->min_measure / eex - 1, 0, 1e-3);
       PetscCall(PetscSNPrintf(line, sizeof line, "P%d tension: contact force / load", (int)order));
       check(comm, line, c->force / load, 0, 1e-6);
     } else {
