@@ -179,7 +179,8 @@ static PetscErrorCode SetUpJoint(VfePosterior *Q, int j)
   PetscReal nr[2][2] = {{-g / 2 - c - FACET_T, -g / 2}, {g / 2, g / 2 + c + FACET_T}};
 
   PetscFunctionBeginUser;
-  { /* the tip of U's inferior process: tip gap above L's lamina, at most TIP_MIN under the cartilage's bottom */
+  { /* the tip of U's inferior process: tip gap above L's lamina and at least TIP_MIN under the cartilage's bottom
+       (the clearance is >= CLR = 1.5 mm by the choice of ptop, so the default is >= 1 mm) */
     PetscReal clear = 0.5 * (L->z1 + U->z0) - FACET_H / 2 - L->zp1,
               tip   = Q->tip > 0 ? Q->tip : PetscMin(TIP_DEF, clear - TIP_MIN);
     PetscCheck(
