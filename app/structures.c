@@ -119,22 +119,22 @@ static PetscErrorCode VfeAddFacetContact(VfeProblem prob, const VfeMeshInfo *inf
   PetscCall(VfeAppKeyGetReal("model_facet_penalty", &penalty, NULL));
   for (PetscInt s = 0; s < info->nsurfaces; ++s) {
     const char *name = info->surfaces[s].name;
+    const char *tip  = strstr(name, ".facet_tip_");
     char other[VFE_NAME_LEN], gname[VFE_MEMBER_NAME_LEN];
     PetscInt m;
     if (!strstr(name, ".facet_") || strlen(name) < 7 || strcmp(name + strlen(name) - 6, "_upper")) continue;
     PetscCall(PetscStrncpy(other, name, sizeof other));
     PetscCall(PetscStrcpy(other + strlen(other) - 6, "_lower"));
     m = VfeMeshInfoFindSurface(info, other);
-    if (m < 0 && strstr(name, ".facet_tip_")) { /* <disc>.facet_tip_<side>_upper against <disc>.facet_tip_lower */
-      PetscCall(
-          PetscSNPrintf(other, sizeof other, "%.*s.facet_tip_lower", (int)(strstr(name, ".facet_tip_") - name), name));
+    if (m < 0 && tip) { /* <disc>.facet_tip_<side>_upper against <disc>.facet_tip_lower */
+      PetscCall(PetscSNPrintf(other, sizeof other, "%.*s.facet_tip_lower", (int)(tip - name), name));
       m = VfeMeshInfoFindSurface(info, other);
     }
     if (m < 0) continue;
     PetscCall(PetscSNPrintf(gname, sizeof gname, "%.*s", (int)(strlen(name) - 6), name));
     /* search: the tip gap may reach 5 mm (segment_facet_tip_gap_mm) */
-    PetscCall(VfeProblemAddContact(prob, gname, s, m, penalty, strstr(name, ".facet_tip_") ? 8.0 : 3.0));
-    if (strstr(name, ".facet_tip_"))
+    PetscCall(VfeProblemAddContact(prob, gname, s, m, penalty, tip ? 8.0 : 3.0));
+    if (tip)
       (*ntips)++;
     else
       (*nadded)++;

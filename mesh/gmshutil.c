@@ -81,6 +81,16 @@ PetscErrorCode VfeGmshWriteMesh(const char *path)
   PetscFunctionReturn(0);
 }
 
+PetscErrorCode VfeGmshNamedGroup(int dim, const int *tags, size_t n, int tag, const char *name)
+{
+  int ierr;
+  PetscFunctionBeginUser;
+  PetscCheck(n > 0, PETSC_COMM_SELF, PETSC_ERR_PLIB, "no entity found for group '%s'", name);
+  PetscCall(VfeGmshCall((gmshModelAddPhysicalGroup(dim, (int *)tags, n, tag, &ierr), ierr), "physical group"));
+  PetscCall(VfeGmshCall((gmshModelSetPhysicalName(dim, tag, name, &ierr), ierr), "physical name"));
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode VfeGmshGenerate(int dim, const char *what)
 {
   int ierr = 0, ierr2 = 0;

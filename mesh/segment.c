@@ -986,13 +986,11 @@ static PetscErrorCode AddTipGroups(const Segment *S, const Pass *P, int ptag)
     for (int sd = 0; sd < 2; sd++) {
       PetscCall(PetscSNPrintf(name, sizeof name, "%s%s.facet_tip_%s_upper", S->L[j].name, S->L[j + 1].name, side[sd]));
       PetscCheck(tip[j][sd], PETSC_COMM_SELF, PETSC_ERR_LIB, "facet surface %s not found", name);
-      GC(gmshModelAddPhysicalGroup(2, &tip[j][sd], 1, ptag, &ierr), "physical surface");
-      GC(gmshModelSetPhysicalName(2, ptag++, name, &ierr), "physical name");
+      PetscCall(VfeGmshNamedGroup(2, &tip[j][sd], 1, ptag++, name));
     }
     PetscCall(PetscSNPrintf(name, sizeof name, "%s%s.facet_tip_lower", S->L[j].name, S->L[j + 1].name));
     PetscCheck(ntop[j], PETSC_COMM_SELF, PETSC_ERR_LIB, "facet surface %s not found", name);
-    GC(gmshModelAddPhysicalGroup(2, top[j], (size_t)ntop[j], ptag, &ierr), "physical surface");
-    GC(gmshModelSetPhysicalName(2, ptag++, name, &ierr), "physical name");
+    PetscCall(VfeGmshNamedGroup(2, top[j], (size_t)ntop[j], ptag++, name));
     PetscCall(PetscFree(top[j]));
   }
   PetscFunctionReturn(0);
@@ -1030,8 +1028,7 @@ static PetscErrorCode AddFacetGroups(const Segment *S, const Pass *P)
         PetscCall(PetscSNPrintf(name, sizeof name, "%s%s.facet_%s_%s", S->L[j].name, S->L[j + 1].name, side[sd],
                                 up ? "upper" : "lower"));
         PetscCheck(found[j][sd][up], PETSC_COMM_SELF, PETSC_ERR_LIB, "facet surface %s not found", name);
-        GC(gmshModelAddPhysicalGroup(2, &found[j][sd][up], 1, ptag, &ierr), "physical surface");
-        GC(gmshModelSetPhysicalName(2, ptag++, name, &ierr), "physical name");
+        PetscCall(VfeGmshNamedGroup(2, &found[j][sd][up], 1, ptag++, name));
       }
   PetscCall(AddTipGroups(S, P, ptag));
   PetscFunctionReturn(0);

@@ -69,19 +69,9 @@ static PetscErrorCode VfeEntitiesInBox(int dim, const double lo[3], const double
   PetscFunctionReturn(0);
 }
 
-/* One named physical group of dimension dim. */
-static PetscErrorCode VfeNamedGroup(int dim, const int *tags, size_t n, int tag, const char *name)
-{
-  PetscFunctionBeginUser;
-  PetscCheck(n > 0, PETSC_COMM_SELF, PETSC_ERR_PLIB, "no entity found for group '%s'", name);
-  GC(gmshModelAddPhysicalGroup(dim, (int *)tags, n, tag, &ierr_), "physical group");
-  GC(gmshModelSetPhysicalName(dim, tag, name, &ierr_), "physical name");
-  PetscFunctionReturn(0);
-}
-
 static PetscErrorCode VfeGroupVolumes(const int *tags, size_t n, int tag, const char *name)
 {
-  return VfeNamedGroup(3, tags, n, tag, name);
+  return VfeGmshNamedGroup(3, tags, n, tag, name);
 }
 
 /* Surfaces inside the box [lo, hi], named as one physical group. */
@@ -92,7 +82,7 @@ static PetscErrorCode VfeGroupSurfacesInBox(const double lo[3], const double hi[
 
   PetscFunctionBeginUser;
   PetscCall(VfeEntitiesInBox(2, lo, hi, &tags, &n));
-  PetscCall(VfeNamedGroup(2, tags, n, tag, name));
+  PetscCall(VfeGmshNamedGroup(2, tags, n, tag, name));
   PetscCall(PetscFree(tags));
   PetscFunctionReturn(0);
 }
@@ -204,7 +194,7 @@ PetscErrorCode VfeShapeTwoBlocks(const char *path, PetscReal L, PetscReal H, Pet
         GC(gmshModelGetBoundingBox(2, all[i], &x0, &y0, &zlo, &x1, &y1, &zhi, &ierr_), "bounding box");
         if (zhi - zlo > 1e-6) side[ns++] = all[i];
       }
-      PetscCall(VfeNamedGroup(2, side, ns, 105, "upper_sides"));
+      PetscCall(VfeGmshNamedGroup(2, side, ns, 105, "upper_sides"));
       PetscCall(PetscFree(all));
       PetscCall(PetscFree(side));
     }

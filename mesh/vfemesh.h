@@ -75,6 +75,8 @@ PETSC_EXTERN PetscInt VfeMeshInfoFindPoint(const VfeMeshInfo *info, const char *
 /* gmshModelMeshGenerate(dim) with Gmsh's errors turned into a PETSc error naming `what` (never an
  * exception thrown through Gmsh's OpenMP regions, which would abort the process). */
 PETSC_EXTERN PetscErrorCode VfeGmshGenerate(int dim, const char *what);
+/* One named physical group of dimension dim from n > 0 entities (tag: the group's number). */
+PETSC_EXTERN PetscErrorCode VfeGmshNamedGroup(int dim, const int *tags, size_t n, int tag, const char *name);
 
 /* Write the current Gmsh model's mesh as MSH 4.1 to `path`, atomically (temp name + rename); an incomplete
  * file (Gmsh does not check its writes: a full disk) is an error PETSC_ERR_FILE_WRITE. */

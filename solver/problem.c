@@ -889,15 +889,11 @@ static PetscErrorCode VfeLinearSolve(VfeProblem prob, Vec rhs, Vec u)
   if (prob->warm && prob->rescale) { /* u = c + alpha d, c its Dirichlet values, d the rest, alpha minimising the energy
                                         error: (d.b)/(d.K d); no better than zero (alpha <= 0): start from c */
     Vec d, Kd;
-    PetscScalar db, dKd, *x;
-    PetscInt rstart;
+    PetscScalar db, dKd;
     PetscCall(VecDuplicate(u, &d));
     PetscCall(VecDuplicate(u, &Kd));
     PetscCall(VecCopy(u, d));
-    PetscCall(VecGetOwnershipRange(d, &rstart, NULL));
-    PetscCall(VecGetArray(d, &x));
-    for (PetscInt k = 0; k < nrows; ++k) x[rows[k] - rstart] = 0;
-    PetscCall(VecRestoreArray(d, &x));
+    PetscCall(VecISSet(d, prob->bcrows, 0.0));
     PetscCall(MatMult(prob->K, d, Kd));
     PetscCall(VecDot(d, b, &db));
     PetscCall(VecDot(d, Kd, &dKd));
