@@ -13,6 +13,8 @@
  *       analytic one of the bilinear law (to 1e-3: the spring acts along its node sets' centroids, a
  *       little off the vertical), and the contact carries nothing.
  *   Each case reports its active-set iterations; more than 10 fail.  Run on 1, 2 and 4 ranks.
+ *   Then the pairing at a rim (RimCase): base top as slave on the smaller punch bottom, only the base nodes
+ *   inside the punch's footprint are paired.
  *   Then the annulus fibres (solver/fibres.c) in a column: slack in compression, taut in tension,
  *   against the exact uniaxial answer (FibreCase).
  */
@@ -204,6 +206,61 @@ static PetscErrorCode FibreCase(MPI_Comm comm, PetscInt order, PetscReal p)
   PetscFunctionReturn(0);
 }
 
+/* Contact pairing at a rim: the base's top (20 x 20 mm) as slave on the punch's bottom (10 x 10 mm, footprint
+   x, y in [5, 15]) as master.  A base node outside the footprint faces nothing and must not be paired, even within
+   the search distance (2 mm) of the punch's edge: the pairs are exactly the base-top nodes inside the footprint. */
+static PetscErrorCode RimCase(MPI_Comm comm, PetscInt order)
+{
+  DM dm;
+  VfeMeshInfo info;
+  VfeSpace sp;
+  VfeProblem prob;
+  VfeMemberGroupInfo *gi;
+  PetscInt ng, s, nf, *faces, inside = 0, near = 0, sum[2];
+  PetscBool *seen;
+  char line[96];
+
+  PetscFunctionBeginUser;
+  PetscCall(VfeMeshLoad(comm, "members_blocks.msh", &dm, &info)); /* written by RunCase */
+  PetscCall(VfeSpaceCreate(dm, order, &sp));
+  PetscCall(VfeProblemCreate(sp, info.nregions, &prob));
+  s = VfeMeshInfoFindSurface(&info, "lower_top");
+  PetscCall(VfeProblemAddContact(prob, "rim", s, VfeMeshInfoFindSurface(&info, "upper_bottom"), 1e4, 2.0));
+  PetscCall(VfeProblemGetMemberGroups(prob, &ng, &gi));
+  PetscCall(PetscCalloc1(sp->nnodes, &seen));
+  PetscCall(VfeSpaceGetBoundaryFaces(sp, s, &nf, &faces));
+  for (PetscInt f = 0; f < nf; ++f) {
+    PetscInt nodes[6];
+    PetscReal area, n[3];
+    PetscCall(VfeSpaceFaceGeometry(sp, faces[f], nodes, &area, n));
+    for (PetscInt k = 0; k < (order == 2 ? 6 : 3); ++k) {
+      const PetscInt v  = nodes[k];
+      const PetscReal x = sp->xyz[3 * v], y = sp->xyz[3 * v + 1], tol = 1e-6;
+      const PetscReal dx = PetscMax(PetscMax(5 - x, x - 15), 0), dy = PetscMax(PetscMax(5 - y, y - 15), 0);
+      if (seen[v] || !sp->owned[v]) continue;
+      seen[v] = PETSC_TRUE;
+      if (dx <= tol && dy <= tol)
+        inside++;
+      else if (dx * dx + dy * dy + 0.25 <= 4.0)
+        near++; /* within the search distance of the punch's edge */
+    }
+  }
+  PetscCall(PetscFree(faces));
+  PetscCall(PetscFree(seen));
+  sum[0] = inside, sum[1] = near;
+  PetscCall(MPIU_Allreduce(MPI_IN_PLACE, sum, 2, MPIU_INT, MPI_SUM, comm));
+  PetscCall(PetscSNPrintf(line, sizeof line, "P%d rim: base nodes near the punch's edge (must exist)", (int)order));
+  check(comm, line, (double)sum[1], 1, 1e9);
+  PetscCall(PetscSNPrintf(line, sizeof line, "P%d rim: pairs - base nodes inside the footprint", (int)order));
+  check(comm, line, (double)(ng == 1 ? gi[0].nmembers - sum[0] : -1e9), 0, 0);
+  PetscCall(PetscFree(gi));
+  PetscCall(VfeProblemDestroy(&prob));
+  PetscCall(VfeSpaceDestroy(&sp));
+  PetscCall(DMDestroy(&dm));
+  PetscCall(VfeMeshInfoDestroy(&info));
+  PetscFunctionReturn(0);
+}
+
 int main(int argc, char **argv)
 {
   MPI_Comm comm;
@@ -217,6 +274,7 @@ int main(int argc, char **argv)
   PetscCall(PetscOptionsGetReal(NULL, NULL, "-load_N", &load, NULL));
   PetscCall(RunCase(comm, order, load, PETSC_FALSE));
   PetscCall(RunCase(comm, order, load, PETSC_TRUE));
+  PetscCall(RimCase(comm, order));
   PetscCall(FibreCase(comm, order, -2.0));
   PetscCall(FibreCase(comm, order, 2.0));
   PetscCall(PetscPrintf(comm, "%s\n", failures ? "FAILED" : "all checks passed"));
