@@ -15,6 +15,7 @@
  * exits 3 naming the directory.
  */
 #include "vfeapp.h"
+#include "vfempi.h"
 #include "vfepost.h"
 #include "vfeoutput.h"
 #include "vferegion.h"
@@ -72,8 +73,8 @@ static PetscErrorCode VfeBuildSegmentMesh(MPI_Comm comm, const char *meshfile, V
   PetscCheck(h > 0, comm, PETSC_ERR_USER_INPUT, "mesh_size_mm = %g must be > 0", (double)h);
   PetscCallMPI(MPI_Comm_rank(comm, &rank));
   if (!rank) err = VfeShapeSimpleSegment(meshfile, h);
-  PetscCallMPI(MPI_Bcast(&err, 1, MPI_INT, 0, comm));
-  if (err && !rank) PetscCall(err); /* rank 0 keeps the mesher's own message (e.g. the file it could not write) */
+  PetscCall(VfeBcastIntIdle(comm, &err)); /* the others sleep while rank 0 meshes */
+  if (err && !rank) PetscCall(err);       /* rank 0 keeps the mesher's own message (e.g. the file it could not write) */
   PetscCheck(!err, comm, err, "meshing failed on rank 0");
   PetscFunctionReturn(0);
 }

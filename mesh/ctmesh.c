@@ -46,6 +46,7 @@
  * report is broadcast as bytes.
  */
 #include "vfemesh.h"
+#include "vfempi.h"
 #include "vfekeys.h"
 #include "cgalmesh.h"
 #include "ctcore.h"
@@ -1282,14 +1283,17 @@ PetscErrorCode VfeMeshBuildOnRank0(MPI_Comm comm, const char *what, PetscErrorCo
   PetscCall(PetscCalloc(repsize, rep));
   if (!rank) {
     PetscBool verbose = PETSC_FALSE;
+    void *cores;
+    PetscCall(VfeMesherCoresBegin(&cores)); /* every core for the mesher's threads while the others sleep */
     gmshInitialize(0, NULL, 0, &gerr);
     PetscCheck(!gerr, PETSC_COMM_SELF, PETSC_ERR_LIB, "Gmsh failed to initialize");
     ierr0 = VfeMeshOptionBool("mesh_verbose", &verbose, NULL);
     if (!ierr0) gmshOptionSetNumber("General.Terminal", verbose ? 1 : 0, &ierr);
     if (!ierr0) ierr0 = build(path, *rep);
     gmshFinalize(&ierr);
+    PetscCall(VfeMesherCoresEnd(&cores));
   }
-  PetscCallMPI(MPI_Bcast(&ierr0, 1, MPI_INT, 0, comm));
+  PetscCall(VfeBcastIntIdle(comm, &ierr0)); /* the others sleep while rank 0 meshes */
   if (ierr0) {
     PetscCall(PetscFree(*rep));
     if (!rank) PetscCall(ierr0);

@@ -64,6 +64,7 @@
  * All Gmsh work happens on rank 0; its error code is broadcast so every rank fails together.
  */
 #include "vfemesh.h"
+#include "vfempi.h"
 #include <math.h>
 #include <stdint.h>
 
@@ -1497,12 +1498,15 @@ PetscErrorCode VfeSegmentMesh(MPI_Comm comm, const char *msh_path, VfeSegmentRep
   PetscCallMPI(MPI_Comm_rank(comm, &rank));
   PetscCall(PetscCalloc1(1, rep));
   if (!rank) {
+    void *cores;
+    PetscCall(VfeMesherCoresBegin(&cores)); /* every core for the mesher's threads while the others sleep */
     gmshInitialize(0, NULL, 0, &gerr);
     PetscCheck(!gerr, PETSC_COMM_SELF, PETSC_ERR_LIB, "Gmsh failed to initialize");
     ierr0 = SegmentMeshRank0(msh_path, *rep);
     gmshFinalize(&ierr);
+    PetscCall(VfeMesherCoresEnd(&cores));
   }
-  PetscCallMPI(MPI_Bcast(&ierr0, 1, MPI_INT, 0, comm));
+  PetscCall(VfeBcastIntIdle(comm, &ierr0)); /* the others sleep while rank 0 meshes */
   if (ierr0) {
     PetscCall(PetscFree(*rep));
     if (!rank) PetscCall(ierr0);
