@@ -983,8 +983,8 @@ static PetscErrorCode VfeKeepAnswer(VfeProblem prob, Vec u)
 PetscErrorCode VfeProblemSolve(VfeProblem prob, Vec u)
 {
   MPI_Comm comm  = PetscObjectComm((PetscObject)prob->space->dm);
-  PetscInt maxit = 30, changed = 0, fch;
-  PetscReal tpc = 0, tsolve = 0, loose = 1e-4;
+  PetscInt maxit = 30, changed = 0, fch, changed0 = 0;
+  PetscReal tpc = 0, tsolve = 0, loose = 1e-4, rough = 1e-1, rt;
   PetscBool final = PETSC_FALSE;
   Vec b;
 
@@ -1002,13 +1002,17 @@ PetscErrorCode VfeProblemSolve(VfeProblem prob, Vec u)
   }
   PetscCall(PetscOptionsGetInt(NULL, NULL, "-vfe_active_set_max_it", &maxit, NULL));
   PetscCall(PetscOptionsGetReal(NULL, NULL, "-vfe_active_set_rtol", &loose, NULL));
+  PetscCall(PetscOptionsGetReal(NULL, NULL, "-vfe_active_set_rtol_first", &rough, NULL));
+  rough = PetscMax(rough, loose);
+  rt    = rough;
   PetscCall(VecDuplicate(prob->f, &b));
   prob->its_total = 0;
   VfeMembersSetSlack(prob, PETSC_TRUE);
   for (PetscInt it = 0; it < maxit; ++it) {
     if (it) PetscCall(VfeReassemble(prob));                       /* the first uses VfeProblemAssemble's matrix */
     if (it) prob->warm = PETSC_TRUE, prob->rescale = PETSC_FALSE; /* later iterations start from the last answer */
-    prob->rtol_loose = final ? 0 : loose; /* inexact while the branches move, then the user's tolerance */
+    /* inexact while the branches move, then the user's tolerance (rt: see below) */
+    prob->rtol_loose = final ? 0 : rt;
     PetscCall(VecCopy(prob->f, b));
     PetscCall(VfeMembersRHS(prob, b));
     PetscCall(VfeLinearSolve(prob, b, u));
@@ -1017,11 +1021,21 @@ PetscErrorCode VfeProblemSolve(VfeProblem prob, Vec u)
     PetscCall(VfeMembersUpdate(prob, u, &changed));
     PetscCall(VfeFibresUpdate(prob, u, &fch));
     changed += fch;
+    if (!it) changed0 = changed;
     prob->active_its = it + 1;
     PetscCall(PetscInfo(prob->ksp,
                         "active set iteration %" PetscInt_FMT ": %" PetscInt_FMT " Krylov iterations, %" PetscInt_FMT
                         " members changed branch\n",
                         it + 1, prob->its, changed));
+    /* the next solve's rtol: the first stopped at `rough`, each later one at rough x (branches changed by the last
+     * update / by the first), but not below `loose`: while many branches change, a tighter solve is wasted on a
+     * system about to change.  Settled at a rough tolerance: once more at `loose` before the final solve */
+    if (changed)
+      rt = changed0 ? PetscMax(loose, rough * (PetscReal)changed / (PetscReal)changed0) : loose;
+    else if (!final && rt > loose) {
+      rt      = loose;
+      changed = 1;
+    }
     if (!changed) {
       PetscReal slack, active, fnorm;
       VfeMembersSlackForce(prob, &slack, &active);
