@@ -924,6 +924,7 @@ static PetscErrorCode VfeLinearSolve(VfeProblem prob, Vec rhs, Vec u)
       PetscCall(KSPGetTolerances(prob->ksp, &prob->rtol_user, NULL, NULL, NULL));
     }
     PetscCall(KSPSetInitialGuessNonzero(prob->ksp, prob->warm));
+    PetscCall(KSPSetReusePreconditioner(prob->ksp, prob->reuse_pc));
     PetscCall(KSPSetTolerances(prob->ksp, PetscMax(prob->rtol_loose, prob->rtol_user), PETSC_DEFAULT, PETSC_DEFAULT,
                                PETSC_DEFAULT));
     PetscCall(KSPSetUp(prob->ksp));
@@ -985,7 +986,7 @@ PetscErrorCode VfeProblemSolve(VfeProblem prob, Vec u)
   MPI_Comm comm  = PetscObjectComm((PetscObject)prob->space->dm);
   PetscInt maxit = 30, changed = 0, fch, changed0 = 0;
   PetscReal tpc = 0, tsolve = 0, loose = 1e-4, rough = 1e-1, rt;
-  PetscBool final = PETSC_FALSE;
+  PetscBool final = PETSC_FALSE, same = PETSC_FALSE;
   Vec b;
 
   PetscFunctionBeginUser;
@@ -1009,7 +1010,10 @@ PetscErrorCode VfeProblemSolve(VfeProblem prob, Vec u)
   prob->its_total = 0;
   VfeMembersSetSlack(prob, PETSC_TRUE);
   for (PetscInt it = 0; it < maxit; ++it) {
-    if (it) PetscCall(VfeReassemble(prob));                       /* the first uses VfeProblemAssemble's matrix */
+    if (it) PetscCall(VfeReassemble(prob)); /* the first uses VfeProblemAssemble's matrix */
+    /* no branch changed since the last solve (it settled at a looser tolerance): the matrix is the same, and so is
+     * the preconditioner (GAMG's numeric set-up and the Chebyshev estimates are not redone) */
+    prob->reuse_pc = (PetscBool)(it && same);
     if (it) prob->warm = PETSC_TRUE, prob->rescale = PETSC_FALSE; /* later iterations start from the last answer */
     /* inexact while the branches move, then the user's tolerance (rt: see below) */
     prob->rtol_loose = final ? 0 : rt;
@@ -1030,6 +1034,7 @@ PetscErrorCode VfeProblemSolve(VfeProblem prob, Vec u)
     /* the next solve's rtol: the first stopped at `rough`, each later one at rough x (branches changed by the last
      * update / by the first), but not below `loose`: while many branches change, a tighter solve is wasted on a
      * system about to change.  Settled at a rough tolerance: once more at `loose` before the final solve */
+    same = (PetscBool)!changed;
     if (changed)
       rt = changed0 ? PetscMax(loose, rough * (PetscReal)changed / (PetscReal)changed0) : loose;
     else if (!final && rt > loose) {
@@ -1042,7 +1047,7 @@ PetscErrorCode VfeProblemSolve(VfeProblem prob, Vec u)
       PetscCall(VecNorm(prob->f, NORM_1, &fnorm));
       if (final && slack <= 1e-12 * (active + fnorm)) break;
       /* settled: solve once more to the user's tolerance and without the slack regularisation */
-      if (slack > 1e-12 * (active + fnorm)) VfeMembersSetSlack(prob, PETSC_FALSE);
+      if (slack > 1e-12 * (active + fnorm)) VfeMembersSetSlack(prob, PETSC_FALSE), same = PETSC_FALSE;
       final   = PETSC_TRUE;
       changed = 1;
     }
@@ -1050,6 +1055,7 @@ PetscErrorCode VfeProblemSolve(VfeProblem prob, Vec u)
   prob->t_pcsetup = tpc, prob->t_solve = tsolve;
   prob->warm = prob->rescale = PETSC_FALSE;
   prob->rtol_loose           = 0;
+  prob->reuse_pc             = PETSC_FALSE;
   PetscCall(VecDestroy(&b));
   PetscCall(VfeKeepAnswer(prob, u));
   PetscCheck(!changed, comm, PETSC_ERR_NOT_CONVERGED,

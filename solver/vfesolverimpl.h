@@ -69,6 +69,7 @@ struct _n_VfeProblem {
   Vec ulast;            /* the answer of the last solve (the next solve's initial guess), NULL before */
   PetscReal rtol_loose; /* > 0: the next linear solve stops at max(this, the user's rtol) (inexact iterations) */
   PetscReal rtol_user;  /* the Krylov rtol after the options (-ksp_rtol) */
+  PetscBool reuse_pc;   /* the next linear solve keeps the preconditioner (its matrix has not changed) */
   /* results of the last solve */
   PetscInt its;
   KSPConvergedReason reason;
