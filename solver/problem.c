@@ -981,6 +981,12 @@ static PetscErrorCode VfeKeepAnswer(VfeProblem prob, Vec u)
   PetscFunctionReturn(0);
 }
 
+PetscReal VfeActiveSetRtol(PetscReal rough, PetscReal loose, PetscInt changed, PetscInt changed0)
+{
+  if (changed0 <= 0) return loose;
+  return PetscMin(rough, PetscMax(loose, rough * (PetscReal)changed / (PetscReal)changed0));
+}
+
 PetscErrorCode VfeProblemSolve(VfeProblem prob, Vec u)
 {
   MPI_Comm comm  = PetscObjectComm((PetscObject)prob->space->dm);
@@ -1032,11 +1038,12 @@ PetscErrorCode VfeProblemSolve(VfeProblem prob, Vec u)
                         " members changed branch\n",
                         it + 1, prob->its, changed));
     /* the next solve's rtol: the first stopped at `rough`, each later one at rough x (branches changed by the last
-     * update / by the first), but not below `loose`: while many branches change, a tighter solve is wasted on a
-     * system about to change.  Settled at a rough tolerance: once more at `loose` before the final solve */
+     * update / by the first; a warm start may change few branches first, so at most `rough`), but not below `loose`:
+     * while many branches change, a tighter solve is wasted on a system about to change.  Settled at a rough tolerance:
+     * once more at `loose` before the final solve */
     same = (PetscBool)!changed;
     if (changed)
-      rt = changed0 ? PetscMax(loose, rough * (PetscReal)changed / (PetscReal)changed0) : loose;
+      rt = VfeActiveSetRtol(rough, loose, changed, changed0);
     else if (!final && rt > loose) {
       rt      = loose;
       changed = 1;

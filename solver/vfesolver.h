@@ -86,6 +86,9 @@ PETSC_EXTERN PetscErrorCode VfeProblemAssemble(VfeProblem prob);
 /* Solve K u = f.  A second call after new materials (VfeProblemSetMaterial + VfeProblemAssemble)
  * reuses the preconditioner hierarchy: the same aggregates and interpolations, new values. */
 PETSC_EXTERN PetscErrorCode VfeProblemSolve(VfeProblem prob, Vec u);
+/* The active set's inexact tolerance after an update that changed `changed` > 0 branches, the first having changed
+ * `changed0`: rough x changed / changed0, within [loose, rough] (loose when changed0 is 0). */
+PETSC_EXTERN PetscReal VfeActiveSetRtol(PetscReal rough, PetscReal loose, PetscInt changed, PetscInt changed0);
 /* Strain and stress of local cell c at barycentric point L, consistent with its formulation
  * (mixed regions: sigma = 2 mu dev eps - p I with the solved pressure).  ue: the cell's nodal
  * displacements (3 per node). */

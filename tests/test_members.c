@@ -272,6 +272,13 @@ int main(int argc, char **argv)
   PetscCall(VfeRegisterEvents());
   PetscCall(PetscOptionsGetInt(NULL, NULL, "-order", &order, NULL));
   PetscCall(PetscOptionsGetReal(NULL, NULL, "-load_N", &load, NULL));
+  /* the active set's inexact tolerance: proportional to the changes, within [loose, rough]; a warm-started solve
+   * (a sweep's next case) may change few branches first and many later, which must not give rtol >= 1 */
+  PetscCheck(VfeActiveSetRtol(0.1, 1e-4, 1000, 1000) == 0.1 &&
+                 PetscAbsReal(VfeActiveSetRtol(0.1, 1e-4, 10, 1000) - 1e-3) < 1e-15 &&
+                 VfeActiveSetRtol(0.1, 1e-4, 1, 1000) == 1e-4 && VfeActiveSetRtol(0.1, 1e-4, 5000, 3) == 0.1 &&
+                 VfeActiveSetRtol(0.1, 1e-4, 7, 0) == 1e-4,
+             comm, PETSC_ERR_PLIB, "VfeActiveSetRtol out of [loose, rough]");
   PetscCall(RunCase(comm, order, load, PETSC_FALSE));
   PetscCall(RunCase(comm, order, load, PETSC_TRUE));
   PetscCall(RimCase(comm, order));
