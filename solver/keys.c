@@ -35,10 +35,10 @@ static const VfeKey solver_keys[] = {
      "P2 regions with nu at least this get the `vfe_formulation` treatment (B-bar or mixed)"},
     {"vfe_active_set_max_it", VFE_KEY_INT, "", VFE_KEY_MIN | VFE_KEY_MAX, 1, 1000, NULL, "30",
      "fibres, ligaments, contact: active-set iterations before giving up (exit 2)"},
-    {"vfe_active_set_rtol", VFE_KEY_REAL, "", VFE_KEY_MIN | VFE_KEY_MAX, 0, 1, NULL, "1e-4",
+    {"vfe_active_set_rtol", VFE_KEY_REAL, "", VFE_KEY_MIN | VFE_KEY_MAX | VFE_KEY_MAX_OPEN, 0, 1, NULL, "1e-4",
      "fibres, ligaments, contact: the smallest Krylov rtol of the inexact linear solves while the active set still "
      "changes (the last is solved to `ksp_rtol`)"},
-    {"vfe_active_set_rtol_first", VFE_KEY_REAL, "", VFE_KEY_MIN | VFE_KEY_MAX, 0, 1, NULL, "1e-1",
+    {"vfe_active_set_rtol_first", VFE_KEY_REAL, "", VFE_KEY_MIN | VFE_KEY_MAX | VFE_KEY_MAX_OPEN, 0, 1, NULL, "1e-1",
      "fibres, ligaments, contact: Krylov rtol of the first linear solve of the active set; each later one stops at "
      "this x (branches changed by the last update / by the first), but not below `vfe_active_set_rtol`"},
     {"vfe_pmg", VFE_KEY_BOOL, "", 0, 0, 0, NULL, "true on P2",
