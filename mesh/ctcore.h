@@ -65,10 +65,3 @@ PETSC_INTERN PetscReal VfeCTTetVolQ(const CTMesh *M, PetscInt t, PetscReal *q);
 PETSC_INTERN PetscErrorCode VfeCTWriteMsh(const char *path, const CTMesh *M, int nreg, const int slot_of[],
                                           const char names[][VFE_NAME_LEN], const CTSurf *S, const unsigned char *sflag,
                                           PetscInt ns);
-
-/* Collective.  Allocate *rep (repsize bytes, zeroed), run build(path, *rep) on rank 0 inside a Gmsh session (its
- * terminal output with mesh_verbose), and broadcast the report; an error on rank 0 reaches every rank (rank 0 keeps
- * the builder's own message, the others say "<what> meshing failed on rank 0") and frees *rep. */
-PETSC_INTERN PetscErrorCode VfeMeshBuildOnRank0(MPI_Comm comm, const char *what,
-                                                PetscErrorCode (*build)(const char *, void *), const char *path,
-                                                size_t repsize, void **rep);

@@ -8,6 +8,7 @@
  */
 #include "vfemesh.h"
 #include "vfefile.h"
+#include "vfempi.h"
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -132,5 +133,37 @@ PetscErrorCode VfeGmshGenerate(int dim, const char *what)
     SETERRQ(PETSC_COMM_SELF, PETSC_ERR_LIB, "Gmsh failed in %s: %s", what, msg);
   }
   PetscCall(VfeGmshCall(ierr, what));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode VfeMeshBuildOnRank0(MPI_Comm comm, const char *what, PetscErrorCode (*build)(const char *, void *),
+                                   const char *path, size_t repsize, void **rep)
+{
+  PetscMPIInt rank;
+  PetscErrorCode ierr0 = 0;
+  int ierr, gerr = 0;
+
+  PetscFunctionBeginUser;
+  PetscCallMPI(MPI_Comm_rank(comm, &rank));
+  PetscCall(PetscCalloc(repsize, rep));
+  if (!rank) {
+    PetscBool verbose = PETSC_FALSE;
+    void *cores;
+    PetscCall(VfeMesherCoresBegin(&cores)); /* every core for the mesher's threads while the others sleep */
+    gmshInitialize(0, NULL, 0, &gerr);
+    PetscCheck(!gerr, PETSC_COMM_SELF, PETSC_ERR_LIB, "Gmsh failed to initialize");
+    ierr0 = VfeMeshOptionBool("mesh_verbose", &verbose, NULL);
+    if (!ierr0) gmshOptionSetNumber("General.Terminal", verbose ? 1 : 0, &ierr);
+    if (!ierr0) ierr0 = build(path, *rep);
+    gmshFinalize(&ierr);
+    PetscCall(VfeMesherCoresEnd(&cores));
+  }
+  PetscCall(VfeBcastIntIdle(comm, &ierr0)); /* the others sleep while rank 0 meshes */
+  if (ierr0) {
+    PetscCall(PetscFree(*rep));
+    if (!rank) PetscCall(ierr0);
+    SETERRQ(PETSC_COMM_SELF, PETSC_ERR_LIB, "%s meshing failed on rank 0", what);
+  }
+  PetscCallMPI(MPI_Bcast(*rep, (int)repsize, MPI_BYTE, 0, comm));
   PetscFunctionReturn(0);
 }

@@ -64,7 +64,6 @@
  * All Gmsh work happens on rank 0; its error code is broadcast so every rank fails together.
  */
 #include "vfemesh.h"
-#include "vfempi.h"
 #include <math.h>
 #include <stdint.h>
 
@@ -1487,32 +1486,16 @@ static PetscErrorCode SegmentMeshRank0(const char *path, VfeSegmentReport rep)
   PetscFunctionReturn(0);
 }
 
+static PetscErrorCode SegmentBuild(const char *path, void *rep)
+{
+  return SegmentMeshRank0(path, (VfeSegmentReport)rep);
+}
+
 PetscErrorCode VfeSegmentMesh(MPI_Comm comm, const char *msh_path, VfeSegmentReport *rep)
 {
-  PetscMPIInt rank;
-  PetscErrorCode ierr0 = 0;
-  int ierr, gerr = 0;
-
   PetscFunctionBeginUser;
   PetscCall(VfeMeshCheckGeometryKeys(comm, "segment"));
-  PetscCallMPI(MPI_Comm_rank(comm, &rank));
-  PetscCall(PetscCalloc1(1, rep));
-  if (!rank) {
-    void *cores;
-    PetscCall(VfeMesherCoresBegin(&cores)); /* every core for the mesher's threads while the others sleep */
-    gmshInitialize(0, NULL, 0, &gerr);
-    PetscCheck(!gerr, PETSC_COMM_SELF, PETSC_ERR_LIB, "Gmsh failed to initialize");
-    ierr0 = SegmentMeshRank0(msh_path, *rep);
-    gmshFinalize(&ierr);
-    PetscCall(VfeMesherCoresEnd(&cores));
-  }
-  PetscCall(VfeBcastIntIdle(comm, &ierr0)); /* the others sleep while rank 0 meshes */
-  if (ierr0) {
-    PetscCall(PetscFree(*rep));
-    if (!rank) PetscCall(ierr0);
-    SETERRQ(PETSC_COMM_SELF, PETSC_ERR_LIB, "segment meshing failed on rank 0");
-  }
-  PetscCallMPI(MPI_Bcast(*rep, (int)sizeof **rep, MPI_BYTE, 0, comm));
+  PetscCall(VfeMeshBuildOnRank0(comm, "segment", SegmentBuild, msh_path, sizeof **rep, (void **)rep));
   PetscFunctionReturn(0);
 }
 

@@ -77,6 +77,13 @@ PETSC_EXTERN PetscInt VfeMeshInfoFindPoint(const VfeMeshInfo *info, const char *
 PETSC_EXTERN PetscErrorCode VfeGmshGenerate(int dim, const char *what);
 /* One named physical group of dimension dim from n > 0 entities (tag: the group's number). */
 PETSC_EXTERN PetscErrorCode VfeGmshNamedGroup(int dim, const int *tags, size_t n, int tag, const char *name);
+/* Collective (the segment, CT and surfaces meshers).  Allocate *rep (repsize bytes, zeroed), run build(path, *rep) on
+ * rank 0 inside a Gmsh session (its terminal output with mesh_verbose), and broadcast the report; an error on rank 0
+ * reaches every rank (rank 0 keeps the builder's own message, the others say "<what> meshing failed on rank 0") and
+ * frees *rep. */
+PETSC_EXTERN PetscErrorCode VfeMeshBuildOnRank0(MPI_Comm comm, const char *what,
+                                                PetscErrorCode (*build)(const char *, void *), const char *path,
+                                                size_t repsize, void **rep);
 
 /* Write the current Gmsh model's mesh as MSH 4.1 to `path`, atomically (temp name + rename); an incomplete
  * file (Gmsh does not check its writes: a full disk) is an error PETSC_ERR_FILE_WRITE. */
