@@ -247,8 +247,9 @@ static PetscErrorCode VfePBJDestroy(PC pc)
 }
 
 /* The P2 smoother's preconditioner: point-block Jacobi (one 3 x 3 block per node), which takes ~11 % fewer
- * Krylov iterations on the default segment than plain Jacobi at the same cost per iteration
- * (docs/performance.md); plain Jacobi on the device, where PETSc 3.18's PCPBJACOBI would apply on the host. */
+ * Krylov iterations on the default segment than plain Jacobi, at the same cost per iteration with PETSc's
+ * PCPBJACOBI on BAIJ and ~10 % more with the SBAIJ shell below (docs/performance.md); plain Jacobi on the device, where
+ * PETSc 3.18's PCPBJACOBI would apply on the host. */
 static PetscErrorCode VfePMGSmootherPC(VfeProblem prob, PC pcs)
 {
   PetscBool sb;
