@@ -4,8 +4,8 @@
 # baseline with the reused hierarchy.  Stiffness and baseline stiffness must agree to solver
 # tolerance between the preconditioners (same form), and to discretisation accuracy (3 % at 5 mm: P2/P0 against P2/P1 pressure)
 # between the forms.  The P2 operator's storage (SBAIJ under the p-multigrid on one rank, against
-# -vfe_mat_type aij) changes nothing but the speed: the same stiffnesses to 1e-9, and summary.json
-# names the storage.   usage: paths_agree.sh VFE WORKDIR
+# -vfe_mat_type aij) changes nothing but the speed: the same stiffnesses to 1e-9, the same iterations (the
+# point-block smoother on both), and summary.json names the storage.   usage: paths_agree.sh VFE WORKDIR
 set -uo pipefail
 vfe=$1 work=$2
 rm -rf "$work" && mkdir -p "$work" && cd "$work" || exit 1
@@ -42,6 +42,13 @@ for key in ["stiffness_N_per_mm", "baseline_stiffness_N_per_mm"]:
         ok = d <= tol
         fail += not ok
         print("%-40s %-10s %-10s %.3e (<= %g) %s" % (key, a, b, d, tol, "ok" if ok else "FAILED"))
+# the P2 smoother is point-block Jacobi on both storages: PETSc's PCPBJACOBI on AIJ, vfe's own shell on SBAIJ (PETSc
+# 3.18's SBAIJ has no block inverse); the same operation, so the same iteration counts (+-1 for rounding)
+for key in ["iterations", "baseline_iterations"]:
+    a, b = r["bbar_pmg"]["solver"][key], r["bbar_pmg_aij"]["solver"][key]
+    ok = abs(a - b) <= 1
+    fail += not ok
+    print("solver.%-30s sbaij %d aij %d %s" % (key, a, b, "ok" if ok else "FAILED"))
 mt = {n: r[n]["solver"].get("matrix_type") for n in ("bbar_pmg", "bbar_pmg_aij", "bbar_gamg")}
 ok = mt == {"bbar_pmg": "seqsbaij", "bbar_pmg_aij": "seqaij", "bbar_gamg": "seqaij"}
 fail += not ok
