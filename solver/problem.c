@@ -474,8 +474,10 @@ static PetscErrorCode VfeAssembleMatrix(VfeProblem prob)
       PetscCall(MatSetBlockSize(prob->K, 3));
       PetscCall(MatSetOptionsPrefix(prob->K, prob->matprefix));
       PetscCall(MatSetFromOptions(prob->K));
-      PetscCall(PetscObjectTypeCompareAny((PetscObject)prob->K, &prob->blockK, MATSEQBAIJ, MATMPIBAIJ, MATSEQSBAIJ,
-                                          MATMPISBAIJ, ""));
+      /* on the CPU every type (AIJ too) takes the element pairs as block rows on a pattern preallocated once: PETSc
+       * 3.18's AIJ COO path keeps two 8-byte maps per nonzero besides the matrix (about 200 MB on the peers'
+       * 544k-tetrahedron P1 mesh, docs/performance.md); the device assembles by COO (solver/cuda/assemble.cu) */
+      prob->blockK = (PetscBool)(strcmp(prob->backend, "cuda") != 0);
       if (prob->blockK) { /* the element pairs go in as blocks: only the members' scalar indices */
         PetscBool sb;
         PetscCall(PetscMalloc2(prob->nmemcoo, &ci, prob->nmemcoo, &cj));
