@@ -52,6 +52,11 @@ PETSC_EXTERN PetscErrorCode VfeGmshCheck(int ierr, const char *what, const char 
  * naming it (never a crash in PETSc's reader); an empty path is an error. */
 PETSC_EXTERN PetscErrorCode VfeMeshLoad(MPI_Comm comm, const char *path, DM *dm, VfeMeshInfo *info);
 PETSC_EXTERN PetscErrorCode VfeMeshInfoDestroy(VfeMeshInfo *info);
+/* Collective. The faces and edges of a cell-vertex DMPlex, as DMPlexInterpolate builds them (same point numbers,
+ * cones, orientations, cell types, coordinates and labels).  On one process, for tetrahedra numbered cells then
+ * vertices, vfe's own construction from sorted face and edge lists (mesh/interp.c, several times faster than
+ * PETSc 3.18's); on more than one process (the point SF must grow too), or for other meshes, DMPlexInterpolate. */
+PETSC_EXTERN PetscErrorCode VfeMeshInterpolate(DM dm, DM *idm);
 /* Not collective. Structural check of an MSH 2.2 / 4.1 file (mesh/mshcheck.c): sections, counts
  * against the file length, node tags, element types and node references.  Errors name the file. */
 PETSC_EXTERN PetscErrorCode VfeMshCheck(const char *path);
