@@ -5,8 +5,8 @@
  * "celltype" label for the type of every point (a DMLabelGetValue each time); on one process that was 7.5 s of a
  * 10 s load for a 543,743-tetrahedron mesh.  Here the same DMPlex is built from sorted lists:
  *   1. every cell's 4 faces (the vertex triples of PETSc's tetrahedron faces, DMPlexGetRawFaces_Internal in
- *      plexinterpolate.c: {0,1,2}, {0,3,1}, {0,2,3}, {2,1,3}) are grouped by their sorted triple: a counting
- *      sort by the smallest vertex, then within each (small) bucket a stable sort by the other two;
+ *      plexinterpolate.c: {0,1,2}, {0,3,1}, {0,2,3}, {2,1,3}) are grouped by their sorted triple (a radix
+ *      sort: one stable counting sort per vertex);
  *   2. faces are numbered in the order PETSc meets them (cell by cell, face by face): a face is new at the
  *      first (cell, face) slot of its group; the cone of a face is that slot's triple, and every cell's
  *      orientation of the face is the triangle arrangement (DMPolytopeTypeGetVertexArrangment) taking the
@@ -30,31 +30,26 @@ static PetscLogEvent VfeInterpEvent = -1;
 static const int vfe_tet_faces[4][3] = {{0, 1, 2}, {0, 3, 1}, {0, 2, 3}, {2, 1, 3}};
 
 /* Group n simplices of k (2 or 3) vertices each, given by the vertex indices v[k*s .. k*s+k-1] in 0..nv-1:
-   rep[s] = the smallest slot with the same vertex set (rep[s] = s for the first one).  Counting sort by the
-   smallest vertex, then a stable sort of each bucket by the remaining (sorted) vertices. */
+   rep[s] = the smallest slot with the same vertex set (rep[s] = s for the first one).  The slots' sorted vertex
+   tuples are sorted by a least-significant-digit radix sort, one stable counting sort per vertex (largest
+   first), so equal tuples end up together and in slot order. */
 typedef struct {
-  PetscInt b, c, s; /* the second and third smallest vertex (c = -1 for edges) and the slot */
+  PetscInt w[3], s; /* the sorted vertices (w[2] = 0 for edges) and the slot */
 } VfeSlotKey;
-
-static int VfeSlotKeyCompare(const void *x, const void *y)
-{
-  const VfeSlotKey *p = (const VfeSlotKey *)x, *q = (const VfeSlotKey *)y;
-  if (p->b != q->b) return p->b < q->b ? -1 : 1;
-  if (p->c != q->c) return p->c < q->c ? -1 : 1;
-  return (p->s > q->s) - (p->s < q->s);
-}
 
 static PetscErrorCode VfeGroupSimplices(PetscInt n, PetscInt k, const PetscInt *v, PetscInt nv, PetscInt *rep)
 {
-  PetscInt *start, *amin;
-  VfeSlotKey *keys;
+  PetscInt *count;
+  VfeSlotKey *keys, *tmp, *k0, *k1; /* k0, k1: the two arrays; keys, tmp: their roles, swapped each pass */
 
   PetscFunctionBeginUser;
-  PetscCall(PetscCalloc1(nv + 1, &start));
-  PetscCall(PetscMalloc2(n, &amin, n, &keys));
+  PetscCall(PetscMalloc1(nv + 1, &count));
+  PetscCall(PetscMalloc2(n, &k0, n, &k1));
+  keys = k0;
+  tmp  = k1;
   for (PetscInt s = 0; s < n; ++s) {
     const PetscInt *w = &v[k * s];
-    PetscInt a = w[0], b = w[1], c = k == 3 ? w[2] : -1, t;
+    PetscInt a = w[0], b = w[1], c = k == 3 ? w[2] : 0, t;
 
     if (a > b) t = a, a = b, b = t;
     if (k == 3) {
@@ -62,49 +57,29 @@ static PetscErrorCode VfeGroupSimplices(PetscInt n, PetscInt k, const PetscInt *
       if (a > b) t = a, a = b, b = t;
     }
     PetscCheck(a >= 0 && (k == 3 ? c : b) < nv, PETSC_COMM_SELF, PETSC_ERR_PLIB, "vertex index out of range");
-    amin[s] = a;
-    ++start[a + 1];
-    keys[s].b = b; /* kept here until the slot is placed in its bucket */
-    keys[s].c = c;
+    keys[s].w[0] = a;
+    keys[s].w[1] = b;
+    keys[s].w[2] = c;
+    keys[s].s    = s;
   }
-  for (PetscInt a = 0; a < nv; ++a) start[a + 1] += start[a];
-  {
-    VfeSlotKey *sorted;
-    PetscInt *fill;
+  for (PetscInt d = k - 1; d >= 0; --d) {
+    VfeSlotKey *x;
 
-    PetscCall(PetscMalloc2(n, &sorted, nv, &fill));
-    PetscCall(PetscArraycpy(fill, start, nv));
-    for (PetscInt s = 0; s < n; ++s) { /* in slot order, so each bucket is sorted by slot */
-      VfeSlotKey *key = &sorted[fill[amin[s]]++];
-      key->b          = keys[s].b;
-      key->c          = keys[s].c;
-      key->s          = s;
-    }
-    PetscCall(PetscArraycpy(keys, sorted, n));
-    PetscCall(PetscFree2(sorted, fill));
+    PetscCall(PetscArrayzero(count, nv + 1));
+    for (PetscInt i = 0; i < n; ++i) ++count[keys[i].w[d] + 1];
+    for (PetscInt a = 0; a < nv; ++a) count[a + 1] += count[a];
+    for (PetscInt i = 0; i < n; ++i) tmp[count[keys[i].w[d]]++] = keys[i];
+    x = keys, keys = tmp, tmp = x;
   }
-  for (PetscInt a = 0; a < nv; ++a) {
-    VfeSlotKey *bk   = &keys[start[a]];
-    const PetscInt m = start[a + 1] - start[a];
+  for (PetscInt i = 0; i < n;) {
+    PetscInt j = i + 1;
 
-    if (m > 32)
-      qsort(bk, (size_t)m, sizeof *bk, VfeSlotKeyCompare);
-    else
-      for (PetscInt i = 1; i < m; ++i) { /* insertion sort: stable, so equal keys stay in slot order */
-        VfeSlotKey x = bk[i];
-        PetscInt j   = i;
-        for (; j > 0 && (bk[j - 1].b > x.b || (bk[j - 1].b == x.b && bk[j - 1].c > x.c)); --j) bk[j] = bk[j - 1];
-        bk[j] = x;
-      }
-    for (PetscInt i = 0; i < m;) {
-      PetscInt j = i + 1;
-      while (j < m && bk[j].b == bk[i].b && bk[j].c == bk[i].c) ++j;
-      for (PetscInt l = i; l < j; ++l) rep[bk[l].s] = bk[i].s; /* bk[i].s is the group's smallest slot */
-      i = j;
-    }
+    while (j < n && keys[j].w[0] == keys[i].w[0] && keys[j].w[1] == keys[i].w[1] && keys[j].w[2] == keys[i].w[2]) ++j;
+    for (PetscInt l = i; l < j; ++l) rep[keys[l].s] = keys[i].s; /* keys[i].s is the group's smallest slot */
+    i = j;
   }
-  PetscCall(PetscFree2(amin, keys));
-  PetscCall(PetscFree(start));
+  PetscCall(PetscFree2(k0, k1));
+  PetscCall(PetscFree(count));
   PetscFunctionReturn(0);
 }
 
