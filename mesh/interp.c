@@ -26,17 +26,17 @@
 
 static PetscLogEvent VfeInterpEvent = -1;
 
-/* PETSc 3.18's tetrahedron faces (local vertex indices) and triangle edges. */
+/* PETSc 3.18's tetrahedron faces, as local vertex indices in its order (DMPlexGetRawFaces_Internal). */
 static const int vfe_tet_faces[4][3] = {{0, 1, 2}, {0, 3, 1}, {0, 2, 3}, {2, 1, 3}};
+
+typedef struct {
+  PetscInt w[3], s; /* a slot's vertices, sorted (w[2] = 0 for edges), and the slot */
+} VfeSlotKey;
 
 /* Group n simplices of k (2 or 3) vertices each, given by the vertex indices v[k*s .. k*s+k-1] in 0..nv-1:
    rep[s] = the smallest slot with the same vertex set (rep[s] = s for the first one).  The slots' sorted vertex
    tuples are sorted by a least-significant-digit radix sort, one stable counting sort per vertex (largest
    first), so equal tuples end up together and in slot order. */
-typedef struct {
-  PetscInt w[3], s; /* the sorted vertices (w[2] = 0 for edges) and the slot */
-} VfeSlotKey;
-
 static PetscErrorCode VfeGroupSimplices(PetscInt n, PetscInt k, const PetscInt *v, PetscInt nv, PetscInt *rep)
 {
   PetscInt *count;
