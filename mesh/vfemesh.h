@@ -10,7 +10,7 @@
  *  - VfeMeshLoad() reads such a file's cells and vertices on rank 0, checks it (tetrahedra only, no
  *    inverted or degenerate element, every cell in exactly one volume group, every surface triangle a
  *    face of the tetrahedra), distributes it with DMPlexDistribute, lets every rank build the faces
- *    and edges of its part (DMPlexInterpolate) and returns the table of region and boundary names,
+ *    and edges of its part (VfeMeshInterpolate) and returns the table of region and boundary names,
  *    identical on every rank.
  *  - Cells carry their region index (0..nregions-1) in the label "vfe_region"; boundary faces
  *    carry their boundary index (0..nsurfaces-1) in the label "vfe_boundary".
@@ -52,6 +52,12 @@ PETSC_EXTERN PetscErrorCode VfeGmshCheck(int ierr, const char *what, const char 
  * naming it (never a crash in PETSc's reader); an empty path is an error. */
 PETSC_EXTERN PetscErrorCode VfeMeshLoad(MPI_Comm comm, const char *path, DM *dm, VfeMeshInfo *info);
 PETSC_EXTERN PetscErrorCode VfeMeshInfoDestroy(VfeMeshInfo *info);
+/* Collective. The faces and edges of a cell-vertex DMPlex, as DMPlexInterpolate builds them (same point numbers,
+ * cones, orientations, cell types, coordinates and labels).  On one process, for tetrahedra numbered cells then
+ * vertices, vfe's own construction from sorted face and edge lists (mesh/interp.c, 0.56 s against PETSc 3.18's
+ * 7.8 s for 543,743 tetrahedra); on more than one process (the point SF must grow too), or for other meshes,
+ * DMPlexInterpolate. */
+PETSC_EXTERN PetscErrorCode VfeMeshInterpolate(DM dm, DM *idm);
 /* Not collective. Structural check of an MSH 2.2 / 4.1 file (mesh/mshcheck.c): sections, counts
  * against the file length, node tags, element types and node references.  Errors name the file. */
 PETSC_EXTERN PetscErrorCode VfeMshCheck(const char *path);

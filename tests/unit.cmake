@@ -7,6 +7,7 @@
 #   unit_materials  materials/: region -> material, library, bone quality, overrides, composite
 #   unit_loads      solver/loads.c: presets, traction per moment direction, moment vector, bad input
 #   structure_layers  the layering: solver/ headers, library symbols only from below, no private key list
+#   unit_mesh_interp  mesh/interp.c: VfeMeshInterpolate = DMPlexInterpolate point by point on two small Gmsh meshes
 add_executable(test_keys ${CMAKE_CURRENT_SOURCE_DIR}/test_keys.c)
 target_link_libraries(test_keys PRIVATE vfe_app)
 add_test(NAME unit_keys COMMAND test_keys)
@@ -48,3 +49,12 @@ foreach(t unit_motion unit_motion_mpi)
   set_tests_properties(${t} PROPERTIES WORKING_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR}/${t})
   file(MAKE_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR}/${t})
 endforeach()
+
+# mesh/interp.c: VfeMeshInterpolate builds the same interpolated DMPlex as DMPlexInterpolate (cones, orientations,
+# closures, cell types, labels, coordinates) on a distorted box and the two blocks; one process
+add_executable(test_interp ${CMAKE_CURRENT_SOURCE_DIR}/test_interp.c)
+target_link_libraries(test_interp PRIVATE vfe_mesh)
+add_test(NAME unit_mesh_interp COMMAND test_interp)
+set_tests_properties(unit_mesh_interp PROPERTIES LABELS unit ENVIRONMENT "${VFE_TEST_ENV}" WORKING_DIRECTORY
+                                                 ${CMAKE_CURRENT_BINARY_DIR}/unit_mesh_interp)
+file(MAKE_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR}/unit_mesh_interp)
