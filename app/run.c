@@ -157,17 +157,18 @@ typedef struct {
   VfeSpace sp;
   VfeProblem prob;
   VfeLoad load; /* the traction's context (VfeLoadTraction) */
+  /* the mesh vfe built for that case from its keys, for a later case with the same geometry keys */
+  char geosig[2048];                /* the keys that shape the mesh (VfeRunGeometrySignature); "" when none */
+  char geomesh[PETSC_MAX_PATH_LEN]; /* where that case's mesh.msh was committed */
+  char geohash[17];                 /* its bytes' hash: a copy that differs is not used */
+  VfeSegmentReport seg;             /* its segment report (NULL for the simple geometry) */
 } VfeRunCache;
 static VfeRunCache vfe_cache;
 
-/* The options that must be equal for a reuse: mesh order, boundary names, vfe_* solver options,
- * PETSc's solver options (ksp_, pc_, mg_, mat_, dm_), the model's structures (model_, fibre_,
- * ligament_: fibres, ligaments and contact are built with the problem), and the number of ranks. */
-static PetscErrorCode VfeRunCacheSignature(MPI_Comm comm, char *sig, size_t len)
+/* sig = "ranks=N" and every option (with its value) whose key starts with one of prefixes[] and is none of skip[] */
+static PetscErrorCode VfeOptionsSignature(MPI_Comm comm, const char *const *prefixes, size_t np,
+                                          const char *const *skip, size_t ns, char *sig, size_t len)
 {
-  static const char *const prefixes[] = {"-vfe_",   "-ksp_",      "-pc_",        "-mg_",
-                                         "-mat_",   "-dm_",       "-bc_",        "-model_",
-                                         "-fibre_", "-ligament_", "-mesh_order", "-load_displacement_mm"};
   char *all, *save = NULL;
   PetscBool keep = PETSC_FALSE;
   PetscMPIInt size;
@@ -179,10 +180,10 @@ static PetscErrorCode VfeRunCacheSignature(MPI_Comm comm, char *sig, size_t len)
   for (char *tok = strtok_r(all, " ", &save); tok; tok = strtok_r(NULL, " ", &save)) {
     if (tok[0] == '-' && !(tok[1] >= '0' && tok[1] <= '9') && tok[1] != '.') {
       keep = PETSC_FALSE;
-      for (size_t k = 0; k < sizeof prefixes / sizeof prefixes[0] && !keep; ++k)
-        if (!strncmp(tok, prefixes[k], strlen(prefixes[k])) && strcmp(tok, "-vfe_write_fields") &&
-            strncmp(tok, "-dm_plex_gmsh_", 14)) /* the mesh reader's own settings */
-          keep = PETSC_TRUE;
+      for (size_t k = 0; k < np && !keep; ++k)
+        if (!strncmp(tok, prefixes[k], strlen(prefixes[k]))) keep = PETSC_TRUE;
+      for (size_t k = 0; k < ns && keep; ++k)
+        if (!strncmp(tok, skip[k], strlen(skip[k]))) keep = PETSC_FALSE;
     }
     if (keep) {
       PetscCall(PetscStrlcat(sig, " ", len));
@@ -193,6 +194,37 @@ static PetscErrorCode VfeRunCacheSignature(MPI_Comm comm, char *sig, size_t len)
   PetscFunctionReturn(0);
 }
 
+/* The options that must be equal for a reuse: mesh order, boundary names, vfe_* solver options,
+ * PETSc's solver options (ksp_, pc_, mg_, mat_, dm_), the model's structures (model_, fibre_,
+ * ligament_: fibres, ligaments and contact are built with the problem), and the number of ranks. */
+static PetscErrorCode VfeRunCacheSignature(MPI_Comm comm, char *sig, size_t len)
+{
+  static const char *const prefixes[] = {"-vfe_",   "-ksp_",      "-pc_",        "-mg_",
+                                         "-mat_",   "-dm_",       "-bc_",        "-model_",
+                                         "-fibre_", "-ligament_", "-mesh_order", "-load_displacement_mm"};
+  static const char *const skip[]     = {"-vfe_write_fields", "-dm_plex_gmsh_"}; /* the mesh reader's own settings */
+
+  PetscFunctionBeginUser;
+  PetscCall(VfeOptionsSignature(comm, prefixes, sizeof prefixes / sizeof prefixes[0], skip,
+                                sizeof skip / sizeof skip[0], sig, len));
+  PetscFunctionReturn(0);
+}
+
+/* The keys that shape a mesh vfe builds (mesh/segment.c, cement.c, surfmesh.c, ctmesh.c, shapes.c read the
+ * segment_*, cement_*, fracture_*, mesh_*, ct_* and surfaces_* keys, run.c mesh_geometry); the cement's material
+ * and Gmsh's chatter do not.  Two cases with the same signature get the same mesh file, byte for byte (the mesher
+ * is deterministic for a given mesh_threads: test segment_determinism). */
+static PetscErrorCode VfeRunGeometrySignature(MPI_Comm comm, char *sig, size_t len)
+{
+  static const char *const prefixes[] = {"-segment_", "-cement_", "-fracture_", "-mesh_", "-ct_", "-surfaces_"};
+  static const char *const skip[]     = {"-cement_material", "-mesh_verbose", "-mesh_file"};
+
+  PetscFunctionBeginUser;
+  PetscCall(VfeOptionsSignature(comm, prefixes, sizeof prefixes / sizeof prefixes[0], skip,
+                                sizeof skip / sizeof skip[0], sig, len));
+  PetscFunctionReturn(0);
+}
+
 static PetscErrorCode VfeRunCacheClear(void)
 {
   PetscFunctionBeginUser;
@@ -200,6 +232,7 @@ static PetscErrorCode VfeRunCacheClear(void)
   if (vfe_cache.sp) PetscCall(VfeSpaceDestroy(&vfe_cache.sp));
   PetscCall(DMDestroy(&vfe_cache.dm));
   if (vfe_cache.valid) PetscCall(VfeMeshInfoDestroy(&vfe_cache.info));
+  if (vfe_cache.seg) PetscCall(VfeSegmentReportDestroy(&vfe_cache.seg));
   PetscCall(PetscMemzero(&vfe_cache, sizeof vfe_cache));
   PetscFunctionReturn(0);
 }
@@ -378,6 +411,7 @@ typedef struct {
   VfeSpace sp;
   VfeProblem prob;              /* kept for the baseline: same mesh, new materials, reused hierarchy */
   char meshhash[17], sig[2048]; /* for the reuse by a later case (VfeRunCache) */
+  char geosig[2048];            /* the keys of the mesh vfe built (VfeRunGeometrySignature); "" otherwise */
   PetscBool reused;             /* dm, info, sp and prob came from the previous case */
   PetscReal ev0[7]; /* event times at the case's start: mesh, setup, assembly, pcsetup, solve, post, output */
   Vec ul;
@@ -471,7 +505,70 @@ static PetscErrorCode VfeRunCacheKeep(VfeRun *run)
   PetscCall(PetscStrncpy(vfe_cache.sig, run->sig, sizeof vfe_cache.sig));
   vfe_cache.dm = run->dm, vfe_cache.info = run->info, vfe_cache.sp = run->sp, vfe_cache.prob = run->prob;
   vfe_cache.valid = PETSC_TRUE;
+  if (run->geosig[0]) { /* a mesh vfe built: the next case with the same geometry keys copies it */
+    PetscCall(PetscStrncpy(vfe_cache.geosig, run->geosig, sizeof vfe_cache.geosig));
+    PetscCall(PetscStrncpy(vfe_cache.geomesh, run->meshfile, sizeof vfe_cache.geomesh));
+    PetscCall(PetscStrncpy(vfe_cache.geohash, run->meshhash, sizeof vfe_cache.geohash));
+    vfe_cache.seg = run->rec.seg, run->rec.seg = NULL;
+  }
   run->dm = NULL, run->sp = NULL, run->prob = NULL, run->have_info = PETSC_FALSE;
+  PetscFunctionReturn(0);
+}
+
+/* Copy of the file src to dst (rank 0's files); 0 or an errno. */
+static int VfeCopyFile(const char *src, const char *dst)
+{
+  char buf[1 << 16];
+  size_t n;
+  int err  = 0;
+  FILE *in = fopen(src, "rb"), *out;
+
+  if (!in) return errno ? errno : EIO;
+  if (!(out = fopen(dst, "wb"))) {
+    err = errno ? errno : EIO;
+    fclose(in);
+    return err;
+  }
+  while (!err && (n = fread(buf, 1, sizeof buf, in)) > 0)
+    if (fwrite(buf, 1, n, out) != n) err = errno ? errno : EIO;
+  if (!err && ferror(in)) err = EIO;
+  fclose(in);
+  if (fclose(out) && !err) err = errno ? errno : EIO;
+  return err;
+}
+
+/* A sweep's case whose geometry keys equal the previous solved case's takes that case's mesh file (and segment
+ * report) instead of meshing again: the mesher would write the same bytes.  The copy must hash like the original
+ * (a file changed since is not used); on any failure the case meshes as usual. */
+static PetscErrorCode VfeRunMeshFromCache(VfeRun *run, PetscBool *copied)
+{
+  PetscMPIInt rank;
+  int err = 0;
+
+  PetscFunctionBeginUser;
+  *copied = PETSC_FALSE;
+  if (!vfe_cache.geosig[0] || strcmp(vfe_cache.geosig, run->geosig)) PetscFunctionReturn(0);
+  PetscCallMPI(MPI_Comm_rank(run->comm, &rank));
+  if (!rank) {
+    char h[17];
+    err = VfeCopyFile(vfe_cache.geomesh, run->meshpath);
+    if (!err) VfeHashFile(run->meshpath, h);
+    if (!err && strcmp(h, vfe_cache.geohash)) err = EIO;
+  }
+  PetscCallMPI(MPI_Bcast(&err, 1, MPI_INT, 0, run->comm));
+  if (err) {
+    PetscCall(PetscPrintf(run->comm, "vfe: the previous case's mesh %s has changed or cannot be read: meshing again\n",
+                          vfe_cache.geomesh));
+    PetscFunctionReturn(0);
+  }
+  if (vfe_cache.seg) {
+    PetscCall(PetscNew(&run->rec.seg));
+    PetscCall(PetscMemcpy(run->rec.seg, vfe_cache.seg, sizeof *run->rec.seg));
+  }
+  PetscCall(PetscPrintf(run->comm,
+                        "vfe: same geometry keys as the previous case: its mesh %s is reused, not built again\n",
+                        vfe_cache.geomesh));
+  *copied = PETSC_TRUE;
   PetscFunctionReturn(0);
 }
 
@@ -484,8 +581,12 @@ static PetscErrorCode VfeRunMesh(VfeRun *run)
   PetscCall(PetscLogEventBegin(VfeEv.mesh, 0, 0, 0, 0));
   if (!run->meshfile[0]) {
     PetscCall(PetscSNPrintf(run->meshfile, sizeof run->meshfile, "%s/mesh.msh", run->outdir));
+    PetscBool copied = PETSC_FALSE;
     PetscCall(PetscSNPrintf(run->meshpath, sizeof run->meshpath, "%s/mesh.msh", run->wdir));
-    PetscCall(VfeBuildSegmentMesh(comm, run->meshpath, &run->rec.seg, &run->rec.ct));
+    PetscCall(VfeRunGeometrySignature(comm, run->geosig, sizeof run->geosig));
+    if (!run->mesh_only) PetscCall(VfeRunMeshFromCache(run, &copied));
+    if (!copied) PetscCall(VfeBuildSegmentMesh(comm, run->meshpath, &run->rec.seg, &run->rec.ct));
+    if (run->rec.ct) run->geosig[0] = 0; /* the CT route's report is not kept: it meshes every time */
     if (run->rec.seg) PetscCall(VfeSegmentReportView(run->rec.seg, PETSC_VIEWER_STDOUT_(comm)));
     if (run->rec.ct) PetscCall(VfeCTReportView(run->rec.ct, PETSC_VIEWER_STDOUT_(comm)));
   } else
