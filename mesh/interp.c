@@ -18,9 +18,13 @@
  * (tests/test_interp.c compares them point by point).  Cell types are set as four strata of the "celltype"
  * label, coordinates copied with DMPlexCopyCoordinates, labels with DMCopyLabels.
  *
- * Only for one process: a distributed mesh also needs its point SF extended to the new faces and edges and the
- * shared faces oriented alike on every rank (DMPlexInterpolatePointSF and a private PETSc routine), so on more
- * than one process VfeMeshInterpolate calls DMPlexInterpolate.
+ * On a distributed mesh every rank builds its own part this way, and then does what PETSc 3.18's
+ * DMPlexInterpolate does on more than one process: the point SF is extended in PETSc's two steps (faces from the
+ * shared vertices, on a DM of cells, vertices and faces whose cones are vertices, then edges on the full DAG;
+ * DMPlexInterpolatePointSF both times), and DMPlexOrientInterface_Internal (exported, declared only in PETSc's
+ * private headers) makes the shared faces' and edges' cones agree with their owners'.  Same points, cones,
+ * orientations and point SF as DMPlexInterpolate on 2 and 4 ranks (unit_mesh_interp_mpi2, _mpi4).  Meshes with
+ * overlap, ranks without cells or a point SF without a graph are left to DMPlexInterpolate (on all ranks).
  */
 #include "vfemesh.h"
 #include <petscsf.h>
