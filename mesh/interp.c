@@ -18,11 +18,21 @@
  * (tests/test_interp.c compares them point by point).  Cell types are set as four strata of the "celltype"
  * label, coordinates copied with DMPlexCopyCoordinates, labels with DMCopyLabels.
  *
- * Only for one process: a distributed mesh also needs its point SF extended to the new faces and edges and the
- * shared faces oriented alike on every rank (DMPlexInterpolatePointSF and a private PETSc routine), so on more
- * than one process VfeMeshInterpolate calls DMPlexInterpolate.
+ * On a distributed mesh every rank builds its own part this way, and then does what PETSc 3.18's
+ * DMPlexInterpolate does on more than one process: the point SF is extended in PETSc's two steps (faces from the
+ * shared vertices, on a DM of cells, vertices and faces whose cones are vertices, then edges on the full DAG;
+ * DMPlexInterpolatePointSF both times), and DMPlexOrientInterface_Internal (exported, declared only in PETSc's
+ * private headers) makes the shared faces' and edges' cones agree with their owners'.  Same points, cones,
+ * orientations and point SF as DMPlexInterpolate on 2 and 4 ranks (unit_mesh_interp_mpi2, _mpi4).  Meshes with
+ * overlap, ranks without cells or a point SF without a graph are left to DMPlexInterpolate (on all ranks).
  */
 #include "vfemesh.h"
+#include <petscsf.h>
+
+/* PETSc 3.18 exports this (libpetsc_real.so) but declares it only in its private headers (petsc/private/dmpleximpl.h),
+   which Debian's petsc-dev does not install.  DMPlexInterpolate calls it last on a distributed mesh: it reorders
+   the cones of the shared faces and edges of every rank as on their owner, fixing the orientations to match. */
+PETSC_EXTERN PetscErrorCode DMPlexOrientInterface_Internal(DM);
 
 static PetscLogEvent VfeInterpEvent = -1;
 
@@ -119,7 +129,7 @@ static PetscErrorCode VfeSetStratum(DMLabel label, PetscInt value, PetscInt pSta
   PetscFunctionReturn(0);
 }
 
-/* Whether dm is what VfeMeshInterpolateSerial builds on: 3-D, cell-vertex, tetrahedra only (by cone size and,
+/* Whether dm is what VfeMeshInterpolateLocal builds on: 3-D, cell-vertex, tetrahedra only (by cone size and,
    where the DM has one, by its "celltype" label), numbered cells first, then vertices. */
 static PetscErrorCode VfeMeshIsPlainTets(DM dm, PetscBool *ok)
 {
@@ -153,15 +163,82 @@ static PetscErrorCode VfeMeshIsPlainTets(DM dm, PetscBool *ok)
   PetscFunctionReturn(0);
 }
 
-/* The one-process construction; dm is a cell-vertex mesh of tetrahedra numbered cells first, then vertices. */
-static PetscErrorCode VfeMeshInterpolateSerial(DM dm, DM *idmOut)
+/* PETSc 3.18's first interpolation step on a distributed mesh, for its point SF: the DM of cells, vertices and
+   faces (cells' cones: faces; faces' cones: their 3 vertices, as DMPlexInterpolate's intermediate DM has them),
+   numbered as in the final DM, and DMPlexInterpolatePointSF on it with sfV (dm's SF: the shared vertices).
+   *sfVF: sfV's leaves, then the shared faces.  A face is shared (and owned) by the rule DMPlexInterpolatePointSF
+   applies to its cone points, so the faces' cones must be vertices here, as in PETSc: found from their edges
+   instead, a face's owner can differ on 4 ranks (tests/test_interp.c). */
+static PetscErrorCode VfeMeshFacePointSF(DM dm, PetscSF sfV, PetscInt nf, const PetscInt *fv, const PetscInt *fid,
+                                         const PetscInt *ffirst, const PetscInt *ornt, PetscSF *sfVF)
+{
+  DM fdm;
+  DMLabel ctLabel;
+  PetscSection cs;
+  PetscInt pStart, pEnd, cStart, cEnd, vStart, vEnd, fStart, *cones, *ornts;
+  PetscSF sf;
+
+  PetscFunctionBeginUser;
+  PetscCall(DMPlexGetChart(dm, &pStart, &pEnd));
+  PetscCall(DMPlexGetHeightStratum(dm, 0, &cStart, &cEnd));
+  PetscCall(DMPlexGetDepthStratum(dm, 0, &vStart, &vEnd));
+  fStart = pEnd;
+  PetscCall(DMCreate(PetscObjectComm((PetscObject)dm), &fdm));
+  PetscCall(DMSetType(fdm, DMPLEX));
+  PetscCall(DMSetDimension(fdm, 3));
+  PetscCall(DMPlexSetChart(fdm, pStart, fStart + nf));
+  PetscCall(DMCreateLabel(fdm, "celltype"));
+  PetscCall(DMPlexGetConeSection(fdm, &cs));
+  for (PetscInt p = cStart; p < cEnd; ++p) PetscCall(PetscSectionSetDof(cs, p, 4));
+  for (PetscInt p = fStart; p < fStart + nf; ++p) PetscCall(PetscSectionSetDof(cs, p, 3));
+  PetscCall(DMSetUp(fdm));
+  PetscCall(DMPlexGetCones(fdm, &cones));
+  PetscCall(DMPlexGetConeOrientations(fdm, &ornts));
+  for (PetscInt c = 0; c < cEnd - cStart; ++c) {
+    PetscInt off;
+
+    PetscCall(PetscSectionGetOffset(cs, cStart + c, &off));
+    for (int f = 0; f < 4; ++f) {
+      cones[off + f] = fStart + fid[4 * c + f];
+      ornts[off + f] = ornt[4 * c + f];
+    }
+  }
+  for (PetscInt f = 0; f < nf; ++f) {
+    PetscInt off;
+
+    PetscCall(PetscSectionGetOffset(cs, fStart + f, &off));
+    for (int j = 0; j < 3; ++j) {
+      cones[off + j] = vStart + fv[3 * ffirst[f] + j];
+      ornts[off + j] = 0;
+    }
+  }
+  PetscCall(DMPlexGetCellTypeLabel(fdm, &ctLabel));
+  PetscCall(VfeSetStratum(ctLabel, DM_POLYTOPE_POINT, vStart, vEnd));
+  PetscCall(VfeSetStratum(ctLabel, DM_POLYTOPE_TETRAHEDRON, cStart, cEnd));
+  PetscCall(VfeSetStratum(ctLabel, DM_POLYTOPE_TRIANGLE, fStart, fStart + nf));
+  PetscCall(DMPlexSymmetrize(fdm));
+  PetscCall(DMPlexStratify(fdm));
+  PetscCall(DMPlexInterpolatePointSF(fdm, sfV));
+  PetscCall(DMGetPointSF(fdm, &sf));
+  PetscCall(PetscObjectReference((PetscObject)sf));
+  *sfVF = sf;
+  PetscCall(DMDestroy(&fdm));
+  PetscFunctionReturn(0);
+}
+
+/* The DAG of this rank's part (the whole construction on one process); dm is a cell-vertex mesh of tetrahedra
+   numbered cells first, then vertices.  Cones, orientations and cell types only: see VfeMeshCopyFrom.  With sfV
+   (dm's point SF, on more than one process) also the point SF, in PETSc 3.18's two steps: the shared faces from
+   the shared vertices (VfeMeshFacePointSF), then the shared edges from both (DMPlexInterpolatePointSF skips the
+   faces: their supports are cells). */
+static PetscErrorCode VfeMeshInterpolateLocal(DM dm, PetscSF sfV, DM *idmOut)
 {
   DM idm;
   DMLabel ctLabel;
   PetscSection cs;
   PetscInt pStart, pEnd, cStart, cEnd, vStart, vEnd, nc, nv, nf, ne, fStart, eStart, eEnd;
-  PetscInt *fv, *frep, *fid, *ffirst, *ev, *erep, *eid, *efirst, *cones, *ornts;
-  const char *name;
+  PetscInt *fv, *frep, *fid, *ffirst, *fo, *ev, *erep, *eid, *efirst, *cones, *ornts;
+  PetscSF sfVF = NULL;
 
   PetscFunctionBeginUser;
   PetscCall(DMPlexGetChart(dm, &pStart, &pEnd));
@@ -184,6 +261,14 @@ static PetscErrorCode VfeMeshInterpolateSerial(DM dm, DM *idmOut)
   }
   PetscCall(VfeGroupSimplices(4 * nc, 3, fv, nv, frep));
   PetscCall(VfeNumberGroups(4 * nc, frep, fid, &nf, &ffirst));
+  /* every cell's orientation of its faces */
+  PetscCall(PetscMalloc1(4 * nc, &fo));
+  for (PetscInt s = 0; s < 4 * nc; ++s) {
+    fo[s] = VfeTriangleOrientation(&fv[3 * frep[s]], &fv[3 * s]);
+    PetscCheck(fo[s] != PETSC_MIN_INT, PETSC_COMM_SELF, PETSC_ERR_PLIB,
+               "no triangle orientation for face %d of cell %" PetscInt_FMT, (int)(s % 4), cStart + s / 4);
+  }
+  if (sfV) PetscCall(VfeMeshFacePointSF(dm, sfV, nf, fv, fid, ffirst, fo, &sfVF));
 
   /* 2. edges: slot 3 f + e is edge e of face f (its cone: the vertices of its first slot) */
   PetscCall(PetscMalloc3(6 * nf, &ev, 3 * nf, &erep, 3 * nf, &eid));
@@ -219,12 +304,8 @@ static PetscErrorCode VfeMeshInterpolateSerial(DM dm, DM *idmOut)
 
     PetscCall(PetscSectionGetOffset(cs, cStart + c, &off));
     for (int f = 0; f < 4; ++f) {
-      const PetscInt s = 4 * c + f, o = VfeTriangleOrientation(&fv[3 * frep[s]], &fv[3 * s]);
-
-      PetscCheck(o != PETSC_MIN_INT, PETSC_COMM_SELF, PETSC_ERR_PLIB,
-                 "no triangle orientation for face %d of cell %" PetscInt_FMT, f, cStart + c);
-      cones[off + f] = fStart + fid[s];
-      ornts[off + f] = o;
+      cones[off + f] = fStart + fid[4 * c + f];
+      ornts[off + f] = fo[4 * c + f];
     }
   }
   for (PetscInt f = 0; f < nf; ++f) {
@@ -250,6 +331,7 @@ static PetscErrorCode VfeMeshInterpolateSerial(DM dm, DM *idmOut)
   PetscCall(PetscFree(efirst));
   PetscCall(PetscFree3(fv, frep, fid));
   PetscCall(PetscFree(ffirst));
+  PetscCall(PetscFree(fo));
   PetscCall(DMPlexGetCellTypeLabel(idm, &ctLabel));
   PetscCall(VfeSetStratum(ctLabel, DM_POLYTOPE_POINT, vStart, vEnd));
   PetscCall(VfeSetStratum(ctLabel, DM_POLYTOPE_TETRAHEDRON, cStart, cEnd));
@@ -257,44 +339,88 @@ static PetscErrorCode VfeMeshInterpolateSerial(DM dm, DM *idmOut)
   PetscCall(VfeSetStratum(ctLabel, DM_POLYTOPE_SEGMENT, eStart, eEnd));
   PetscCall(DMPlexSymmetrize(idm));
   PetscCall(DMPlexStratify(idm));
+  if (sfVF) {
+    PetscCall(DMPlexInterpolatePointSF(idm, sfVF)); /* the edges */
+    PetscCall(PetscSFDestroy(&sfVF));
+  }
+  *idmOut = idm;
+  PetscFunctionReturn(0);
+}
 
-  /* what DMPlexInterpolate carries over: name, coordinates, labels, and the distribution defaults */
+/* What DMPlexInterpolate carries over from dm to idm: name, coordinates, labels, and the distribution defaults. */
+static PetscErrorCode VfeMeshCopyFrom(DM dm, DM idm)
+{
+  const PetscReal *maxCell, *Lstart, *L;
+  PetscBool dist;
+  DMPlexReorderDefaultFlag reorder;
+  const char *name;
+
+  PetscFunctionBeginUser;
   PetscCall(PetscObjectGetName((PetscObject)dm, &name));
   PetscCall(PetscObjectSetName((PetscObject)idm, name));
   PetscCall(DMPlexCopyCoordinates(dm, idm));
   PetscCall(DMCopyLabels(dm, idm, PETSC_COPY_VALUES, PETSC_FALSE, DM_COPY_LABELS_FAIL));
-  {
-    const PetscReal *maxCell, *Lstart, *L;
-    PetscBool dist;
-    DMPlexReorderDefaultFlag reorder;
+  PetscCall(DMGetPeriodicity(dm, &maxCell, &Lstart, &L));
+  PetscCall(DMSetPeriodicity(idm, maxCell, Lstart, L));
+  PetscCall(DMPlexDistributeGetDefault(dm, &dist));
+  PetscCall(DMPlexDistributeSetDefault(idm, dist));
+  PetscCall(DMPlexReorderGetDefault(dm, &reorder));
+  PetscCall(DMPlexReorderSetDefault(idm, reorder));
+  PetscCall(DMPlexSetOverlap(idm, dm, 0));
+  PetscFunctionReturn(0);
+}
 
-    PetscCall(DMGetPeriodicity(dm, &maxCell, &Lstart, &L));
-    PetscCall(DMSetPeriodicity(idm, maxCell, Lstart, L));
-    PetscCall(DMPlexDistributeGetDefault(dm, &dist));
-    PetscCall(DMPlexDistributeSetDefault(idm, dist));
-    PetscCall(DMPlexReorderGetDefault(dm, &reorder));
-    PetscCall(DMPlexReorderSetDefault(idm, reorder));
-    PetscCall(DMPlexSetOverlap(idm, dm, 0));
+/* Whether VfeMeshInterpolate can build idm itself (on every rank, so the answer is collective): tetrahedra as
+   VfeMeshIsPlainTets; on more than one process also cells on every rank, no overlap and a point SF with a
+   graph (the cases DMPlexInterpolate itself treats differently are left to it). */
+static PetscErrorCode VfeMeshCanInterpolate(DM dm, PetscMPIInt size, PetscBool *ok)
+{
+  PetscFunctionBeginUser;
+  PetscCall(VfeMeshIsPlainTets(dm, ok));
+  if (size > 1) {
+    PetscSF sf;
+    PetscInt cStart, cEnd, overlap, nroots;
+    int all;
+
+    PetscCall(DMPlexGetHeightStratum(dm, 0, &cStart, &cEnd));
+    PetscCall(DMPlexGetOverlap(dm, &overlap));
+    PetscCall(DMGetPointSF(dm, &sf));
+    PetscCall(PetscSFGetGraph(sf, &nroots, NULL, NULL, NULL));
+    all = *ok && cEnd > cStart && overlap == 0 && nroots >= 0;
+    PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &all, 1, MPI_INT, MPI_MIN, PetscObjectComm((PetscObject)dm)));
+    *ok = all ? PETSC_TRUE : PETSC_FALSE;
   }
-  *idmOut = idm;
   PetscFunctionReturn(0);
 }
 
 PetscErrorCode VfeMeshInterpolate(DM dm, DM *idm)
 {
   PetscMPIInt size;
-  PetscBool ok = PETSC_FALSE;
+  PetscBool ok = PETSC_FALSE, orient = PETSC_TRUE;
+  PetscSF sfV = NULL;
 
   PetscFunctionBeginUser;
   if (VfeInterpEvent < 0) PetscCall(PetscLogEventRegister("VfeInterpolate", DM_CLASSID, &VfeInterpEvent));
   PetscCallMPI(MPI_Comm_size(PetscObjectComm((PetscObject)dm), &size));
-  if (size == 1) PetscCall(VfeMeshIsPlainTets(dm, &ok));
+  PetscCall(VfeMeshCanInterpolate(dm, size, &ok));
   if (!ok) {
     PetscCall(DMPlexInterpolate(dm, idm));
     PetscFunctionReturn(0);
   }
   PetscCall(PetscLogEventBegin(VfeInterpEvent, dm, 0, 0, 0));
-  PetscCall(VfeMeshInterpolateSerial(dm, idm));
+  /* DMPlexInterpolate's order: the DAG and point SF, then coordinates and labels, then the interface orientation */
+  if (size > 1) PetscCall(DMGetPointSF(dm, &sfV));
+  PetscCall(VfeMeshInterpolateLocal(dm, sfV, idm));
+  PetscCall(VfeMeshCopyFrom(dm, *idm));
+  if (size > 1) {
+    PetscOptions options;
+    const char *prefix;
+
+    PetscCall(PetscObjectGetOptions((PetscObject)dm, &options));
+    PetscCall(PetscObjectGetOptionsPrefix((PetscObject)dm, &prefix));
+    PetscCall(PetscOptionsGetBool(options, prefix, "-dm_plex_interpolate_orient_interfaces", &orient, NULL));
+    if (orient) PetscCall(DMPlexOrientInterface_Internal(*idm));
+  }
   PetscCall(PetscLogEventEnd(VfeInterpEvent, dm, 0, 0, 0));
   PetscFunctionReturn(0);
 }

@@ -16,10 +16,10 @@
  *   3. write the region index of every cell into label "vfe_region",
  * broadcast the group table and distribute the cells with DMPlexDistribute (labels travel with them).
  * Only then is the mesh interpolated, every rank building the faces and edges of its own part
- * (DMPlexInterpolate on the distributed mesh): interpolating the whole mesh serially on rank 0 was most of
- * the load time (docs/performance.md).  On one process VfeMeshInterpolate (mesh/interp.c) builds the same
- * interpolated DMPlex from sorted face and edge lists instead of PETSc 3.18's hash tables (0.56 s against
- * 7.8 s for 543,743 tetrahedra); on more it calls DMPlexInterpolate, which also extends the point SF.  Last,
+ * (VfeMeshInterpolate, mesh/interp.c): interpolating the whole mesh serially on rank 0 was most of the load
+ * time (docs/performance.md).  VfeMeshInterpolate builds the same interpolated DMPlex as DMPlexInterpolate from
+ * sorted face and edge lists instead of PETSc 3.18's hash tables (0.56 s against 7.8 s for 543,743 tetrahedra
+ * on one process), and on more extends the point SF and orients the shared faces and edges as PETSc does.  Last,
  * every rank labels in "vfe_boundary" the faces that are surface triangles of the file, found by their corner
  * vertices (VfeMeshLabelFaces).
  * Errors found on rank 0 are broadcast so every rank fails with the same code and message.
@@ -522,8 +522,8 @@ PetscErrorCode VfeMeshLoad(MPI_Comm comm, const char *path, DM *dm, VfeMeshInfo 
   PetscCallMPI(MPI_Bcast(info->surfaces, (int)(n[1] * sizeof(VfeGroup)), MPI_BYTE, 0, comm));
   PetscCallMPI(MPI_Bcast(info->points, (int)(n[2] * sizeof(VfeGroup)), MPI_BYTE, 0, comm));
 
-  /* distribute the cells, then let every rank build the faces and edges of its own part (on one process with
-     vfe's VfeMeshInterpolate) */
+  /* distribute the cells, then let every rank build the faces and edges of its own part (vfe's
+     VfeMeshInterpolate) */
   PetscCall(VfeMeshSetPartition(serial));
   PetscCall(DMPlexDistribute(serial, 0, NULL, &dist));
   if (dist)

@@ -8,6 +8,7 @@
 #   unit_loads      solver/loads.c: presets, traction per moment direction, moment vector, bad input
 #   structure_layers  the layering: solver/ headers, library symbols only from below, no private key list
 #   unit_mesh_interp  mesh/interp.c: VfeMeshInterpolate = DMPlexInterpolate point by point on two small Gmsh meshes
+#                     (_mpi2, _mpi4: distributed, with the point SF)
 add_executable(test_keys ${CMAKE_CURRENT_SOURCE_DIR}/test_keys.c)
 target_link_libraries(test_keys PRIVATE vfe_app)
 add_test(NAME unit_keys COMMAND test_keys)
@@ -51,10 +52,19 @@ foreach(t unit_motion unit_motion_mpi)
 endforeach()
 
 # mesh/interp.c: VfeMeshInterpolate builds the same interpolated DMPlex as DMPlexInterpolate (cones, orientations,
-# closures, cell types, labels, coordinates) on a distorted box and the two blocks; one process
+# closures, cell types, labels, coordinates) on a distorted box and the two blocks; one process, and distributed on
+# 2 and 4 ranks (also the point SF and the interface orientation)
 add_executable(test_interp ${CMAKE_CURRENT_SOURCE_DIR}/test_interp.c)
 target_link_libraries(test_interp PRIVATE vfe_mesh)
 add_test(NAME unit_mesh_interp COMMAND test_interp)
-set_tests_properties(unit_mesh_interp PROPERTIES LABELS unit ENVIRONMENT "${VFE_TEST_ENV}" WORKING_DIRECTORY
-                                                 ${CMAKE_CURRENT_BINARY_DIR}/unit_mesh_interp)
-file(MAKE_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR}/unit_mesh_interp)
+add_test(NAME unit_mesh_interp_mpi2 COMMAND ${VFE_MPIEXEC} -n 2 $<TARGET_FILE:test_interp>)
+add_test(NAME unit_mesh_interp_mpi4 COMMAND ${VFE_MPIEXEC} -n 4 $<TARGET_FILE:test_interp>)
+set_tests_properties(unit_mesh_interp PROPERTIES LABELS unit ENVIRONMENT "${VFE_TEST_ENV}")
+set_tests_properties(unit_mesh_interp_mpi2 PROPERTIES LABELS "unit;mpi" PROCESSORS 2 ENVIRONMENT "${VFE_TEST_ENV}")
+set_tests_properties(unit_mesh_interp_mpi4 PROPERTIES LABELS "unit;mpi" PROCESSORS 4 ENVIRONMENT "${VFE_TEST_ENV}")
+# a failed collective PETSc check can leave the ranks out of step: fail by time rather than hang
+set_tests_properties(unit_mesh_interp_mpi2 unit_mesh_interp_mpi4 PROPERTIES TIMEOUT 300)
+foreach(t unit_mesh_interp unit_mesh_interp_mpi2 unit_mesh_interp_mpi4)
+  set_tests_properties(${t} PROPERTIES WORKING_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR}/${t})
+  file(MAKE_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR}/${t})
+endforeach()
