@@ -16,7 +16,7 @@ src=$1 bld=$2 quick=${3:-}
 cmake -S "$src" -B "$bld" -DVFE_SANITIZE=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 if [ "$quick" = --quick ]; then
   targets=(vfe msh_convert test_keys test_risk test_materials test_loads test_file test_meshkeys test_vtkhdf test_sweep
-           test_motion)
+           test_motion test_interp)
   cmake --build "$bld" -j2 --target "${targets[@]}" 2>&1 | grep -E "warning|error" || true
 else
   cmake --build "$bld" -j2 2>&1 | grep -E "warning|error" || true
