@@ -129,7 +129,6 @@ PetscErrorCode VfePMGCreate(VfeProblem prob)
   PetscCall(VfeProblemCreate(mg->sp1, prob->nregions, &mg->p1));
   PetscCall(PetscStrncpy(mg->p1->backend, prob->backend, sizeof mg->p1->backend)); /* P1 level on the same backend */
   PetscCall(PetscStrncpy(mg->p1->matprefix, "vfe_pmg_p1_", sizeof mg->p1->matprefix)); /* -vfe_mat_type: P2 only */
-  mg->p1->pmg_level = PETSC_TRUE;
   for (PetscInt k = 0; k < prob->nbc; ++k)
     if (prob->bc[k].kind == 0)
       PetscCall(VfeProblemAddDirichlet(mg->p1, prob->bc[k].surface, prob->bc[k].comp, NULL, NULL));

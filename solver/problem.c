@@ -474,15 +474,10 @@ static PetscErrorCode VfeAssembleMatrix(VfeProblem prob)
       PetscCall(MatSetBlockSize(prob->K, 3));
       PetscCall(MatSetOptionsPrefix(prob->K, prob->matprefix));
       PetscCall(MatSetFromOptions(prob->K));
-      /* on the CPU the block types, and AIJ as the main matrix, take the element pairs as block rows on a pattern
-       * preallocated once: PETSc 3.18's AIJ COO path keeps two 8-byte maps per nonzero besides the matrix (about 200
-       * MB on the peers' 544k-tetrahedron P1 mesh, docs/performance.md).  The p-multigrid's P1 level (AIJ, ~1/20 of
-       * the P2 nonzeros, assembled again in every active-set iteration) keeps COO, whose assembly was the faster of
-       * the two there; the device assembles by COO (solver/cuda/assemble.cu) */
-      PetscCall(PetscObjectTypeCompareAny((PetscObject)prob->K, &prob->blockK, MATSEQBAIJ, MATMPIBAIJ, MATSEQSBAIJ,
-                                          MATMPISBAIJ, ""));
-      if (!prob->pmg_level) prob->blockK = PETSC_TRUE;
-      if (!strcmp(prob->backend, "cuda")) prob->blockK = PETSC_FALSE;
+      /* on the CPU every type (AIJ too) takes the element pairs as block rows on a pattern preallocated once: PETSc
+       * 3.18's AIJ COO path keeps two 8-byte maps per nonzero besides the matrix (about 200 MB on the peers'
+       * 544k-tetrahedron P1 mesh, docs/performance.md); the device assembles by COO (solver/cuda/assemble.cu) */
+      prob->blockK = (PetscBool)(strcmp(prob->backend, "cuda") != 0);
       if (prob->blockK) { /* the element pairs go in as blocks: only the members' scalar indices */
         PetscBool sb;
         PetscCall(PetscMalloc2(prob->nmemcoo, &ci, prob->nmemcoo, &cj));

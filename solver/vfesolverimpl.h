@@ -54,8 +54,7 @@ struct _n_VfeProblem {
   VfePMG mg;            /* the P1 level of the p-multigrid; NULL unless pmg */
   PC pcu;               /* preconditioner of the displacement block: PCMG (P2, pmg) or GAMG */
   char matprefix[24];   /* options prefix of K: "vfe_", or "vfe_pmg_p1_" for the p-multigrid's P1 level */
-  PetscBool pmg_level;  /* this problem is the P1 level of another's p-multigrid (solver/pmg.c) */
-  PetscBool blockK;     /* values go in by block rows (VfeBlockAddValues), not by COO (see VfeAssembleMatrix) */
+  PetscBool blockK;     /* CPU (any type): values go in by block rows (VfeBlockAddValues), not by COO (device) */
   PetscInt *mem_ij;     /* blockK: global row and column of each member COO entry (2 nmemcoo) */
   PetscInt nsolves;     /* solves so far with this problem (1 and later: the hierarchy is reused) */
   VfeMembers mem;       /* springs and contact (solver/members.c); NULL without */
