@@ -34,7 +34,11 @@ echo "# vfe: $VFE${VFE_REF:+; ref: $VFE_REF}; $RANKS rank(s); extra options: ${E
 TAGS=(new)
 [ -n "$VFE_REF" ] && TAGS+=(ref)
 for r in $(seq 1 "$REPEAT"); do
-  for tag in "${TAGS[@]}"; do
+  # the order alternates (new ref, ref new, ...): in a fixed order the first of each pair ran 6-8 % slower on the
+  # 2-core machine, whichever binary it was (2026-12-03, docs/performance.md); use an even --repeat
+  order=("${TAGS[@]}")
+  [ "${#TAGS[@]}" = 2 ] && [ $((r % 2)) = 0 ] && order=(ref new)
+  for tag in "${order[@]}"; do
     bin=$VFE
     [ "$tag" = ref ] && bin=$VFE_REF
     out="$WORK/$tag-$r"
