@@ -163,6 +163,24 @@ static PetscErrorCode VfeMeshIsPlainTets(DM dm, PetscBool *ok)
   PetscFunctionReturn(0);
 }
 
+/* The cells' cones (their 4 faces, numbered fStart + fid[4 c + k]) and orientations fo[4 c + k] in a DM whose cone
+   section is cs. */
+static PetscErrorCode VfeSetCellCones(PetscSection cs, PetscInt cStart, PetscInt nc, PetscInt fStart,
+                                      const PetscInt *fid, const PetscInt *fo, PetscInt *cones, PetscInt *ornts)
+{
+  PetscFunctionBeginUser;
+  for (PetscInt c = 0; c < nc; ++c) {
+    PetscInt off;
+
+    PetscCall(PetscSectionGetOffset(cs, cStart + c, &off));
+    for (int f = 0; f < 4; ++f) {
+      cones[off + f] = fStart + fid[4 * c + f];
+      ornts[off + f] = fo[4 * c + f];
+    }
+  }
+  PetscFunctionReturn(0);
+}
+
 /* PETSc 3.18's first interpolation step on a distributed mesh, for its point SF: the DM of cells, vertices and
    faces (cells' cones: faces; faces' cones: their 3 vertices, as DMPlexInterpolate's intermediate DM has them),
    numbered as in the final DM, and DMPlexInterpolatePointSF on it with sfV (dm's SF: the shared vertices).
@@ -194,15 +212,7 @@ static PetscErrorCode VfeMeshFacePointSF(DM dm, PetscSF sfV, PetscInt nf, const 
   PetscCall(DMSetUp(fdm));
   PetscCall(DMPlexGetCones(fdm, &cones));
   PetscCall(DMPlexGetConeOrientations(fdm, &ornts));
-  for (PetscInt c = 0; c < cEnd - cStart; ++c) {
-    PetscInt off;
-
-    PetscCall(PetscSectionGetOffset(cs, cStart + c, &off));
-    for (int f = 0; f < 4; ++f) {
-      cones[off + f] = fStart + fid[4 * c + f];
-      ornts[off + f] = ornt[4 * c + f];
-    }
-  }
+  PetscCall(VfeSetCellCones(cs, cStart, cEnd - cStart, fStart, fid, ornt, cones, ornts));
   for (PetscInt f = 0; f < nf; ++f) {
     PetscInt off;
 
@@ -299,15 +309,7 @@ static PetscErrorCode VfeMeshInterpolateLocal(DM dm, PetscSF sfV, DM *idmOut)
   PetscCall(DMSetUp(idm));
   PetscCall(DMPlexGetCones(idm, &cones));
   PetscCall(DMPlexGetConeOrientations(idm, &ornts));
-  for (PetscInt c = 0; c < nc; ++c) {
-    PetscInt off;
-
-    PetscCall(PetscSectionGetOffset(cs, cStart + c, &off));
-    for (int f = 0; f < 4; ++f) {
-      cones[off + f] = fStart + fid[4 * c + f];
-      ornts[off + f] = fo[4 * c + f];
-    }
-  }
+  PetscCall(VfeSetCellCones(cs, cStart, nc, fStart, fid, fo, cones, ornts));
   for (PetscInt f = 0; f < nf; ++f) {
     PetscInt off;
 
