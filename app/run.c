@@ -342,14 +342,15 @@ static PetscErrorCode VfeSolveCase(VfeSpace sp, const VfeMeshInfo *info, const V
       rec->load.force = -rec->Fapp[2];
     }
     PetscCall(VecDestroy(&fl));
-    rec->plate_uz    = usum[2] / cnt[2];
-    rec->stiffness   = rec->plate_uz != 0 ? rec->load.force / PetscAbsReal(rec->plate_uz) : 0;
-    rec->its         = si.its;
-    rec->reason      = KSPConvergedReasons[si.reason];
-    rec->rnorm       = si.rnorm;
-    rec->formulation = VfeProblemDescribe(prob);
-    rec->matrix_type = VfeProblemMatrixType(prob);
-    rec->t_pc1       = si.t_pcsetup;
+    rec->plate_uz           = usum[2] / cnt[2];
+    rec->stiffness          = rec->plate_uz != 0 ? rec->load.force / PetscAbsReal(rec->plate_uz) : 0;
+    rec->its                = si.its;
+    rec->reason             = KSPConvergedReasons[si.reason];
+    rec->rnorm              = si.rnorm;
+    rec->formulation        = VfeProblemDescribe(prob);
+    rec->matrix_type        = VfeProblemMatrixType(prob);
+    rec->smoother_precision = VfeProblemSmootherPrecision(prob);
+    rec->t_pc1              = si.t_pcsetup;
     PetscCall(VfeComputeMotion(sp, prob, ul, info, rec->load.force, &rec->motion));
     PetscCall(VfeRunRecordStructures(prob, rec));
   } else {

@@ -136,8 +136,9 @@ typedef struct {
   PetscReal plate_uz, stiffness, base_plate_uz, base_stiffness;
   PetscInt ncells, ndofs, order, its, base_its;
   const char *reason;
-  const char *formulation; /* VfeProblemDescribe */
-  const char *matrix_type; /* VfeProblemMatrixType */
+  const char *formulation;        /* VfeProblemDescribe */
+  const char *matrix_type;        /* VfeProblemMatrixType */
+  const char *smoother_precision; /* VfeProblemSmootherPrecision */
   PetscReal rnorm;
   PetscReal t_pc1, base_t_pc; /* preconditioner set-up of the first solve and of the baseline (reused) */
   char cement_material[64], bone_density[64];

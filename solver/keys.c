@@ -43,6 +43,9 @@ static const VfeKey solver_keys[] = {
      "this x (branches changed by the last update / by the first), but not below `vfe_active_set_rtol`"},
     {"vfe_pmg", VFE_KEY_BOOL, "", 0, 0, 0, NULL, "true on P2",
      "P2: p-multigrid (P2 -> P1 on the same mesh -> GAMG) for the displacement block"},
+    {"vfe_pmg_single", VFE_KEY_BOOL, "", 0, 0, 0, NULL, "true",
+     "P2 p-multigrid on the CPU: the P2 smoother and level residual multiply a single-precision copy of the operator "
+     "(half the bytes per product); CG keeps double precision, so answers meet the same `ksp_rtol`"},
 };
 
 const VfeKeyTable VfeSolverKeys = {"solver", solver_keys, sizeof solver_keys / sizeof solver_keys[0]};

@@ -19,6 +19,7 @@ struct _n_VfePMG {
   VfeSpace sp1;  /* the P1 space on a clone of the plex */
   VfeProblem p1; /* P1 problem: same regions, materials, forms and Dirichlet surfaces */
   Mat P;         /* interpolation P1 -> P2 */
+  Mat Ks;        /* single-precision copy of the P2 operator for the P2 smoother and residual (single.c), or NULL */
 };
 
 PetscErrorCode VfePMGDestroy(VfePMG *mgp)
@@ -30,6 +31,7 @@ PetscErrorCode VfePMGDestroy(VfePMG *mgp)
   PetscCall(VfeProblemDestroy(&mg->p1));
   PetscCall(VfeSpaceDestroy(&mg->sp1));
   PetscCall(MatDestroy(&mg->P));
+  PetscCall(MatDestroy(&mg->Ks));
   PetscCall(PetscFree(mg));
   *mgp = NULL;
   PetscFunctionReturn(0);
@@ -199,19 +201,7 @@ static PetscErrorCode VfePBJSetUp(PC pc)
     c->nb = (re - rs) / 3;
     PetscCall(PetscMalloc1(9 * c->nb, &c->dinv));
   }
-  for (PetscInt n = 0; n < c->nb; ++n) {
-    const PetscInt idx[3] = {rs + 3 * n, rs + 3 * n + 1, rs + 3 * n + 2};
-    PetscScalar a[9], *v = c->dinv + 9 * n, det;
-
-    PetscCall(MatGetValues(A, 3, idx, 3, idx, a));
-    v[0] = a[4] * a[8] - a[5] * a[7], v[1] = a[2] * a[7] - a[1] * a[8], v[2] = a[1] * a[5] - a[2] * a[4];
-    v[3] = a[5] * a[6] - a[3] * a[8], v[4] = a[0] * a[8] - a[2] * a[6], v[5] = a[2] * a[3] - a[0] * a[5];
-    v[6] = a[3] * a[7] - a[4] * a[6], v[7] = a[1] * a[6] - a[0] * a[7], v[8] = a[0] * a[4] - a[1] * a[3];
-    det = a[0] * v[0] + a[1] * v[3] + a[2] * v[6];
-    PetscCheck(PetscAbsScalar(det) > 0, PETSC_COMM_SELF, PETSC_ERR_MAT_LU_ZRPVT,
-               "singular 3 x 3 diagonal block at row %" PetscInt_FMT " of the P2 operator", idx[0]);
-    for (int k = 0; k < 9; ++k) v[k] /= det;
-  }
+  PetscCall(VfeInvertNodeBlocks(A, c->nb, c->dinv));
   PetscFunctionReturn(0);
 }
 
@@ -296,7 +286,30 @@ PetscErrorCode VfePMGSetUpPC(VfeProblem prob, PC pc)
   PetscCall(PCMGGetSmoother(pc, 1, &ks));
   PetscCall(KSPSetType(ks, KSPCHEBYSHEV));
   PetscCall(KSPGetPC(ks, &pcs));
-  PetscCall(VfePMGSmootherPC(prob, pcs));
+  if (prob->pmg_single && !strcmp(prob->backend, "cpu") && VfeMatSingleApplies(prob->K)) {
+    /* the smoother and the P2 level's residual multiply the single-precision copy (single.c); its Pmat is the copy
+     * too (PCMG would replace a smoother Pmat equal to its own), which hands PCPBJACOBI the double diagonal blocks */
+    PetscCall(MatDestroy(&mg->Ks));
+    PetscCall(VfeMatSingleCreate(prob->K, &mg->Ks));
+    PetscCall(KSPSetOperators(ks, mg->Ks, mg->Ks));
+    PetscCall(PCMGSetResidual(pc, 1, PCMGResidualDefault, mg->Ks));
+    PetscCall(PCSetType(pcs, PCPBJACOBI));
+  } else
+    PetscCall(VfePMGSmootherPC(prob, pcs));
   PetscCall(PCSetFromOptions(pc));
   PetscFunctionReturn(0);
+}
+
+/* Before a set-up or solve: the single-precision copy takes the operator's current values. */
+PetscErrorCode VfePMGSync(VfeProblem prob)
+{
+  PetscFunctionBeginUser;
+  if (prob->mg && prob->mg->Ks) PetscCall(VfeMatSingleSync(prob->mg->Ks));
+  PetscFunctionReturn(0);
+}
+
+const char *VfeProblemSmootherPrecision(VfeProblem prob)
+{
+  if (!prob->mg || !prob->pcu) return "";
+  return prob->mg->Ks ? "single" : "double";
 }

@@ -41,8 +41,9 @@ PetscErrorCode VfeProblemCreate(VfeSpace sp, PetscInt nregions, VfeProblem *prob
   PetscCall(PetscCalloc1(nregions, &p->form));
   for (PetscInt r = 0; r < nregions; ++r) p->form[r] = -1; /* not yet chosen */
   PetscCall(PetscStrncpy(p->formulation, "auto", sizeof p->formulation));
-  p->pmg    = sp->order == 2 ? PETSC_TRUE : PETSC_FALSE;
-  p->inc_nu = VFE_BBAR_NU;
+  p->pmg        = sp->order == 2 ? PETSC_TRUE : PETSC_FALSE;
+  p->pmg_single = PETSC_TRUE;
+  p->inc_nu     = VFE_BBAR_NU;
   PetscCall(PetscStrncpy(p->assembly, "coo", sizeof p->assembly));
   PetscCall(PetscStrncpy(p->backend, "cpu", sizeof p->backend));
   PetscCall(PetscStrncpy(p->matprefix, "vfe_", sizeof p->matprefix));
@@ -184,6 +185,10 @@ PetscErrorCode VfeProblemSetFromOptions(VfeProblem prob)
                              "VfeProblemAssemble", prob->inc_nu, &prob->inc_nu, NULL));
   PetscCall(PetscOptionsBool("-vfe_pmg", "P2: p-multigrid (P2 -> P1 -> GAMG) for the displacement block",
                              "VfeProblemSolve", prob->pmg, &prob->pmg, &pmgset));
+  PetscCall(
+      PetscOptionsBool("-vfe_pmg_single",
+                       "P2 p-multigrid on the CPU: the P2 smoother multiplies a single-precision copy of the operator",
+                       "VfeProblemSolve", prob->pmg_single, &prob->pmg_single, NULL));
   PetscOptionsEnd();
   PetscCheck(prob->inc_nu >= 0 && prob->inc_nu <= 0.5, comm, PETSC_ERR_USER_INPUT,
              "vfe_incompressible_nu = %g is not allowed: 0 <= value <= 0.5", (double)prob->inc_nu);
@@ -913,6 +918,7 @@ static PetscErrorCode VfeLinearSolve(VfeProblem prob, Vec rhs, Vec u)
   PetscCall(PetscLogEventBegin(VfeEv.pcsetup, 0, 0, 0, 0));
   PetscCall(PetscTime(&t0));
   PetscCall(VfeDisplacementPC(prob));
+  PetscCall(VfePMGSync(prob));
   if (!prob->mixed) {
     if (!prob->ksp) {
       PetscCall(KSPCreate(comm, &prob->ksp));

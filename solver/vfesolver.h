@@ -100,6 +100,8 @@ PETSC_EXTERN PetscBool VfeProblemRegionIsBbar(VfeProblem prob, PetscInt r);
 PETSC_EXTERN const char *VfeProblemDescribe(VfeProblem prob);
 /* The storage of the operator (aij, sbaij, baij, aijcusparse; "" before the first assembly). */
 PETSC_EXTERN const char *VfeProblemMatrixType(VfeProblem prob);
+/* the P2 smoother's copy of the operator under the p-multigrid: "single", "double", or "" without p-multigrid */
+PETSC_EXTERN const char *VfeProblemSmootherPrecision(VfeProblem prob);
 /* What the last VfeProblemSolve did. */
 typedef struct {
   PetscInt its;                 /* iterations */

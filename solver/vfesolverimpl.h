@@ -52,6 +52,7 @@ struct _n_VfeProblem {
   VfeMixed mx;          /* pressure space, coupling blocks, block preconditioner; NULL unless mixed */
   PetscBool pmg;        /* P2: p-multigrid (P2 -> P1 on the same mesh -> GAMG) for the displacement block */
   VfePMG mg;            /* the P1 level of the p-multigrid; NULL unless pmg */
+  PetscBool pmg_single; /* CPU p-multigrid: the P2 smoother multiplies a single-precision copy (-vfe_pmg_single) */
   PC pcu;               /* preconditioner of the displacement block: PCMG (P2, pmg) or GAMG */
   char matprefix[24];   /* options prefix of K: "vfe_", or "vfe_pmg_p1_" for the p-multigrid's P1 level */
   PetscBool blockK;     /* CPU (any type): values go in by block rows (VfeBlockAddValues), not by COO (device) */
@@ -128,6 +129,12 @@ PETSC_EXTERN PetscErrorCode VfePMGCreate(VfeProblem prob);
 PETSC_EXTERN PetscErrorCode VfePMGDestroy(VfePMG *mg);
 PETSC_EXTERN PetscErrorCode VfePMGAssemble(VfeProblem prob);
 PETSC_EXTERN PetscErrorCode VfePMGSetUpPC(VfeProblem prob, PC pc);
+PETSC_EXTERN PetscErrorCode VfePMGSync(VfeProblem prob);
+/* single.c: single-precision copy of a 3 x 3 block operator (MATSHELL) for the P2 smoother */
+PETSC_EXTERN PetscBool VfeMatSingleApplies(Mat K);
+PETSC_EXTERN PetscErrorCode VfeMatSingleCreate(Mat K, Mat *A);
+PETSC_EXTERN PetscErrorCode VfeMatSingleSync(Mat A);
+PETSC_EXTERN PetscErrorCode VfeInvertNodeBlocks(Mat K, PetscInt nb, PetscScalar *dinv);
 /* Assembly backends: element matrices for a batch of cells. */
 PETSC_EXTERN PetscErrorCode VfeAssembleCOO_CPU(VfeProblem prob);
 /* The CUDA backend (solver/cuda/assemble.cu, or the stub that says it was not compiled): assembles the whole COO

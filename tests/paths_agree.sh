@@ -5,7 +5,9 @@
 # tolerance between the preconditioners (same form), and to discretisation accuracy (3 % at 5 mm: P2/P0 against P2/P1 pressure)
 # between the forms.  The P2 operator's storage (SBAIJ under the p-multigrid on one rank, against
 # -vfe_mat_type aij) changes nothing but the speed: the same stiffnesses to 1e-9, the same iterations (the
-# point-block smoother on both), and summary.json names the storage.   usage: paths_agree.sh VFE WORKDIR
+# point-block smoother on both), and summary.json names the storage.  The P2 smoother's single-precision copy of the
+# operator (the default on the CPU, against -vfe_pmg_single false) changes the preconditioner by rounding only: the
+# same stiffnesses to 1e-9 and iterations within 2.   usage: paths_agree.sh VFE WORKDIR
 set -uo pipefail
 vfe=$1 work=$2
 rm -rf "$work" && mkdir -p "$work" && cd "$work" || exit 1
@@ -17,11 +19,12 @@ run() { # name, options...
 run bbar_pmg
 run bbar_gamg -vfe_pmg false
 run bbar_pmg_aij -vfe_mat_type aij
+run bbar_pmg_double -vfe_pmg_single false
 run mixed_pmg -vfe_formulation mixed
 run mixed_gamg -vfe_formulation mixed -vfe_pmg false
 python3 - <<'PY'
 import json, sys
-r = {n: json.load(open(n + "/summary.json")) for n in ["bbar_pmg", "bbar_gamg", "mixed_pmg", "mixed_gamg", "bbar_pmg_aij"]}
+r = {n: json.load(open(n + "/summary.json")) for n in ["bbar_pmg", "bbar_gamg", "mixed_pmg", "mixed_gamg", "bbar_pmg_aij", "bbar_pmg_double"]}
 def stiff(n, key):
     def find(d):
         if isinstance(d, dict):
@@ -37,7 +40,7 @@ fail = 0
 for key in ["stiffness_N_per_mm", "baseline_stiffness_N_per_mm"]:
     v = {n: stiff(n, key) for n in r}
     for a, b, tol in [("bbar_pmg", "bbar_gamg", 1e-6), ("mixed_pmg", "mixed_gamg", 1e-6), ("bbar_pmg", "mixed_pmg", 3e-2),
-                      ("bbar_pmg", "bbar_pmg_aij", 1e-9)]:
+                      ("bbar_pmg", "bbar_pmg_aij", 1e-9), ("bbar_pmg", "bbar_pmg_double", 1e-9)]:
         d = abs(v[a] - v[b]) / abs(v[b])
         ok = d <= tol
         fail += not ok
@@ -45,10 +48,18 @@ for key in ["stiffness_N_per_mm", "baseline_stiffness_N_per_mm"]:
 # the P2 smoother is point-block Jacobi on both storages: PETSc's PCPBJACOBI on AIJ, vfe's own shell on SBAIJ (PETSc
 # 3.18's SBAIJ has no block inverse); the same operation, so the same iteration counts (+-1 for rounding)
 for key in ["iterations", "baseline_iterations"]:
-    a, b = r["bbar_pmg"]["solver"][key], r["bbar_pmg_aij"]["solver"][key]
+    a, b = r["bbar_pmg_double"]["solver"][key], r["bbar_pmg_aij"]["solver"][key]
     ok = abs(a - b) <= 1
     fail += not ok
     print("solver.%-30s sbaij %d aij %d %s" % (key, a, b, "ok" if ok else "FAILED"))
+    a, b = r["bbar_pmg"]["solver"][key], r["bbar_pmg_double"]["solver"][key]
+    ok = abs(a - b) <= 2
+    fail += not ok
+    print("solver.%-30s single %d double %d %s" % (key, a, b, "ok" if ok else "FAILED"))
+sp = {n: r[n]["solver"].get("smoother_precision") for n in ("bbar_pmg", "bbar_pmg_double", "bbar_pmg_aij", "bbar_gamg")}
+ok = sp == {"bbar_pmg": "single", "bbar_pmg_double": "double", "bbar_pmg_aij": "double", "bbar_gamg": ""}
+fail += not ok
+print("solver.smoother_precision %s %s" % (sp, "ok" if ok else "FAILED"))
 mt = {n: r[n]["solver"].get("matrix_type") for n in ("bbar_pmg", "bbar_pmg_aij", "bbar_gamg")}
 ok = mt == {"bbar_pmg": "seqsbaij", "bbar_pmg_aij": "seqaij", "bbar_gamg": "seqaij"}
 fail += not ok
