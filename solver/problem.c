@@ -68,6 +68,7 @@ PetscErrorCode VfeProblemDestroy(VfeProblem *prob)
   PetscCall(VecDestroy(&p->f));
   PetscCall(VecDestroy(&p->ubc));
   PetscCall(VecDestroy(&p->ulast));
+  PetscCall(VecDestroy(&p->blift));
   PetscCall(ISDestroy(&p->bcrows));
   PetscCall(KSPDestroy(&p->ksp));
   PetscCall(PetscFree(p->row_start)); /* allocated separately (VfeBuildPattern) */
@@ -892,7 +893,15 @@ static PetscErrorCode VfeLinearSolve(VfeProblem prob, Vec rhs, Vec u)
     PetscCall(ISRestoreIndices(prob->bcrows, &rows));
   }
   PetscCall(ISGetIndices(prob->bcrows, &rows));
-  PetscCall(MatZeroRowsColumns(prob->K, nrows, rows, 1.0, u, b));
+  if (prob->same && prob->blift) /* K is still eliminated, and b would be the same */
+    PetscCall(VecCopy(prob->blift, b));
+  else {
+    PetscCall(MatZeroRowsColumns(prob->K, nrows, rows, 1.0, u, b));
+    if (!prob->mixed) {
+      if (!prob->blift) PetscCall(VecDuplicate(b, &prob->blift));
+      PetscCall(VecCopy(b, prob->blift));
+    }
+  }
   if (prob->warm && prob->rescale) { /* u = c + alpha d, c its Dirichlet values, d the rest, alpha minimising the energy
                                         error: (d.b)/(d.K d); no better than zero (alpha <= 0): start from c */
     Vec d, Kd;
@@ -1024,9 +1033,11 @@ PetscErrorCode VfeProblemSolve(VfeProblem prob, Vec u)
   prob->its_total = 0;
   VfeMembersSetSlack(prob, PETSC_TRUE);
   for (PetscInt it = 0; it < maxit; ++it) {
-    if (it) PetscCall(VfeReassemble(prob)); /* the first uses VfeProblemAssemble's matrix */
-    /* no branch changed since the last solve (it settled at a looser tolerance): the matrix is the same, and so is
-     * the preconditioner (GAMG's numeric set-up and the Chebyshev estimates are not redone) */
+    /* no branch changed since the last solve (it settled at a looser tolerance): the matrix and the right-hand side
+     * are the same, so they are not assembled again, and the preconditioner is kept (GAMG's numeric set-up and the
+     * Chebyshev estimates are not redone).  Otherwise the first uses VfeProblemAssemble's matrix. */
+    prob->same = (PetscBool)(it && same && !prob->mixed);
+    if (it && !prob->same) PetscCall(VfeReassemble(prob));
     prob->reuse_pc = (PetscBool)(it && same);
     if (it) prob->warm = PETSC_TRUE, prob->rescale = PETSC_FALSE; /* later iterations start from the last answer */
     /* inexact while the branches move, then the user's tolerance (rt: see below) */
@@ -1071,6 +1082,7 @@ PetscErrorCode VfeProblemSolve(VfeProblem prob, Vec u)
   prob->warm = prob->rescale = PETSC_FALSE;
   prob->rtol_loose           = 0;
   prob->reuse_pc             = PETSC_FALSE;
+  prob->same                 = PETSC_FALSE;
   PetscCall(VecDestroy(&b));
   PetscCall(VfeKeepAnswer(prob, u));
   PetscCheck(!changed, comm, PETSC_ERR_NOT_CONVERGED,
