@@ -317,8 +317,12 @@ static void VfeDirTxnRemoveStale(const VfeDirTxn *txn, int exists)
     close(fd);
     return;
   }
-  snprintf(tmp, sizeof tmp, ".%s.vfe-tmp-", txn->name);
-  snprintf(old, sizeof old, ".%s.vfe-old-", txn->name);
+  /* a name too long for these prefixes is too long for vfe's temporary names too: nothing of ours to remove */
+  if (snprintf(tmp, sizeof tmp, ".%s.vfe-tmp-", txn->name) >= (int)sizeof tmp ||
+      snprintf(old, sizeof old, ".%s.vfe-old-", txn->name) >= (int)sizeof old) {
+    closedir(d);
+    return;
+  }
   while ((e = readdir(d)))
     if (VfeIsTempName(e->d_name, tmp) || (exists && VfeIsTempName(e->d_name, old)))
       (void)VfeRemoveAt(dirfd(d), e->d_name, 0);
