@@ -861,7 +861,7 @@ PetscErrorCode VfeGAMGSetDefaults(PC pc)
 }
 
 /* One linear solve K u = rhs with the Dirichlet conditions (K is modified: assemble again before the
- * next one). */
+ * next one, or set prob->same when the next one has the same matrix and right-hand side). */
 static PetscErrorCode VfeLinearSolve(VfeProblem prob, Vec rhs, Vec u)
 {
   VfeSpace d    = prob->space;
