@@ -5,9 +5,11 @@
  * Chebyshev smoothing and the level residual (docs/performance.md), which only have to be as accurate as the
  * smoother itself.  A product streams the matrix once, so its time is the matrix's bytes: a 3 x 3 block is 72
  * bytes in double and 36 in single.  This MATSHELL keeps the block pattern of the assembled operator (SeqBAIJ,
- * SeqSBAIJ or MPIBAIJ with block size 3) with its values rounded to single precision, and multiplies double
- * vectors with double sums.  CG keeps the double operator, so the answer meets the same tolerance; only the
- * preconditioner changes, by the rounding of the matrix entries (relative 6e-8).
+ * SeqSBAIJ or MPIBAIJ with block size 3) with its values rounded to single precision; a product rounds the
+ * vector to single precision once, sums each row in single precision and stores the result in double (summing in
+ * double against the double vector gained only 0.74 on the smoothing instead of 0.60: the conversions were the
+ * limit).  CG keeps the double operator, so the answer meets the same tolerance; only the preconditioner changes,
+ * by rounding (relative 6e-8).
  *
  * VfeMatSingleSync copies the values again when the double operator changed (every active-set iteration,
  * the baseline), and rebuilds the pattern if its nonzero structure changed.  The shell also gives PCPBJACOBI
@@ -22,6 +24,7 @@ typedef struct {
   Mat K; /* the double operator (referenced) */
   PetscObjectState kstate, knz;
   PetscBool sym; /* SeqSBAIJ: upper block triangle, diagonal blocks in full */
+  PetscBool mpi; /* MPIBAIJ: a diagonal and an off-process part */
   PetscInt nb;   /* owned block rows */
   PetscInt *ai, *aj;
   float *av;         /* the diagonal (on-process) part: block CSR, each block column-major as PETSc stores it */
@@ -124,31 +127,28 @@ static PetscErrorCode VfeSingleBuild(VfeSingle *c)
   PetscFunctionBeginUser;
   PetscCall(VfeSingleFreePattern(c));
   PetscCall(PetscObjectTypeCompare((PetscObject)c->K, MATSEQSBAIJ, &c->sym));
-  {
-    PetscBool mpi;
-    PetscCall(PetscObjectTypeCompare((PetscObject)c->K, MATMPIBAIJ, &mpi));
-    if (!mpi) {
-      PetscCall(VfeSingleCopyPattern(c->K, &c->nb, &c->ai, &c->aj, &c->av));
-    } else {
-      Mat Ad, Ao;
-      const PetscInt *garray;
-      PetscInt ncol;
-      IS is;
-      Vec x;
+  PetscCall(PetscObjectTypeCompare((PetscObject)c->K, MATMPIBAIJ, &c->mpi));
+  if (!c->mpi) {
+    PetscCall(VfeSingleCopyPattern(c->K, &c->nb, &c->ai, &c->aj, &c->av));
+  } else {
+    Mat Ad, Ao;
+    const PetscInt *garray;
+    PetscInt ncol;
+    IS is;
+    Vec x;
 
-      PetscCall(MatMPIBAIJGetSeqBAIJ(c->K, &Ad, &Ao, &garray));
-      PetscCall(VfeSingleCopyPattern(Ad, &c->nb, &c->ai, &c->aj, &c->av));
-      PetscCall(VfeSingleCopyPattern(Ao, &nb, &c->bi, &c->bj, &c->bv));
-      PetscCheck(nb == c->nb, PETSC_COMM_SELF, PETSC_ERR_PLIB,
-                 "off-process part: %" PetscInt_FMT " block rows, not %" PetscInt_FMT, nb, c->nb);
-      PetscCall(MatGetSize(Ao, NULL, &ncol));
-      PetscCall(ISCreateBlock(PETSC_COMM_SELF, 3, ncol / 3, garray, PETSC_COPY_VALUES, &is));
-      PetscCall(VecCreateSeq(PETSC_COMM_SELF, ncol, &c->xg));
-      PetscCall(MatCreateVecs(c->K, &x, NULL));
-      PetscCall(VecScatterCreate(x, is, c->xg, NULL, &c->sc));
-      PetscCall(VecDestroy(&x));
-      PetscCall(ISDestroy(&is));
-    }
+    PetscCall(MatMPIBAIJGetSeqBAIJ(c->K, &Ad, &Ao, &garray));
+    PetscCall(VfeSingleCopyPattern(Ad, &c->nb, &c->ai, &c->aj, &c->av));
+    PetscCall(VfeSingleCopyPattern(Ao, &nb, &c->bi, &c->bj, &c->bv));
+    PetscCheck(nb == c->nb, PETSC_COMM_SELF, PETSC_ERR_PLIB,
+               "off-process part: %" PetscInt_FMT " block rows, not %" PetscInt_FMT, nb, c->nb);
+    PetscCall(MatGetSize(Ao, NULL, &ncol));
+    PetscCall(ISCreateBlock(PETSC_COMM_SELF, 3, ncol / 3, garray, PETSC_COPY_VALUES, &is));
+    PetscCall(VecCreateSeq(PETSC_COMM_SELF, ncol, &c->xg));
+    PetscCall(MatCreateVecs(c->K, &x, NULL));
+    PetscCall(VecScatterCreate(x, is, c->xg, NULL, &c->sc));
+    PetscCall(VecDestroy(&x));
+    PetscCall(ISDestroy(&is));
   }
   {
     PetscInt n, ng = 0;
@@ -165,7 +165,6 @@ PetscErrorCode VfeMatSingleSync(Mat A)
 {
   VfeSingle *c;
   PetscObjectState st, nz;
-  PetscBool mpi;
 
   PetscFunctionBeginUser;
   PetscCall(MatShellGetContext(A, &c));
@@ -173,8 +172,7 @@ PetscErrorCode VfeMatSingleSync(Mat A)
   if (nz != c->knz) PetscCall(VfeSingleBuild(c));
   PetscCall(PetscObjectStateGet((PetscObject)c->K, &st));
   if (st == c->kstate) PetscFunctionReturn(0);
-  PetscCall(PetscObjectTypeCompare((PetscObject)c->K, MATMPIBAIJ, &mpi));
-  if (!mpi)
+  if (!c->mpi)
     PetscCall(VfeSingleCopyValues(c->K, c->sym, c->ai[c->nb], c->av));
   else {
     Mat Ad, Ao;
