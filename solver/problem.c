@@ -860,8 +860,16 @@ PetscErrorCode VfeGAMGSetDefaults(PC pc)
   return VfeGAMGDefaults(pc);
 }
 
+/* The next linear solve has the last one's matrix and right-hand side: an active-set iteration in which no branch
+ * changed (reuse_pc is set only then).  The mixed form assembles again: its solve also eliminates the Dirichlet
+ * rows of its coupling block, and its right-hand side is not kept. */
+static PetscBool VfeSameSystem(VfeProblem prob)
+{
+  return (PetscBool)(prob->reuse_pc && !prob->mixed);
+}
+
 /* One linear solve K u = rhs with the Dirichlet conditions (K is modified: assemble again before the
- * next one, or set prob->same when the next one has the same matrix and right-hand side). */
+ * next one, unless it is the same system: VfeSameSystem). */
 static PetscErrorCode VfeLinearSolve(VfeProblem prob, Vec rhs, Vec u)
 {
   VfeSpace d    = prob->space;
@@ -893,7 +901,7 @@ static PetscErrorCode VfeLinearSolve(VfeProblem prob, Vec rhs, Vec u)
     PetscCall(ISRestoreIndices(prob->bcrows, &rows));
   }
   PetscCall(ISGetIndices(prob->bcrows, &rows));
-  if (prob->same && prob->blift) /* K is still eliminated, and b would be the same */
+  if (VfeSameSystem(prob) && prob->blift) /* K is still eliminated, and b would be the same */
     PetscCall(VecCopy(prob->blift, b));
   else {
     PetscCall(MatZeroRowsColumns(prob->K, nrows, rows, 1.0, u, b));
@@ -1036,9 +1044,8 @@ PetscErrorCode VfeProblemSolve(VfeProblem prob, Vec u)
     /* no branch changed since the last solve (it settled at a looser tolerance): the matrix and the right-hand side
      * are the same, so they are not assembled again, and the preconditioner is kept (GAMG's numeric set-up and the
      * Chebyshev estimates are not redone).  Otherwise the first uses VfeProblemAssemble's matrix. */
-    prob->same = (PetscBool)(it && same && !prob->mixed);
-    if (it && !prob->same) PetscCall(VfeReassemble(prob));
     prob->reuse_pc = (PetscBool)(it && same);
+    if (it && !VfeSameSystem(prob)) PetscCall(VfeReassemble(prob));
     if (it) prob->warm = PETSC_TRUE, prob->rescale = PETSC_FALSE; /* later iterations start from the last answer */
     /* inexact while the branches move, then the user's tolerance (rt: see below) */
     prob->rtol_loose = final ? 0 : rt;
@@ -1082,7 +1089,6 @@ PetscErrorCode VfeProblemSolve(VfeProblem prob, Vec u)
   prob->warm = prob->rescale = PETSC_FALSE;
   prob->rtol_loose           = 0;
   prob->reuse_pc             = PETSC_FALSE;
-  prob->same                 = PETSC_FALSE;
   PetscCall(VecDestroy(&b));
   PetscCall(VfeKeepAnswer(prob, u));
   PetscCheck(!changed, comm, PETSC_ERR_NOT_CONVERGED,

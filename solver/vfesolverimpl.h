@@ -71,7 +71,6 @@ struct _n_VfeProblem {
   PetscReal rtol_loose; /* > 0: the next linear solve stops at max(this, the user's rtol) (inexact iterations) */
   PetscReal rtol_user;  /* the Krylov rtol after the options (-ksp_rtol) */
   PetscBool reuse_pc;   /* the next linear solve keeps the preconditioner (its matrix has not changed) */
-  PetscBool same;       /* the next linear solve has the last one's matrix and right-hand side (not reassembled) */
   Vec blift;            /* the right-hand side of the last linear solve after the Dirichlet elimination */
   /* results of the last solve */
   PetscInt its;
