@@ -350,7 +350,8 @@ static PetscErrorCode VfeSolveCase(VfeSpace sp, const VfeMeshInfo *info, const V
     rec->formulation        = VfeProblemDescribe(prob);
     rec->matrix_type        = VfeProblemMatrixType(prob);
     rec->smoother_precision = VfeProblemSmootherPrecision(prob);
-    rec->t_pc1              = si.t_pcsetup;
+    PetscCall(VfeProblemSmootherPatches(prob, &rec->smoother_patches));
+    rec->t_pc1 = si.t_pcsetup;
     PetscCall(VfeComputeMotion(sp, prob, ul, info, rec->load.force, &rec->motion));
     PetscCall(VfeRunRecordStructures(prob, rec));
   } else {

@@ -409,6 +409,7 @@ static PetscErrorCode VfeWriteSummary(const VfeRunRecord *r, const VfeMetricsRow
                      VfeJNum(r->rnorm), "pc_setup_s", VfeJNum(r->t_pc1));
   if (solver) VfeJSet(solver, "matrix_type", json_string(r->matrix_type ? r->matrix_type : ""));
   if (solver) VfeJSet(solver, "smoother_precision", json_string(r->smoother_precision ? r->smoother_precision : ""));
+  if (solver) VfeJSet(solver, "smoother_patches", json_integer((json_int_t)r->smoother_patches));
   if (solver && r->base_stats) {
     VfeJSet(solver, "baseline_iterations", json_integer(r->base_its));
     VfeJSet(solver, "baseline_pc_setup_s", VfeJNum(r->base_t_pc));

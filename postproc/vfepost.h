@@ -139,6 +139,7 @@ typedef struct {
   const char *formulation;        /* VfeProblemDescribe */
   const char *matrix_type;        /* VfeProblemMatrixType */
   const char *smoother_precision; /* VfeProblemSmootherPrecision */
+  PetscInt smoother_patches;      /* VfeProblemSmootherPatches */
   PetscReal rnorm;
   PetscReal t_pc1, base_t_pc; /* preconditioner set-up of the first solve and of the baseline (reused) */
   char cement_material[64], bone_density[64];

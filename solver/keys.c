@@ -46,6 +46,10 @@ static const VfeKey solver_keys[] = {
     {"vfe_pmg_single", VFE_KEY_BOOL, "", 0, 0, 0, NULL, "true",
      "P2 p-multigrid on the CPU: the P2 smoother and level residual multiply a single-precision copy of the operator "
      "(half the bytes per product); CG keeps double precision, so answers meet the same `ksp_rtol`"},
+    {"vfe_pmg_patch", VFE_KEY_STRING, "", 0, 0, 0, "auto|true|false", "`auto`",
+     "P2 p-multigrid on the CPU: the P2 smoother inverts vertex-star patches (a vertex and its edge midpoints) in the "
+     "B-bar regions instead of point blocks; `auto`: where those regions hold less than half of the cells (the discs "
+     "of a segment: about half the Krylov iterations on the default case)"},
 };
 
 const VfeKeyTable VfeSolverKeys = {"solver", solver_keys, sizeof solver_keys / sizeof solver_keys[0]};

@@ -296,6 +296,18 @@ PetscErrorCode VfePMGSetUpPC(VfeProblem prob, PC pc)
     PetscCall(PCSetType(pcs, PCPBJACOBI));
   } else
     PetscCall(VfePMGSmootherPC(prob, pcs));
+  /* in the B-bar regions, vertex-star patches instead of the point blocks (patch.c); a region of another form has none
+   */
+  if (strcmp(prob->pmg_patch, "false") && !strcmp(prob->backend, "cpu")) {
+    VfeSpace d    = prob->space;
+    PetscInt n[2] = {0, d->ncells}, g[2];
+    for (PetscInt c = 0; c < d->ncells; ++c) n[0] += prob->form[d->cell_region[c]] == VFE_FORM_BBAR;
+    PetscCall(MPIU_Allreduce(n, g, 2, MPIU_INT, MPI_SUM, PetscObjectComm((PetscObject)pc)));
+    /* auto: only where the B-bar regions are inclusions (the discs of a segment: 11 % of the cells by default).  In a
+     * body that is nearly incompressible throughout (the Lame sphere) the patches spread the small eigenvalues that
+     * point blocks leave in one cluster, and CG needs more iterations (docs/performance.md) */
+    if (g[0] > 0 && (!strcmp(prob->pmg_patch, "true") || 2 * g[0] < g[1])) PetscCall(VfePatchPCSet(prob, pcs));
+  }
   PetscCall(PCSetFromOptions(pc));
   PetscFunctionReturn(0);
 }
@@ -305,6 +317,13 @@ PetscErrorCode VfePMGSync(VfeProblem prob)
 {
   PetscFunctionBeginUser;
   if (prob->mg && prob->mg->Ks) PetscCall(VfeMatSingleSync(prob->mg->Ks));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode VfeProblemSmootherPatches(VfeProblem prob, PetscInt *n)
+{
+  PetscFunctionBeginUser;
+  PetscCall(MPIU_Allreduce(&prob->npatch, n, 1, MPIU_INT, MPI_SUM, PetscObjectComm((PetscObject)prob->space->dm)));
   PetscFunctionReturn(0);
 }
 

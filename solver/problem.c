@@ -43,7 +43,8 @@ PetscErrorCode VfeProblemCreate(VfeSpace sp, PetscInt nregions, VfeProblem *prob
   PetscCall(PetscStrncpy(p->formulation, "auto", sizeof p->formulation));
   p->pmg        = sp->order == 2 ? PETSC_TRUE : PETSC_FALSE;
   p->pmg_single = PETSC_TRUE;
-  p->inc_nu     = VFE_BBAR_NU;
+  PetscCall(PetscStrncpy(p->pmg_patch, "auto", sizeof p->pmg_patch));
+  p->inc_nu = VFE_BBAR_NU;
   PetscCall(PetscStrncpy(p->assembly, "coo", sizeof p->assembly));
   PetscCall(PetscStrncpy(p->backend, "cpu", sizeof p->backend));
   PetscCall(PetscStrncpy(p->matprefix, "vfe_", sizeof p->matprefix));
@@ -190,7 +191,14 @@ PetscErrorCode VfeProblemSetFromOptions(VfeProblem prob)
       PetscOptionsBool("-vfe_pmg_single",
                        "P2 p-multigrid on the CPU: the P2 smoother multiplies a single-precision copy of the operator",
                        "VfeProblemSolve", prob->pmg_single, &prob->pmg_single, NULL));
+  PetscCall(PetscOptionsString("-vfe_pmg_patch",
+                               "P2 p-multigrid on the CPU: vertex-star patches in the B-bar regions of the P2 smoother "
+                               "(auto: where those regions hold less than half of the cells)",
+                               "VfeProblemSolve", prob->pmg_patch, prob->pmg_patch, sizeof prob->pmg_patch, NULL));
   PetscOptionsEnd();
+  PetscCheck(!strcmp(prob->pmg_patch, "auto") || !strcmp(prob->pmg_patch, "true") || !strcmp(prob->pmg_patch, "false"),
+             comm, PETSC_ERR_USER_INPUT, "vfe_pmg_patch: unknown value '%s' (allowed: auto, true, false)",
+             prob->pmg_patch);
   PetscCheck(prob->inc_nu >= 0 && prob->inc_nu <= 0.5, comm, PETSC_ERR_USER_INPUT,
              "vfe_incompressible_nu = %g is not allowed: 0 <= value <= 0.5", (double)prob->inc_nu);
   PetscCheck(!strcmp(prob->formulation, "auto") || !strcmp(prob->formulation, "mixed") ||
@@ -510,13 +518,15 @@ static PetscErrorCode VfeAssembleMatrix(VfeProblem prob)
     PetscCheck(!prob->cellE || strcmp(prob->backend, "cuda"), comm, PETSC_ERR_USER_INPUT,
                "vfe_backend cuda takes one modulus per region, not the per-cell moduli of a CT model: use vfe_backend "
                "cpu");
-    if (!strcmp(prob->backend, "cuda")) /* the same steps with the values on the device (solver/cuda/assemble.cu) */
+    if (!strcmp(prob->backend, "cuda")) { /* the same steps with the values on the device (solver/cuda/assemble.cu) */
       PetscCall(VfeAssembleMatrixCOO_CUDA(prob));
-    else {
+      prob->el_state++;
+    } else {
       PetscCall(PetscMalloc1(9 * prob->ncoo + prob->nmemcoo, &prob->coo_vals));
       if ((prob->mem || prob->fib) && prob->el_valid) /* active-set iteration: the elements have not changed */
         PetscCall(PetscArraycpy(prob->coo_vals, prob->coo_el, 9 * prob->ncoo));
       else {
+        prob->el_state++; /* new element matrices (the P2 smoother's patches are taken again, patch.c) */
         PetscCall(VfeAssembleCOO_CPU(prob));
         if (prob->mem || prob->fib) {
           if (!prob->coo_el) PetscCall(PetscMalloc1(9 * prob->ncoo, &prob->coo_el));
@@ -546,6 +556,7 @@ static PetscErrorCode VfeAssembleMatrix(VfeProblem prob)
       PetscCall(MatSetOption(prob->K, MAT_NEW_NONZERO_ALLOCATION_ERR, PETSC_TRUE));
     }
     PetscCall(MatZeroEntries(prob->K));
+    prob->el_state++;
     for (PetscInt c = 0; c < d->ncells; ++c) {
       const PetscInt *cn = &d->cell_nodes[c * npc];
       const PetscInt r   = d->cell_region[c];

@@ -102,6 +102,9 @@ PETSC_EXTERN const char *VfeProblemDescribe(VfeProblem prob);
 PETSC_EXTERN const char *VfeProblemMatrixType(VfeProblem prob);
 /* the P2 smoother's copy of the operator under the p-multigrid: "single", "double", or "" without p-multigrid */
 PETSC_EXTERN const char *VfeProblemSmootherPrecision(VfeProblem prob);
+/* Vertex-star patches of the P2 smoother (p-multigrid, B-bar regions), summed over the ranks; 0 without.  Collective.
+ */
+PETSC_EXTERN PetscErrorCode VfeProblemSmootherPatches(VfeProblem prob, PetscInt *n);
 /* What the last VfeProblemSolve did. */
 typedef struct {
   PetscInt its;                 /* iterations */

@@ -53,7 +53,9 @@ struct _n_VfeProblem {
   PetscBool pmg;        /* P2: p-multigrid (P2 -> P1 on the same mesh -> GAMG) for the displacement block */
   VfePMG mg;            /* the P1 level of the p-multigrid; NULL unless pmg */
   PetscBool pmg_single; /* CPU p-multigrid: the P2 smoother multiplies a single-precision copy (-vfe_pmg_single) */
-  PC pcu;               /* preconditioner of the displacement block: PCMG (P2, pmg) or GAMG */
+  char pmg_patch[8]; /* CPU p-multigrid: vertex-star patches in the B-bar regions of the P2 smoother: auto|true|false */
+  PetscInt npatch;   /* the smoother's patches on this rank (patch.c), 0 without */
+  PC pcu;            /* preconditioner of the displacement block: PCMG (P2, pmg) or GAMG */
   char matprefix[24];   /* options prefix of K: "vfe_", or "vfe_pmg_p1_" for the p-multigrid's P1 level */
   PetscBool blockK;     /* CPU (any type): values go in by block rows (VfeBlockAddValues), not by COO (device) */
   PetscInt *mem_ij;     /* blockK: global row and column of each member COO entry (2 nmemcoo) */
@@ -63,6 +65,7 @@ struct _n_VfeProblem {
   PetscCount nmemcoo;   /* COO entries of the members after the 9 ncoo element entries */
   PetscScalar *coo_el;  /* element part of the COO values, kept while members exist (active-set loop) */
   PetscBool el_valid;   /* coo_el holds the current materials */
+  PetscInt el_state;    /* counts the assemblies that computed the element matrices (not those that reused them) */
   PetscInt active_its;  /* active-set iterations of the last solve */
   PetscInt its_total;   /* Krylov iterations over them */
   PetscBool warm;       /* the next linear solve starts from u (active-set iterations after the first) */
@@ -178,3 +181,5 @@ static inline PetscReal VfeCellE(VfeProblem prob, PetscInt c, PetscInt r)
 {
   return prob->cellE && prob->cellE[c] > 0 ? prob->cellE[c] : prob->E[r];
 }
+/* the P2 smoother's preconditioner with vertex-star patches in the B-bar regions (solver/patch.c) */
+PetscErrorCode VfePatchPCSet(VfeProblem prob, PC pc);

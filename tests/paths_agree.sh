@@ -7,7 +7,10 @@
 # -vfe_mat_type aij) changes nothing but the speed: the same stiffnesses to 1e-9, the same iterations (the
 # point-block smoother on both), and summary.json names the storage.  The P2 smoother's single-precision copy of the
 # operator (the default on the CPU, against -vfe_pmg_single false) changes the preconditioner by rounding only: the
-# same stiffnesses to 1e-9 and iterations within 2.   usage: paths_agree.sh VFE WORKDIR
+# same stiffnesses to 1e-9 and iterations within 2.  The P2 smoother's vertex-star patches in the B-bar regions (the
+# discs here: `auto` turns them on, they hold less than half of the cells) against point blocks (-vfe_pmg_patch false):
+# the same stiffnesses to solver tolerance, and summary.json counts the patches (none without p-multigrid or with
+# the mixed form, whose discs are not B-bar).   usage: paths_agree.sh VFE WORKDIR
 set -uo pipefail
 vfe=$1 work=$2
 rm -rf "$work" && mkdir -p "$work" && cd "$work" || exit 1
@@ -20,11 +23,12 @@ run bbar_pmg
 run bbar_gamg -vfe_pmg false
 run bbar_pmg_aij -vfe_mat_type aij
 run bbar_pmg_double -vfe_pmg_single false
+run bbar_pmg_nopatch -vfe_pmg_patch false
 run mixed_pmg -vfe_formulation mixed
 run mixed_gamg -vfe_formulation mixed -vfe_pmg false
 python3 - <<'PY'
 import json, sys
-r = {n: json.load(open(n + "/summary.json")) for n in ["bbar_pmg", "bbar_gamg", "mixed_pmg", "mixed_gamg", "bbar_pmg_aij", "bbar_pmg_double"]}
+r = {n: json.load(open(n + "/summary.json")) for n in ["bbar_pmg", "bbar_gamg", "mixed_pmg", "mixed_gamg", "bbar_pmg_aij", "bbar_pmg_double", "bbar_pmg_nopatch"]}
 def stiff(n, key):
     def find(d):
         if isinstance(d, dict):
@@ -40,7 +44,8 @@ fail = 0
 for key in ["stiffness_N_per_mm", "baseline_stiffness_N_per_mm"]:
     v = {n: stiff(n, key) for n in r}
     for a, b, tol in [("bbar_pmg", "bbar_gamg", 1e-6), ("mixed_pmg", "mixed_gamg", 1e-6), ("bbar_pmg", "mixed_pmg", 3e-2),
-                      ("bbar_pmg", "bbar_pmg_aij", 1e-9), ("bbar_pmg", "bbar_pmg_double", 1e-9)]:
+                      ("bbar_pmg", "bbar_pmg_aij", 1e-9), ("bbar_pmg", "bbar_pmg_double", 1e-9),
+                      ("bbar_pmg", "bbar_pmg_nopatch", 1e-6)]:
         d = abs(v[a] - v[b]) / abs(v[b])
         ok = d <= tol
         fail += not ok
@@ -60,6 +65,10 @@ sp = {n: r[n]["solver"].get("smoother_precision") for n in ("bbar_pmg", "bbar_pm
 ok = sp == {"bbar_pmg": "single", "bbar_pmg_double": "double", "bbar_pmg_aij": "double", "bbar_gamg": ""}
 fail += not ok
 print("solver.smoother_precision %s %s" % (sp, "ok" if ok else "FAILED"))
+np = {n: r[n]["solver"].get("smoother_patches") for n in ("bbar_pmg", "bbar_pmg_aij", "bbar_pmg_nopatch", "bbar_gamg", "mixed_pmg")}
+ok = np["bbar_pmg"] > 0 and np["bbar_pmg_aij"] == np["bbar_pmg"] and np["bbar_pmg_nopatch"] == 0 and np["bbar_gamg"] == 0 and np["mixed_pmg"] == 0
+fail += not ok
+print("solver.smoother_patches %s %s" % (np, "ok" if ok else "FAILED"))
 mt = {n: r[n]["solver"].get("matrix_type") for n in ("bbar_pmg", "bbar_pmg_aij", "bbar_gamg")}
 ok = mt == {"bbar_pmg": "seqsbaij", "bbar_pmg_aij": "seqaij", "bbar_gamg": "seqaij"}
 fail += not ok

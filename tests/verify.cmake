@@ -28,6 +28,10 @@ endforeach()
 # the same answer by every path: p-multigrid and plain GAMG, B-bar and mixed, baseline on the reused hierarchy
 add_test(NAME verify_paths_agree COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/paths_agree.sh $<TARGET_FILE:vfe> ${CMAKE_CURRENT_BINARY_DIR}/verify_paths_agree)
 set_tests_properties(verify_paths_agree PROPERTIES LABELS verify ENVIRONMENT "${VFE_TEST_ENV}")
+# the P2 smoother's vertex-star patches take >= 20 % fewer iterations on the segment (4 mm, 2 ranks)
+add_test(NAME verify_patch_iterations COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/patch_iterations.sh $<TARGET_FILE:vfe>
+                                              ${CMAKE_CURRENT_BINARY_DIR}/verify_patch_iterations ${VFE_MPIEXEC})
+set_tests_properties(verify_patch_iterations PROPERTIES LABELS "verify;mpi" ENVIRONMENT "${VFE_TEST_ENV}")
 
 # Default segment, P2 at 5, 4 and 3 mm (the default): the stiffness of the two finest meshes differs by
 # less than 2 %; the table of docs/validation.md ("Mesh convergence") comes from the same script.
