@@ -195,7 +195,7 @@ static PetscErrorCode VfePatchApply(PC pc, Vec x, Vec y)
       ya[3 * k] = ya[3 * k + 1] = ya[3 * k + 2] = 0;
       continue;
     }
-    for (int i = 0; i < 3; ++i) ya[3 * k + i] = v[3 * i] * xn[0] + v[3 * i + 1] * xn[1] + v[3 * i + 2] * xn[2];
+    VfeApplyNodeBlock(v, xn, ya + 3 * k);
   }
   for (PetscInt p = 0; p < c->np; ++p) {
     const PetscInt m = c->pstart[p + 1] - c->pstart[p], n = 3 * m;

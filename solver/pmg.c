@@ -217,7 +217,7 @@ static PetscErrorCode VfePBJApply(PC pc, Vec x, Vec y)
   PetscCall(VecGetArrayWrite(y, &ya));
   for (PetscInt n = 0; n < c->nb; ++n) {
     const PetscScalar *v = c->dinv + 9 * n, *xn = xa + 3 * n;
-    for (int i = 0; i < 3; ++i) ya[3 * n + i] = v[3 * i] * xn[0] + v[3 * i + 1] * xn[1] + v[3 * i + 2] * xn[2];
+    VfeApplyNodeBlock(v, xn, ya + 3 * n);
   }
   PetscCall(VecRestoreArrayRead(x, &xa));
   PetscCall(VecRestoreArrayWrite(y, &ya));
