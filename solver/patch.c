@@ -17,6 +17,9 @@
  * a valid smoother; on the default case this took fewer iterations than taking them every time, 331 against 351)
  * and refreshes the point blocks.
  *
+ * Without patches (VfePatchPCSet(..., PETSC_FALSE)) it is plain point-block Jacobi: the P2 smoother's preconditioner on
+ * SBAIJ, whose PETSc 3.18 types lack the MatInvertBlockDiagonal that PCPBJACOBI needs.
+ *
  * Where it is used (pmg.c, -vfe_pmg_patch auto): when the B-bar regions hold less than half of the cells.  On the
  * default segment it halves the Krylov iterations (658 -> 331); in a body nearly incompressible throughout (the Lame
  * sphere at nu = 0.49999: 326 -> 1397) it spreads the small eigenvalues that point blocks leave in one cluster.
@@ -40,6 +43,7 @@ typedef struct {
   float *xp, *yp;     /* work, 3 x the largest patch */
   PetscInt maxn;
   PetscInt el_state; /* prob->el_state the patches were taken at, -1 before */
+  PetscBool patches; /* false: point blocks only (the SBAIJ smoother without patches, pmg.c) */
 } VfePatch;
 
 static int VfeCmpInt(const void *a, const void *b)
@@ -127,10 +131,11 @@ static PetscErrorCode VfePatchSetUp(PC pc)
     PetscCall(PetscFree(c->covered));
     c->nb = (re - rs) / 3;
     PetscCall(PetscMalloc1(9 * c->nb, &c->dinv));
-    PetscCall(PetscMalloc1(c->nb, &c->covered));
+    PetscCall(PetscCalloc1(c->nb, &c->covered));
   }
   PetscCall(VfeInvertNodeBlocks(K, c->nb, c->dinv));
-  if (c->el_state == c->prob->el_state) PetscFunctionReturn(0); /* only members or fibres changed: keep the patches */
+  /* no patches, or only members or fibres changed: keep the patches */
+  if (!c->patches || c->el_state == c->prob->el_state) PetscFunctionReturn(0);
   c->el_state = c->prob->el_state;
   PetscCall(VfePatchBuild(c, rs / 3));
   PetscCall(PetscFree(c->istart));
@@ -195,7 +200,7 @@ static PetscErrorCode VfePatchApply(PC pc, Vec x, Vec y)
       ya[3 * k] = ya[3 * k + 1] = ya[3 * k + 2] = 0;
       continue;
     }
-    VfeApplyNodeBlock(v, xn, ya + 3 * k);
+    for (int i = 0; i < 3; ++i) ya[3 * k + i] = v[3 * i] * xn[0] + v[3 * i + 1] * xn[1] + v[3 * i + 2] * xn[2];
   }
   for (PetscInt p = 0; p < c->np; ++p) {
     const PetscInt m = c->pstart[p + 1] - c->pstart[p], n = 3 * m;
@@ -237,7 +242,7 @@ static PetscErrorCode VfePatchDestroy(PC pc)
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode VfePatchPCSet(VfeProblem prob, PC pc)
+PetscErrorCode VfePatchPCSet(VfeProblem prob, PC pc, PetscBool patches)
 {
   VfePatch *c;
 
@@ -245,9 +250,11 @@ PetscErrorCode VfePatchPCSet(VfeProblem prob, PC pc)
   PetscCall(PetscNew(&c));
   c->prob     = prob;
   c->el_state = -1;
+  c->patches  = patches;
   PetscCall(PCSetType(pc, PCSHELL));
   PetscCall(PCShellSetContext(pc, c));
-  PetscCall(PCShellSetName(pc, "vfe vertex-star patches in the B-bar regions, point-block Jacobi elsewhere"));
+  PetscCall(PCShellSetName(pc, patches ? "vfe vertex-star patches in the B-bar regions, point-block Jacobi elsewhere"
+                                       : "vfe point-block Jacobi (3 x 3 node blocks)"));
   PetscCall(PCShellSetSetUp(pc, VfePatchSetUp));
   PetscCall(PCShellSetApply(pc, VfePatchApply));
   PetscCall(PCShellSetDestroy(pc, VfePatchDestroy));

@@ -178,67 +178,9 @@ PetscErrorCode VfePMGAssemble(VfeProblem prob)
   PetscFunctionReturn(0);
 }
 
-/* Point-block Jacobi for SBAIJ: the inverse of each node's 3 x 3 diagonal block, applied node by node.  PETSc
- * 3.18's PCPBJACOBI needs MatInvertBlockDiagonal, which its SBAIJ types lack; on AIJ and BAIJ vfe uses PCPBJACOBI
- * itself, and this is the same operation. */
-typedef struct {
-  PetscInt nb;       /* owned nodes */
-  PetscScalar *dinv; /* 9 per node, row-major */
-} VfePBJ;
-
-static PetscErrorCode VfePBJSetUp(PC pc)
-{
-  VfePBJ *c;
-  Mat A;
-  PetscInt rs, re;
-
-  PetscFunctionBeginUser;
-  PetscCall(PCShellGetContext(pc, &c));
-  PetscCall(PCGetOperators(pc, NULL, &A));
-  PetscCall(MatGetOwnershipRange(A, &rs, &re));
-  if (c->nb != (re - rs) / 3) {
-    PetscCall(PetscFree(c->dinv));
-    c->nb = (re - rs) / 3;
-    PetscCall(PetscMalloc1(9 * c->nb, &c->dinv));
-  }
-  PetscCall(VfeInvertNodeBlocks(A, c->nb, c->dinv));
-  PetscFunctionReturn(0);
-}
-
-static PetscErrorCode VfePBJApply(PC pc, Vec x, Vec y)
-{
-  VfePBJ *c;
-  const PetscScalar *xa;
-  PetscScalar *ya;
-
-  PetscFunctionBeginUser;
-  PetscCall(PCShellGetContext(pc, &c));
-  PetscCall(VecGetArrayRead(x, &xa));
-  PetscCall(VecGetArrayWrite(y, &ya));
-  for (PetscInt n = 0; n < c->nb; ++n) {
-    const PetscScalar *v = c->dinv + 9 * n, *xn = xa + 3 * n;
-    VfeApplyNodeBlock(v, xn, ya + 3 * n);
-  }
-  PetscCall(VecRestoreArrayRead(x, &xa));
-  PetscCall(VecRestoreArrayWrite(y, &ya));
-  PetscCall(PetscLogFlops(15.0 * c->nb));
-  PetscFunctionReturn(0);
-}
-
-static PetscErrorCode VfePBJDestroy(PC pc)
-{
-  VfePBJ *c;
-
-  PetscFunctionBeginUser;
-  PetscCall(PCShellGetContext(pc, &c));
-  if (c) PetscCall(PetscFree(c->dinv));
-  PetscCall(PetscFree(c));
-  PetscFunctionReturn(0);
-}
-
 /* The P2 smoother's preconditioner: point-block Jacobi (one 3 x 3 block per node), which takes ~11 % fewer
  * Krylov iterations on the default segment than plain Jacobi, at the same cost per iteration with PETSc's
- * PCPBJACOBI on BAIJ and ~10 % more with the SBAIJ shell below (docs/performance.md); plain Jacobi on the device, where
+ * PCPBJACOBI on BAIJ and ~10 % more with vfe's shell on SBAIJ (docs/performance.md); plain Jacobi on the device, where
  * PETSc 3.18's PCPBJACOBI would apply on the host. */
 static PetscErrorCode VfePMGSmootherPC(VfeProblem prob, PC pcs)
 {
@@ -252,16 +194,8 @@ static PetscErrorCode VfePMGSmootherPC(VfeProblem prob, PC pcs)
   PetscCall(PetscObjectTypeCompareAny((PetscObject)prob->K, &sb, MATSEQSBAIJ, MATMPISBAIJ, ""));
   if (!sb) {
     PetscCall(PCSetType(pcs, PCPBJACOBI));
-  } else {
-    VfePBJ *c;
-    PetscCall(PetscNew(&c));
-    PetscCall(PCSetType(pcs, PCSHELL));
-    PetscCall(PCShellSetContext(pcs, c));
-    PetscCall(PCShellSetName(pcs, "vfe point-block Jacobi (3 x 3 node blocks of SBAIJ)"));
-    PetscCall(PCShellSetSetUp(pcs, VfePBJSetUp));
-    PetscCall(PCShellSetApply(pcs, VfePBJApply));
-    PetscCall(PCShellSetDestroy(pcs, VfePBJDestroy));
-  }
+  } else /* PETSc 3.18's PCPBJACOBI needs MatInvertBlockDiagonal, which its SBAIJ types lack: vfe's shell (patch.c) */
+    PetscCall(VfePatchPCSet(prob, pcs, PETSC_FALSE));
   PetscFunctionReturn(0);
 }
 
@@ -306,7 +240,8 @@ PetscErrorCode VfePMGSetUpPC(VfeProblem prob, PC pc)
     /* auto: only where the B-bar regions are inclusions (the discs of a segment: 11 % of the cells by default).  In a
      * body that is nearly incompressible throughout (the Lame sphere) the patches spread the small eigenvalues that
      * point blocks leave in one cluster, and CG needs more iterations (docs/performance.md) */
-    if (g[0] > 0 && (!strcmp(prob->pmg_patch, "true") || 2 * g[0] < g[1])) PetscCall(VfePatchPCSet(prob, pcs));
+    if (g[0] > 0 && (!strcmp(prob->pmg_patch, "true") || 2 * g[0] < g[1]))
+      PetscCall(VfePatchPCSet(prob, pcs, PETSC_TRUE));
   }
   PetscCall(PCSetFromOptions(pc));
   PetscFunctionReturn(0);

@@ -139,11 +139,6 @@ PETSC_EXTERN PetscBool VfeMatSingleApplies(Mat K);
 PETSC_EXTERN PetscErrorCode VfeMatSingleCreate(Mat K, Mat *A);
 PETSC_EXTERN PetscErrorCode VfeMatSingleSync(Mat A);
 PETSC_EXTERN PetscErrorCode VfeInvertNodeBlocks(Mat K, PetscInt nb, PetscScalar *dinv);
-/* y = v x for one node: v a row-major inverted 3 x 3 block of VfeInvertNodeBlocks */
-static inline void VfeApplyNodeBlock(const PetscScalar *v, const PetscScalar *x, PetscScalar *y)
-{
-  for (int i = 0; i < 3; ++i) y[i] = v[3 * i] * x[0] + v[3 * i + 1] * x[1] + v[3 * i + 2] * x[2];
-}
 /* Assembly backends: element matrices for a batch of cells. */
 PETSC_EXTERN PetscErrorCode VfeAssembleCOO_CPU(VfeProblem prob);
 /* The CUDA backend (solver/cuda/assemble.cu, or the stub that says it was not compiled): assembles the whole COO
@@ -186,5 +181,6 @@ static inline PetscReal VfeCellE(VfeProblem prob, PetscInt c, PetscInt r)
 {
   return prob->cellE && prob->cellE[c] > 0 ? prob->cellE[c] : prob->E[r];
 }
-/* the P2 smoother's preconditioner with vertex-star patches in the B-bar regions (solver/patch.c) */
-PetscErrorCode VfePatchPCSet(VfeProblem prob, PC pc);
+/* the P2 smoother's preconditioner (solver/patch.c): point-block Jacobi, with vertex-star patches in the B-bar regions
+ * when `patches` */
+PetscErrorCode VfePatchPCSet(VfeProblem prob, PC pc, PetscBool patches);
