@@ -251,8 +251,9 @@ static PetscErrorCode VfeRunRecordStructures(VfeProblem prob, VfeRunRecord *rec)
 
   PetscFunctionBeginUser;
   PetscCall(VfeProblemGetSolveInfo(prob, &si));
-  rec->active_its = si.active_its;
-  rec->its_total  = si.its_total;
+  rec->active_its  = si.active_its;
+  rec->its_total   = si.its_total;
+  rec->pc_rebuilds = si.pc_rebuilds;
   PetscCall(VfeProblemGetMemberGroups(prob, &n, &g));
   rec->nmembers = PetscMin(n, VFE_RUN_MAX_MEMBERS);
   for (PetscInt k = 0; k < rec->nmembers; ++k) rec->members[k] = g[k];
@@ -312,8 +313,11 @@ static PetscErrorCode VfeSolveCase(VfeSpace sp, const VfeMeshInfo *info, const V
   if (si.active_its > 1)
     PetscCall(PetscPrintf(comm,
                           "vfe: %sactive set (fibres, ligaments, contact) settled after %" PetscInt_FMT
-                          " iterations, %" PetscInt_FMT " Krylov iterations in all\n",
-                          baseline ? "baseline " : "", si.active_its, si.its_total));
+                          " iterations, %" PetscInt_FMT " Krylov iterations in all%s\n",
+                          baseline ? "baseline " : "", si.active_its, si.its_total,
+                          si.pc_rebuilds == 1   ? "; GAMG's hierarchy built anew once (contact pairs changed branch)"
+                          : si.pc_rebuilds == 2 ? "; GAMG's hierarchy built anew twice (contact pairs changed branch)"
+                                                : ""));
   PetscCall(PetscPrintf(comm,
                         "vfe: %ssolver converged (%s) in %" PetscInt_FMT
                         " iterations, residual norm %.3e; set-up %.2f s%s, solve %.2f s\n",

@@ -462,6 +462,7 @@ static PetscErrorCode VfeWriteSummary(const VfeRunRecord *r, const VfeMetricsRow
     VfeJSet(st, "fibres_taut_fraction", r->fibre_taut >= 0 ? VfeJNum(r->fibre_taut) : json_null());
     VfeJSet(st, "active_set_iterations", json_integer((json_int_t)r->active_its));
     VfeJSet(st, "krylov_iterations_all", json_integer((json_int_t)r->its_total));
+    VfeJSet(st, "hierarchy_rebuilds", json_integer((json_int_t)r->pc_rebuilds));
     VfeJSet(root, "structures", st);
   }
   regions = json_object();

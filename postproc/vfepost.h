@@ -132,6 +132,7 @@ typedef struct {
   VfeMemberGroupInfo members[VFE_RUN_MAX_MEMBERS];
   PetscReal fibre_taut;                           /* fraction of the annulus fibre points taut (-1: no fibres) */
   PetscInt active_its, its_total;                 /* active-set iterations and Krylov iterations over them */
+  PetscInt pc_rebuilds;                           /* GAMG hierarchies built anew in the active-set loop */
   PetscReal Fapp[3], Mapp[3], Freac[3], Mreac[3]; /* about the load-surface centroid */
   PetscReal plate_uz, stiffness, base_plate_uz, base_stiffness;
   PetscInt ncells, ndofs, order, its, base_its;

@@ -41,6 +41,9 @@ static const VfeKey solver_keys[] = {
     {"vfe_active_set_rtol_first", VFE_KEY_REAL, "", VFE_KEY_MIN | VFE_KEY_MAX | VFE_KEY_MAX_OPEN, 0, 1, NULL, "1e-1",
      "fibres, ligaments, contact: Krylov rtol of the first linear solve of the active set; each later one stops at "
      "this x (branches changed by the last update / by the first), but not below `vfe_active_set_rtol`"},
+    {"vfe_active_set_rebuild", VFE_KEY_REAL, "", VFE_KEY_MIN | VFE_KEY_MAX, 0, 1, NULL, "0.1",
+     "contact: GAMG's hierarchy is built anew (at most twice per solve) once more than this fraction of the contact "
+     "pairs left the branch it was built on; 1: never"},
     {"vfe_pmg", VFE_KEY_BOOL, "", 0, 0, 0, NULL, "true on P2",
      "P2: p-multigrid (P2 -> P1 on the same mesh -> GAMG) for the displacement block"},
     {"vfe_pmg_single", VFE_KEY_BOOL, "", 0, 0, 0, NULL, "true",

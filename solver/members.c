@@ -30,7 +30,9 @@
  * piecewise-linear laws (no tolerance on the forces).  The sparsity pattern holds every member from
  * the start (inactive ones carry zeros), so the matrix pattern and the preconditioner hierarchy
  * (GAMG's aggregates and interpolations, the p-multigrid levels) are built once and reused by
- * every iteration, as for a new set of materials.
+ * every iteration, as for a new set of materials.  Once a tenth of the contact pairs have left the
+ * branch they had when GAMG's hierarchy was built (most open after the closed start), VfeProblemSolve
+ * builds it anew, at most twice per solve (VfeMembersContactDrift).
  *
  * Parallel: members and their terms (global node, coefficient) are known on every rank (they are
  * few); member m is "held" by rank m % size, which adds its matrix entries and forces (off-process
@@ -66,6 +68,7 @@ struct _n_VfeMembers {
   VecScatter sc;
   Vec useq;
   PetscBool noslack; /* the inactive branches carry nothing (after the active set settled) */
+  PetscInt *built;   /* the branches when the preconditioner hierarchy was last built (VfeMembersMarkBuilt) */
 };
 
 /* ------------------------------------------------------------------ storage ------------------- */
@@ -80,6 +83,7 @@ PetscErrorCode VfeMembersDestroy(VfeMembers *mp)
   PetscCall(PetscFree3(m->grp, m->state, m->tstart));
   PetscCall(PetscFree6(m->k1, m->k2, m->et, m->e0, m->L0, m->e));
   PetscCall(PetscFree2(m->tgid, m->tcoef));
+  PetscCall(PetscFree(m->built));
   PetscCall(VecScatterDestroy(&m->sc));
   PetscCall(VecDestroy(&m->useq));
   PetscCall(PetscFree(m));
@@ -537,7 +541,8 @@ PetscErrorCode VfeProblemAddContact(VfeProblem prob, const char *name, PetscInt 
                  "%s: the slave and master surfaces share nodes (contact needs a gap between two separate surfaces)",
                  name);
       /* start closed: the first solve holds every pair at zero gap (a body that touches the other only
-       * through the contact is not singular), the next ones release the pairs that pull */
+       * through the contact is not singular), the next ones release the pairs that pull.  GAMG's hierarchy is
+       * built on that first matrix; when most pairs have opened, VfeProblemSolve builds it anew */
       PetscCall(VfeMembersAppend(m, 1 + nfn, gid, coef, penalty * sl[k].area, 0, 0, gap, sl[k].area, 1));
       npaired++;
     }
@@ -723,6 +728,34 @@ void VfeMembersSlackForce(VfeProblem prob, PetscReal *slack, PetscReal *active)
     else
       *slack += F;
   }
+}
+
+/* The preconditioner hierarchy was (re)built on the current branches. */
+PetscErrorCode VfeMembersMarkBuilt(VfeProblem prob)
+{
+  VfeMembers m = prob->mem;
+
+  PetscFunctionBeginUser;
+  if (!m || !m->nm) PetscFunctionReturn(0);
+  if (!m->built) PetscCall(PetscMalloc1(m->nm, &m->built));
+  PetscCall(PetscArraycpy(m->built, m->state, m->nm));
+  PetscFunctionReturn(0);
+}
+
+/* Contact members whose branch differs from the one the hierarchy was built on, and contact members in all. */
+PetscInt VfeMembersContactDrift(VfeProblem prob, PetscInt *ncontact)
+{
+  VfeMembers m   = prob->mem;
+  PetscInt drift = 0;
+
+  *ncontact = 0;
+  if (!m || !m->built) return 0;
+  for (PetscInt i = 0; i < m->nm; ++i) {
+    if (m->groups[m->grp[i]].kind != VFE_MEMBER_CONTACT) continue;
+    (*ncontact)++;
+    if (m->state[i] != m->built[i]) drift++;
+  }
+  return drift;
 }
 
 void VfeMembersSetSlack(VfeProblem prob, PetscBool on)

@@ -871,6 +871,26 @@ PetscErrorCode VfeGAMGSetDefaults(PC pc)
   return VfeGAMGDefaults(pc);
 }
 
+/* GAMG (the P1 level's coarse solver under the p-multigrid, or the displacement preconditioner) keeps its interpolation
+ * for a new matrix (reuse) or builds its hierarchy anew at the next set-up (no reuse).  Nothing when another
+ * preconditioner was chosen by options. */
+static PetscErrorCode VfeGAMGReuse(VfeProblem prob, PetscBool reuse)
+{
+  PC pc = prob->pcu;
+  PetscBool mg, gamg;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscObjectTypeCompare((PetscObject)pc, PCMG, &mg));
+  if (mg && prob->mg) {
+    KSP kc;
+    PetscCall(PCMGGetCoarseSolve(pc, &kc));
+    PetscCall(KSPGetPC(kc, &pc));
+  }
+  PetscCall(PetscObjectTypeCompare((PetscObject)pc, PCGAMG, &gamg));
+  if (gamg) PetscCall(PCGAMGSetReuseInterpolation(pc, reuse));
+  PetscFunctionReturn(0);
+}
+
 /* The next linear solve has the last one's matrix and right-hand side: an active-set iteration in which no branch
  * changed (reuse_pc is set only then).  The mixed form assembles again: its solve also eliminates the Dirichlet
  * rows of its coupling block, and its right-hand side is not kept. */
@@ -889,6 +909,7 @@ static PetscErrorCode VfeLinearSolve(VfeProblem prob, Vec rhs, Vec u)
   const PetscInt *rows;
   PetscInt nrows;
   PetscLogDouble t0, t1, t2;
+  PetscBool fresh;
 
   PetscFunctionBeginUser;
   PetscCall(ISGetLocalSize(prob->bcrows, &nrows));
@@ -947,6 +968,9 @@ static PetscErrorCode VfeLinearSolve(VfeProblem prob, Vec rhs, Vec u)
   PetscCall(PetscTime(&t0));
   PetscCall(VfeDisplacementPC(prob));
   PetscCall(VfePMGSync(prob));
+  /* a hierarchy to build anew: GAMG reuses nothing in this solve (PCMG sets its coarse solver up within the solve) */
+  fresh = (PetscBool)(!prob->nsolves || (prob->fresh_pc && !prob->reuse_pc));
+  PetscCall(VfeGAMGReuse(prob, (PetscBool) !(fresh && prob->nsolves)));
   if (!prob->mixed) {
     if (!prob->ksp) {
       PetscCall(KSPCreate(comm, &prob->ksp));
@@ -966,6 +990,10 @@ static PetscErrorCode VfeLinearSolve(VfeProblem prob, Vec rhs, Vec u)
     PetscCall(KSPSetUp(prob->ksp));
   } else {
     PetscCall(PCSetUp(prob->pcu));
+  }
+  if (fresh) { /* the hierarchy is built on the current branches */
+    PetscCall(VfeMembersMarkBuilt(prob));
+    prob->fresh_pc = PETSC_FALSE;
   }
   PetscCall(PetscTime(&t1));
   PetscCall(PetscLogEventEnd(VfeEv.pcsetup, 0, 0, 0, 0));
@@ -1027,7 +1055,7 @@ PetscErrorCode VfeProblemSolve(VfeProblem prob, Vec u)
 {
   MPI_Comm comm  = PetscObjectComm((PetscObject)prob->space->dm);
   PetscInt maxit = 30, changed = 0, fch, changed0 = 0;
-  PetscReal tpc = 0, tsolve = 0, loose = 1e-4, rough = 1e-1, rt;
+  PetscReal tpc = 0, tsolve = 0, loose = 1e-4, rough = 1e-1, rebuild = 0.1, rt;
   PetscBool final = PETSC_FALSE, same = PETSC_FALSE;
   Vec b;
 
@@ -1046,10 +1074,12 @@ PetscErrorCode VfeProblemSolve(VfeProblem prob, Vec u)
   PetscCall(PetscOptionsGetInt(NULL, NULL, "-vfe_active_set_max_it", &maxit, NULL));
   PetscCall(PetscOptionsGetReal(NULL, NULL, "-vfe_active_set_rtol", &loose, NULL));
   PetscCall(PetscOptionsGetReal(NULL, NULL, "-vfe_active_set_rtol_first", &rough, NULL));
+  PetscCall(PetscOptionsGetReal(NULL, NULL, "-vfe_active_set_rebuild", &rebuild, NULL));
   rough = PetscMax(rough, loose);
   rt    = rough;
   PetscCall(VecDuplicate(prob->f, &b));
-  prob->its_total = 0;
+  prob->its_total   = 0;
+  prob->pc_rebuilds = 0;
   VfeMembersSetSlack(prob, PETSC_TRUE);
   for (PetscInt it = 0; it < maxit; ++it) {
     /* no branch changed since the last solve (it settled at a looser tolerance): the matrix and the right-hand side
@@ -1067,6 +1097,19 @@ PetscErrorCode VfeProblemSolve(VfeProblem prob, Vec u)
     prob->its_total += prob->its;
     PetscCall(VfeMembersUpdate(prob, u, &changed));
     PetscCall(VfeFibresUpdate(prob, u, &fch));
+    if (changed && prob->pc_rebuilds < 2) {
+      /* more than a tenth (-vfe_active_set_rebuild) of the contact pairs on another branch than when GAMG's hierarchy
+       * was built (the first solve holds every pair closed, and under most loads most of them open): build it anew on
+       * the next matrix. Aggregates built across closed pairs couple the two sides, and once the pairs open that coarse
+       * space is poor (the default segment with posterior elements, standing: 344 Krylov iterations in the final solve
+       * against 89; docs/performance.md).  At most twice per solve */
+      PetscInt ncon, drift = VfeMembersContactDrift(prob, &ncon);
+      PetscCall(PetscInfo(prob->ksp,
+                          "contact pairs on another branch than at the hierarchy's build: %" PetscInt_FMT
+                          " of %" PetscInt_FMT "\n",
+                          drift, ncon));
+      if (drift > rebuild * ncon && drift) prob->fresh_pc = PETSC_TRUE, prob->pc_rebuilds++;
+    }
     changed += fch;
     if (!it) changed0 = changed;
     prob->active_its = it + 1;
@@ -1224,14 +1267,15 @@ PetscErrorCode VfeSpaceErrorNorms(VfeSpace d, Vec ulocal, VfeExactFn exact, void
 PetscErrorCode VfeProblemGetSolveInfo(VfeProblem prob, VfeSolveInfo *info)
 {
   PetscFunctionBeginUser;
-  info->its        = prob->its;
-  info->reason     = prob->reason;
-  info->rnorm      = prob->rnorm;
-  info->t_pcsetup  = prob->t_pcsetup;
-  info->t_solve    = prob->t_solve;
-  info->nsolves    = prob->nsolves;
-  info->active_its = prob->active_its;
-  info->its_total  = prob->its_total;
+  info->its         = prob->its;
+  info->reason      = prob->reason;
+  info->rnorm       = prob->rnorm;
+  info->t_pcsetup   = prob->t_pcsetup;
+  info->t_solve     = prob->t_solve;
+  info->nsolves     = prob->nsolves;
+  info->active_its  = prob->active_its;
+  info->its_total   = prob->its_total;
+  info->pc_rebuilds = prob->pc_rebuilds;
   PetscFunctionReturn(0);
 }
 

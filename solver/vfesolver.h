@@ -114,6 +114,7 @@ typedef struct {
   PetscInt nsolves;             /* solves so far with this problem (after the first: hierarchy reused) */
   PetscInt active_its;          /* active-set iterations of the last VfeProblemSolve (1 without members) */
   PetscInt its_total;           /* Krylov iterations summed over those active-set iterations */
+  PetscInt pc_rebuilds;         /* GAMG hierarchies built anew in that loop (contact pairs changed branch) */
 } VfeSolveInfo;
 PETSC_EXTERN PetscErrorCode VfeProblemGetSolveInfo(VfeProblem prob, VfeSolveInfo *info);
 /* The problem's space, number of regions, and assembled load vector (before Dirichlet elimination;

@@ -74,6 +74,8 @@ struct _n_VfeProblem {
   PetscReal rtol_loose; /* > 0: the next linear solve stops at max(this, the user's rtol) (inexact iterations) */
   PetscReal rtol_user;  /* the Krylov rtol after the options (-ksp_rtol) */
   PetscBool reuse_pc;   /* the next linear solve keeps the preconditioner (its matrix has not changed) */
+  PetscBool fresh_pc;   /* the next linear solve builds GAMG's hierarchy anew (the contact branches moved away) */
+  PetscInt pc_rebuilds; /* hierarchies built anew by the last solve's active-set loop */
   Vec blift;            /* the right-hand side of the last linear solve after the Dirichlet elimination */
   /* results of the last solve */
   PetscInt its;
@@ -164,6 +166,8 @@ PETSC_EXTERN PetscErrorCode VfeMembersDeriveP1(VfeProblem p2, VfeProblem p1);
 PETSC_EXTERN void VfeMembersSyncP1(VfeProblem p2, VfeProblem p1);
 PETSC_EXTERN void VfeMembersSlackForce(VfeProblem prob, PetscReal *slack, PetscReal *active);
 PETSC_EXTERN void VfeMembersSetSlack(VfeProblem prob, PetscBool on);
+PETSC_EXTERN PetscErrorCode VfeMembersMarkBuilt(VfeProblem prob);
+PETSC_EXTERN PetscInt VfeMembersContactDrift(VfeProblem prob, PetscInt *ncontact);
 /* fibres (solver/fibres.c) */
 PETSC_EXTERN PetscErrorCode VfeFibresDestroy(VfeFibres *f);
 PETSC_EXTERN PetscErrorCode VfeFibresAddCell(VfeProblem prob, PetscInt c, const PetscReal *X, PetscReal *Ke);
