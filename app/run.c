@@ -318,6 +318,12 @@ static PetscErrorCode VfeSolveCase(VfeSpace sp, const VfeMeshInfo *info, const V
                           si.pc_rebuilds == 1   ? "; GAMG's hierarchy built anew once (contact pairs changed branch)"
                           : si.pc_rebuilds == 2 ? "; GAMG's hierarchy built anew twice (contact pairs changed branch)"
                                                 : ""));
+  if (si.pc_retries)
+    PetscCall(PetscPrintf(comm,
+                          "vfe: %sactive set: %" PetscInt_FMT
+                          " linear solve broke down with the reused hierarchy and was "
+                          "solved again with GAMG's hierarchy built anew\n",
+                          baseline ? "baseline " : "", si.pc_retries));
   PetscCall(PetscPrintf(comm,
                         "vfe: %ssolver converged (%s) in %" PetscInt_FMT
                         " iterations, residual norm %.3e; set-up %.2f s%s, solve %.2f s\n",

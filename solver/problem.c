@@ -1016,7 +1016,7 @@ static PetscErrorCode VfeLinearSolve(VfeProblem prob, Vec rhs, Vec u)
   PetscCall(PetscInfo(prob->ksp, "solve: %s after %" PetscInt_FMT " iterations\n", KSPConvergedReasons[prob->reason],
                       prob->its));
   PetscCheck(
-      prob->reason > 0, comm, PETSC_ERR_NOT_CONVERGED,
+      prob->reason > 0 || prob->may_fail, comm, PETSC_ERR_NOT_CONVERGED,
       "the linear solver did not converge: %s after %" PetscInt_FMT
       " iterations (residual norm %g); check the boundary conditions (a free body is singular) or raise -ksp_max_it",
       KSPConvergedReasons[prob->reason], prob->its, (double)prob->rnorm);
@@ -1080,6 +1080,7 @@ PetscErrorCode VfeProblemSolve(VfeProblem prob, Vec u)
   PetscCall(VecDuplicate(prob->f, &b));
   prob->its_total   = 0;
   prob->pc_rebuilds = 0;
+  prob->pc_retries  = 0;
   VfeMembersSetSlack(prob, PETSC_TRUE);
   for (PetscInt it = 0; it < maxit; ++it) {
     /* no branch changed since the last solve (it settled at a looser tolerance): the matrix and the right-hand side
@@ -1092,7 +1093,24 @@ PetscErrorCode VfeProblemSolve(VfeProblem prob, Vec u)
     prob->rtol_loose = final ? 0 : rt;
     PetscCall(VecCopy(prob->f, b));
     PetscCall(VfeMembersRHS(prob, b));
+    /* a hierarchy reused on other branches can break down (CG: indefinite preconditioner; the smoothers' eigenvalue
+     * bounds were estimated on another matrix): once per solve, build it anew on this matrix and solve again */
+    prob->may_fail = (PetscBool)(prob->pc_retries < 1);
     PetscCall(VfeLinearSolve(prob, b, u));
+    prob->may_fail = PETSC_FALSE;
+    if (prob->reason <= 0) {
+      PetscCall(PetscInfo(prob->ksp,
+                          "solve %s after %" PetscInt_FMT " iterations: again with the hierarchy built anew\n",
+                          KSPConvergedReasons[prob->reason], prob->its));
+      tpc += prob->t_pcsetup, tsolve += prob->t_solve;
+      prob->its_total += prob->its;
+      prob->pc_retries++;
+      prob->fresh_pc = PETSC_TRUE, prob->reuse_pc = PETSC_FALSE, prob->warm = prob->rescale = PETSC_FALSE;
+      PetscCall(VfeReassemble(prob));
+      PetscCall(VecCopy(prob->f, b));
+      PetscCall(VfeMembersRHS(prob, b));
+      PetscCall(VfeLinearSolve(prob, b, u));
+    }
     tpc += prob->t_pcsetup, tsolve += prob->t_solve;
     prob->its_total += prob->its;
     PetscCall(VfeMembersUpdate(prob, u, &changed));
@@ -1276,6 +1294,7 @@ PetscErrorCode VfeProblemGetSolveInfo(VfeProblem prob, VfeSolveInfo *info)
   info->active_its  = prob->active_its;
   info->its_total   = prob->its_total;
   info->pc_rebuilds = prob->pc_rebuilds;
+  info->pc_retries  = prob->pc_retries;
   PetscFunctionReturn(0);
 }
 

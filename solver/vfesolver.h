@@ -115,6 +115,7 @@ typedef struct {
   PetscInt active_its;          /* active-set iterations of the last VfeProblemSolve (1 without members) */
   PetscInt its_total;           /* Krylov iterations summed over those active-set iterations */
   PetscInt pc_rebuilds;         /* GAMG hierarchies built anew in that loop (contact pairs changed branch) */
+  PetscInt pc_retries; /* linear solves of that loop repeated with the hierarchy built anew after a breakdown */
 } VfeSolveInfo;
 PETSC_EXTERN PetscErrorCode VfeProblemGetSolveInfo(VfeProblem prob, VfeSolveInfo *info);
 /* The problem's space, number of regions, and assembled load vector (before Dirichlet elimination;
