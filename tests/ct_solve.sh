@@ -51,11 +51,7 @@ check "post-operative ct_image" "$vfe" run -mesh_geometry ct -ct_image sph/posto
 
 python3 - <<'PY' || fail=$((fail + 1))
 import csv, json
-bad = 0
-def ok(cond, what):
-    global bad
-    print(("ok: " if cond else "FAILED: ") + what)
-    bad += not cond
+from checks import ok, failures
 S = {k: json.load(open(f"{k}/summary.json")) for k in ("cyl_cgal", "cyl_vox", "cyl_mpi", "lay_cgal", "cyl_pow", "cyl_mor", "cyl_hu", "cyl_disp")}
 k = {n: s["metrics"]["stiffness_N_per_mm"] for n, s in S.items()}
 E = lambda rho: -34.7 + 3230 * rho / 1000
@@ -94,8 +90,8 @@ ok("no adjacent level in the model" in log and "nan" not in log, "a single verte
 row = next(csv.DictReader(open("cyl_cgal/metrics.csv")))
 ok(abs(float(row["ct_density_mean_mg_cm3"]) - 200) < 1e-3 and abs(float(row["ct_E_mean_MPa"]) - E(200)) < 1e-3,
    "metrics.csv: ct_density_mean_mg_cm3, ct_E_mean_MPa")
-print("python checks: all passed" if not bad else f"python checks: {bad} FAILED")
-raise SystemExit(1 if bad else 0)
+print("python checks: all passed" if not failures() else f"python checks: {failures()} FAILED")
+raise SystemExit(1 if failures() else 0)
 PY
 
 if command -v pvpython > /dev/null; then

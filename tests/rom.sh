@@ -44,11 +44,7 @@ check "log: follower path line" grep -q "^vfe: follower load 500 N along the pat
 
 python3 - <<'PY' || fail=$((fail + 1))
 import csv, json, sys
-bad = 0
-def ok(cond, what):
-    global bad
-    print(("ok: " if cond else "FAILED: ") + what)
-    bad += not cond
+from checks import ok, failures
 S = {k: json.load(open(f"{k}/summary.json")) for k in ("flex1", "flex2", "ext", "stand", "foll")}
 rows = {k: next(csv.DictReader(open(f"{k}/metrics.csv"))) for k in S}
 rom = S["flex1"].get("rom", {})
@@ -99,7 +95,7 @@ R = L["reaction_force_N"]
 ok(abs((R[0] ** 2 + R[1] ** 2 + R[2] ** 2) ** 0.5 - 500) < 1e-3 and L["equilibrium_force_error"] < 1e-6, f"follower: support reaction = F ({R})")
 diff = max(abs(S["foll"]["rom"]["segments"][s]["disc_axial_force_N"] - S["stand"]["rom"]["segments"][s]["disc_axial_force_N"]) for s in ("L1L2", "L2L3")) / 500
 ok(diff < 1e-3, f"straight column: follower and plain disc forces agree ({diff:.1e} relative)")
-sys.exit(1 if bad else 0)
+sys.exit(1 if failures() else 0)
 PY
 
 # the rom columns in a sweep's table

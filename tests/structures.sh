@@ -43,11 +43,7 @@ check "log: structures line" grep -q "^vfe: structures: annulus fibres in 1 disc
 
 python3 - <<'PY' || fail=$((fail + 1))
 import csv, json
-bad = 0
-def ok(cond, what):
-    global bad
-    print(("ok: " if cond else "FAILED: ") + what)
-    bad += not cond
+from checks import ok, failures
 S = {k: json.load(open(f"{k}/summary.json")) for k in ("flex", "ext", "bare", "flex2", "stand", "standkeep")}
 # the hierarchy built anew once the contact pairs opened: same answer, fewer Krylov iterations (P1, 1 rank: 286
 # against 427 at rtol 1e-8)
@@ -100,7 +96,7 @@ row2 = next(csv.DictReader(open("flex2/metrics.csv")))
 cols = [c for c in row if c.startswith("force_") or c.startswith("rom_")]
 worst = max(abs(float(row[c]) - float(row2[c])) / max(1.0, abs(float(row[c]))) for c in cols)
 ok(worst < 1e-6, "1 and 2 ranks agree: %d force and ROM columns within %.1e (relative, floor 1)" % (len(cols), worst))
-raise SystemExit(1 if bad else 0)
+raise SystemExit(1 if failures() else 0)
 PY
 
 # bad input: one line, exit 1 / 2

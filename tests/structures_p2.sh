@@ -37,11 +37,7 @@ done
 
 python3 - <<'PY' || fail=$((fail + 1))
 import json
-bad = 0
-def ok(cond, what):
-    global bad
-    print(("ok: " if cond else "FAILED: ") + what)
-    bad += not cond
+from checks import ok, failures
 S = {k: json.load(open(f"{k}/summary.json")) for k in
      ("linear", "flexion", "extension", "lateral_bending", "axial_rotation", "flexion_keep", "extension_keep")}
 lin = S["linear"]["solver"]["iterations"]
@@ -59,7 +55,7 @@ for load in ("flexion", "extension"):
     b = S[load + "_keep"]["rom"]["segments"]["L1L2"]["rom_deg"][0]
     ok(abs(a - b) <= 1e-6 * abs(b), f"{load}: ROM built anew {a:.9g} = kept {b:.9g} (1e-6)")
     ok(S[load + "_keep"]["structures"]["hierarchy_rebuilds"] == 0, f"{load}, kept: no hierarchy built anew")
-raise SystemExit(bad)
+raise SystemExit(1 if failures() else 0)
 PY
 echo "structures_p2: $pass passed, $fail failed"
 [ "$fail" = 0 ]

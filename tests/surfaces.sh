@@ -32,11 +32,7 @@ check "L1-L2, 1 rank" "$vfe" run "${args[@]}" -output_dir one > one.log 2>&1
 check "L1-L2, 2 ranks" "${mpiexec[@]}" -n 2 "$vfe" run "${args[@]}" -output_dir two > two.log 2>&1
 python3 - <<'PY' || fail=$((fail + 1))
 import json
-bad = 0
-def ok(cond, what):
-    global bad
-    print(("ok: " if cond else "FAILED: ") + what)
-    bad += not cond
+from checks import ok, failures
 s1, s2 = (json.load(open(f"{d}/summary.json")) for d in ("one", "two"))
 seg = s1["segment"]
 sf = seg["surfaces"]
@@ -60,7 +56,7 @@ k1, k2 = s1["metrics"]["stiffness_N_per_mm"], s2["metrics"]["stiffness_N_per_mm"
 ok(k1 > 0 and abs(k2 / k1 - 1) < 1e-6, f"stiffness {k1:.3f} N/mm on 1 rank, {k2:.3f} on 2")
 ok(seg["mesh_hash"] == s2["segment"]["mesh_hash"] and seg["fill_ratio"] == s2["segment"]["fill_ratio"],
    f"mesh hash {seg['mesh_hash']} on both")
-raise SystemExit(bad)
+raise SystemExit(1 if failures() else 0)
 PY
 
 # sides: L1 moved 3 mm to the left (the files' +y) must move 3 mm along vfe's +x (left)
