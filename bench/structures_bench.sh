@@ -48,7 +48,7 @@ for load in "${LOADS[@]}"; do
     out="$WORK/$tag-$load"
     rm -rf "$out"
     t0=$(date +%s.%N)
-    mpiexec -n "$RANKS" "$bin" run -segment_posterior_elements true -mesh_file "$WORK/mesh/mesh.msh" -baseline false \
+    mpiexec --allow-run-as-root --oversubscribe -n "$RANKS" "$bin" run -segment_posterior_elements true -mesh_file "$WORK/mesh/mesh.msh" -baseline false \
       -vfe_write_fields false -output_dir "$out" "${args[@]}" "${EXTRA[@]}" > "$out.log" 2>&1 ||
       { echo "FAILED: $tag $load (see $out.log)"; exit 1; }
     t1=$(date +%s.%N)
