@@ -35,6 +35,7 @@ echo "# vfe structures benchmark, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, l
 echo "# vfe: $VFE${VFE_REF:+; ref: $VFE_REF}; $RANKS rank(s); ${SIZE} mm P2; extra options: ${EXTRA[*]:-none}"
 "$VFE" mesh -segment_posterior_elements true -mesh_size_mm "$SIZE" -mesh_order 2 -output_dir "$WORK/mesh" \
   > "$WORK/mesh.log" 2>&1
+: > "$WORK/wall.txt"
 TAGS=(new)
 [ -n "$VFE_REF" ] && TAGS+=(ref)
 LOADS=(linear standing flexion extension lateral_bending axial_rotation)
