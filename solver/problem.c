@@ -900,8 +900,9 @@ static PetscBool VfeSameSystem(VfeProblem prob)
 }
 
 /* One linear solve K u = rhs with the Dirichlet conditions (K is modified: assemble again before the
- * next one, unless it is the same system: VfeSameSystem). */
-static PetscErrorCode VfeLinearSolve(VfeProblem prob, Vec rhs, Vec u)
+ * next one, unless it is the same system: VfeSameSystem).  A solve that does not converge is an error, unless
+ * may_fail: then it returns with prob->reason <= 0. */
+static PetscErrorCode VfeLinearSolve(VfeProblem prob, Vec rhs, Vec u, PetscBool may_fail)
 {
   VfeSpace d    = prob->space;
   MPI_Comm comm = PetscObjectComm((PetscObject)d->dm);
@@ -1016,7 +1017,7 @@ static PetscErrorCode VfeLinearSolve(VfeProblem prob, Vec rhs, Vec u)
   PetscCall(PetscInfo(prob->ksp, "solve: %s after %" PetscInt_FMT " iterations\n", KSPConvergedReasons[prob->reason],
                       prob->its));
   PetscCheck(
-      prob->reason > 0 || prob->may_fail, comm, PETSC_ERR_NOT_CONVERGED,
+      prob->reason > 0 || may_fail, comm, PETSC_ERR_NOT_CONVERGED,
       "the linear solver did not converge: %s after %" PetscInt_FMT
       " iterations (residual norm %g); check the boundary conditions (a free body is singular) or raise -ksp_max_it",
       KSPConvergedReasons[prob->reason], prob->its, (double)prob->rnorm);
@@ -1065,7 +1066,7 @@ PetscErrorCode VfeProblemSolve(VfeProblem prob, Vec u)
   if (prob->ulast && !prob->mixed) PetscCall(VecCopy(prob->ulast, u));
   prob->warm = prob->rescale = (PetscBool)(prob->ulast && !prob->mixed);
   if (!VfeMembersCount(prob) && !VfeProblemHasFibres(prob)) {
-    PetscCall(VfeLinearSolve(prob, prob->f, u));
+    PetscCall(VfeLinearSolve(prob, prob->f, u, PETSC_FALSE));
     prob->its_total = prob->its;
     prob->warm = prob->rescale = PETSC_FALSE;
     PetscCall(VfeKeepAnswer(prob, u));
@@ -1091,28 +1092,22 @@ PetscErrorCode VfeProblemSolve(VfeProblem prob, Vec u)
     if (it) prob->warm = PETSC_TRUE, prob->rescale = PETSC_FALSE; /* later iterations start from the last answer */
     /* inexact while the branches move, then the user's tolerance (rt: see below) */
     prob->rtol_loose = final ? 0 : rt;
-    PetscCall(VecCopy(prob->f, b));
-    PetscCall(VfeMembersRHS(prob, b));
     /* a hierarchy reused on other branches can break down (CG: indefinite preconditioner; the smoothers' eigenvalue
      * bounds were estimated on another matrix): once per solve, build it anew on this matrix and solve again */
-    prob->may_fail = (PetscBool)(prob->pc_retries < 1);
-    PetscCall(VfeLinearSolve(prob, b, u));
-    prob->may_fail = PETSC_FALSE;
-    if (prob->reason <= 0) {
+    for (;;) {
+      PetscCall(VecCopy(prob->f, b));
+      PetscCall(VfeMembersRHS(prob, b));
+      PetscCall(VfeLinearSolve(prob, b, u, (PetscBool)!prob->pc_retries));
+      tpc += prob->t_pcsetup, tsolve += prob->t_solve;
+      prob->its_total += prob->its;
+      if (prob->reason > 0) break;
       PetscCall(PetscInfo(prob->ksp,
                           "solve %s after %" PetscInt_FMT " iterations: again with the hierarchy built anew\n",
                           KSPConvergedReasons[prob->reason], prob->its));
-      tpc += prob->t_pcsetup, tsolve += prob->t_solve;
-      prob->its_total += prob->its;
       prob->pc_retries++;
       prob->fresh_pc = PETSC_TRUE, prob->reuse_pc = PETSC_FALSE, prob->warm = prob->rescale = PETSC_FALSE;
       PetscCall(VfeReassemble(prob));
-      PetscCall(VecCopy(prob->f, b));
-      PetscCall(VfeMembersRHS(prob, b));
-      PetscCall(VfeLinearSolve(prob, b, u));
     }
-    tpc += prob->t_pcsetup, tsolve += prob->t_solve;
-    prob->its_total += prob->its;
     PetscCall(VfeMembersUpdate(prob, u, &changed));
     PetscCall(VfeFibresUpdate(prob, u, &fch));
     if (changed && prob->pc_rebuilds < 2) {

@@ -77,7 +77,6 @@ struct _n_VfeProblem {
   PetscBool fresh_pc;   /* the next linear solve builds GAMG's hierarchy anew (the contact branches moved away) */
   PetscInt pc_rebuilds; /* hierarchies built anew by the last solve's active-set loop */
   PetscInt pc_retries;  /* linear solves of that loop repeated with the hierarchy built anew after a breakdown */
-  PetscBool may_fail;   /* the next linear solve returns a divergence in prob->reason instead of failing */
   Vec blift;            /* the right-hand side of the last linear solve after the Dirichlet elimination */
   /* results of the last solve */
   PetscInt its;
