@@ -477,6 +477,20 @@ static PetscErrorCode VfeRunReadOptions(VfeRun *run, const char *outdir)
   PetscCall(PetscOptionsGetString(NULL, NULL, "-segment_treated", run->treated, sizeof run->treated, NULL));
   if ((comma = strchr(run->treated, ','))) *comma = 0;
   PetscCall(VfeLoadFromOptions(comm, &run->rec.load));
+  { /* the parametric segment's posterior elements: the case's choice, else on where they carry load */
+    VfePosteriorChoice pc;
+    PetscCall(VfePosteriorDefault(&pc));
+    if (pc.applies) {
+      PetscCall(PetscOptionsSetValue(NULL, "-segment_posterior_elements", pc.on ? "true" : "false"));
+      PetscCall(PetscSNPrintf(run->rec.posterior_default, sizeof run->rec.posterior_default, "%s: %s",
+                              pc.on ? "on" : "off", pc.why));
+      PetscCall(PetscPrintf(comm,
+                            "vfe: posterior elements, facet joints and ligaments %s by default: %s "
+                            "(segment_posterior_elements sets them)\n",
+                            pc.on ? "on" : "off", pc.why));
+    }
+    PetscCall(PetscOptionsGetBool(NULL, NULL, "-segment_posterior_elements", &run->rec.posterior, NULL));
+  }
   PetscFunctionReturn(0);
 }
 

@@ -9,6 +9,7 @@
 #include "vfeapp.h"
 #include "vfematerials.h"
 #include "vfekeys.h"
+#include <stdlib.h>
 #include <string.h>
 
 static PetscErrorCode VfeAddFibres(VfeProblem prob, const VfeMeshInfo *info, PetscInt *nadded)
@@ -161,5 +162,66 @@ PetscErrorCode VfeModelAddStructures(VfeProblem prob, const VfeMeshInfo *info)
                           " ligaments, %" PetscInt_FMT " facet joints with contact, %" PetscInt_FMT
                           " articular process tips with contact\n",
                           nf, nl, nc, nt));
+  PetscFunctionReturn(0);
+}
+
+/* A number from the options database without raising an error: NaN when absent or not a number (the run's own
+ * reading reports a bad value). */
+static PetscReal VfeOptionNumber(const char *opt)
+{
+  const char *v;
+  char *end;
+  PetscBool set = PETSC_FALSE;
+  double x;
+
+  if (PetscOptionsFindPair(NULL, NULL, opt, &v, &set) || !set || !v || !v[0]) return (PetscReal)NAN;
+  x = strtod(v, &end);
+  return *end ? (PetscReal)NAN : (PetscReal)x;
+}
+
+/* a sweep's choice for all its cases (VfePosteriorSetStudy) */
+static VfePosteriorChoice vfe_study_posterior;
+static PetscBool vfe_study_posterior_set = PETSC_FALSE;
+
+void VfePosteriorSetStudy(const VfePosteriorChoice *c)
+{
+  vfe_study_posterior_set = (PetscBool)(c != NULL);
+  if (c) vfe_study_posterior = *c;
+}
+
+PetscErrorCode VfePosteriorDefault(VfePosteriorChoice *c)
+{
+  char geom[64] = "segment", preset[64] = "none", mode[64] = "none";
+  const char *mfile = NULL;
+  PetscBool hasfile = PETSC_FALSE, set = PETSC_FALSE;
+  PetscReal Nm, wedge;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscMemzero(c, sizeof *c));
+  PetscCall(PetscOptionsGetString(NULL, NULL, "-mesh_geometry", geom, sizeof geom, NULL));
+  PetscCall(PetscOptionsFindPair(NULL, NULL, "-mesh_file", &mfile, &hasfile));
+  if (strcmp(geom, "segment") || (hasfile && mfile && mfile[0])) PetscFunctionReturn(0); /* vfe builds no segment */
+  PetscCall(PetscOptionsHasName(NULL, NULL, "-segment_posterior_elements", &set));
+  if (set) PetscFunctionReturn(0); /* the case chose */
+  c->applies = PETSC_TRUE;
+  if (vfe_study_posterior_set && vfe_study_posterior.on) { /* one model (and one mesh) for every case of a sweep */
+    c->on = PETSC_TRUE;
+    PetscCall(PetscStrncpy(c->why, vfe_study_posterior.why, sizeof c->why));
+    PetscFunctionReturn(0);
+  }
+  PetscCall(PetscOptionsGetString(NULL, NULL, "-load_case", preset, sizeof preset, NULL));
+  PetscCall(PetscOptionsGetString(NULL, NULL, "-load_mode", mode, sizeof mode, NULL));
+  Nm    = VfeOptionNumber("-load_moment_Nm");
+  wedge = VfeOptionNumber("-fracture_wedge");
+  if (PetscIsNanReal(Nm)) /* the presets other than standing carry 7.5 N m */
+    Nm = (strcmp(preset, "none") && strcmp(preset, "standing")) ? 7.5 : 0;
+  if (Nm > 0 && (strcmp(mode, "none") || (strcmp(preset, "none") && strcmp(preset, "standing")))) {
+    c->on = PETSC_TRUE;
+    snprintf(c->why, sizeof c->why, "the load has a %g N m moment", (double)Nm);
+  } else if (wedge > 0) {
+    c->on = PETSC_TRUE;
+    snprintf(c->why, sizeof c->why, "the treated level has a wedge fracture (fracture_wedge %g)", (double)wedge);
+  } else
+    PetscCall(PetscStrncpy(c->why, "no moment in the load and no wedge fracture", sizeof c->why));
   PetscFunctionReturn(0);
 }

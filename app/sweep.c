@@ -553,6 +553,28 @@ PetscErrorCode VfeSweep(MPI_Comm comm, const char *studyfile, VfeRunCaseFn run)
   /* one sweep at a time in an output directory (each case's run locks its own directory too); on an
    * error return below the lock goes with the process */
   PetscCall(VfeDirLock(comm, s.outdir, &lock));
+  { /* posterior elements by default in one case (a moment, a wedge fracture): in every case that leaves the key
+       unset, so that the study compares one model on one mesh */
+    VfePosteriorChoice c, study;
+    PetscCall(PetscMemzero(&study, sizeof study));
+    VfePosteriorSetStudy(NULL);
+    for (PetscInt k = 0; k < s.ncases && !study.on; ++k) {
+      char name[PETSC_MAX_PATH_LEN];
+      VfeCaseIndex(&s, k, idx);
+      PetscCall(VfeCaseName(&s, idx, name, sizeof name));
+      PetscCall(VfeCaseOptions(comm, &s, idx, orig, s.outdir));
+      PetscCall(VfePosteriorDefault(&c));
+      if (c.applies && c.on) {
+        study.on = study.applies = PETSC_TRUE;
+        PetscCall(PetscSNPrintf(study.why, sizeof study.why, "case %s of the study: %s", name, c.why));
+      }
+    }
+    if (study.on) {
+      VfePosteriorSetStudy(&study);
+      PetscCall(PetscPrintf(comm, "sweep: posterior elements on by default in every case that does not set them (%s)\n",
+                            study.why));
+    }
+  }
 
   for (PetscInt k = 0; k < s.ncases; ++k) {
     char name[PETSC_MAX_PATH_LEN], dir[PETSC_MAX_PATH_LEN], summary[PETSC_MAX_PATH_LEN];
@@ -605,6 +627,7 @@ PetscErrorCode VfeSweep(MPI_Comm comm, const char *studyfile, VfeRunCaseFn run)
     }
   }
 
+  VfePosteriorSetStudy(NULL);
   /* give the database back as it came */
   PetscCall(PetscOptionsClear(NULL));
   PetscCall(VfeSweepInsertCommandLine(comm, orig));

@@ -61,6 +61,18 @@ PETSC_EXTERN PetscErrorCode VfeAppKeyGetBool(const char *name, PetscBool *v, Pet
 PETSC_EXTERN PetscErrorCode VfeAppKeyGetReal(const char *name, PetscReal *v, PetscBool *set);
 /* Annulus fibres, ligaments and facet contact of the model, from the mesh's names (structures.c). */
 PETSC_EXTERN PetscErrorCode VfeModelAddStructures(VfeProblem prob, const VfeMeshInfo *info);
+/* segment_posterior_elements when a case leaves it unset and vfe builds the parametric segment (structures.c):
+ * on under a moment or with a wedge fracture, where the posterior column and the ligaments carry load; off under a
+ * compressive load alone on an unfractured segment, where they carry almost none of it (docs/validation.md) */
+typedef struct {
+  PetscBool applies; /* the key is unset and the geometry reads it */
+  PetscBool on;      /* the default for this case */
+  char why[128];
+} VfePosteriorChoice;
+/* Reads the options database (never an error for a bad load or wedge value: the run reports those) */
+PETSC_EXTERN PetscErrorCode VfePosteriorDefault(VfePosteriorChoice *c);
+/* A sweep: on for every case when c->on (c: the study's reason), NULL: each case by itself again */
+PETSC_EXTERN void VfePosteriorSetStudy(const VfePosteriorChoice *c);
 
 /* The process exit code of a PETSc error code (0, 1, 2 or 3, see above). */
 PETSC_EXTERN int VfeExitCode(PetscErrorCode ierr);

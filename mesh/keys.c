@@ -80,10 +80,14 @@ static const VfeKey mesh_keys[] = {
      "whose body ends deeper get no plate"},
     {"segment_levels", VFE_KEY_STRING, "", 0, 0, 0, NULL, "`L1-L3`", "contiguous range within T12..L5"},
     {"segment_treated", VFE_KEY_LIST, "", 0, 0, 0, NULL, "middle level", "treated level(s), comma list"},
-    {"segment_posterior_elements", VFE_KEY_BOOL, "", 0, 0, 0, NULL, "false",
+    {"segment_posterior_elements", VFE_KEY_BOOL, "", 0, 0, 0, NULL,
+     "true under a moment or with `fracture_wedge` > 0, else false",
      "posterior elements and facet joints (regions `<lvl>.posterior`, `<lvl>.facet_sup`, `<lvl>.facet_inf`; facet "
      "surfaces and ligament attachment points; docs/theory.md); the run adds frictionless facet contact and the seven "
-     "ligaments (`model_facet_contact`, `model_ligaments`). Off by default: about 3x the solve time"},
+     "ligaments (`model_facet_contact`, `model_ligaments`). Unset, they are on where they carry load (a moment, a "
+     "wedge "
+     "fracture; in a sweep: in every case once one case has them) and off under a compressive load alone, where they "
+     "carry almost none of it at 1.7x the run time (docs/validation.md); the log and summary.json say which"},
     {"segment_facet_gap_mm", VFE_KEY_REAL, "mm", VFE_KEY_MIN | VFE_KEY_MIN_OPEN | VFE_KEY_MAX, 0, 3, NULL, "0.5",
      "gap between the two cartilage layers of a facet joint"},
     {"segment_facet_cartilage_mm", VFE_KEY_REAL, "mm", VFE_KEY_MIN | VFE_KEY_MIN_OPEN | VFE_KEY_MAX, 0, 3, NULL, "1.0",

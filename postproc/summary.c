@@ -398,7 +398,15 @@ static PetscErrorCode VfeWriteSummary(const VfeRunRecord *r, const VfeMetricsRow
                     VfeJNum(r->t_solve), "postproc", VfeJNum(r->t_post), "output", VfeJNum(r->t_out), "total",
                     VfeJNum(r->t_total)));
   VfeJSet(root, "manifest", man);
-  if (r->seg) VfeJSet(root, "segment", VfeSegmentReportJSON(r->seg));
+  if (r->seg) {
+    json_t *seg = VfeSegmentReportJSON(r->seg);
+    if (seg) {
+      VfeJSet(seg, "posterior_elements", json_boolean(r->posterior));
+      VfeJSet(seg, "posterior_elements_default",
+              r->posterior_default[0] ? json_string(r->posterior_default) : json_null());
+    }
+    VfeJSet(root, "segment", seg);
+  }
   if (r->ct) VfeJSet(root, "ct", VfeCTReportJSON(r->ct));
   if (r->ctmap.on) VfeJSet(root, "density_mapping", VfeDensityMapJSON(&r->ctmap));
   VfeJSet(root, "mesh",

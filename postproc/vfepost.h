@@ -122,9 +122,11 @@ typedef struct {
   const VfeMaterial *mats;
   const VfeRegionStats *stats, *base_stats; /* base_stats NULL without baseline */
   VfeIndices ix, base_ix;
-  VfeSegmentReport seg;    /* NULL when the mesh came from a file or the simple geometry */
-  VfeCTReport ct;          /* the CT mesher's report (mesh_geometry ct), else NULL */
-  VfeDensityMapInfo ctmap; /* density-mapped bone (ctmap.on false: none) */
+  VfeSegmentReport seg;        /* NULL when the mesh came from a file or the simple geometry */
+  PetscBool posterior;         /* seg: segment_posterior_elements */
+  char posterior_default[128]; /* seg: why that key took its default ("": the case set it) */
+  VfeCTReport ct;              /* the CT mesher's report (mesh_geometry ct), else NULL */
+  VfeDensityMapInfo ctmap;     /* density-mapped bone (ctmap.on false: none) */
   VfeLoad load;
   VfeFollowerPath follower; /* with load.follower */
   VfeMotion motion;         /* rotations, range of motion, disc load share (motion.nlevels 0: none) */

@@ -57,6 +57,12 @@ add_test(NAME structures_quick COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/structur
                                        ${CMAKE_CURRENT_BINARY_DIR}/structures_quick ${VFE_MPIEXEC})
 set_tests_properties(structures_quick PROPERTIES LABELS "regression;mpi" PROCESSORS 2 ENVIRONMENT "${VFE_TEST_ENV}" TIMEOUT 600)
 
+# segment_posterior_elements left unset: on under a moment or with a wedge fracture, off under a compressive load
+# alone; the case's own value wins; a sweep with one moment case has them in every case (tests/posterior_default.sh)
+add_test(NAME posterior_default COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/posterior_default.sh $<TARGET_FILE:vfe>
+                                        ${CMAKE_CURRENT_BINARY_DIR}/posterior_default)
+set_tests_properties(posterior_default PROPERTIES LABELS regression ENVIRONMENT "${VFE_TEST_ENV}" TIMEOUT 300)
+
 # the full L1-L3 at 5 mm P2 on 2 ranks under the four moments: every load runs, GAMG's hierarchy built anew once the
 # contact pairs open, at most 3x the linear solve's Krylov iterations, the same ROM as with the hierarchy kept
 # (tests/structures_p2.sh; about 2 minutes on 2 cores, so slow)

@@ -88,6 +88,55 @@ int main(int argc, char **argv)
     snprintf(key, sizeof key, "segment_%s_endplate_concavity_inf", levels[l]);
     VfeTestCheck(VfeKnownKey(key), key);
   }
+  { /* segment_posterior_elements left unset (app/structures.c): on under a moment or a wedge fracture */
+    static const struct {
+      const char *opts;
+      PetscBool applies, on;
+      const char *why;
+    } C[] = {
+        {"", PETSC_TRUE, PETSC_FALSE, "no moment"},
+        {"-load_case standing -load_axial_N 1000 -load_follower true", PETSC_TRUE, PETSC_FALSE, "no moment"},
+        {"-load_case flexion", PETSC_TRUE, PETSC_TRUE, "the load has a 7.5 N m moment"},
+        {"-load_case axial_rotation -load_moment_Nm 2.5", PETSC_TRUE, PETSC_TRUE, "the load has a 2.5 N m moment"},
+        {"-load_case flexion -load_moment_Nm 0", PETSC_TRUE, PETSC_FALSE, "no moment"},
+        {"-load_moment_Nm 5 -load_mode torsion_left", PETSC_TRUE, PETSC_TRUE, "5 N m moment"},
+        {"-load_mode flexion", PETSC_TRUE, PETSC_FALSE, "no moment"},
+        {"-fracture_wedge 0.2", PETSC_TRUE, PETSC_TRUE, "wedge fracture (fracture_wedge 0.2)"},
+        {"-fracture_wedge 0", PETSC_TRUE, PETSC_FALSE, "no wedge fracture"},
+        {"-fracture_wedge nan -load_moment_Nm x", PETSC_TRUE, PETSC_FALSE, "no moment"}, /* the run reports those */
+        {"-load_case flexion -segment_posterior_elements false", PETSC_FALSE, PETSC_FALSE, ""},
+        {"-segment_posterior_elements true", PETSC_FALSE, PETSC_FALSE, ""},
+        {"-load_case flexion -mesh_file m.msh", PETSC_FALSE, PETSC_FALSE, ""},
+        {"-load_case flexion -mesh_geometry simple", PETSC_FALSE, PETSC_FALSE, ""},
+        {"-load_case flexion -mesh_geometry ct", PETSC_FALSE, PETSC_FALSE, ""},
+        {"-load_case flexion -mesh_file \"\"", PETSC_TRUE, PETSC_TRUE, "moment"},
+    };
+    VfePosteriorChoice c, study = {PETSC_TRUE, PETSC_TRUE, "case x of the study: the load has a moment"};
+    for (size_t i = 0; i < sizeof C / sizeof C[0]; ++i) {
+      char what[256];
+      PetscCall(PetscOptionsClear(NULL));
+      PetscCall(PetscOptionsInsertString(NULL, C[i].opts));
+      PetscCall(VfePosteriorDefault(&c));
+      snprintf(what, sizeof what, "posterior default with '%s': %s (%s)", C[i].opts,
+               c.applies ? (c.on ? "on" : "off") : "not applied", c.why);
+      VfeTestCheck(c.applies == C[i].applies && c.on == C[i].on && strstr(c.why, C[i].why), what);
+    }
+    /* a sweep with one moment case: on in every case that leaves the key unset, not where a case sets it */
+    VfePosteriorSetStudy(&study);
+    PetscCall(PetscOptionsClear(NULL));
+    PetscCall(PetscOptionsInsertString(NULL, "-load_case standing"));
+    PetscCall(VfePosteriorDefault(&c));
+    VfeTestCheck(c.applies && c.on && strstr(c.why, "of the study"), "study default: on in a standing case");
+    PetscCall(PetscOptionsInsertString(NULL, "-segment_posterior_elements false"));
+    PetscCall(VfePosteriorDefault(&c));
+    VfeTestCheck(!c.applies, "study default: a case that sets false keeps it");
+    VfePosteriorSetStudy(NULL);
+    PetscCall(PetscOptionsClear(NULL));
+    PetscCall(PetscOptionsInsertString(NULL, "-load_case standing"));
+    PetscCall(VfePosteriorDefault(&c));
+    VfeTestCheck(c.applies && !c.on, "study default cleared: standing is off again");
+    PetscCall(PetscOptionsClear(NULL));
+  }
   {
     int code = VfeTestSummary();
     PetscPopErrorHandler();
