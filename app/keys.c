@@ -35,13 +35,14 @@ static const VfeKey app_keys[] = {
     {"model_fibres", VFE_KEY_BOOL, "", 0, 0, 0, NULL, "true",
      "tension-only collagen fibres in every `<disc>.annulus` with a `<disc>.nucleus` (false: isotropic annulus)"},
     {"model_ligaments", VFE_KEY_BOOL, "", 0, 0, 0, NULL, "true",
-     "the seven ligaments between the mesh's attachment points `<disc>.<LIG>_upper` / `_lower`, where it has them"},
+     "tension-only ligaments between the mesh's attachment points `<disc>.<LIG>_upper` / `_lower`, where it has them "
+     "(the segment with posterior elements: all seven; mesh_geometry surfaces: ALL and PLL)"},
     {"model_facet_contact", VFE_KEY_BOOL, "", 0, 0, 0, NULL, "true",
      "frictionless contact across the facet joints `<disc>.facet_<side>_upper` / `_lower`, where the mesh has them"},
     {"model_facet_penalty", VFE_KEY_REAL, "N/mm³", VFE_KEY_MIN | VFE_KEY_MIN_OPEN | VFE_KEY_MAX, 0, 1e7, NULL, "1000",
      "facet contact penalty (contact pressure per mm of penetration)"},
     {"model_ligament_radius_mm", VFE_KEY_REAL, "mm", VFE_KEY_MIN | VFE_KEY_MIN_OPEN | VFE_KEY_MAX, 0, 50, NULL,
-     "max(3, 1.5 mesh_size_mm)", "radius around each attachment point whose nodes carry the ligament"},
+     "max(3, 1.2 mesh_size_mm)", "radius around each attachment point whose nodes carry the ligament"},
 };
 static const VfeKeyTable app_table = {"app", app_keys, sizeof app_keys / sizeof app_keys[0]};
 

@@ -3,8 +3,10 @@
  * names: annulus fibres in every `<disc>.annulus` that has a `<disc>.nucleus` (model_fibres);
  * ligaments between the attachment points `<disc>.<LIG>_upper` / `_lower` of the mesh
  * (model_ligaments); frictionless contact across every facet joint `<disc>.facet_<side>_upper` /
- * `_lower` (model_facet_contact).  Each is added where the mesh has what it needs, so body-and-disc
- * meshes get only the fibres; each can be switched off to reproduce body-and-disc models.
+ * `_lower` (model_facet_contact).  Each is added where the mesh has what it needs: the parametric segment
+ * with posterior elements gets all three, the surfaces route the fibres and ALL and PLL (mesh/surfmesh.c writes
+ * their attachment points), other body-and-disc meshes only the fibres; each can be switched off to reproduce
+ * body-and-disc models.
  */
 #include "vfeapp.h"
 #include "vfematerials.h"
@@ -47,15 +49,23 @@ static PetscBool VfeDiscLevels(const char *disc, size_t n, char *up, char *lo, s
   return PETSC_FALSE;
 }
 
-/* Region flags of the bone surface of level lvl: its cortex, endplates and posterior elements. */
+/* Region flags of the bone that a ligament of level lvl pulls on: its cortex, endplates and posterior elements.  A
+ * level without posterior elements (the surfaces route, whose bodies carry ALL and PLL only) adds its cancellous bone:
+ * there the cortex is a distance layer that a 3 mm mesh resolves with a few tetrahedra (docs/validation.md, "Segment
+ * from surfaces"), so the body's surface nodes next to an attachment point may belong to cancellous ones only. */
 static void VfeLevelBone(const VfeMeshInfo *info, const char *lvl, PetscBool *flag)
 {
-  static const char *const tissue[] = {"cortical", "endplate_sup", "endplate_inf", "posterior"};
+  static const char *const tissue[] = {"cortical", "endplate_sup", "endplate_inf", "posterior", "cancellous"};
+  char post[VFE_NAME_LEN];
+  size_t nt = sizeof tissue / sizeof tissue[0];
+
+  (void)PetscSNPrintf(post, sizeof post, "%s.posterior", lvl);
+  if (VfeMeshInfoFindRegion(info, post) >= 0) nt--; /* the shell carries the ligaments' ends */
   for (PetscInt r = 0; r < info->nregions; ++r) {
     const char *name = info->regions[r].name, *dot = strrchr(name, '.');
     flag[r] = PETSC_FALSE;
     if (!dot || (size_t)(dot - name) != strlen(lvl) || strncmp(name, lvl, strlen(lvl))) continue;
-    for (size_t t = 0; t < sizeof tissue / sizeof tissue[0]; ++t)
+    for (size_t t = 0; t < nt; ++t)
       if (!strcmp(dot + 1, tissue[t])) flag[r] = PETSC_TRUE;
   }
 }

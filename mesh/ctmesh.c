@@ -941,7 +941,8 @@ typedef struct {
 } CTRegions;
 
 PetscErrorCode VfeCTWriteMsh(const char *path, const CTMesh *M, int nreg, const int slot_of[],
-                             const char names[][VFE_NAME_LEN], const CTSurf *S, const unsigned char *sflag, PetscInt ns)
+                             const char names[][VFE_NAME_LEN], const CTSurf *S, const unsigned char *sflag, PetscInt ns,
+                             int npt, const char pt_name[][VFE_NAME_LEN], const PetscInt pt_node[])
 {
   int ierr;
   size_t *tags, *nodes, ne = 0;
@@ -981,6 +982,14 @@ PetscErrorCode VfeCTWriteMsh(const char *path, const CTMesh *M, int nreg, const 
     GC(gmshModelMeshAddElementsByType(b + 1, 2, tags, n, nodes, 3 * n, &ierr), "triangles");
     GC(gmshModelAddPhysicalGroup(2, &tag, 1, b + 1, &ierr), "physical group");
     GC(gmshModelSetPhysicalName(2, b + 1, bname[b], &ierr), "physical name");
+  }
+  for (int p = 0; p < npt; ++p) { /* one point element on an existing node */
+    size_t et = ++ne, nd = (size_t)pt_node[p] + 1;
+    int tag = p + 1, ptag = nreg + 3 + p;
+    GC(gmshModelAddDiscreteEntity(0, tag, NULL, 0, &ierr), "point entity");
+    GC(gmshModelMeshAddElementsByType(tag, 15, &et, 1, &nd, 1, &ierr), "point element");
+    GC(gmshModelAddPhysicalGroup(0, &tag, 1, ptag, &ierr), "physical group");
+    GC(gmshModelSetPhysicalName(0, ptag, pt_name[p], &ierr), "physical name");
   }
   PetscCall(PetscFree2(tags, nodes));
   PetscCall(VfeGmshWriteMesh(path));
@@ -1259,7 +1268,7 @@ static PetscErrorCode CTBuildRank0(const char *path, VfeCTReport rep)
   }
   rep->hash = hash;
 
-  PetscCall(VfeCTWriteMsh(path, &M, R.nreg, R.slot_of, (const char(*)[VFE_NAME_LEN])names, S, flag, ns));
+  PetscCall(VfeCTWriteMsh(path, &M, R.nreg, R.slot_of, (const char(*)[VFE_NAME_LEN])names, S, flag, ns, 0, NULL, NULL));
   PetscCall(PetscFree(S));
   PetscCall(PetscFree(flag));
   PetscCall(VfeCTMeshDestroy(&M));

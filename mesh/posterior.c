@@ -70,7 +70,6 @@
    the tips bear on the laminae in extension); the default gap, and the least step from the cartilage's bottom */
 #define TIP_DEF 1.5
 #define TIP_MIN 0.5
-#define ATTACH_OFF 2.0 /* ALL / PLL points: this far from the rim next to the disc */
 
 /* per-level defaults, T12..L5: rounded from Panjabi 1991/1992 and Zhou 2000 (docs/theory.md), pedicle
    width capped at 8 mm so that the pedicles fit the default 42 mm body */
@@ -367,7 +366,7 @@ PetscErrorCode VfePosteriorAttachments(const VfePosterior *Q, int j, VfeAttach A
     for (int w = 0; w < 2; w++) {
       VfeAttach *a           = &A[2 * k + w];
       const VfePostLevel *P  = w ? L : U;
-      PetscReal zr           = w ? L->z1 - ATTACH_OFF : U->z0 + ATTACH_OFF; /* next to the disc */
+      PetscReal zr           = w ? L->z1 - VFE_LIG_ATTACH_OFF_MM : U->z0 + VFE_LIG_ATTACH_OFF_MM; /* next to the disc */
       PetscReal sg           = (k == 5 || k == 7) ? 1 : -1;
       const VfeFacetFrame *F = &Q->F[j][k == 5 ? 0 : 1];
       PetscCall(PetscSNPrintf(a->name, sizeof a->name, "%s%s.%s_%s", U->name, L->name, lig[k], w ? "lower" : "upper"));

@@ -841,6 +841,76 @@ static void SFDiscName(int g, char *file, size_t flen, char *region, size_t rlen
 }
 
 /* one mesh of the label image with its regions, faces and measures; fills rep (regions, volumes, cement) */
+/* ALL and PLL attachment points, `<disc>.ALL_upper` / `_lower` and `<disc>.PLL_upper` / `_lower` (app/structures.c
+   joins each pair by a tension-only ligament): per disc, on the upper body VFE_LIG_ATTACH_OFF_MM above the rim of its
+   inferior endplate and on the lower body as far below the rim of its superior endplate (the parametric segment's
+   rule, mesh/posterior.c), in the body's mid-sagittal plane (its centroid's x, within a band of 10 % of its width, at
+   least 2.5 mm), at the anterior (ALL) or posterior (PLL) edge of the endplate faces that touch the disc.  Each point
+   is the node of the body's exterior surface nearest to that spot (the ligament's end spreads over the body's nodes
+   around it, app/structures.c).  The surfaces have no posterior elements, so the
+   other ligaments and the facet joints are not built. */
+static PetscErrorCode SFLigamentPoints(const SFOpts *o, const CTMesh *M, const CTSurf *S, const unsigned char *flag,
+                                       const int *slev, PetscInt ns, int *npt, char name[][VFE_NAME_LEN],
+                                       PetscInt node[])
+{
+  PetscFunctionBeginUser;
+  *npt = 0;
+  for (int j = 0; j < o->nl - 1; ++j) {
+    char file[16], disc[16];
+    SFDiscName(o->g0 + j, file, sizeof file, disc, sizeof disc);
+    for (int w = 0; w < 2; ++w) { /* 0: the upper body (level j), its inferior endplate; 1: the lower, its superior */
+      const int l            = j + w;
+      const unsigned char ep = w ? 2 : 4;
+      PetscReal xc = 0, vol = 0, xlo = PETSC_MAX_REAL, xhi = -PETSC_MAX_REAL, band;
+      for (PetscInt t = 0; t < M->nt; ++t) {
+        PetscReal qq, V, x = 0;
+        if (SFLevelOf(M->cl[t]) != l) continue;
+        V = VfeCTTetVolQ(M, t, &qq);
+        for (int a = 0; a < 4; ++a) {
+          const PetscReal xa = M->x[3 * M->t[4 * t + a]];
+          x += 0.25 * xa, xlo = PetscMin(xlo, xa), xhi = PetscMax(xhi, xa);
+        }
+        xc += V * x, vol += V;
+      }
+      xc /= vol;
+      band = PetscMax(2.5, 0.1 * (xhi - xlo));
+      for (int k = 0; k < 2; ++k) { /* 0: ALL, the anterior (+y) edge; 1: PLL, the posterior */
+        const PetscReal sg = k ? -1 : 1;
+        PetscReal edge = -PETSC_MAX_REAL, zr = 0, tgt[3], dmin = PETSC_MAX_REAL;
+        PetscInt best = -1;
+        for (PetscInt i = 0; i < ns; ++i) {
+          if (slev[i] != l || !(flag[i] & ep)) continue;
+          for (int a = 0; a < 3; ++a) {
+            const PetscReal *x = M->x + 3 * S[i].v[a];
+            if (PetscAbsReal(x[0] - xc) <= band && sg * x[1] > edge) edge = sg * x[1], zr = x[2];
+          }
+        }
+        PetscCheck(edge > -PETSC_MAX_REAL, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
+                   "the surfaces mesh: %s's endplate towards %s has no face in its mid-sagittal plane",
+                   sf_lvl[o->g0 + l], disc);
+        tgt[0] = xc, tgt[1] = sg * edge, tgt[2] = zr + (w ? -1 : 1) * VFE_LIG_ATTACH_OFF_MM;
+        for (PetscInt i = 0; i < ns; ++i) {
+          if (slev[i] != l || S[i].other != 0 || (flag[i] & 64)) continue; /* the body's free surface */
+          for (int a = 0; a < 3; ++a) {
+            const PetscReal *x = M->x + 3 * S[i].v[a];
+            const PetscReal d2 = PetscSqr(x[0] - tgt[0]) + PetscSqr(x[1] - tgt[1]) + PetscSqr(x[2] - tgt[2]);
+            if (d2 < dmin) dmin = d2, best = S[i].v[a];
+          }
+        }
+        PetscCheck(best >= 0, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "the surfaces mesh: %s has no free surface",
+                   sf_lvl[o->g0 + l]);
+        PetscCall(PetscSNPrintf(name[*npt], VFE_NAME_LEN, "%s.%s_%s", disc, k ? "PLL" : "ALL", w ? "lower" : "upper"));
+        PetscCall(PetscInfo(NULL, "surfaces: %s at node %" PetscInt_FMT " (%g, %g, %g), %g mm from (%g, %g, %g)\n",
+                            name[*npt], best, (double)M->x[3 * best], (double)M->x[3 * best + 1],
+                            (double)M->x[3 * best + 2], (double)PetscSqrtReal(dmin), (double)tgt[0], (double)tgt[1],
+                            (double)tgt[2]));
+        node[(*npt)++] = best;
+      }
+    }
+  }
+  PetscFunctionReturn(0);
+}
+
 static PetscErrorCode SFMeshAndMeasure(const SFOpts *o, const SFGrid *G, PetscInt plane, int treated, const char *path,
                                        PetscBool write, VfeSegmentReport rep, PetscReal *fill_mesh)
 {
@@ -1100,7 +1170,14 @@ static PetscErrorCode SFMeshAndMeasure(const SFOpts *o, const SFGrid *G, PetscIn
       if (M.reg[t] == slot_of[k]) hash = VfeCTFnv(hash, M.t + 4 * t, 4 * sizeof(PetscInt));
   }
   rep->hash = hash;
-  if (write) PetscCall(VfeCTWriteMsh(path, &M, nreg, slot_of, (const char(*)[VFE_NAME_LEN])names, S, flag, ns));
+  if (write) {
+    char ptname[4 * (SF_MAXLEV - 1)][VFE_NAME_LEN];
+    PetscInt ptnode[4 * (SF_MAXLEV - 1)];
+    int npt;
+    PetscCall(SFLigamentPoints(o, &M, S, flag, slev, ns, &npt, ptname, ptnode));
+    PetscCall(VfeCTWriteMsh(path, &M, nreg, slot_of, (const char(*)[VFE_NAME_LEN])names, S, flag, ns, npt,
+                            (const char(*)[VFE_NAME_LEN])ptname, ptnode));
+  }
   PetscCall(PetscFree(flag));
   PetscCall(PetscFree2(S, slev));
   PetscCall(VfeCTMeshDestroy(&M));

@@ -342,6 +342,7 @@ PETSC_EXTERN PetscErrorCode VfeCementPlace(const VfeCementSpec *spec, const VfeC
 
 /* -- package-private interface between segment.c and posterior.c (not for use outside mesh/) -- */
 #define VFE_NLIG 9 /* ligaments per motion segment: ALL PLL LF ISL SSL CL_left CL_right ITL_left ITL_right */
+#define VFE_LIG_ATTACH_OFF_MM 2.0 /* ALL / PLL attachment points: this far from the rim next to the disc */
 typedef struct {
   char name[8];
   /* body, from segment.c: depth, height, shell and endplate thickness, concavities, rims, inner section */

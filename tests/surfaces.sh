@@ -12,6 +12,9 @@
 #     hash and fill ratio;
 #   - sides: the files' +y is the left (x anterior, z superior, right-handed) and stays vfe's +x (left): L1's STL
 #     moved 3 mm along the files' +y moves L1's voxel centroid (mesh.json) by +3 mm in x and not in y;
+#   - ALL and PLL (the surfaces have no posterior elements, so only the body ligaments): the mesh has their
+#     attachment points, the run builds exactly L1L2.ALL and L1L2.PLL; 7.5 N m flexion stretches the PLL and slackens
+#     the ALL, extension the reverse, and in both the taut ligament lowers the ROM against model_ligaments false;
 #   - `vfe sweep` runs on it unchanged: a study over cement_fill_ratio 0.10 / 0.20 with the intact baseline, both
 #     cases ok, fill ratios within 0.005, baseline stiffness and relative stiffness in sweep.csv (cement stiffens);
 #   - bad input (exit 1, one line naming the file): a missing STL, a corrupt STL, an open STL, a corrupt VTK, a
@@ -56,6 +59,27 @@ k1, k2 = s1["metrics"]["stiffness_N_per_mm"], s2["metrics"]["stiffness_N_per_mm"
 ok(k1 > 0 and abs(k2 / k1 - 1) < 1e-6, f"stiffness {k1:.3f} N/mm on 1 rank, {k2:.3f} on 2")
 ok(seg["mesh_hash"] == s2["segment"]["mesh_hash"] and seg["fill_ratio"] == s2["segment"]["fill_ratio"],
    f"mesh hash {seg['mesh_hash']} on both")
+raise SystemExit(1 if failures() else 0)
+PY
+
+# ALL and PLL under flexion and extension, against the same runs without ligaments
+for lc in flexion extension; do
+  check "L1-L2, $lc" "$vfe" run "${args[@]}" -load_case $lc -output_dir "$lc" > "$lc.log" 2>&1
+  check "L1-L2, $lc, model_ligaments false" "$vfe" run "${args[@]}" -load_case $lc -model_ligaments false \
+    -output_dir "${lc}_nolig" > "${lc}_nolig.log" 2>&1
+done
+python3 - <<'PY' || fail=$((fail + 1))
+import json
+from checks import ok, failures
+for lc, taut, slack, sign in (("flexion", "PLL", "ALL", 1), ("extension", "ALL", "PLL", -1)):
+    s, n = (json.load(open(f"{d}/summary.json")) for d in (lc, lc + "_nolig"))
+    lig = s["structures"]["ligaments"]
+    ok(sorted(lig) == ["L1L2.ALL", "L1L2.PLL"] and not n["structures"]["ligaments"],
+       f"{lc}: ligaments {sorted(lig)}; without: {sorted(n['structures']['ligaments'])}")
+    ft, fs = lig["L1L2." + taut]["force_N"], lig["L1L2." + slack]["force_N"]
+    ok(ft > 0.5 and fs == 0, f"{lc}: {taut} {ft:.2f} N (taut), {slack} {fs:.2f} N (slack)")
+    r, r0 = (x["rom"]["segments"]["L1L2"]["rom_deg"][0] for x in (s, n))
+    ok(sign * r > 0 and sign * r < sign * r0, f"{lc}: L1L2 ROM {r:.4f} deg with ALL and PLL, {r0:.4f} without")
 raise SystemExit(1 if failures() else 0)
 PY
 
