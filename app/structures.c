@@ -49,25 +49,51 @@ static PetscBool VfeDiscLevels(const char *disc, size_t n, char *up, char *lo, s
   return PETSC_FALSE;
 }
 
-/* Region flags of the bone that a ligament of level lvl pulls on: its cortex, endplates and posterior elements.  A
- * level without posterior elements (the surfaces route, whose bodies carry ALL and PLL only) adds its cancellous bone:
- * there the cortex is a distance layer that a 3 mm mesh resolves with a few tetrahedra (docs/validation.md, "Segment
- * from surfaces"), so the body's surface nodes next to an attachment point may belong to cancellous ones only. */
-static void VfeLevelBone(const VfeMeshInfo *info, const char *lvl, PetscBool *flag)
+/* Region flags of the bone that a ligament of level lvl pulls on: its cortex, endplates and posterior elements where
+ * the mesh resolves the body's shell (cortex and endplates hold at least 5 % of the body's volume: the parametric
+ * segment's 0.8 mm solid shell, about 14 %); else its cancellous bone too (the surfaces route: there the cortex and
+ * endplates are 0.5 mm distance layers that a 3 mm mesh resolves with a few tetrahedra, about 1 % of the volume, and
+ * the body's surface nodes next to an attachment point may belong to cancellous ones only, docs/theory.md). */
+static PetscErrorCode VfeLevelBone(VfeProblem prob, const VfeMeshInfo *info, const char *lvl, PetscBool *flag)
 {
-  static const char *const tissue[] = {"cortical", "endplate_sup", "endplate_inf", "posterior", "cancellous"};
-  char post[VFE_NAME_LEN];
-  size_t nt = sizeof tissue / sizeof tissue[0];
+  static const char *const tissue[] = {"cortical", "endplate_sup", "endplate_inf", "posterior", "cancellous", "cement"};
+  const size_t nt                   = sizeof tissue / sizeof tissue[0];
+  VfeSpace sp                       = VfeProblemGetSpace(prob);
+  PetscInt *kind; /* per region: 0 not this level's body, 1 its shell, 2 its cancellous bone or cement */
+  PetscReal vol[2] = {0, 0}, X[30];
 
-  (void)PetscSNPrintf(post, sizeof post, "%s.posterior", lvl);
-  if (VfeMeshInfoFindRegion(info, post) >= 0) nt--; /* the shell carries the ligaments' ends */
+  PetscFunctionBeginUser;
+  PetscCall(PetscCalloc1(info->nregions, &kind));
   for (PetscInt r = 0; r < info->nregions; ++r) {
     const char *name = info->regions[r].name, *dot = strrchr(name, '.');
     flag[r] = PETSC_FALSE;
     if (!dot || (size_t)(dot - name) != strlen(lvl) || strncmp(name, lvl, strlen(lvl))) continue;
     for (size_t t = 0; t < nt; ++t)
-      if (!strcmp(dot + 1, tissue[t])) flag[r] = PETSC_TRUE;
+      if (!strcmp(dot + 1, tissue[t])) {
+        flag[r] = (PetscBool)(t < 4);
+        kind[r] = t < 3 ? 1 : t < 4 ? 0 : 2;
+      }
   }
+  for (PetscInt c = 0; c < sp->ncells; ++c) {
+    const PetscInt k = kind[sp->cell_region[c]];
+    PetscReal a[3][3];
+    if (!k) continue;
+    VfeSpaceCellCoordinates(sp, c, X);
+    for (int i = 0; i < 3; ++i)
+      for (int d = 0; d < 3; ++d) a[i][d] = X[3 * (i + 1) + d] - X[d];
+    vol[k - 1] += PetscAbsReal(a[0][0] * (a[1][1] * a[2][2] - a[1][2] * a[2][1]) -
+                               a[0][1] * (a[1][0] * a[2][2] - a[1][2] * a[2][0]) +
+                               a[0][2] * (a[1][0] * a[2][1] - a[1][1] * a[2][0])) /
+                  6;
+  }
+  PetscCall(MPIU_Allreduce(MPI_IN_PLACE, vol, 2, MPIU_REAL, MPI_SUM, PetscObjectComm((PetscObject)sp->dm)));
+  if (vol[0] < 0.05 * (vol[0] + vol[1])) /* the shell is not resolved: the cancellous bone carries the ends too */
+    for (PetscInt r = 0; r < info->nregions; ++r) {
+      const char *dot = strrchr(info->regions[r].name, '.');
+      if (kind[r] == 2 && !strcmp(dot + 1, "cancellous")) flag[r] = PETSC_TRUE;
+    }
+  PetscCall(PetscFree(kind));
+  PetscFunctionReturn(0);
 }
 
 /* One spring per ligament whose two attachment points `<disc>.<LIG>[_side]_upper` / `_lower` the mesh
@@ -105,8 +131,8 @@ static PetscErrorCode VfeAddLigaments(VfeProblem prob, const VfeMeshInfo *info, 
     if (!VfeMaterialsIsLigament(law_name)) continue;
     PetscCheck(VfeDiscLevels(name, (size_t)(dot - name), up, lo, sizeof up), comm, PETSC_ERR_USER_INPUT,
                "ligament point '%s': '%.*s' is not a disc name such as L1L2", name, (int)(dot - name), name);
-    VfeLevelBone(info, up, regA);
-    VfeLevelBone(info, lo, regB);
+    PetscCall(VfeLevelBone(prob, info, up, regA));
+    PetscCall(VfeLevelBone(prob, info, lo, regB));
     PetscCall(VfeMaterialsLigament(law_name, &ll));
     law.E1 = ll.E1, law.E2 = ll.E2, law.strain_t = ll.strain_t, law.area = ll.area;
     PetscCall(PetscSNPrintf(gname, sizeof gname, "%.*s.%s", (int)(dot - name), name, lig));

@@ -27,6 +27,7 @@
 #include <CGAL/make_mesh_3.h>
 #include <CGAL/refine_mesh_3.h>
 
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -59,8 +60,37 @@ struct Quiet {
   }
 };
 
+/* a size that is `scale` times smaller where fine[] (one byte per voxel of the image) is set */
+struct FineField {
+  typedef K::FT FT;
+  const unsigned char *fine;
+  long n[3];
+  double sp[3], coarse, scale;
+  template <typename Point, typename Index> FT operator()(const Point &p, const int, const Index &) const
+  {
+    long ijk[3];
+    const double x[3] = {CGAL::to_double(p.x()), CGAL::to_double(p.y()), CGAL::to_double(p.z())};
+    for (int d = 0; d < 3; ++d) {
+      ijk[d] = std::lround(x[d] / sp[d]);
+      ijk[d] = ijk[d] < 0 ? 0 : ijk[d] >= n[d] ? n[d] - 1 : ijk[d];
+    }
+    return fine[ijk[0] + n[0] * (ijk[1] + n[1] * ijk[2])] ? coarse / scale : coarse;
+  }
+};
+
+template <typename C>
+void run_mesher(C3t3 &c3t3, const Domain &domain, CGAL::Image_3 &image, const C &criteria, int exude, int verbose)
+{
+  namespace params = CGAL::parameters;
+  Quiet quiet(!verbose);
+  CGAL::get_default_random() = CGAL::Random(0);
+  initialize_triangulation_from_labeled_image(c3t3, domain, image, criteria, (unsigned char)0);
+  CGAL::refine_mesh_3(c3t3, domain, criteria, params::no_perturb(), params::no_exude());
+  if (exude) CGAL::exude_mesh_3(c3t3, params::sliver_bound = 10);
+}
+
 int mesh(const unsigned char *labels, const long n[3], const double sp[3], double fsize, double fdist, double csize,
-         double ratio, int exude, int verbose, VfeCgalMesh *out)
+         double ratio, int exude, int verbose, const unsigned char *fine, double fscale, VfeCgalMesh *out)
 {
   namespace params  = CGAL::parameters;
   const size_t nvox = (size_t)n[0] * (size_t)n[1] * (size_t)n[2];
@@ -69,15 +99,18 @@ int mesh(const unsigned char *labels, const long n[3], const double sp[3], doubl
   std::memcpy(im->data, labels, nvox);
   CGAL::Image_3 image(im);
   Domain domain = Domain::create_labeled_image_mesh_domain(image, params::relative_error_bound = 1e-6);
-  Criteria criteria(params::facet_angle = 30, params::facet_size = fsize, params::facet_distance = fdist,
-                    params::cell_radius_edge_ratio = ratio, params::cell_size = csize);
   C3t3 c3t3;
-  {
-    Quiet quiet(!verbose);
-    CGAL::get_default_random() = CGAL::Random(0);
-    initialize_triangulation_from_labeled_image(c3t3, domain, image, criteria, (unsigned char)0);
-    CGAL::refine_mesh_3(c3t3, domain, criteria, params::no_perturb(), params::no_exude());
-    if (exude) CGAL::exude_mesh_3(c3t3, params::sliver_bound = 10);
+  if (!fine) {
+    Criteria criteria(params::facet_angle = 30, params::facet_size = fsize, params::facet_distance = fdist,
+                      params::cell_radius_edge_ratio = ratio, params::cell_size = csize);
+    run_mesher(c3t3, domain, image, criteria, exude, verbose);
+  } else {
+    const FineField fs{fine, {n[0], n[1], n[2]}, {sp[0], sp[1], sp[2]}, fsize, fscale};
+    const FineField fd{fine, {n[0], n[1], n[2]}, {sp[0], sp[1], sp[2]}, fdist, fscale};
+    const FineField cs{fine, {n[0], n[1], n[2]}, {sp[0], sp[1], sp[2]}, csize, fscale};
+    Criteria criteria(params::facet_angle = 30, params::facet_size = fs, params::facet_distance = fd,
+                      params::cell_radius_edge_ratio = ratio, params::cell_size = cs);
+    run_mesher(c3t3, domain, image, criteria, exude, verbose);
   }
 
   const Tr &tr = c3t3.triangulation();
@@ -118,9 +151,19 @@ extern "C" int VfeCgalMeshLabels(const unsigned char *labels, const long n[3], c
                                  double facet_size, double facet_distance, double cell_size, double radius_edge,
                                  int exude, int verbose, VfeCgalMesh *out, char *err, size_t errlen)
 {
+  return VfeCgalMeshLabelsFine(labels, n, spacing, facet_size, facet_distance, cell_size, radius_edge, exude, verbose,
+                               NULL, 1, out, err, errlen);
+}
+
+extern "C" int VfeCgalMeshLabelsFine(const unsigned char *labels, const long n[3], const double spacing[3],
+                                     double facet_size, double facet_distance, double cell_size, double radius_edge,
+                                     int exude, int verbose, const unsigned char *fine, double fine_scale,
+                                     VfeCgalMesh *out, char *err, size_t errlen)
+{
   std::memset(out, 0, sizeof *out);
   try {
-    return mesh(labels, n, spacing, facet_size, facet_distance, cell_size, radius_edge, exude, verbose, out);
+    return mesh(labels, n, spacing, facet_size, facet_distance, cell_size, radius_edge, exude, verbose, fine,
+                fine_scale, out);
   } catch (const std::bad_alloc &) {
     VfeCgalMeshFree(out);
     set_error(err, errlen, "out of memory in CGAL Mesh_3");

@@ -27,6 +27,11 @@ typedef struct {
 int VfeCgalMeshLabels(const unsigned char *labels, const long n[3], const double spacing[3], double facet_size,
                       double facet_distance, double cell_size, double radius_edge, int exude, int verbose,
                       VfeCgalMesh *out, char *err, size_t errlen);
+/* The same with every size (facet size and distance, cell size) fine_scale times smaller where fine[] (one byte per
+   voxel, in the order of labels) is non-zero; fine NULL: VfeCgalMeshLabels */
+int VfeCgalMeshLabelsFine(const unsigned char *labels, const long n[3], const double spacing[3], double facet_size,
+                          double facet_distance, double cell_size, double radius_edge, int exude, int verbose,
+                          const unsigned char *fine, double fine_scale, VfeCgalMesh *out, char *err, size_t errlen);
 void VfeCgalMeshFree(VfeCgalMesh *m);
 
 #ifdef __cplusplus

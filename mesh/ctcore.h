@@ -61,9 +61,11 @@ PETSC_INTERN uint64_t VfeCTFnv(uint64_t h, const void *data, size_t n);
 /* signed volume and quality q = 6 sqrt(2) V / l_rms^3 of tetrahedron t */
 PETSC_INTERN PetscReal VfeCTTetVolQ(const CTMesh *M, PetscInt t, PetscReal *q);
 /* MSH 4.1 through Gmsh (discrete entities, physical groups), atomically: region r = the tetrahedra with
-   M->reg == slot_of[r], named names[r]; faces of S with sflag bit 32 form load_top, bit 64 fixed_bottom; point group
-   p (ligament attachment points) = the node pt_node[p], named pt_name[p] */
+   M->reg == slot_of[r], named names[r]; faces of S with sflag bit 32 form load_top, bit 64 fixed_bottom; surface group
+   g (facet joints) = the faces F[i] with fgrp[i] == g, named fg_name[g] (left out when empty); point group p (ligament
+   attachment points) = the node pt_node[p], named pt_name[p] */
 PETSC_INTERN PetscErrorCode VfeCTWriteMsh(const char *path, const CTMesh *M, int nreg, const int slot_of[],
                                           const char names[][VFE_NAME_LEN], const CTSurf *S, const unsigned char *sflag,
-                                          PetscInt ns, int npt, const char pt_name[][VFE_NAME_LEN],
-                                          const PetscInt pt_node[]);
+                                          PetscInt ns, PetscInt nf, const CTSurf *F, const int *fgrp, int nfg,
+                                          const char fg_name[][VFE_NAME_LEN], int npt,
+                                          const char pt_name[][VFE_NAME_LEN], const PetscInt pt_node[]);

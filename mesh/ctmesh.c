@@ -942,6 +942,7 @@ typedef struct {
 
 PetscErrorCode VfeCTWriteMsh(const char *path, const CTMesh *M, int nreg, const int slot_of[],
                              const char names[][VFE_NAME_LEN], const CTSurf *S, const unsigned char *sflag, PetscInt ns,
+                             PetscInt nf, const CTSurf *F, const int *fgrp, int nfg, const char fg_name[][VFE_NAME_LEN],
                              int npt, const char pt_name[][VFE_NAME_LEN], const PetscInt pt_node[])
 {
   int ierr;
@@ -952,7 +953,7 @@ PetscErrorCode VfeCTWriteMsh(const char *path, const CTMesh *M, int nreg, const 
   GC(gmshModelAdd("ct", &ierr), "model");
   for (int r = 0; r < nreg; ++r) GC(gmshModelAddDiscreteEntity(3, r + 1, NULL, 0, &ierr), "volume entity");
   for (int b = 0; b < 2; ++b) GC(gmshModelAddDiscreteEntity(2, b + 1, NULL, 0, &ierr), "surface entity");
-  PetscCall(PetscMalloc2(PetscMax(M->nv, 4 * M->nt), &tags, 4 * M->nt, &nodes));
+  PetscCall(PetscMalloc2(PetscMax(PetscMax(M->nv, 4 * M->nt), 3 * nf), &tags, PetscMax(4 * M->nt, 3 * nf), &nodes));
   for (PetscInt v = 0; v < M->nv; ++v) tags[v] = (size_t)v + 1;
   GC(gmshModelMeshAddNodes(3, 1, tags, (size_t)M->nv, M->x, 3 * (size_t)M->nv, NULL, 0, &ierr), "nodes");
   for (int r = 0; r < nreg; ++r) {
@@ -982,6 +983,21 @@ PetscErrorCode VfeCTWriteMsh(const char *path, const CTMesh *M, int nreg, const 
     GC(gmshModelMeshAddElementsByType(b + 1, 2, tags, n, nodes, 3 * n, &ierr), "triangles");
     GC(gmshModelAddPhysicalGroup(2, &tag, 1, b + 1, &ierr), "physical group");
     GC(gmshModelSetPhysicalName(2, b + 1, bname[b], &ierr), "physical name");
+  }
+  for (int g = 0; g < nfg; ++g) { /* named surfaces (facet joints): one discrete surface entity each */
+    size_t n = 0;
+    int tag = 3 + g, ptag = 1000 + g;
+    for (PetscInt i = 0; i < nf; ++i) {
+      if (fgrp[i] != g) continue;
+      tags[n] = ++ne;
+      for (int k = 0; k < 3; ++k) nodes[3 * n + k] = (size_t)F[i].v[k] + 1;
+      ++n;
+    }
+    if (!n) continue;
+    GC(gmshModelAddDiscreteEntity(2, tag, NULL, 0, &ierr), "surface entity");
+    GC(gmshModelMeshAddElementsByType(tag, 2, tags, n, nodes, 3 * n, &ierr), "triangles");
+    GC(gmshModelAddPhysicalGroup(2, &tag, 1, ptag, &ierr), "physical group");
+    GC(gmshModelSetPhysicalName(2, ptag, fg_name[g], &ierr), "physical name");
   }
   for (int p = 0; p < npt; ++p) { /* one point element on an existing node */
     size_t et = ++ne, nd = (size_t)pt_node[p] + 1;
@@ -1268,7 +1284,8 @@ static PetscErrorCode CTBuildRank0(const char *path, VfeCTReport rep)
   }
   rep->hash = hash;
 
-  PetscCall(VfeCTWriteMsh(path, &M, R.nreg, R.slot_of, (const char(*)[VFE_NAME_LEN])names, S, flag, ns, 0, NULL, NULL));
+  PetscCall(VfeCTWriteMsh(path, &M, R.nreg, R.slot_of, (const char(*)[VFE_NAME_LEN])names, S, flag, ns, 0, NULL, NULL,
+                          0, NULL, 0, NULL, NULL));
   PetscCall(PetscFree(S));
   PetscCall(PetscFree(flag));
   PetscCall(VfeCTMeshDestroy(&M));

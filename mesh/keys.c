@@ -78,6 +78,15 @@ static const VfeKey mesh_keys[] = {
     {"surfaces_plate_embed_mm", VFE_KEY_REAL, "mm", VFE_KEY_MIN | VFE_KEY_MAX, 0, 50, NULL, "15",
      "how deep the load plate embeds the top body's superior end (a potting: the real top endplate is tilted): columns "
      "whose body ends deeper get no plate"},
+    {"surfaces_posterior_elements", VFE_KEY_BOOL, "", 0, 0, 0, NULL, "false",
+     "posterior elements from whole-vertebra surfaces `stl_mm/<LVL>_vertebra.stl` (the vertebra less its body, region "
+     "`<lvl>.posterior`), facet joints where neighbouring vertebrae meet (a gap of `surfaces_facet_gap_mm`, surfaces "
+     "`<D>.facet_<side>_upper` / `_lower`) and the attachment points of all seven ligaments; the run adds facet "
+     "contact and the ligaments (docs/theory.md)"},
+    {"surfaces_facet_gap_mm", VFE_KEY_REAL, "mm", VFE_KEY_MIN | VFE_KEY_MIN_OPEN | VFE_KEY_MAX, 0, 5, NULL, "1",
+     "with surfaces_posterior_elements: the gap cut between the posterior elements of neighbouring vertebrae (where "
+     "their surfaces overlap or touch: the facet joints) and between a vertebra's posterior elements and the other "
+     "bodies, discs and the load plate (at least two voxels)"},
     {"segment_levels", VFE_KEY_STRING, "", 0, 0, 0, NULL, "`L1-L3`", "contiguous range within T12..L5"},
     {"segment_treated", VFE_KEY_LIST, "", 0, 0, 0, NULL, "middle level", "treated level(s), comma list"},
     {"segment_posterior_elements", VFE_KEY_BOOL, "", 0, 0, 0, NULL,

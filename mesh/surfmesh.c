@@ -67,14 +67,16 @@
 #define SF_NUC(j) (13 + 2 * (j))
 #define SF_ANN(j) (14 + 2 * (j))
 #define SF_PLATE 23
+#define SF_POST(l) (24 + (l)) /* posterior elements (surfaces_posterior_elements) */
 /* region slots */
-enum { S_CANC, S_CORT, S_EPS, S_EPI, S_CEM, S_PER_LEVEL };
+enum { S_CANC, S_CORT, S_EPS, S_EPI, S_CEM, S_POST, S_PER_LEVEL };
 #define SF_SLOT_DISC(j) (SF_MAXLEV * S_PER_LEVEL + 2 * (j))
 #define SF_SLOT_PLATE (SF_MAXLEV * S_PER_LEVEL + 2 * (SF_MAXLEV - 1))
 #define SF_NSLOT (SF_SLOT_PLATE + 1)
 
 static const char *const sf_lvl[SF_MAXLEV]      = {"T12", "L1", "L2", "L3", "L4", "L5"};
-static const char *const sf_suffix[S_PER_LEVEL] = {"cancellous", "cortical", "endplate_sup", "endplate_inf", "cement"};
+static const char *const sf_suffix[S_PER_LEVEL] = {"cancellous",   "cortical", "endplate_sup",
+                                                   "endplate_inf", "cement",   "posterior"};
 
 typedef struct {
   char dir[PETSC_MAX_PATH_LEN];
@@ -84,6 +86,8 @@ typedef struct {
   PetscReal h, vox, tc, te, tp, embed;
   PetscInt order;
   PetscBool verbose;
+  PetscBool posterior; /* surfaces_posterior_elements */
+  PetscReal gap;       /* surfaces_facet_gap_mm, at least two voxels */
 } SFOpts;
 
 /* a triangulated closed surface, in vfe's frame */
@@ -107,6 +111,7 @@ typedef struct {
   PetscInt N[3];
   PetscReal o[3], v;
   unsigned char *lab;
+  unsigned char *fine; /* with posterior elements: the facet joints' zones, meshed finer (SFPlacePosterior); or NULL */
 } SFGrid;
 
 /* ---------- options ---------- */
@@ -180,6 +185,10 @@ static PetscErrorCode SFOptionsRead(SFOpts *o)
   PetscCall(VfeMeshOptionReal("surfaces_plate_embed_mm", &o->embed, NULL));
   PetscCall(VfeMeshOptionInt("mesh_order", &o->order, NULL));
   PetscCall(VfeMeshOptionBool("mesh_verbose", &o->verbose, NULL));
+  o->gap = 1.0;
+  PetscCall(VfeMeshOptionBool("surfaces_posterior_elements", &o->posterior, NULL));
+  PetscCall(VfeMeshOptionReal("surfaces_facet_gap_mm", &o->gap, NULL));
+  o->gap = PetscMax(o->gap, 2 * o->vox);
   PetscFunctionReturn(0);
 }
 
@@ -669,6 +678,10 @@ static int SFDiscOf(int c)
 {
   return c >= 13 && c <= 22 ? (c - 13) / 2 : -1;
 }
+static int SFPostOf(int c)
+{
+  return c >= SF_POST(0) && c < SF_POST(SF_MAXLEV) ? c - SF_POST(0) : -1;
+}
 
 /* ---------- cement ---------- */
 
@@ -841,6 +854,160 @@ static void SFDiscName(int g, char *file, size_t flen, char *region, size_t rlen
 }
 
 /* one mesh of the label image with its regions, faces and measures; fills rep (regions, volumes, cement) */
+/* the mid-sagittal plane of level l's body: the x of its centroid, and a band of 10 % of its width (at least 2.5 mm) */
+static void SFLevelMidline(const CTMesh *M, int l, PetscReal *xc, PetscReal *band)
+{
+  PetscReal vol = 0, xlo = PETSC_MAX_REAL, xhi = -PETSC_MAX_REAL;
+  *xc = 0;
+  for (PetscInt t = 0; t < M->nt; ++t) {
+    PetscReal qq, V, x = 0;
+    if (SFLevelOf(M->cl[t]) != l) continue;
+    V = VfeCTTetVolQ(M, t, &qq);
+    for (int a = 0; a < 4; ++a) {
+      const PetscReal xa = M->x[3 * M->t[4 * t + a]];
+      x += 0.25 * xa, xlo = PetscMin(xlo, xa), xhi = PetscMax(xhi, xa);
+    }
+    *xc += V * x, vol += V;
+  }
+  *xc /= vol;
+  *band = PetscMax(2.5, 0.1 * (xhi - xlo));
+}
+
+/* Facet joints (surfaces_posterior_elements): per disc D between levels U and L, the free faces of U's posterior
+   elements that lie within sd of L's (and L's within sd of U's; not on them), on either side of U's mid-sagittal plane:
+   groups 4 j + 2 side + w (side 0 left, +x; w 0: U's faces, <D>.facet_<side>_upper; 1: L's, _lower) */
+static PetscErrorCode SFFacetFaces(const SFOpts *o, const CTMesh *M, const CTSurf *PF, const int *pflev, PetscInt npf,
+                                   PetscReal sd, CTSurf **FF, int **fgrp, PetscInt *nff)
+{
+  CTSurf *sub;
+  unsigned char *zero;
+
+  PetscFunctionBeginUser;
+  *nff = 0;
+  PetscCall(PetscMalloc2(2 * npf + 1, FF, 2 * npf + 1, fgrp));
+  PetscCall(PetscMalloc1(npf + 1, &sub));
+  PetscCall(PetscCalloc1(npf + 1, &zero));
+  for (int j = 0; j + 1 < o->nl; ++j) {
+    PetscReal xc, band;
+    SFLevelMidline(M, j, &xc, &band);
+    for (int w = 0; w < 2; ++w) {
+      const int me = j + w, other = j + 1 - w;
+      PetscInt nsub = 0;
+      CTBins B;
+      for (PetscInt i = 0; i < npf; ++i)
+        if (pflev[i] == other) sub[nsub++] = PF[i];
+      if (!nsub) continue;
+      PetscCall(VfeCTBinsBuild(M, sub, nsub, sd, &B));
+      for (PetscInt i = 0; i < npf; ++i) {
+        PetscReal d2[3];
+        if (pflev[i] != me) continue;
+        VfeCTBinsDist2(&B, M, sub, zero, PF[i].c, d2);
+        /* a face that coincides with one of the other level's (split nodes, SFSplitLevels) stays out: the mesh reader
+           finds faces by their corners' coordinates and could not tell the two apart */
+        if (d2[0] > sd * sd || d2[0] < 1e-12) continue;
+        (*FF)[*nff] = PF[i], (*fgrp)[(*nff)++] = 4 * j + 2 * (PF[i].c[0] > xc ? 0 : 1) + w;
+      }
+      PetscCall(VfeCTBinsDestroy(&B));
+    }
+  }
+  PetscCall(PetscFree(sub));
+  PetscCall(PetscFree(zero));
+  PetscFunctionReturn(0);
+}
+
+/* the node of level l's posterior free faces with the largest sg * x[axis] among those inside the box [lo, hi]; or
+   (axis < 0) the one nearest to tgt; -1 if none */
+static PetscInt SFPostNode(const CTMesh *M, const CTSurf *PF, const int *pflev, PetscInt npf, int l,
+                           const PetscReal lo[3], const PetscReal hi[3], int axis, PetscReal sg, const PetscReal tgt[3])
+{
+  PetscInt best = -1;
+  PetscReal bv  = -PETSC_MAX_REAL;
+  for (PetscInt i = 0; i < npf; ++i) {
+    if (pflev[i] != l) continue;
+    for (int a = 0; a < 3; ++a) {
+      const PetscReal *x = M->x + 3 * PF[i].v[a];
+      PetscReal v;
+      if (x[0] < lo[0] || x[0] > hi[0] || x[1] < lo[1] || x[1] > hi[1] || x[2] < lo[2] || x[2] > hi[2]) continue;
+      v = axis >= 0 ? sg * x[axis] : -(PetscSqr(x[0] - tgt[0]) + PetscSqr(x[1] - tgt[1]) + PetscSqr(x[2] - tgt[2]));
+      if (v > bv) bv = v, best = PF[i].v[a];
+    }
+  }
+  return best;
+}
+
+/* The posterior ligaments' attachment points of disc D (index j, between levels U = j and L = j + 1) on the posterior
+   elements from the whole-vertebra surfaces, by landmarks of each level's posterior free surface, in the level's
+   mid-sagittal band (SFLevelMidline) unless said:
+     SSL: the spinous process's tip (the most posterior node);
+     LF: the lamina, the last 5 mm in front of the most anterior posterior-element node that lies 3 mm or more behind
+   the body's posterior wall: U's lowest node there, L's highest; ISL: the spinous process between its tip and half-way
+   to that lamina front: U's lowest node, L's highest; ITL_left / _right: the transverse processes' tips (the most
+   lateral nodes); CL_left / _right: the node nearest to 3 mm beyond the centroid of the level's facet faces of that
+   side (above for U, below for L); left out where the joint has no facet faces. Each name as on the parametric segment:
+   <D>.<LIG>_upper on U, _lower on L. */
+static PetscErrorCode SFPosteriorLigamentPoints(const CTMesh *M, const CTSurf *S, const int *slev, PetscInt ns,
+                                                const CTSurf *PF, const int *pflev, PetscInt npf, const CTSurf *FF,
+                                                const int *fgrp, PetscInt nff, int j, const char *disc, int *npt,
+                                                char name[][VFE_NAME_LEN], PetscInt node[])
+{
+  static const char *const side[2] = {"left", "right"};
+  const PetscReal big              = PETSC_MAX_REAL;
+
+  PetscFunctionBeginUser;
+  for (int w = 0; w < 2; ++w) {
+    const int l = j + w;
+    PetscReal xc, band, yb = big, ytip, ylam, lo[3], hi[3];
+    PetscInt nd[9];
+    const char *lig[9] = {"SSL", "LF", "ISL", "ITL_left", "ITL_right", "CL_left", "CL_right", NULL, NULL};
+    SFLevelMidline(M, l, &xc, &band);
+    for (PetscInt i = 0; i < ns; ++i)
+      if (slev[i] == l)
+        for (int a = 0; a < 3; ++a) {
+          const PetscReal *x = M->x + 3 * S[i].v[a];
+          if (PetscAbsReal(x[0] - xc) <= band) yb = PetscMin(yb, x[1]);
+        }
+    lo[0] = xc - band, hi[0] = xc + band, lo[1] = lo[2] = -big, hi[1] = hi[2] = big;
+    nd[0] = SFPostNode(M, PF, pflev, npf, l, lo, hi, 1, -1, NULL);
+    hi[1] = yb - 3;
+    nd[7] = SFPostNode(M, PF, pflev, npf, l, lo, hi, 1, 1, NULL);
+    PetscCheck(nd[0] >= 0 && nd[7] >= 0 && yb < big, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
+               "surfaces_posterior_elements: %s has no posterior elements in its mid-sagittal plane behind the body "
+               "(no spinous process or lamina)",
+               disc);
+    ytip = M->x[3 * nd[0] + 1], ylam = M->x[3 * nd[7] + 1];
+    lo[1] = ylam - 5, hi[1] = ylam;
+    nd[1] = SFPostNode(M, PF, pflev, npf, l, lo, hi, 2, w ? 1 : -1, NULL);
+    lo[1] = ytip, hi[1] = 0.5 * (ytip + ylam);
+    nd[2] = SFPostNode(M, PF, pflev, npf, l, lo, hi, 2, w ? 1 : -1, NULL);
+    lo[0] = lo[1] = lo[2] = -big, hi[0] = hi[1] = hi[2] = big;
+    nd[3] = SFPostNode(M, PF, pflev, npf, l, lo, hi, 0, 1, NULL);
+    nd[4] = SFPostNode(M, PF, pflev, npf, l, lo, hi, 0, -1, NULL);
+    for (int sd = 0; sd < 2; ++sd) {
+      PetscReal c[3] = {0, 0, 0}, a = 0;
+      for (PetscInt i = 0; i < nff; ++i)
+        if (fgrp[i] == 4 * j + 2 * sd + w)
+          for (int k = 0; k < 3; ++k) c[k] += FF[i].area * FF[i].c[k], a += k ? 0 : FF[i].area;
+      nd[5 + sd] = -1;
+      if (a <= 0) {
+        PetscCall(PetscInfo(NULL, "surfaces: %s has no %s facet faces: no CL there\n", disc, side[sd]));
+        continue;
+      }
+      for (int k = 0; k < 3; ++k) c[k] /= a;
+      c[2] += w ? -3 : 3;
+      nd[5 + sd] = SFPostNode(M, PF, pflev, npf, l, lo, hi, -1, 0, c);
+    }
+    for (int k = 0; k < 7; ++k) {
+      if (nd[k] < 0) continue;
+      PetscCheck(*npt < 18 * (SF_MAXLEV - 1), PETSC_COMM_SELF, PETSC_ERR_PLIB, "too many attachment points");
+      PetscCall(PetscSNPrintf(name[*npt], VFE_NAME_LEN, "%s.%s_%s", disc, lig[k], w ? "lower" : "upper"));
+      PetscCall(PetscInfo(NULL, "surfaces: %s at node %" PetscInt_FMT " (%g, %g, %g)\n", name[*npt], nd[k],
+                          (double)M->x[3 * nd[k]], (double)M->x[3 * nd[k] + 1], (double)M->x[3 * nd[k] + 2]));
+      node[(*npt)++] = nd[k];
+    }
+  }
+  PetscFunctionReturn(0);
+}
+
 /* ALL and PLL attachment points, `<disc>.ALL_upper` / `_lower` and `<disc>.PLL_upper` / `_lower` (app/structures.c
    joins each pair by a tension-only ligament): per disc, on the upper body VFE_LIG_ATTACH_OFF_MM above the rim of its
    inferior endplate and on the lower body as far below the rim of its superior endplate (the parametric segment's
@@ -850,8 +1017,9 @@ static void SFDiscName(int g, char *file, size_t flen, char *region, size_t rlen
    around it, app/structures.c).  The surfaces have no posterior elements, so the
    other ligaments and the facet joints are not built. */
 static PetscErrorCode SFLigamentPoints(const SFOpts *o, const CTMesh *M, const CTSurf *S, const unsigned char *flag,
-                                       const int *slev, PetscInt ns, int *npt, char name[][VFE_NAME_LEN],
-                                       PetscInt node[])
+                                       const int *slev, PetscInt ns, const CTSurf *PF, const int *pflev, PetscInt npf,
+                                       const CTSurf *FF, const int *fgrp, PetscInt nff, int *npt,
+                                       char name[][VFE_NAME_LEN], PetscInt node[])
 {
   PetscFunctionBeginUser;
   *npt = 0;
@@ -861,19 +1029,8 @@ static PetscErrorCode SFLigamentPoints(const SFOpts *o, const CTMesh *M, const C
     for (int w = 0; w < 2; ++w) { /* 0: the upper body (level j), its inferior endplate; 1: the lower, its superior */
       const int l            = j + w;
       const unsigned char ep = w ? 2 : 4;
-      PetscReal xc = 0, vol = 0, xlo = PETSC_MAX_REAL, xhi = -PETSC_MAX_REAL, band;
-      for (PetscInt t = 0; t < M->nt; ++t) {
-        PetscReal qq, V, x = 0;
-        if (SFLevelOf(M->cl[t]) != l) continue;
-        V = VfeCTTetVolQ(M, t, &qq);
-        for (int a = 0; a < 4; ++a) {
-          const PetscReal xa = M->x[3 * M->t[4 * t + a]];
-          x += 0.25 * xa, xlo = PetscMin(xlo, xa), xhi = PetscMax(xhi, xa);
-        }
-        xc += V * x, vol += V;
-      }
-      xc /= vol;
-      band = PetscMax(2.5, 0.1 * (xhi - xlo));
+      PetscReal xc, band;
+      SFLevelMidline(M, l, &xc, &band);
       for (int k = 0; k < 2; ++k) { /* 0: ALL, the anterior (+y) edge; 1: PLL, the posterior */
         const PetscReal sg = k ? -1 : 1;
         PetscReal edge = -PETSC_MAX_REAL, zr = 0, tgt[3], dmin = PETSC_MAX_REAL;
@@ -907,7 +1064,57 @@ static PetscErrorCode SFLigamentPoints(const SFOpts *o, const CTMesh *M, const C
         node[(*npt)++] = best;
       }
     }
+    if (npf)
+      PetscCall(SFPosteriorLigamentPoints(M, S, slev, ns, PF, pflev, npf, FF, fgrp, nff, j, disc, npt, name, node));
   }
+  PetscFunctionReturn(0);
+}
+
+/* The mesher resolves a gap only down to about its surface tolerance (a quarter of mesh_size_mm): where a facet gap is
+   narrower, two vertebrae's bones (body, cement, posterior elements) can share a node.  Each such node is split, one
+   copy per level, so that the joint stays two surfaces in contact (with no gap there), not a bond.  nsplit: the copies
+   made. */
+static PetscErrorCode SFSplitLevels(CTMesh *M, PetscInt *nsplit)
+{
+  int *own, *own2;
+  PetscInt *copy, nextra = 0;
+  PetscReal *x;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscMalloc3(M->nv, &own, M->nv, &own2, M->nv, &copy));
+  for (PetscInt v = 0; v < M->nv; ++v) own[v] = own2[v] = -1, copy[v] = -1;
+  for (PetscInt t = 0; t < M->nt; ++t) {
+    const int c = M->cl[t], l = SFPostOf(c) >= 0 ? SFPostOf(c) : SFLevelOf(c);
+    if (l < 0) continue;
+    for (int a = 0; a < 4; ++a) {
+      const PetscInt v = M->t[4 * t + a];
+      if (own[v] < 0)
+        own[v] = l;
+      else if (own[v] != l && own2[v] < 0)
+        own2[v] = l, copy[v] = M->nv + nextra++;
+      PetscCheck(own[v] == l || own2[v] == l, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
+                 "the surfaces mesh joins three vertebrae at one node: lower mesh_size_mm or raise "
+                 "surfaces_facet_gap_mm");
+    }
+  }
+  *nsplit = nextra;
+  if (nextra) {
+    PetscCall(PetscMalloc1(3 * (M->nv + nextra), &x));
+    PetscCall(PetscArraycpy(x, M->x, 3 * M->nv));
+    for (PetscInt v = 0; v < M->nv; ++v)
+      if (copy[v] >= 0)
+        for (int k = 0; k < 3; ++k) x[3 * copy[v] + k] = M->x[3 * v + k];
+    PetscCall(PetscFree(M->x));
+    M->x = x;
+    for (PetscInt t = 0; t < M->nt; ++t) {
+      const int c = M->cl[t], l = SFPostOf(c) >= 0 ? SFPostOf(c) : SFLevelOf(c);
+      if (l < 0) continue;
+      for (int a = 0; a < 4; ++a)
+        if (own2[M->t[4 * t + a]] == l) M->t[4 * t + a] = copy[M->t[4 * t + a]];
+    }
+    M->nv += nextra;
+  }
+  PetscCall(PetscFree3(own, own2, copy));
   PetscFunctionReturn(0);
 }
 
@@ -916,8 +1123,10 @@ static PetscErrorCode SFMeshAndMeasure(const SFOpts *o, const SFGrid *G, PetscIn
 {
   VfeCgalMesh cm;
   CTMesh M;
-  CTPair *pairs       = NULL;
-  CTSurf *S           = NULL;
+  CTPair *pairs = NULL;
+  CTSurf *S = NULL, *PF = NULL;
+  int *pflev          = NULL;
+  PetscInt npf        = 0;
   unsigned char *flag = NULL, *mark = NULL;
   int *slev = NULL, slot_of[SF_NSLOT], slot[SF_NSLOT], nreg = 0;
   PetscInt npairs, ns = 0;
@@ -934,7 +1143,8 @@ static PetscErrorCode SFMeshAndMeasure(const SFOpts *o, const SFGrid *G, PetscIn
   PetscCall(PetscMemzero(&M, sizeof M));
   PetscCall(PetscMemzero(rep->surf_contact, sizeof rep->surf_contact));
   PetscCall(PetscTime(&t0));
-  rc = VfeCgalMeshLabels(G->lab, n, sp, o->h, 0.25 * o->h, o->h, 3.0, 1, o->verbose, &cm, err, sizeof err);
+  rc = VfeCgalMeshLabelsFine(G->lab, n, sp, o->h, 0.25 * o->h, o->h, 3.0, 1, o->verbose, G->fine,
+                             G->fine ? o->h / PetscMin(o->h, 0.75 * o->gap) : 1, &cm, err, sizeof err);
   PetscCheck(rc != 2, PETSC_COMM_SELF, PETSC_ERR_MEM, "surfaces mesher (CGAL): %s (mesh_size_mm = %g)", err,
              (double)o->h);
   PetscCheck(!rc, PETSC_COMM_SELF, PETSC_ERR_LIB, "surfaces mesher (CGAL) failed: %s", err);
@@ -948,6 +1158,7 @@ static PetscErrorCode SFMeshAndMeasure(const SFOpts *o, const SFGrid *G, PetscIn
   for (PetscInt t = 0; t < M.nt; ++t) M.cl[t] = (unsigned char)cm.label[t];
   VfeCgalMeshFree(&cm);
   PetscCheck(M.nt > 0, PETSC_COMM_SELF, PETSC_ERR_LIB, "the surfaces mesher made no tetrahedra");
+  if (o->posterior) PetscCall(SFSplitLevels(&M, &rep->surf_split_nodes));
 
   /* faces between classes; the plate's top plane snapped flat (index coordinates), then world mm.  CGAL places
      surface vertices by bisection to a relative error of the domain's size (about a quarter voxel here): a boundary
@@ -1017,6 +1228,16 @@ static PetscErrorCode SFMeshAndMeasure(const SFOpts *o, const SFGrid *G, PetscIn
     PetscCall(PetscFree(flag));
     flag = f2;
   }
+  if (o->posterior) { /* the posterior elements' free faces (facet joints, ligament landmarks) */
+    for (PetscInt i = 0; i < npairs; ++i) npf += pairs[i].t2 < 0 && SFPostOf(M.cl[pairs[i].t1]) >= 0;
+    PetscCall(PetscMalloc2(npf + 1, &PF, npf + 1, &pflev));
+    npf = 0;
+    for (PetscInt i = 0; i < npairs; ++i) {
+      if (pairs[i].t2 >= 0 || SFPostOf(M.cl[pairs[i].t1]) < 0) continue;
+      VfeCTSurfMake(&M, &pairs[i], pairs[i].t1, 0, &PF[npf]);
+      pflev[npf++] = SFPostOf(M.cl[pairs[i].t1]);
+    }
+  }
   PetscCall(PetscFree(pairs));
 
   /* region slots */
@@ -1024,6 +1245,7 @@ static PetscErrorCode SFMeshAndMeasure(const SFOpts *o, const SFGrid *G, PetscIn
   for (int l = 0; l < nl; ++l)
     for (int s = 0; s < S_PER_LEVEL; ++s) {
       if (s == S_CEM && (!o->treated[l] || o->spec.pattern == VFE_CEMENT_NONE)) continue;
+      if (s == S_POST && !o->posterior) continue;
       slot[l * S_PER_LEVEL + s] = nreg, slot_of[nreg] = l * S_PER_LEVEL + s;
       PetscCall(PetscSNPrintf(names[nreg++], VFE_NAME_LEN, "%s.%s", sf_lvl[o->g0 + l], sf_suffix[s]));
     }
@@ -1052,6 +1274,8 @@ static PetscErrorCode SFMeshAndMeasure(const SFOpts *o, const SFGrid *G, PetscIn
         M.reg[t] = SF_SLOT_DISC(SFDiscOf(c)) + (c == SF_ANN(SFDiscOf(c)));
       else if (c >= 7 && c <= 12)
         M.reg[t] = (c - 7) * S_PER_LEVEL + S_CEM;
+      else if (SFPostOf(c) >= 0)
+        M.reg[t] = SFPostOf(c) * S_PER_LEVEL + S_POST;
       else
         M.reg[t] = -1;
     }
@@ -1171,24 +1395,174 @@ static PetscErrorCode SFMeshAndMeasure(const SFOpts *o, const SFGrid *G, PetscIn
   }
   rep->hash = hash;
   if (write) {
-    char ptname[4 * (SF_MAXLEV - 1)][VFE_NAME_LEN];
-    PetscInt ptnode[4 * (SF_MAXLEV - 1)];
-    int npt;
-    PetscCall(SFLigamentPoints(o, &M, S, flag, slev, ns, &npt, ptname, ptnode));
-    PetscCall(VfeCTWriteMsh(path, &M, nreg, slot_of, (const char(*)[VFE_NAME_LEN])names, S, flag, ns, npt,
+    char ptname[18 * (SF_MAXLEV - 1)][VFE_NAME_LEN], fgname[4 * (SF_MAXLEV - 1)][VFE_NAME_LEN];
+    PetscInt ptnode[18 * (SF_MAXLEV - 1)], nff = 0;
+    CTSurf *FF = NULL;
+    int npt, *fgrp = NULL;
+    if (o->posterior) {
+      PetscCall(SFFacetFaces(o, &M, PF, pflev, npf, o->gap + 1.5, &FF, &fgrp, &nff));
+      for (int j = 0; j + 1 < o->nl; ++j) {
+        char file[16], disc[16];
+        SFDiscName(o->g0 + j, file, sizeof file, disc, sizeof disc);
+        for (int k = 0; k < 4; ++k)
+          PetscCall(PetscSNPrintf(fgname[4 * j + k], VFE_NAME_LEN, "%s.facet_%s_%s", disc, k / 2 ? "right" : "left",
+                                  k % 2 ? "lower" : "upper"));
+      }
+    }
+    PetscCall(SFLigamentPoints(o, &M, S, flag, slev, ns, PF, pflev, npf, FF, fgrp, nff, &npt, ptname, ptnode));
+    PetscCall(VfeCTWriteMsh(path, &M, nreg, slot_of, (const char(*)[VFE_NAME_LEN])names, S, flag, ns, nff, FF, fgrp,
+                            o->posterior ? 4 * (o->nl - 1) : 0, (const char(*)[VFE_NAME_LEN])fgname, npt,
                             (const char(*)[VFE_NAME_LEN])ptname, ptnode));
+    PetscCall(PetscFree2(FF, fgrp));
   }
+  PetscCall(PetscFree2(PF, pflev));
   PetscCall(PetscFree(flag));
   PetscCall(PetscFree2(S, slev));
   PetscCall(VfeCTMeshDestroy(&M));
   PetscFunctionReturn(0);
 }
 
+/* Posterior elements (surfaces_posterior_elements) from the whole-vertebra surfaces W[l], on the label image that
+   holds the bodies, discs and plate:
+   1. each surface is rasterised into its own mask; where two neighbouring vertebrae's masks overlap (the shrink-wrapped
+      facet joints of lumbar-artisynth interpenetrate), a voxel stays with the vertebra it lies deeper in (distance to
+      the mask's outside), so that the joint surface runs through the middle of the overlap;
+   2. the posterior elements of level l are its mask's voxels that nothing else holds;
+   3. a gap is cut: voxels of l's posterior elements within gap/2 of another level's posterior elements (both sides cut:
+      the facet gap), or within gap of another level's body, any disc or the plate, are removed;
+   4. an opening of radius max(0.75 mm, one voxel) removes sheets thinner than about two voxels (the wrap lies slightly
+      outside the body surface, so "vertebra less body" leaves a skin around the body);
+   5. what is not connected (6-neighbours) to the level's own body is removed, so that nothing floats.
+   post_vol[l]: the posterior voxels' volume per level. */
+static PetscErrorCode SFPlacePosterior(const SFOpts *o, SFGrid *G, const SFSurf W[], PetscReal post_vol[])
+{
+  const size_t nv     = (size_t)G->N[0] * G->N[1] * G->N[2];
+  const PetscInt n[3] = {G->N[0], G->N[1], G->N[2]}, st[3] = {1, G->N[0], G->N[0] * G->N[1]};
+  const PetscReal sp[3] = {G->v, G->v, G->v}, g = o->gap, ro = PetscMax(0.75, G->v);
+  const PetscReal tol = 1 + 1e-9, half2 = 0.25 * g * g * tol, g2 = g * g * tol, r2 = ro * ro * tol;
+  const int nl = o->nl;
+  unsigned char *wm, *pl, *cut;
+  double *d, *e;
+  size_t *queue;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscCalloc3(nv, &wm, nv, &pl, nv, &cut));
+  PetscCall(PetscMalloc3(nv, &d, nv, &e, nv, &queue));
+  for (int l = 0; l < nl; ++l) { /* 1: the masks (bit l) */
+    SFGrid T = *G;
+    char file[PETSC_MAX_PATH_LEN];
+    PetscCall(PetscSNPrintf(file, sizeof file, "%s/stl_mm/%s_vertebra.stl", o->dir, sf_lvl[o->g0 + l]));
+    PetscCall(PetscCalloc1(nv, &T.lab));
+    PetscCall(SFRasterSurface(&T, &W[l], 1, file));
+    for (size_t w = 0; w < nv; ++w)
+      if (T.lab[w]) wm[w] |= (unsigned char)(1 << l);
+    PetscCall(PetscFree(T.lab));
+  }
+  for (int l = 0; l + 1 < nl; ++l) { /* 1: overlaps of neighbours */
+    const unsigned char a = (unsigned char)(1 << l), b = (unsigned char)(1 << (l + 1));
+    size_t nov = 0;
+    for (size_t w = 0; w < nv; ++w) nov += (wm[w] & a) && (wm[w] & b);
+    if (!nov) continue;
+    for (size_t w = 0; w < nv; ++w) d[w] = (wm[w] & a) ? 1e20 : 0, e[w] = (wm[w] & b) ? 1e20 : 0;
+    PetscCall(VfeCTEdt(n, sp, d));
+    PetscCall(VfeCTEdt(n, sp, e));
+    for (size_t w = 0; w < nv; ++w)
+      if ((wm[w] & a) && (wm[w] & b)) wm[w] &= (unsigned char)~(d[w] >= e[w] ? b : a);
+  }
+  for (size_t w = 0; w < nv; ++w) /* 2 */
+    if (!G->lab[w])
+      for (int l = 0; l < nl; ++l)
+        if (wm[w] & (1 << l)) {
+          pl[w] = (unsigned char)(l + 1);
+          break;
+        }
+  for (int l = 0; l < nl; ++l) { /* 3: distances before any cut, so that both sides of a joint lose gap/2 */
+    for (size_t w = 0; w < nv; ++w) {
+      const int c = G->lab[w];
+      d[w]        = (pl[w] && pl[w] != l + 1) ? 0 : 1e20;
+      e[w]        = ((SFLevelOf(c) >= 0 && SFLevelOf(c) != l) || SFDiscOf(c) >= 0 || c == SF_PLATE) ? 0 : 1e20;
+    }
+    PetscCall(VfeCTEdt(n, sp, d));
+    PetscCall(VfeCTEdt(n, sp, e));
+    for (size_t w = 0; w < nv; ++w)
+      if (pl[w] == l + 1 && (d[w] <= half2 || e[w] <= g2)) cut[w] = 1;
+  }
+  for (size_t w = 0; w < nv; ++w)
+    if (cut[w]) pl[w] = 0;
+  for (int l = 0; l < nl; ++l) {
+    size_t head = 0, tail = 0, cnt = 0;
+    for (size_t w = 0; w < nv; ++w) d[w] = pl[w] == l + 1 ? 1e20 : 0; /* 4: opening */
+    PetscCall(VfeCTEdt(n, sp, d));
+    for (size_t w = 0; w < nv; ++w) e[w] = (pl[w] == l + 1 && d[w] > r2) ? 0 : 1e20;
+    PetscCall(VfeCTEdt(n, sp, e));
+    for (size_t w = 0; w < nv; ++w)
+      if (pl[w] == l + 1 && e[w] > r2) pl[w] = 0;
+    /* 5: connected to the body (cut[] marks the voxels reached) */
+    PetscCall(PetscArrayzero(cut, nv));
+    for (size_t w = 0; w < nv; ++w) {
+      const PetscInt ijk[3] = {(PetscInt)(w % (size_t)st[1]), (PetscInt)(w / (size_t)st[1] % (size_t)n[1]),
+                               (PetscInt)(w / (size_t)st[2])};
+      if (pl[w] != l + 1) continue;
+      for (int k = 0; k < 3 && !cut[w]; ++k)
+        for (int sg = -1; sg <= 1; sg += 2) {
+          const PetscInt q = ijk[k] + sg;
+          if (q < 0 || q >= n[k]) continue;
+          if (G->lab[(size_t)((PetscInt)w + sg * st[k])] == SF_BODY(l)) {
+            cut[w] = 1, queue[tail++] = w;
+            break;
+          }
+        }
+    }
+    while (head < tail) {
+      const size_t w        = queue[head++];
+      const PetscInt ijk[3] = {(PetscInt)(w % (size_t)st[1]), (PetscInt)(w / (size_t)st[1] % (size_t)n[1]),
+                               (PetscInt)(w / (size_t)st[2])};
+      for (int k = 0; k < 3; ++k)
+        for (int sg = -1; sg <= 1; sg += 2) {
+          const PetscInt q = ijk[k] + sg;
+          size_t x;
+          if (q < 0 || q >= n[k]) continue;
+          x = (size_t)((PetscInt)w + sg * st[k]);
+          if (pl[x] == l + 1 && !cut[x]) cut[x] = 1, queue[tail++] = x;
+        }
+    }
+    for (size_t w = 0; w < nv; ++w)
+      if (pl[w] == l + 1) {
+        if (cut[w])
+          G->lab[w] = (unsigned char)SF_POST(l), cnt++;
+        else
+          pl[w] = 0;
+      }
+    post_vol[l] = (PetscReal)cnt * G->v * G->v * G->v;
+    PetscCheck(cnt > 0, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
+               "surfaces_posterior_elements: %s_vertebra.stl leaves no posterior elements attached to the body (is it "
+               "the body alone?)",
+               sf_lvl[o->g0 + l]);
+  }
+  /* 6: the joints' zones, meshed at min(h, 0.75 gap) so that no tetrahedron spans the gap (the mesher gives a cell the
+     label at its circumcentre, and a coarser cell of one side can reach the other side's surface): the voxels within
+     gap + 1.5 mm of both neighbours' posterior elements */
+  PetscCall(PetscCalloc1(nv, &G->fine));
+  for (int l = 0; l + 1 < nl; ++l) {
+    const PetscReal rf = PetscSqr(g + 1.5) * tol;
+    for (size_t w = 0; w < nv; ++w)
+      d[w] = G->lab[w] == SF_POST(l) ? 0 : 1e20, e[w] = G->lab[w] == SF_POST(l + 1) ? 0 : 1e20;
+    PetscCall(VfeCTEdt(n, sp, d));
+    PetscCall(VfeCTEdt(n, sp, e));
+    for (size_t w = 0; w < nv; ++w)
+      if (d[w] <= rf && e[w] <= rf) G->fine[w] = 1;
+  }
+  PetscCall(PetscFree3(wm, pl, cut));
+  PetscCall(PetscFree3(d, e, queue));
+  PetscFunctionReturn(0);
+}
+
 static PetscErrorCode SFBuildRank0(const char *path, VfeSegmentReport rep)
 {
   SFOpts o;
-  SFSurf B[SF_MAXLEV];
+  SFSurf B[SF_MAXLEV], W[SF_MAXLEV];
   SFDisc D[SF_MAXLEV - 1];
+  PetscReal post_vol[SF_MAXLEV] = {0};
   SFGrid G;
   PetscReal lo[3], hi[3], fill_vox = 0, fill_mesh = 0, target;
   PetscInt np, tmin = PETSC_MAX_INT, tmax = -1, plane, pad = 3;
@@ -1235,6 +1609,12 @@ static PetscErrorCode SFBuildRank0(const char *path, VfeSegmentReport rep)
         lo[k] = PetscMin(lo[k], B[l].x[3 * j + k]), hi[k] = PetscMax(hi[k], B[l].x[3 * j + k]);
     PetscCall(PetscStrncpy(rep->surf_part[l], sf_lvl[o.g0 + l], sizeof rep->surf_part[l]));
     rep->surf_source_volume[l] = B[l].volume;
+    if (!o.posterior) continue;
+    PetscCall(PetscSNPrintf(file, sizeof file, "%s/stl_mm/%s_vertebra.stl", o.dir, sf_lvl[o.g0 + l]));
+    PetscCall(SFReadSTL(file, &W[l]));
+    for (PetscInt j = 0; j < 3 * W[l].nt; ++j)
+      for (int k = 0; k < 3; ++k)
+        lo[k] = PetscMin(lo[k], W[l].x[3 * j + k]), hi[k] = PetscMax(hi[k], W[l].x[3 * j + k]);
   }
   for (int j = 0; j < o.nl - 1; ++j) {
     char dn[16], rn[16];
@@ -1250,8 +1630,9 @@ static PetscErrorCode SFBuildRank0(const char *path, VfeSegmentReport rep)
   rep->surf_nparts = 2 * o.nl - 1;
 
   /* the grid: the box of everything, padded, with room for the plate on top */
-  np  = PetscMax(1, (PetscInt)PetscFloorReal(o.tp / o.vox + 0.5));
-  G.v = o.vox;
+  np     = PetscMax(1, (PetscInt)PetscFloorReal(o.tp / o.vox + 0.5));
+  G.v    = o.vox;
+  G.fine = NULL;
   for (int k = 0; k < 3; ++k) {
     const PetscInt extra = k == 2 ? np : 0;
     G.o[k]               = lo[k] - pad * o.vox;
@@ -1346,6 +1727,15 @@ static PetscErrorCode SFBuildRank0(const char *path, VfeSegmentReport rep)
         if (!G.lab[w + st2 * k]) G.lab[w + st2 * k] = SF_PLATE;
     }
   }
+  rep->surf_posterior = o.posterior, rep->surf_facet_gap_mm = o.posterior ? o.gap : 0;
+  if (o.posterior) {
+    PetscCall(SFPlacePosterior(&o, &G, W, post_vol));
+    for (int l = 0; l < o.nl; ++l) rep->surf_posterior_volume[l] = post_vol[l];
+    for (int l = 0; l < o.nl; ++l) PetscCall(PetscFree(W[l].x));
+    for (int l = 0; l < o.nl; ++l)
+      PetscCall(PetscInfo(NULL, "surfaces: %s posterior elements %g mm3 on the voxels\n", sf_lvl[o.g0 + l],
+                          (double)post_vol[l]));
+  }
   {
     size_t nin = 0;
     for (size_t w = 0; w < nvox; ++w) nin += G.lab[w] != 0;
@@ -1375,6 +1765,7 @@ static PetscErrorCode SFBuildRank0(const char *path, VfeSegmentReport rep)
              (double)o.spec.fill, (double)fill_mesh, rep->remesh_passes);
   rep->surf_fill_ratio_voxels = fill_vox;
   PetscCall(PetscFree(G.lab));
+  PetscCall(PetscFree(G.fine));
   PetscCall(PetscTime(&t1));
   rep->t_rest       = t1 - t0 - rep->t_geometry - rep->t_volume;
   rep->mesh_seconds = t1 - t0;
@@ -1413,6 +1804,13 @@ PetscErrorCode VfeSurfacesReportView(VfeSegmentReport r, PetscViewer v)
     PetscCall(PetscViewerASCIIPrintf(v, " %s %.0f / %.0f mm2", r->surf_part[(r->surf_nparts + 1) / 2 + j],
                                      (double)r->surf_contact[j][0], (double)r->surf_contact[j][1]));
   PetscCall(PetscViewerASCIIPrintf(v, "; %" PetscInt_FMT " gap voxels given to the discs\n", r->surf_gap_voxels));
+  if (r->surf_posterior) {
+    PetscCall(PetscViewerASCIIPrintf(v, "  posterior elements (whole-vertebra surfaces, voxels):"));
+    for (PetscInt l = 0; l < (r->surf_nparts + 1) / 2; ++l)
+      PetscCall(PetscViewerASCIIPrintf(v, " %s %.0f mm3", r->surf_part[l], (double)r->surf_posterior_volume[l]));
+    PetscCall(PetscViewerASCIIPrintf(v, "; gap between vertebrae %g mm; %" PetscInt_FMT " nodes split between them\n",
+                                     (double)r->surf_facet_gap_mm, r->surf_split_nodes));
+  }
   PetscCall(PetscViewerASCIIPrintf(v,
                                    "  body %.1f mm3, cement %.1f mm3, fill ratio %.4f (requested %.4f, voxels %.4f), "
                                    "larger side %.4f, touches endplate: superior %s, inferior %s\n",
@@ -1456,6 +1854,15 @@ PetscErrorCode VfeSurfacesReportWriteJSON(VfeSegmentReport r, FILE *f)
               (double)r->surf_contact[j][1]);
     fprintf(f, "}");
   }
-  fprintf(f, "}}, ");
+  fprintf(f, "}, \"posterior_elements\": ");
+  if (r->surf_posterior) {
+    fprintf(f, "{\"facet_gap_mm\": %.6g, \"split_nodes\": %d, \"voxel_volume_mm3\": {", (double)r->surf_facet_gap_mm,
+            (int)r->surf_split_nodes);
+    for (PetscInt l = 0; l < (r->surf_nparts + 1) / 2; ++l)
+      fprintf(f, "%s\"%s\": %.6g", l ? ", " : "", r->surf_part[l], (double)r->surf_posterior_volume[l]);
+    fprintf(f, "}}");
+  } else
+    fprintf(f, "null");
+  fprintf(f, "}, ");
   PetscFunctionReturn(0);
 }

@@ -195,6 +195,10 @@ typedef struct _n_VfeSegmentReport {
   PetscInt surf_grid[3];                      /* voxels of the label image */
   PetscReal surf_fill_ratio_voxels;           /* cement / body on the voxels */
   PetscInt surf_gap_voxels;                   /* empty voxels between a body and a disc given to the disc */
+  PetscBool surf_posterior;                   /* surfaces_posterior_elements */
+  PetscReal surf_facet_gap_mm;                /* the gap cut between vertebrae (at least two voxels) */
+  PetscReal surf_posterior_volume[6];         /* per level, on the voxels (mm^3) */
+  PetscInt surf_split_nodes;                  /* nodes split between two vertebrae (SFSplitLevels) */
   PetscReal load_top_area, fixed_bottom_area; /* mm^2 */
   PetscInt surf_nparts;                       /* levels (top first), then the discs */
   char surf_part[11][16];                     /* "L1", ..., "L1L2", ... */

@@ -15,6 +15,10 @@
 #   - ALL and PLL (the surfaces have no posterior elements, so only the body ligaments): the mesh has their
 #     attachment points, the run builds exactly L1L2.ALL and L1L2.PLL; 7.5 N m flexion stretches the PLL and slackens
 #     the ALL, extension the reverse, and in both the taut ligament lowers the ROM against model_ligaments false;
+#   - posterior elements from the whole-vertebra surfaces (surfaces_posterior_elements): regions L1.posterior and
+#     L2.posterior, two facet joints with contact and nine ligaments; flexion stretches ISL, SSL and LF and leaves the
+#     facets nearly unloaded, extension loads both facets (> 100 N in all) and slackens ISL, SSL and LF; the posterior
+#     elements lower the ROM in both against the same runs without them;
 #   - `vfe sweep` runs on it unchanged: a study over cement_fill_ratio 0.10 / 0.20 with the intact baseline, both
 #     cases ok, fill ratios within 0.005, baseline stiffness and relative stiffness in sweep.csv (cement stiffens);
 #   - bad input (exit 1, one line naming the file): a missing STL, a corrupt STL, an open STL, a corrupt VTK, a
@@ -80,6 +84,34 @@ for lc, taut, slack, sign in (("flexion", "PLL", "ALL", 1), ("extension", "ALL",
     ok(ft > 0.5 and fs == 0, f"{lc}: {taut} {ft:.2f} N (taut), {slack} {fs:.2f} N (slack)")
     r, r0 = (x["rom"]["segments"]["L1L2"]["rom_deg"][0] for x in (s, n))
     ok(sign * r > 0 and sign * r < sign * r0, f"{lc}: L1L2 ROM {r:.4f} deg with ALL and PLL, {r0:.4f} without")
+raise SystemExit(1 if failures() else 0)
+PY
+
+# posterior elements, facet joints and the seven ligaments from the whole-vertebra surfaces
+for lc in flexion extension; do
+  check "L1-L2 with posterior elements, $lc" "$vfe" run "${args[@]}" -load_case $lc -surfaces_posterior_elements true \
+    -output_dir "${lc}_post" > "${lc}_post.log" 2>&1
+done
+python3 - <<'PY' || fail=$((fail + 1))
+import json
+from checks import ok, failures
+for lc, sign in (("flexion", 1), ("extension", -1)):
+    s, n = (json.load(open(f"{d}/summary.json")) for d in (lc + "_post", lc))
+    seg = s["segment"]
+    post = seg["surfaces"]["posterior_elements"]
+    ok({"L1.posterior", "L2.posterior"} <= set(seg["regions"]) and post and post["split_nodes"] < 50,
+       f"{lc}: posterior regions; {post and post['split_nodes']} nodes split between the vertebrae")
+    lig, fac = s["structures"]["ligaments"], s["structures"]["facet_joints"]
+    ok(len(lig) == 9 and sorted(fac) == ["L1L2.facet_left", "L1L2.facet_right"],
+       f"{lc}: {len(lig)} ligaments, facet joints {sorted(fac)}")
+    post_lig = sum(lig["L1L2." + k]["force_N"] for k in ("ISL", "SSL", "LF"))
+    ff = sum(v["force_N"] for v in fac.values())
+    if lc == "flexion":
+        ok(post_lig > 5 and ff < 50, f"flexion: ISL + SSL + LF {post_lig:.1f} N, facets {ff:.1f} N")
+    else:
+        ok(post_lig == 0 and ff > 100, f"extension: ISL + SSL + LF {post_lig:.1f} N, facets {ff:.1f} N")
+    r, r0 = (x["rom"]["segments"]["L1L2"]["rom_deg"][0] for x in (s, n))
+    ok(sign * r > 0 and sign * r < sign * r0, f"{lc}: L1L2 ROM {r:.4f} deg with posterior elements, {r0:.4f} without")
 raise SystemExit(1 if failures() else 0)
 PY
 
@@ -179,5 +211,6 @@ badrun "a disc of another segment" "does not touch" otherdisc
 badrun "a ct key" "does not apply" data -ct_level L2
 badrun "a surfaces key with the segment geometry" "apply with mesh_geometry segment" data -mesh_geometry segment
 badrun "one level" "at least two levels" data -segment_levels L1
+badrun "posterior elements without the whole-vertebra surfaces" "L1_vertebra.stl" data -surfaces_posterior_elements true
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
