@@ -11,6 +11,7 @@
 #include "vfeapp.h"
 #include "vfematerials.h"
 #include "vfekeys.h"
+#include "vfekernels.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -49,51 +50,52 @@ static PetscBool VfeDiscLevels(const char *disc, size_t n, char *up, char *lo, s
   return PETSC_FALSE;
 }
 
+/* The volume of each region (mm^3, summed over the ranks). */
+static PetscErrorCode VfeRegionVolumes(VfeProblem prob, PetscInt nregions, PetscReal *vol)
+{
+  VfeSpace sp = VfeProblemGetSpace(prob);
+  PetscReal X[30], G[4][3];
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscArrayzero(vol, nregions));
+  for (PetscInt c = 0; c < sp->ncells; ++c) {
+    VfeSpaceCellCoordinates(sp, c, X);
+    vol[sp->cell_region[c]] += PetscAbsReal(vfe_tet_gradients(X, G)) / 6;
+  }
+  PetscCall(MPIU_Allreduce(MPI_IN_PLACE, vol, (PetscMPIInt)nregions, MPIU_REAL, MPI_SUM,
+                           PetscObjectComm((PetscObject)sp->dm)));
+  PetscFunctionReturn(0);
+}
+
 /* Region flags of the bone that a ligament of level lvl pulls on: its cortex, endplates and posterior elements where
  * the mesh resolves the body's shell (cortex and endplates hold at least 5 % of the body's volume: the parametric
  * segment's 0.8 mm solid shell, about 14 %); else its cancellous bone too (the surfaces route: there the cortex and
  * endplates are 0.5 mm distance layers that a 3 mm mesh resolves with a few tetrahedra, about 1 % of the volume, and
- * the body's surface nodes next to an attachment point may belong to cancellous ones only, docs/theory.md). */
-static PetscErrorCode VfeLevelBone(VfeProblem prob, const VfeMeshInfo *info, const char *lvl, PetscBool *flag)
+ * the body's surface nodes next to an attachment point may belong to cancellous ones only, docs/theory.md).  vol: the
+ * regions' volumes (VfeRegionVolumes). */
+static void VfeLevelBone(const VfeMeshInfo *info, const PetscReal *vol, const char *lvl, PetscBool *flag)
 {
   static const char *const tissue[] = {"cortical", "endplate_sup", "endplate_inf", "posterior", "cancellous", "cement"};
-  const size_t nt                   = sizeof tissue / sizeof tissue[0];
-  VfeSpace sp                       = VfeProblemGetSpace(prob);
-  PetscInt *kind; /* per region: 0 not this level's body, 1 its shell, 2 its cancellous bone or cement */
-  PetscReal vol[2] = {0, 0}, X[30];
+  PetscReal shell = 0, body = 0;
 
-  PetscFunctionBeginUser;
-  PetscCall(PetscCalloc1(info->nregions, &kind));
   for (PetscInt r = 0; r < info->nregions; ++r) {
     const char *name = info->regions[r].name, *dot = strrchr(name, '.');
     flag[r] = PETSC_FALSE;
     if (!dot || (size_t)(dot - name) != strlen(lvl) || strncmp(name, lvl, strlen(lvl))) continue;
-    for (size_t t = 0; t < nt; ++t)
+    for (size_t t = 0; t < sizeof tissue / sizeof tissue[0]; ++t)
       if (!strcmp(dot + 1, tissue[t])) {
-        flag[r] = (PetscBool)(t < 4);
-        kind[r] = t < 3 ? 1 : t < 4 ? 0 : 2;
+        flag[r] = (PetscBool)(t < 4); /* cortex, endplates, posterior elements */
+        if (t < 3) shell += vol[r];
+        if (t != 3) body += vol[r];
       }
   }
-  for (PetscInt c = 0; c < sp->ncells; ++c) {
-    const PetscInt k = kind[sp->cell_region[c]];
-    PetscReal a[3][3];
-    if (!k) continue;
-    VfeSpaceCellCoordinates(sp, c, X);
-    for (int i = 0; i < 3; ++i)
-      for (int d = 0; d < 3; ++d) a[i][d] = X[3 * (i + 1) + d] - X[d];
-    vol[k - 1] += PetscAbsReal(a[0][0] * (a[1][1] * a[2][2] - a[1][2] * a[2][1]) -
-                               a[0][1] * (a[1][0] * a[2][2] - a[1][2] * a[2][0]) +
-                               a[0][2] * (a[1][0] * a[2][1] - a[1][1] * a[2][0])) /
-                  6;
-  }
-  PetscCall(MPIU_Allreduce(MPI_IN_PLACE, vol, 2, MPIU_REAL, MPI_SUM, PetscObjectComm((PetscObject)sp->dm)));
-  if (vol[0] < 0.05 * (vol[0] + vol[1])) /* the shell is not resolved: the cancellous bone carries the ends too */
+  if (shell < 0.05 * body) /* the shell is not resolved: the cancellous bone carries the ends too */
     for (PetscInt r = 0; r < info->nregions; ++r) {
-      const char *dot = strrchr(info->regions[r].name, '.');
-      if (kind[r] == 2 && !strcmp(dot + 1, "cancellous")) flag[r] = PETSC_TRUE;
+      const char *name = info->regions[r].name, *dot = strrchr(name, '.');
+      if (dot && (size_t)(dot - name) == strlen(lvl) && !strncmp(name, lvl, strlen(lvl)) &&
+          !strcmp(dot + 1, "cancellous"))
+        flag[r] = PETSC_TRUE;
     }
-  PetscCall(PetscFree(kind));
-  PetscFunctionReturn(0);
 }
 
 /* One spring per ligament whose two attachment points `<disc>.<LIG>[_side]_upper` / `_lower` the mesh
@@ -103,13 +105,15 @@ static PetscErrorCode VfeAddLigaments(VfeProblem prob, const VfeMeshInfo *info, 
   MPI_Comm comm    = PetscObjectComm((PetscObject)VfeProblemGetSpace(prob)->dm);
   PetscReal radius = 3.0, h = 0;
   PetscBool *regA, *regB;
+  PetscReal *vol;
 
   PetscFunctionBeginUser;
   *nadded = 0;
   PetscCall(PetscOptionsGetReal(NULL, NULL, "-mesh_size_mm", &h, NULL));
   radius = PetscMax(3.0, 1.2 * h);
   PetscCall(VfeAppKeyGetReal("model_ligament_radius_mm", &radius, NULL));
-  PetscCall(PetscMalloc2(info->nregions, &regA, info->nregions, &regB));
+  PetscCall(PetscMalloc3(info->nregions, &regA, info->nregions, &regB, info->nregions, &vol));
+  if (info->npoints) PetscCall(VfeRegionVolumes(prob, info->nregions, vol));
   for (PetscInt p = 0; p < info->npoints; ++p) {
     const char *name = info->points[p].name, *dot = strchr(name, '.');
     char other[VFE_NAME_LEN], lig[VFE_NAME_LEN], law_name[16], up[16], lo[16], gname[VFE_MEMBER_NAME_LEN], *u;
@@ -131,15 +135,15 @@ static PetscErrorCode VfeAddLigaments(VfeProblem prob, const VfeMeshInfo *info, 
     if (!VfeMaterialsIsLigament(law_name)) continue;
     PetscCheck(VfeDiscLevels(name, (size_t)(dot - name), up, lo, sizeof up), comm, PETSC_ERR_USER_INPUT,
                "ligament point '%s': '%.*s' is not a disc name such as L1L2", name, (int)(dot - name), name);
-    PetscCall(VfeLevelBone(prob, info, up, regA));
-    PetscCall(VfeLevelBone(prob, info, lo, regB));
+    VfeLevelBone(info, vol, up, regA);
+    VfeLevelBone(info, vol, lo, regB);
     PetscCall(VfeMaterialsLigament(law_name, &ll));
     law.E1 = ll.E1, law.E2 = ll.E2, law.strain_t = ll.strain_t, law.area = ll.area;
     PetscCall(PetscSNPrintf(gname, sizeof gname, "%.*s.%s", (int)(dot - name), name, lig));
     PetscCall(VfeProblemAddSpring(prob, gname, info->points[p].xyz, info->points[q].xyz, radius, regA, regB, &law));
     (*nadded)++;
   }
-  PetscCall(PetscFree2(regA, regB));
+  PetscCall(PetscFree3(regA, regB, vol));
   PetscFunctionReturn(0);
 }
 

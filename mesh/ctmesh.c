@@ -940,6 +940,30 @@ typedef struct {
   int slot_of[R_N];
 } CTRegions;
 
+/* One named triangle group of the MSH file: the faces s of S with sflag[s] & bit (sflag given) or grp[s] == g, as
+   discrete surface entity tag in physical group ptag; element tags continue from *ne.  tags, nodes: room for 3 ns. */
+static PetscErrorCode CTWriteTriangles(int tag, int ptag, const char *name, const CTSurf *S, PetscInt ns,
+                                       const unsigned char *sflag, unsigned char bit, const int *grp, int g,
+                                       PetscBool empty, size_t *tags, size_t *nodes, size_t *ne)
+{
+  size_t n = 0;
+  int ierr;
+
+  PetscFunctionBeginUser;
+  for (PetscInt s = 0; s < ns; ++s) {
+    if (sflag ? !(sflag[s] & bit) : grp[s] != g) continue;
+    tags[n] = ++*ne;
+    for (int k = 0; k < 3; ++k) nodes[3 * n + k] = (size_t)S[s].v[k] + 1;
+    ++n;
+  }
+  if (!n && !empty) PetscFunctionReturn(0);
+  GC(gmshModelAddDiscreteEntity(2, tag, NULL, 0, &ierr), "surface entity");
+  GC(gmshModelMeshAddElementsByType(tag, 2, tags, n, nodes, 3 * n, &ierr), "triangles");
+  GC(gmshModelAddPhysicalGroup(2, &tag, 1, ptag, &ierr), "physical group");
+  GC(gmshModelSetPhysicalName(2, ptag, name, &ierr), "physical name");
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode VfeCTWriteMsh(const char *path, const CTMesh *M, int nreg, const int slot_of[],
                              const char names[][VFE_NAME_LEN], const CTSurf *S, const unsigned char *sflag, PetscInt ns,
                              PetscInt nf, const CTSurf *F, const int *fgrp, int nfg, const char fg_name[][VFE_NAME_LEN],
@@ -952,7 +976,6 @@ PetscErrorCode VfeCTWriteMsh(const char *path, const CTMesh *M, int nreg, const 
   PetscFunctionBeginUser;
   GC(gmshModelAdd("ct", &ierr), "model");
   for (int r = 0; r < nreg; ++r) GC(gmshModelAddDiscreteEntity(3, r + 1, NULL, 0, &ierr), "volume entity");
-  for (int b = 0; b < 2; ++b) GC(gmshModelAddDiscreteEntity(2, b + 1, NULL, 0, &ierr), "surface entity");
   PetscCall(PetscMalloc2(PetscMax(PetscMax(M->nv, 4 * M->nt), 3 * nf), &tags, PetscMax(4 * M->nt, 3 * nf), &nodes));
   for (PetscInt v = 0; v < M->nv; ++v) tags[v] = (size_t)v + 1;
   GC(gmshModelMeshAddNodes(3, 1, tags, (size_t)M->nv, M->x, 3 * (size_t)M->nv, NULL, 0, &ierr), "nodes");
@@ -971,34 +994,11 @@ PetscErrorCode VfeCTWriteMsh(const char *path, const CTMesh *M, int nreg, const 
       GC(gmshModelSetPhysicalName(3, r + 1, names[r], &ierr), "physical name");
     }
   }
-  for (int b = 0; b < 2; ++b) {
-    size_t n = 0;
-    int tag  = b + 1;
-    for (PetscInt s = 0; s < ns; ++s) {
-      if (!(sflag[s] & (b ? 64 : 32))) continue;
-      tags[n] = ++ne;
-      for (int k = 0; k < 3; ++k) nodes[3 * n + k] = (size_t)S[s].v[k] + 1;
-      ++n;
-    }
-    GC(gmshModelMeshAddElementsByType(b + 1, 2, tags, n, nodes, 3 * n, &ierr), "triangles");
-    GC(gmshModelAddPhysicalGroup(2, &tag, 1, b + 1, &ierr), "physical group");
-    GC(gmshModelSetPhysicalName(2, b + 1, bname[b], &ierr), "physical name");
-  }
-  for (int g = 0; g < nfg; ++g) { /* named surfaces (facet joints): one discrete surface entity each */
-    size_t n = 0;
-    int tag = 3 + g, ptag = 1000 + g;
-    for (PetscInt i = 0; i < nf; ++i) {
-      if (fgrp[i] != g) continue;
-      tags[n] = ++ne;
-      for (int k = 0; k < 3; ++k) nodes[3 * n + k] = (size_t)F[i].v[k] + 1;
-      ++n;
-    }
-    if (!n) continue;
-    GC(gmshModelAddDiscreteEntity(2, tag, NULL, 0, &ierr), "surface entity");
-    GC(gmshModelMeshAddElementsByType(tag, 2, tags, n, nodes, 3 * n, &ierr), "triangles");
-    GC(gmshModelAddPhysicalGroup(2, &tag, 1, ptag, &ierr), "physical group");
-    GC(gmshModelSetPhysicalName(2, ptag, fg_name[g], &ierr), "physical name");
-  }
+  for (int b = 0; b < 2; ++b) /* load_top, fixed_bottom: written even when empty */
+    PetscCall(
+        CTWriteTriangles(b + 1, b + 1, bname[b], S, ns, sflag, b ? 64 : 32, NULL, 0, PETSC_TRUE, tags, nodes, &ne));
+  for (int g = 0; g < nfg; ++g) /* named surfaces (facet joints): left out when empty */
+    PetscCall(CTWriteTriangles(3 + g, 1000 + g, fg_name[g], F, nf, NULL, 0, fgrp, g, PETSC_FALSE, tags, nodes, &ne));
   for (int p = 0; p < npt; ++p) { /* one point element on an existing node */
     size_t et = ++ne, nd = (size_t)pt_node[p] + 1;
     int tag = p + 1, ptag = nreg + 3 + p;

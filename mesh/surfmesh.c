@@ -682,6 +682,11 @@ static int SFPostOf(int c)
 {
   return c >= SF_POST(0) && c < SF_POST(SF_MAXLEV) ? c - SF_POST(0) : -1;
 }
+/* the vertebra (level) of a bone class: body, cement or posterior elements; -1 otherwise */
+static int SFVertebraOf(int c)
+{
+  return SFPostOf(c) >= 0 ? SFPostOf(c) : SFLevelOf(c);
+}
 
 /* ---------- cement ---------- */
 
@@ -853,7 +858,6 @@ static void SFDiscName(int g, char *file, size_t flen, char *region, size_t rlen
   snprintf(region, rlen, "%s%s", sf_lvl[g], sf_lvl[g + 1]);
 }
 
-/* one mesh of the label image with its regions, faces and measures; fills rep (regions, volumes, cement) */
 /* the mid-sagittal plane of level l's body: the x of its centroid, and a band of 10 % of its width (at least 2.5 mm) */
 static void SFLevelMidline(const CTMesh *M, int l, PetscReal *xc, PetscReal *band)
 {
@@ -957,8 +961,8 @@ static PetscErrorCode SFPosteriorLigamentPoints(const CTMesh *M, const CTSurf *S
   for (int w = 0; w < 2; ++w) {
     const int l = j + w;
     PetscReal xc, band, yb = big, ytip, ylam, lo[3], hi[3];
-    PetscInt nd[9];
-    const char *lig[9] = {"SSL", "LF", "ISL", "ITL_left", "ITL_right", "CL_left", "CL_right", NULL, NULL};
+    PetscInt nd[7], lam;
+    const char *lig[7] = {"SSL", "LF", "ISL", "ITL_left", "ITL_right", "CL_left", "CL_right"};
     SFLevelMidline(M, l, &xc, &band);
     for (PetscInt i = 0; i < ns; ++i)
       if (slev[i] == l)
@@ -969,12 +973,12 @@ static PetscErrorCode SFPosteriorLigamentPoints(const CTMesh *M, const CTSurf *S
     lo[0] = xc - band, hi[0] = xc + band, lo[1] = lo[2] = -big, hi[1] = hi[2] = big;
     nd[0] = SFPostNode(M, PF, pflev, npf, l, lo, hi, 1, -1, NULL);
     hi[1] = yb - 3;
-    nd[7] = SFPostNode(M, PF, pflev, npf, l, lo, hi, 1, 1, NULL);
-    PetscCheck(nd[0] >= 0 && nd[7] >= 0 && yb < big, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
+    lam   = SFPostNode(M, PF, pflev, npf, l, lo, hi, 1, 1, NULL);
+    PetscCheck(nd[0] >= 0 && lam >= 0 && yb < big, PETSC_COMM_SELF, PETSC_ERR_USER_INPUT,
                "surfaces_posterior_elements: %s has no posterior elements in its mid-sagittal plane behind the body "
                "(no spinous process or lamina)",
                disc);
-    ytip = M->x[3 * nd[0] + 1], ylam = M->x[3 * nd[7] + 1];
+    ytip = M->x[3 * nd[0] + 1], ylam = M->x[3 * lam + 1];
     lo[1] = ylam - 5, hi[1] = ylam;
     nd[1] = SFPostNode(M, PF, pflev, npf, l, lo, hi, 2, w ? 1 : -1, NULL);
     lo[1] = ytip, hi[1] = 0.5 * (ytip + ylam);
@@ -1014,8 +1018,8 @@ static PetscErrorCode SFPosteriorLigamentPoints(const CTMesh *M, const CTSurf *S
    rule, mesh/posterior.c), in the body's mid-sagittal plane (its centroid's x, within a band of 10 % of its width, at
    least 2.5 mm), at the anterior (ALL) or posterior (PLL) edge of the endplate faces that touch the disc.  Each point
    is the node of the body's exterior surface nearest to that spot (the ligament's end spreads over the body's nodes
-   around it, app/structures.c).  The surfaces have no posterior elements, so the
-   other ligaments and the facet joints are not built. */
+   around it, app/structures.c).  With posterior elements (npf > 0) the other seven follow
+   (SFPosteriorLigamentPoints). */
 static PetscErrorCode SFLigamentPoints(const SFOpts *o, const CTMesh *M, const CTSurf *S, const unsigned char *flag,
                                        const int *slev, PetscInt ns, const CTSurf *PF, const int *pflev, PetscInt npf,
                                        const CTSurf *FF, const int *fgrp, PetscInt nff, int *npt,
@@ -1084,7 +1088,7 @@ static PetscErrorCode SFSplitLevels(CTMesh *M, PetscInt *nsplit)
   PetscCall(PetscMalloc3(M->nv, &own, M->nv, &own2, M->nv, &copy));
   for (PetscInt v = 0; v < M->nv; ++v) own[v] = own2[v] = -1, copy[v] = -1;
   for (PetscInt t = 0; t < M->nt; ++t) {
-    const int c = M->cl[t], l = SFPostOf(c) >= 0 ? SFPostOf(c) : SFLevelOf(c);
+    const int l = SFVertebraOf(M->cl[t]);
     if (l < 0) continue;
     for (int a = 0; a < 4; ++a) {
       const PetscInt v = M->t[4 * t + a];
@@ -1107,7 +1111,7 @@ static PetscErrorCode SFSplitLevels(CTMesh *M, PetscInt *nsplit)
     PetscCall(PetscFree(M->x));
     M->x = x;
     for (PetscInt t = 0; t < M->nt; ++t) {
-      const int c = M->cl[t], l = SFPostOf(c) >= 0 ? SFPostOf(c) : SFLevelOf(c);
+      const int l = SFVertebraOf(M->cl[t]);
       if (l < 0) continue;
       for (int a = 0; a < 4; ++a)
         if (own2[M->t[4 * t + a]] == l) M->t[4 * t + a] = copy[M->t[4 * t + a]];
@@ -1118,6 +1122,7 @@ static PetscErrorCode SFSplitLevels(CTMesh *M, PetscInt *nsplit)
   PetscFunctionReturn(0);
 }
 
+/* one mesh of the label image with its regions, faces and measures; fills rep (regions, volumes, cement) */
 static PetscErrorCode SFMeshAndMeasure(const SFOpts *o, const SFGrid *G, PetscInt plane, int treated, const char *path,
                                        PetscBool write, VfeSegmentReport rep, PetscReal *fill_mesh)
 {
@@ -1422,6 +1427,18 @@ static PetscErrorCode SFMeshAndMeasure(const SFOpts *o, const SFGrid *G, PetscIn
   PetscFunctionReturn(0);
 }
 
+/* the six face neighbours of voxel w that lie inside the box n (strides st): their indices in nb; returns how many */
+static int SFNeighbours6(size_t w, const PetscInt n[3], const PetscInt st[3], size_t nb[6])
+{
+  const PetscInt ijk[3] = {(PetscInt)(w % (size_t)st[1]), (PetscInt)(w / (size_t)st[1] % (size_t)n[1]),
+                           (PetscInt)(w / (size_t)st[2])};
+  int m                 = 0;
+  for (int k = 0; k < 3; ++k)
+    for (int sg = -1; sg <= 1; sg += 2)
+      if (ijk[k] + sg >= 0 && ijk[k] + sg < n[k]) nb[m++] = (size_t)((PetscInt)w + sg * st[k]);
+  return m;
+}
+
 /* Posterior elements (surfaces_posterior_elements) from the whole-vertebra surfaces W[l], on the label image that
    holds the bodies, discs and plate:
    1. each surface is rasterised into its own mask; where two neighbouring vertebrae's masks overlap (the shrink-wrapped
@@ -1500,31 +1517,19 @@ static PetscErrorCode SFPlacePosterior(const SFOpts *o, SFGrid *G, const SFSurf 
     /* 5: connected to the body (cut[] marks the voxels reached) */
     PetscCall(PetscArrayzero(cut, nv));
     for (size_t w = 0; w < nv; ++w) {
-      const PetscInt ijk[3] = {(PetscInt)(w % (size_t)st[1]), (PetscInt)(w / (size_t)st[1] % (size_t)n[1]),
-                               (PetscInt)(w / (size_t)st[2])};
-      if (pl[w] != l + 1) continue;
-      for (int k = 0; k < 3 && !cut[w]; ++k)
-        for (int sg = -1; sg <= 1; sg += 2) {
-          const PetscInt q = ijk[k] + sg;
-          if (q < 0 || q >= n[k]) continue;
-          if (G->lab[(size_t)((PetscInt)w + sg * st[k])] == SF_BODY(l)) {
-            cut[w] = 1, queue[tail++] = w;
-            break;
-          }
+      size_t nb[6];
+      const int m = pl[w] == l + 1 ? SFNeighbours6(w, n, st, nb) : 0;
+      for (int i = 0; i < m; ++i)
+        if (G->lab[nb[i]] == SF_BODY(l)) {
+          cut[w] = 1, queue[tail++] = w;
+          break;
         }
     }
     while (head < tail) {
-      const size_t w        = queue[head++];
-      const PetscInt ijk[3] = {(PetscInt)(w % (size_t)st[1]), (PetscInt)(w / (size_t)st[1] % (size_t)n[1]),
-                               (PetscInt)(w / (size_t)st[2])};
-      for (int k = 0; k < 3; ++k)
-        for (int sg = -1; sg <= 1; sg += 2) {
-          const PetscInt q = ijk[k] + sg;
-          size_t x;
-          if (q < 0 || q >= n[k]) continue;
-          x = (size_t)((PetscInt)w + sg * st[k]);
-          if (pl[x] == l + 1 && !cut[x]) cut[x] = 1, queue[tail++] = x;
-        }
+      size_t nb[6];
+      const int m = SFNeighbours6(queue[head++], n, st, nb);
+      for (int i = 0; i < m; ++i)
+        if (pl[nb[i]] == l + 1 && !cut[nb[i]]) cut[nb[i]] = 1, queue[tail++] = nb[i];
     }
     for (size_t w = 0; w < nv; ++w)
       if (pl[w] == l + 1) {
@@ -1562,7 +1567,6 @@ static PetscErrorCode SFBuildRank0(const char *path, VfeSegmentReport rep)
   SFOpts o;
   SFSurf B[SF_MAXLEV], W[SF_MAXLEV];
   SFDisc D[SF_MAXLEV - 1];
-  PetscReal post_vol[SF_MAXLEV] = {0};
   SFGrid G;
   PetscReal lo[3], hi[3], fill_vox = 0, fill_mesh = 0, target;
   PetscInt np, tmin = PETSC_MAX_INT, tmax = -1, plane, pad = 3;
@@ -1729,12 +1733,8 @@ static PetscErrorCode SFBuildRank0(const char *path, VfeSegmentReport rep)
   }
   rep->surf_posterior = o.posterior, rep->surf_facet_gap_mm = o.posterior ? o.gap : 0;
   if (o.posterior) {
-    PetscCall(SFPlacePosterior(&o, &G, W, post_vol));
-    for (int l = 0; l < o.nl; ++l) rep->surf_posterior_volume[l] = post_vol[l];
+    PetscCall(SFPlacePosterior(&o, &G, W, rep->surf_posterior_volume));
     for (int l = 0; l < o.nl; ++l) PetscCall(PetscFree(W[l].x));
-    for (int l = 0; l < o.nl; ++l)
-      PetscCall(PetscInfo(NULL, "surfaces: %s posterior elements %g mm3 on the voxels\n", sf_lvl[o.g0 + l],
-                          (double)post_vol[l]));
   }
   {
     size_t nin = 0;
